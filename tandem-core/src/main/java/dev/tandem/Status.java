@@ -1,0 +1,45 @@
+package dev.tandem;
+
+import dev.tandem.state.Phase;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every migration known from the files or the database, in order, and what to do next.
+ */
+public record Status(String schema, List<MigrationStatus> migrations) {
+
+    /** What an operator (or a deployment script) should run next. */
+    public enum Next {
+        NOTHING(0, "nothing: every migration is complete"),
+        EXPAND(10, "expand"),
+        BACKFILL(11, "backfill"),
+        CONTRACT(12, "contract (once no instance of the previous version runs)"),
+        RESUME(13, "run the interrupted command again");
+
+        /** The exit code of {@code tandem status --check}. */
+        public final int exitCode;
+        public final String text;
+
+        Next(int exitCode, String text) {
+            this.exitCode = exitCode;
+            this.text = text;
+        }
+    }
+
+    public Optional<MigrationStatus> current() {
+        return migrations.stream().filter(m -> m.phase() != Phase.COMPLETE).findFirst();
+    }
+
+    public Next next() {
+        return current().map(m -> switch (m.phase()) {
+            case PENDING, ROLLED_BACK -> Next.EXPAND;
+            case EXPANDED -> m.needsBackfill() ? Next.BACKFILL : Next.CONTRACT;
+            case BACKFILLING -> Next.BACKFILL;
+            case BACKFILLED -> Next.CONTRACT;
+            case EXPANDING, CONTRACTING, ROLLING_BACK -> Next.RESUME;
+            case COMPLETE -> Next.NOTHING;
+        }).orElse(Next.NOTHING);
+    }
+}

@@ -1,0 +1,562 @@
+package dev.tandem;
+
+import dev.tandem.catalog.Catalog;
+import dev.tandem.dialect.Dialect;
+import dev.tandem.dialect.postgres.PostgresDialect;
+import dev.tandem.engine.Backfiller;
+import dev.tandem.engine.Executor;
+import dev.tandem.engine.MigrationLock;
+import dev.tandem.engine.Plan;
+import dev.tandem.engine.PlanContext;
+import dev.tandem.engine.Planner;
+import dev.tandem.migration.Migration;
+import dev.tandem.migration.MigrationException;
+import dev.tandem.migration.MigrationReader;
+import dev.tandem.state.MigrationState;
+import dev.tandem.state.Phase;
+import dev.tandem.state.StateStore;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The entry point: configure, load, then run a phase.
+ *
+ * <pre>{@code
+ * Tandem tandem = Tandem.configure().dataSource(ds).migrations(Path.of("migrations")).load();
+ * tandem.expand();    // old and new version now run side by side
+ * tandem.backfill();
+ * tandem.contract();  // once the old version is gone
+ * }</pre>
+ *
+ * Every phase is idempotent: after a crash or a lost connection, call the same method again.
+ */
+public final class Tandem {
+    private static final Logger log = LoggerFactory.getLogger(Tandem.class);
+
+    private final Config config;
+    private final Dialect dialect;
+    private final StateStore state;
+
+    private Tandem(Config config) {
+        this.config = config;
+        this.dialect = config.dialect;
+        this.state = new StateStore(dialect, config.stateSchema, config.schema);
+    }
+
+    public static Config configure() {
+        return new Config();
+    }
+
+    /** Fluent configuration; every setting has a safe default except where the database is. */
+    public static final class Config {
+        private DataSource dataSource;
+        private Path migrations = Path.of("migrations");
+        private String schema = "public";
+        private String stateSchema = "tandem";
+        private Duration lockTimeout = Duration.ofMillis(500);
+        private Duration statementTimeout = Duration.ofSeconds(30);
+        private Duration retryDeadline = Duration.ofMinutes(10);
+        private Duration lockWait = Duration.ofSeconds(10);
+        private Duration targetBatch = Duration.ofMillis(200);
+        private int minBatch = 100;
+        private int maxBatch = 20_000;
+        private TandemListener listener = TandemListener.NONE;
+        private Dialect dialect = new PostgresDialect();
+
+        private Config() {
+        }
+
+        public Config dataSource(DataSource dataSource) {
+            this.dataSource = dataSource;
+            return this;
+        }
+
+        /** A JDBC URL, for when there is no pool to hand over. */
+        public Config url(String url, String user, String password) {
+            if (!url.startsWith("jdbc:postgresql:")) {
+                throw new TandemException(TandemException.Kind.INVALID_INPUT, "unsupported JDBC URL (expected jdbc:postgresql://...): "
+                        + url.replaceAll("password=[^&]*", "password=***"));
+            }
+            PGSimpleDataSource ds = new PGSimpleDataSource();
+            ds.setURL(url);
+            if (user != null) ds.setUser(user);
+            if (password != null) ds.setPassword(password);
+            this.dataSource = ds;
+            return this;
+        }
+
+        public Config migrations(Path directory) {
+            this.migrations = directory;
+            return this;
+        }
+
+        /** The schema whose tables the migrations change (default {@code public}). */
+        public Config schema(String schema) {
+            this.schema = schema;
+            return this;
+        }
+
+        /** Where Tandem keeps its own state (default {@code tandem}). */
+        public Config stateSchema(String stateSchema) {
+            this.stateSchema = stateSchema;
+            return this;
+        }
+
+        /** How long one DDL statement may wait for its lock before giving way and retrying (default 500 ms). */
+        public Config lockTimeout(Duration lockTimeout) {
+            this.lockTimeout = lockTimeout;
+            return this;
+        }
+
+        /** The longest a catalog-only DDL statement may run (default 30 s). */
+        public Config statementTimeout(Duration statementTimeout) {
+            this.statementTimeout = statementTimeout;
+            return this;
+        }
+
+        /** How long a step keeps retrying for its lock before the command gives up (default 10 min). */
+        public Config retryDeadline(Duration retryDeadline) {
+            this.retryDeadline = retryDeadline;
+            return this;
+        }
+
+        /** How long to wait for another Tandem process to release the migration lock (default 10 s). */
+        public Config lockWait(Duration lockWait) {
+            this.lockWait = lockWait;
+            return this;
+        }
+
+        /** How long each backfill batch should take; the batch size adapts to it (default 200 ms). */
+        public Config targetBatch(Duration targetBatch) {
+            this.targetBatch = targetBatch;
+            return this;
+        }
+
+        public Config batchSize(int min, int max) {
+            if (min < 1 || max < min) throw new IllegalArgumentException("need 1 <= min <= max");
+            this.minBatch = min;
+            this.maxBatch = max;
+            return this;
+        }
+
+        public Config listener(TandemListener listener) {
+            this.listener = Objects.requireNonNull(listener);
+            return this;
+        }
+
+        public Tandem load() {
+            if (dataSource == null) {
+                throw new TandemException(TandemException.Kind.INVALID_INPUT, "no database: give a DataSource or a JDBC URL");
+            }
+            return new Tandem(this);
+        }
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    public String schema() {
+        return config.schema;
+    }
+
+    public String stateSchema() {
+        return config.stateSchema;
+    }
+
+    public List<Migration> migrations() {
+        return MigrationReader.readDirectory(config.migrations);
+    }
+
+    /** Every migration, from the files and the database, with its phase and backfill progress. */
+    public Status status() {
+        List<Migration> files = migrations();
+        return withConnection(c -> status(c, files));
+    }
+
+    private Status status(Connection c, List<Migration> files) throws SQLException {
+        Map<String, MigrationState> states = state.all(c);
+        List<MigrationStatus> result = new ArrayList<>();
+        for (Migration m : files) {
+            MigrationState s = states.remove(m.name());
+            if (s == null) {
+                result.add(new MigrationStatus(m.name(), m.file(), Phase.PENDING, null, false, false, false, List.of(),
+                        null, null, null, null, null));
+            } else {
+                result.add(status(c, s, m));
+            }
+        }
+        for (MigrationState s : states.values()) result.add(status(c, s, null));
+        return new Status(config.schema, result);
+    }
+
+    private MigrationStatus status(Connection c, MigrationState s, Migration file) throws SQLException {
+        boolean changed = file != null && !file.checksum().equals(s.checksum());
+        boolean needsBackfill = s.planJson() != null && !StateStore.planFromJson(s.planJson()).backfill().isEmpty();
+        return new MigrationStatus(s.name(), file != null ? file.file() : s.file(), s.phase(),
+                s.phase() == Phase.ROLLED_BACK ? null : s.versionSchema(), changed, file == null, needsBackfill,
+                state.backfills(c, s.name()), s.startedAt(), s.expandedAt(), s.backfilledAt(), s.completedAt(), s.rolledBackAt());
+    }
+
+    /** What the next phase will run, statement by statement. Reads only; changes nothing. */
+    public PlanReport plan() {
+        List<Migration> files = migrations();
+        return withConnection(c -> {
+            Current cur = current(c, files);
+            if (cur == null) return null;
+            if (cur.state != null && cur.state.phase().inFlight()) {
+                return new PlanReport(cur.migration.name(), cur.state.phase(), StateStore.planFromJson(cur.state.planJson()));
+            }
+            return new PlanReport(cur.migration.name(), Phase.PENDING, freshPlan(c, cur.migration, files));
+        });
+    }
+
+    /** A migration's plan with the phase it is in. */
+    public record PlanReport(String migration, Phase phase, Plan plan) {
+    }
+
+    /** The live catalog of the managed schema, as Tandem reads it. */
+    public Catalog catalog() {
+        return withConnection(c -> dialect.readCatalog(c, config.schema));
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    /** Expands the next pending migration (or finishes an interrupted expand). */
+    public Outcome expand() {
+        List<Migration> files = migrations();
+        return withLock(c -> {
+            Current cur = current(c, files);
+            if (cur == null) return new Outcome(null, Phase.COMPLETE, false, "nothing to expand: every migration is complete");
+            String name = cur.migration.name();
+            Phase phase = cur.phase();
+            switch (phase) {
+                case EXPANDED, BACKFILLING, BACKFILLED -> {
+                    Migration next = nextAfter(files, cur.migration);
+                    if (next != null) {
+                        throw refused("migration " + name + " is " + phase + " and not yet contracted; run `tandem contract`"
+                                + " (or `tandem rollback`) before expanding " + next.name() + ": only one migration is in flight at a time");
+                    }
+                    return new Outcome(name, phase, false, name + " is already expanded");
+                }
+                case CONTRACTING -> throw refused("migration " + name + " is being contracted; run `tandem contract` to finish it");
+                case ROLLING_BACK -> throw refused("migration " + name + " is being rolled back; run `tandem rollback` to finish it");
+                default -> {
+                }
+            }
+            Plan plan;
+            int done = 0;
+            if (phase == Phase.EXPANDING) {
+                plan = StateStore.planFromJson(cur.state.planJson());
+                done = cur.state.stepsDone();
+                log.info("resuming expand of {} at step {}/{}", name, done + 1, plan.expand().size());
+            } else {
+                plan = freshPlan(c, cur.migration, files);
+                state.begin(c, name, cur.migration.checksum(), cur.migration.file(), plan);
+                state.history(c, name, Phase.EXPANDING.text, "expand started", cur.migration.file());
+            }
+            executor().run(c, name, Phase.EXPANDING, plan.expand(), done);
+            state.setPhase(c, name, Phase.EXPANDED);
+            state.history(c, name, Phase.EXPANDED.text, "expand done", null);
+            return new Outcome(name, Phase.EXPANDED, true, "expanded " + name + ": the new version uses schema "
+                    + plan.versionSchema() + (plan.previousVersionSchema() == null ? "; the previous version keeps using "
+                    + config.schema : "; the previous version keeps using " + plan.previousVersionSchema()));
+        });
+    }
+
+    /** Fills new and shadow columns of existing rows for the migration in flight. */
+    public Outcome backfill() {
+        List<Migration> files = migrations();
+        return withLock(c -> {
+            Current cur = requireInFlight(c, files, "backfill");
+            String name = cur.migration.name();
+            switch (cur.phase()) {
+                case EXPANDED, BACKFILLING -> {
+                }
+                case BACKFILLED -> {
+                    return new Outcome(name, Phase.BACKFILLED, false, name + " is already backfilled");
+                }
+                case EXPANDING -> throw refused(name + " is not fully expanded; run `tandem expand` first");
+                default -> throw refused(name + " is " + cur.phase() + "; there is nothing to backfill");
+            }
+            Plan plan = StateStore.planFromJson(cur.state.planJson());
+            if (cur.phase() == Phase.EXPANDED) {
+                state.setPhase(c, name, Phase.BACKFILLING);
+                state.history(c, name, Phase.BACKFILLING.text, "backfill started", null);
+            }
+            backfiller().run(plan);
+            state.setPhase(c, name, Phase.BACKFILLED);
+            state.history(c, name, Phase.BACKFILLED.text, "backfill done", null);
+            return new Outcome(name, Phase.BACKFILLED, true, plan.backfill().isEmpty() ? name + " has no rows to backfill"
+                    : "backfilled " + name);
+        });
+    }
+
+    /** Finishes the migration in flight: the previous version's columns, triggers and views go. No way back after. */
+    public Outcome contract() {
+        List<Migration> files = migrations();
+        return withLock(c -> {
+            Current cur = requireInFlight(c, files, "contract");
+            String name = cur.migration.name();
+            Plan plan = StateStore.planFromJson(cur.state.planJson());
+            int done = 0;
+            switch (cur.phase()) {
+                case BACKFILLED -> {
+                }
+                case EXPANDED, BACKFILLING -> {
+                    if (!plan.backfill().isEmpty() || cur.phase() == Phase.BACKFILLING) {
+                        long rows = state.backfills(c, name).stream().mapToLong(b -> b.rowsDone()).sum();
+                        throw refused(name + " is not backfilled yet (" + rows + " rows done); run `tandem backfill` first."
+                                + " Contract drops what the previous version needs, so it runs only on complete data.");
+                    }
+                }
+                case CONTRACTING -> done = cur.state.stepsDone();
+                case EXPANDING -> throw refused(name + " is not fully expanded; run `tandem expand` first");
+                default -> throw refused(name + " is " + cur.phase());
+            }
+            if (cur.phase() != Phase.CONTRACTING) {
+                state.setPhase(c, name, Phase.CONTRACTING);
+                state.history(c, name, Phase.CONTRACTING.text, "contract started", null);
+            }
+            executor().run(c, name, Phase.CONTRACTING, plan.contract(), done);
+            state.setPhase(c, name, Phase.COMPLETE);
+            state.history(c, name, Phase.COMPLETE.text, "contract done", null);
+            return new Outcome(name, Phase.COMPLETE, true, "contracted " + name + ": the schema now has only the new"
+                    + " version's shape; applications use " + plan.versionSchema() + " (or " + config.schema + " directly)");
+        });
+    }
+
+    /** Undoes the expand of the migration in flight; the previous version never notices. Refused after contract. */
+    public Outcome rollback() {
+        List<Migration> files = migrations();
+        return withLock(c -> {
+            Current cur = current(c, files);
+            if (cur == null || !cur.phase().inFlight()) {
+                MigrationState last = lastComplete(c, files);
+                if (last != null) {
+                    throw refused("nothing to roll back: " + last.name() + " was contracted at " + last.completedAt()
+                            + ", which dropped the previous version's columns, triggers and views; write a new migration"
+                            + " that reverses it instead");
+                }
+                throw refused("nothing to roll back: no migration is expanded");
+            }
+            String name = cur.migration.name();
+            if (cur.phase() == Phase.CONTRACTING) {
+                throw refused(name + " is being contracted, so the previous version's schema is already partly gone;"
+                        + " run `tandem contract` to finish it, then write a new migration that reverses it");
+            }
+            Plan plan = StateStore.planFromJson(cur.state.planJson());
+            int done = 0;
+            if (cur.phase() == Phase.ROLLING_BACK) {
+                done = cur.state.stepsDone();
+            } else {
+                state.setPhase(c, name, Phase.ROLLING_BACK);
+                state.history(c, name, Phase.ROLLING_BACK.text, "rollback started", "from " + cur.phase());
+            }
+            executor().run(c, name, Phase.ROLLING_BACK, plan.rollback(), done);
+            state.setPhase(c, name, Phase.ROLLED_BACK);
+            state.history(c, name, Phase.ROLLED_BACK.text, "rollback done", null);
+            return new Outcome(name, Phase.ROLLED_BACK, true, "rolled back " + name + ": the schema is as before its expand");
+        });
+    }
+
+    /** Every phase of every pending migration, one after the other: for fresh databases and CI. */
+    public List<Outcome> migrate() {
+        List<Outcome> outcomes = new ArrayList<>();
+        while (true) {
+            Status s = status();
+            Status.Next next = s.next();
+            String current = s.current().map(MigrationStatus::name).orElse(null);
+            Outcome o = switch (next) {
+                case NOTHING -> null;
+                case EXPAND -> expand();
+                case BACKFILL -> backfill();
+                case CONTRACT -> contract();
+                case RESUME -> switch (s.current().orElseThrow().phase()) {
+                    case EXPANDING -> expand();
+                    case CONTRACTING -> contract();
+                    default -> rollback();
+                };
+            };
+            if (o == null) return outcomes;
+            outcomes.add(o);
+            if (Objects.equals(current, o.migration()) && !o.changed() && next != Status.Next.NOTHING) {
+                throw new IllegalStateException("migrate made no progress on " + current);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private record Current(Migration migration, MigrationState state) {
+        Phase phase() {
+            return state == null ? Phase.PENDING : state.phase();
+        }
+    }
+
+    /**
+     * The first migration that is not complete, after checking that no recorded migration's file changed since
+     * its expand and that no new file was slipped in before one already applied.
+     */
+    private Current current(Connection c, List<Migration> files) throws SQLException {
+        Map<String, MigrationState> states = state.all(c);
+        List<MigrationException.Problem> problems = new ArrayList<>();
+        Current current = null;
+        for (Migration m : files) {
+            MigrationState s = states.get(m.name());
+            if (s != null && s.phase() != Phase.ROLLED_BACK && !s.checksum().equals(m.checksum())) {
+                problems.add(new MigrationException.Problem(dev.tandem.migration.SourceLocation.unknown(m.file()),
+                        "the file was changed after migration " + m.name() + " was expanded (" + s.phase()
+                                + "); restore it as it was" + (s.phase() == Phase.COMPLETE
+                                ? " and write a new migration for further changes" : ", or roll the migration back first")));
+            }
+            Phase phase = s == null ? Phase.PENDING : s.phase();
+            if (current == null && phase != Phase.COMPLETE) {
+                current = new Current(m, s);
+            } else if (current != null && phase != Phase.PENDING && phase != Phase.ROLLED_BACK) {
+                problems.add(new MigrationException.Problem(dev.tandem.migration.SourceLocation.unknown(current.migration.file()),
+                        "migration " + current.migration.name() + " is " + current.phase() + " but " + m.name()
+                                + ", which comes after it, is already " + phase + "; new migrations must come after the last applied one"));
+            }
+        }
+        for (MigrationState s : states.values()) {
+            if (files.stream().noneMatch(m -> m.name().equals(s.name())) && s.phase().inFlight()) {
+                problems.add(new MigrationException.Problem(dev.tandem.migration.SourceLocation.unknown(config.migrations.toString()),
+                        "migration " + s.name() + " is " + s.phase() + " in the database but its file is missing"));
+            }
+        }
+        if (!problems.isEmpty()) throw new MigrationException(problems);
+        return current;
+    }
+
+    private Current requireInFlight(Connection c, List<Migration> files, String command) throws SQLException {
+        Current cur = current(c, files);
+        if (cur == null) throw refused("nothing to " + command + ": every migration is complete");
+        if (cur.phase() == Phase.PENDING || cur.phase() == Phase.ROLLED_BACK) {
+            throw refused("nothing to " + command + ": " + cur.migration.name() + " is " + cur.phase() + "; run `tandem expand` first");
+        }
+        return cur;
+    }
+
+    private MigrationState lastComplete(Connection c, List<Migration> files) throws SQLException {
+        Map<String, MigrationState> states = state.all(c);
+        MigrationState last = null;
+        for (Migration m : files) {
+            MigrationState s = states.get(m.name());
+            if (s != null && s.phase() == Phase.COMPLETE) last = s;
+        }
+        return last;
+    }
+
+    private static Migration nextAfter(List<Migration> files, Migration m) {
+        int i = files.indexOf(m);
+        return i + 1 < files.size() ? files.get(i + 1) : null;
+    }
+
+    /** Plans a migration against the live catalog and checks its SQL expressions in a transaction that is rolled back. */
+    private Plan freshPlan(Connection c, Migration m, List<Migration> files) throws SQLException {
+        Catalog catalog = dialect.readCatalog(c, config.schema);
+        String previous = null;
+        Map<String, MigrationState> states = state.all(c);
+        for (Migration f : files) {
+            if (f == m) break;
+            MigrationState s = states.get(f.name());
+            if (s != null && s.phase() == Phase.COMPLETE && s.versionSchema() != null && dialect.schemaExists(c, s.versionSchema())) {
+                previous = s.versionSchema();
+            }
+        }
+        Planner.Result result = new Planner(dialect, config.stateSchema).plan(m, catalog, previous);
+        runChecks(c, result.checks());
+        return result.plan();
+    }
+
+    private void runChecks(Connection c, List<PlanContext.ExpressionCheck> checks) throws SQLException {
+        List<MigrationException.Problem> problems = new ArrayList<>();
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            for (PlanContext.ExpressionCheck check : checks) {
+                try {
+                    dialect.checkExpression(c, check.expression(), check.rowTypes(), check.targetType());
+                } catch (SQLException e) {
+                    problems.add(new MigrationException.Problem(check.location(), check.what() + " `" + check.expression()
+                            + "` is not valid" + (check.targetType() != null ? " for type " + check.targetType() : "")
+                            + ": " + firstLine(e.getMessage())));
+                }
+            }
+        } finally {
+            c.rollback();
+            c.setAutoCommit(auto);
+        }
+        if (!problems.isEmpty()) throw new MigrationException(problems);
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) return "unknown error";
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+
+    private Executor executor() {
+        return new Executor(dialect, state, new Executor.Settings(config.lockTimeout, config.statementTimeout,
+                config.retryDeadline), config.listener);
+    }
+
+    private Backfiller backfiller() {
+        return new Backfiller(dialect, state, new Backfiller.Settings(config.targetBatch, config.minBatch, config.maxBatch,
+                Duration.ofSeconds(60), config.retryDeadline), config.listener, () -> {
+            try {
+                return connect();
+            } catch (SQLException e) {
+                throw new TandemException(TandemException.Kind.DATABASE, e.getMessage(), e);
+            }
+        });
+    }
+
+    private static TandemException refused(String message) {
+        return new TandemException(TandemException.Kind.REFUSED, message);
+    }
+
+    @FunctionalInterface
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private Connection connect() throws SQLException {
+        Connection c = config.dataSource.getConnection();
+        c.setAutoCommit(true);
+        dialect.setApplicationName(c, "tandem");
+        return c;
+    }
+
+    private <T> T withConnection(Work<T> work) {
+        try (Connection c = connect()) {
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new TandemException(TandemException.Kind.DATABASE, "database error: " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs changing work under the migration lock, with the state tables in place. */
+    private <T> T withLock(Work<T> work) {
+        return withConnection(c -> {
+            try (MigrationLock lock = MigrationLock.acquire(dialect, c, "tandem:" + config.stateSchema + ":" + config.schema, config.lockWait)) {
+                state.install(c);
+                return work.run(c);
+            }
+        });
+    }
+}

@@ -1,0 +1,46 @@
+package dev.tandem.catalog;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The live schema as the database reports it: the input of the planner, and what tests compare. */
+public record Catalog(String schema, Map<String, Table> tables, Map<String, String> indexToTable) {
+
+    public record Table(String name, List<Column> columns, List<String> primaryKey, List<Constraint> constraints,
+                        List<Index> indexes) {
+        public Optional<Column> column(String name) {
+            return columns.stream().filter(c -> c.name().equals(name)).findFirst();
+        }
+    }
+
+    /**
+     * @param type         as {@code format_type} prints it
+     * @param defaultExpr  as {@code pg_get_expr} prints it, or null
+     * @param identity     'a' (always), 'd' (by default) or empty
+     */
+    public record Column(String name, String type, boolean notNull, String defaultExpr, String identity, int position) {
+        public boolean isIdentity() {
+            return identity != null && !identity.isEmpty();
+        }
+    }
+
+    /** @param type p (primary key), u (unique), c (check), f (foreign key); {@code definition} from pg_get_constraintdef */
+    public record Constraint(String name, char type, List<String> columns, String definition, boolean validated) {
+    }
+
+    /** @param definition from pg_get_indexdef; {@code constraint} names the constraint it backs, or null */
+    public record Index(String name, List<String> columns, boolean unique, boolean valid, String definition,
+                        String constraint, boolean simple) {
+    }
+
+    public Catalog {
+        tables = new LinkedHashMap<>(tables);
+        indexToTable = new LinkedHashMap<>(indexToTable);
+    }
+
+    public Optional<Table> table(String name) {
+        return Optional.ofNullable(tables.get(name));
+    }
+}

@@ -1,0 +1,98 @@
+package dev.tandem.dialect;
+
+import dev.tandem.engine.Step;
+import dev.tandem.migration.ColumnDef;
+
+import java.util.List;
+
+/**
+ * DDL text for the planner, one method per statement shape, each returning a {@link Step} that says which
+ * lock it takes and what it does to the table. Names are always quoted here, never by callers.
+ */
+public interface Ddl {
+
+    /** A column of a version view: the physical column and the name the version sees. */
+    record ViewColumn(String physical, String name) {
+    }
+
+    /** A variable a sync-trigger expression can use: the name one version sees, bound to a physical column. */
+    record Binding(String name, String physical) {
+    }
+
+    /** {@code target := expr}; with {@code source}, only when that physical column changed (or on insert). */
+    record Assignment(String target, String expr, String source) {
+    }
+
+    /**
+     * The row-sync logic of one table while two versions run: writes from the old version fill the new-form
+     * columns with {@code up}; writes from the new version fill the old-form columns with {@code down}.
+     *
+     * @param newVersionSchema writers whose search_path includes it are new-version writers
+     * @param fills            what the backfill would compute, applied from the old row when a writer of either
+     *                         version updates a row the backfill has not reached yet (and did not set it itself)
+     * @param insertOnlyDowns  old-only columns filled from the new row on insert only (dropped columns)
+     * @param doneColumn       flag column marking rows that no longer need a backfill, or null
+     */
+    record SyncTrigger(String schema, String table, String functionSchema, String function, String trigger,
+                       String newVersionSchema, List<Binding> oldBindings, List<Binding> newBindings,
+                       List<Assignment> fills, List<Assignment> ups, List<Assignment> downs,
+                       List<Assignment> insertOnlyDowns, String doneColumn) {
+    }
+
+    Step createSchema(String schema);
+
+    Step dropSchema(String schema);
+
+    Step createTable(String schema, String table, List<ColumnDef> columns);
+
+    Step dropTable(String schema, String table);
+
+    Step renameTable(String schema, String from, String to);
+
+    /** Adds a nullable column with no default: catalog only, never a rewrite. */
+    Step addColumn(String schema, String table, String column, String type);
+
+    Step dropColumn(String schema, String table, String column);
+
+    Step renameColumn(String schema, String table, String from, String to);
+
+    Step setDefault(String schema, String table, String column, String expr);
+
+    Step dropDefault(String schema, String table, String column);
+
+    /** Adds a CHECK that only new writes must pass; existing rows are checked by {@link #validateConstraint}. */
+    Step addCheckNotValid(String schema, String table, String name, String expr);
+
+    Step addForeignKeyNotValid(String schema, String table, String name, List<String> columns, String refTable,
+                               List<String> refColumns, String onDelete);
+
+    Step validateConstraint(String schema, String table, String name);
+
+    /** SET NOT NULL; cheap when a validated {@code CHECK (col IS NOT NULL)} already proves it. */
+    Step setNotNull(String schema, String table, String column);
+
+    Step dropConstraint(String schema, String table, String name);
+
+    Step renameConstraint(String schema, String table, String from, String to);
+
+    Step createIndex(String schema, String table, String name, List<String> columns, boolean unique, String method);
+
+    Step dropIndex(String schema, String name);
+
+    Step renameIndex(String schema, String from, String to);
+
+    Step addUniqueUsingIndex(String schema, String table, String constraint, String index);
+
+    Step addPrimaryKeyUsingIndex(String schema, String table, String constraint, String index);
+
+    Step createView(String versionSchema, String view, String schema, String table, List<ViewColumn> columns);
+
+    Step createSyncTrigger(SyncTrigger trigger);
+
+    Step dropSyncTrigger(SyncTrigger trigger);
+
+    Step rawSql(String description, String sql);
+
+    /** An expression that says NOT NULL for a CHECK constraint. */
+    String notNullCheck(String column);
+}

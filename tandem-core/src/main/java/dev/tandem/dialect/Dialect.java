@@ -1,0 +1,77 @@
+package dev.tandem.dialect;
+
+import dev.tandem.catalog.Catalog;
+import dev.tandem.engine.Step;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Everything that differs between databases: quoting, DDL text and the lock each statement takes, trigger
+ * bodies, catalog inspection, session settings and the migration lock. The engine speaks only through this.
+ */
+public interface Dialect {
+
+    /** Quotes an identifier so that any name (quotes, spaces, capitals, reserved words) is taken literally. */
+    String quote(String identifier);
+
+    default String qualify(String schema, String name) {
+        return quote(schema) + "." + quote(name);
+    }
+
+    /** A string literal, escaped. */
+    String literal(String value);
+
+    default String quoteAll(List<String> identifiers) {
+        return String.join(", ", identifiers.stream().map(this::quote).toList());
+    }
+
+    /** The longest identifier the database keeps without truncating it. */
+    int maxIdentifierBytes();
+
+    Catalog readCatalog(Connection connection, String schema) throws SQLException;
+
+    /** Sets the per-session lock and statement timeouts that keep a waiting DDL from queueing the application. */
+    void setTimeouts(Connection connection, Duration lockTimeout, Duration statementTimeout) throws SQLException;
+
+    /** True for errors that mean "could not get the lock in time" or "chosen as deadlock victim": retry later. */
+    boolean isRetryable(SQLException e);
+
+    /** True for errors that mean the connection is gone. */
+    boolean isConnectionLost(SQLException e);
+
+    /** Takes the database-wide migration lock for this session without waiting; false if someone else has it. */
+    boolean tryMigrationLock(Connection connection, String key) throws SQLException;
+
+    void releaseMigrationLock(Connection connection, String key) throws SQLException;
+
+    /** Validates that {@code type} is a type the database knows; throws with the database's reason otherwise. */
+    void checkType(Connection connection, String type) throws SQLException;
+
+    /** Normalises a type as the catalog prints it (e.g. {@code int} → {@code integer}). */
+    String canonicalType(Connection connection, String type) throws SQLException;
+
+    /** Turns the session's backfill flag on, so that sync triggers let backfill writes through untouched. */
+    void markBackfillSession(Connection connection) throws SQLException;
+
+    /**
+     * Checks that {@code expression}, evaluated over a row with the given column names and types, yields a value
+     * that can be stored in a column of {@code targetType}, without running it on any data. Call inside a
+     * transaction that is rolled back afterwards.
+     */
+    void checkExpression(Connection connection, String expression, java.util.Map<String, String> rowTypes,
+                         String targetType) throws SQLException;
+
+    /** Names the sessions holding the migration lock, for the error message of the one that waited in vain. */
+    String migrationLockHolders(Connection connection, String key) throws SQLException;
+
+    boolean schemaExists(Connection connection, String schema) throws SQLException;
+
+    /** Marks the session with a name that monitoring (and Tandem's own status) shows. */
+    void setApplicationName(Connection connection, String name) throws SQLException;
+
+    /** The DDL vocabulary the planner uses. */
+    Ddl ddl();
+}

@@ -1,0 +1,264 @@
+package dev.tandem.dialect.postgres;
+
+import dev.tandem.catalog.Catalog;
+import dev.tandem.dialect.Ddl;
+import dev.tandem.dialect.Dialect;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** PostgreSQL 14 and later. */
+public final class PostgresDialect implements Dialect {
+    private final Ddl ddl = new PostgresDdl(this);
+
+    @Override
+    public String quote(String identifier) {
+        if (identifier.indexOf('\0') >= 0) throw new IllegalArgumentException("identifier contains a NUL character");
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
+
+    @Override
+    public String literal(String value) {
+        if (value.indexOf('\0') >= 0) throw new IllegalArgumentException("literal contains a NUL character");
+        // standard_conforming_strings is on in every supported version: only the quote needs doubling.
+        return "'" + value.replace("'", "''") + "'";
+    }
+
+    @Override
+    public int maxIdentifierBytes() {
+        return 63;
+    }
+
+    @Override
+    public Ddl ddl() {
+        return ddl;
+    }
+
+    @Override
+    public void setTimeouts(Connection c, Duration lockTimeout, Duration statementTimeout) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT set_config('lock_timeout', ?, false), set_config('statement_timeout', ?, false)")) {
+            ps.setString(1, lockTimeout.toMillis() + "ms");
+            ps.setString(2, statementTimeout.toMillis() + "ms");
+            ps.execute();
+        }
+    }
+
+    @Override
+    public boolean isRetryable(SQLException e) {
+        String state = e.getSQLState();
+        // 55P03 lock_not_available (lock_timeout), 40P01 deadlock, 40001 serialization failure,
+        // 57014 query_canceled (statement_timeout while waiting).
+        return "55P03".equals(state) || "40P01".equals(state) || "40001".equals(state) || "57014".equals(state);
+    }
+
+    @Override
+    public boolean isConnectionLost(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03"));
+    }
+
+    @Override
+    public boolean tryMigrationLock(Connection c, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(hashtextextended(?, 0))")) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    @Override
+    public void releaseMigrationLock(Connection c, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(hashtextextended(?, 0))")) {
+            ps.setString(1, key);
+            ps.execute();
+        }
+    }
+
+    @Override
+    public void checkType(Connection c, String type) throws SQLException {
+        canonicalType(c, type);
+    }
+
+    @Override
+    public String canonicalType(Connection c, String type) throws SQLException {
+        // The cast through regtype accepts only a single type name (with modifiers such as varchar(20)), so a
+        // type that passes here can never smuggle other SQL into the DDL it is written into.
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT format_type(t.oid, NULL) FROM pg_type t WHERE t.oid = ?::regtype")) {
+            ps.setString(1, type);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                String base = rs.getString(1);
+                int paren = type.indexOf('(');
+                return paren >= 0 && !base.contains("(") ? base + type.substring(paren).replace(" ", "") : base;
+            }
+        }
+    }
+
+    @Override
+    public void checkExpression(Connection c, String expression, Map<String, String> rowTypes, String targetType)
+            throws SQLException {
+        if (expression.contains("$tandem")) {
+            throw new SQLException("the expression must not contain \"$tandem\" (it delimits trigger bodies)");
+        }
+        checkType(c, targetType);
+        for (String type : rowTypes.values()) checkType(c, type);
+        List<String> row = new ArrayList<>();
+        rowTypes.forEach((name, type) -> row.add("NULL::" + type + " AS " + quote(name)));
+        if (row.isEmpty()) row.add("1 AS " + quote("_tandem_nothing"));
+        try (Statement st = c.createStatement()) {
+            st.execute("SAVEPOINT tandem_check");
+            st.execute("CREATE TEMP TABLE IF NOT EXISTS " + quote("_tandem_check") + " (v " + targetType + ") ON COMMIT DROP");
+        }
+        // A prepared statement holds exactly one command, so an expression cannot end this one and start another.
+        // The INSERT applies assignment-cast rules: the same ones the trigger and the backfill use.
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO pg_temp." + quote("_tandem_check")
+                + " SELECT (" + expression + ") FROM (SELECT " + String.join(", ", row) + ") AS " + quote("_tandem_row")
+                + " LIMIT 0")) {
+            ps.execute();
+        } finally {
+            try (Statement st = c.createStatement()) {
+                st.execute("ROLLBACK TO SAVEPOINT tandem_check");
+            }
+        }
+    }
+
+    @Override
+    public String migrationLockHolders(Connection c, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT string_agg(format('pid %s (%s, %s, since %s)', a.pid, coalesce(nullif(a.application_name, ''), 'no name'),
+                                         coalesce(a.client_addr::text, 'local'), date_trunc('second', a.backend_start)), '; ')
+                FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid,
+                     LATERAL (SELECT hashtextextended(?, 0) AS k) h
+                WHERE l.locktype = 'advisory' AND l.granted
+                  AND l.classid::bigint = ((h.k >> 32) & 4294967295) AND l.objid::bigint = (h.k & 4294967295)""")) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getString(1) != null ? rs.getString(1) : "unknown session";
+            }
+        }
+    }
+
+    @Override
+    public boolean schemaExists(Connection c, String schema) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ?)")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    @Override
+    public void setApplicationName(Connection c, String name) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT set_config('application_name', ?, false)")) {
+            ps.setString(1, name);
+            ps.execute();
+        }
+    }
+
+    @Override
+    public void markBackfillSession(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("SELECT set_config('tandem.backfill', 'on', false)");
+        }
+    }
+
+    @Override
+    public Catalog readCatalog(Connection c, String schema) throws SQLException {
+        Map<String, List<Catalog.Column>> columns = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT t.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                       pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attnum
+                FROM pg_class t
+                JOIN pg_namespace n ON n.oid = t.relnamespace
+                JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
+                LEFT JOIN pg_attrdef ad ON ad.adrelid = t.oid AND ad.adnum = a.attnum
+                WHERE n.nspname = ? AND t.relkind IN ('r', 'p')
+                ORDER BY t.relname, a.attnum""")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new Catalog.Column(
+                            rs.getString(2), rs.getString(3), rs.getBoolean(4), rs.getString(5), rs.getString(6), rs.getInt(7)));
+                }
+            }
+        }
+        Map<String, List<Catalog.Constraint>> constraints = new LinkedHashMap<>();
+        Map<String, List<String>> primaryKeys = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT t.relname, c.conname, c.contype,
+                       ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(attnum, i)
+                             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.i)::text[],
+                       pg_get_constraintdef(c.oid), c.convalidated
+                FROM pg_constraint c
+                JOIN pg_class t ON t.oid = c.conrelid
+                JOIN pg_namespace n ON n.oid = t.relnamespace
+                WHERE n.nspname = ? AND c.contype IN ('p', 'u', 'c', 'f', 'x')
+                ORDER BY t.relname, c.conname""")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    List<String> cols = strings(rs.getArray(4));
+                    char type = rs.getString(3).charAt(0);
+                    constraints.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new Catalog.Constraint(
+                            rs.getString(2), type, cols, rs.getString(5), rs.getBoolean(6)));
+                    if (type == 'p') primaryKeys.put(rs.getString(1), cols);
+                }
+            }
+        }
+        Map<String, List<Catalog.Index>> indexes = new LinkedHashMap<>();
+        Map<String, String> indexToTable = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT t.relname, i.relname,
+                       ARRAY(SELECT coalesce(a.attname, '') FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(attnum, o)
+                             LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.o)::text[],
+                       x.indisunique, x.indisvalid, pg_get_indexdef(x.indexrelid),
+                       (SELECT conname FROM pg_constraint WHERE conindid = x.indexrelid AND conrelid = t.oid LIMIT 1),
+                       x.indexprs IS NULL AND x.indpred IS NULL
+                FROM pg_index x
+                JOIN pg_class i ON i.oid = x.indexrelid
+                JOIN pg_class t ON t.oid = x.indrelid
+                JOIN pg_namespace n ON n.oid = t.relnamespace
+                WHERE n.nspname = ?
+                ORDER BY t.relname, i.relname""")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    indexes.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new Catalog.Index(
+                            rs.getString(2), strings(rs.getArray(3)), rs.getBoolean(4), rs.getBoolean(5),
+                            rs.getString(6), rs.getString(7), rs.getBoolean(8)));
+                    indexToTable.put(rs.getString(2), rs.getString(1));
+                }
+            }
+        }
+        Map<String, Catalog.Table> tables = new LinkedHashMap<>();
+        for (var e : columns.entrySet()) {
+            String name = e.getKey();
+            tables.put(name, new Catalog.Table(name, List.copyOf(e.getValue()),
+                    primaryKeys.getOrDefault(name, List.of()),
+                    List.copyOf(constraints.getOrDefault(name, List.of())),
+                    List.copyOf(indexes.getOrDefault(name, List.of()))));
+        }
+        return new Catalog(schema, tables, indexToTable);
+    }
+
+    private static List<String> strings(Array array) throws SQLException {
+        return array == null ? List.of() : Arrays.asList((String[]) array.getArray());
+    }
+
+}

@@ -1,0 +1,89 @@
+package dev.tandem.dialect.postgres;
+
+import dev.tandem.dialect.Ddl.Assignment;
+import dev.tandem.dialect.Ddl.Binding;
+import dev.tandem.dialect.Ddl.SyncTrigger;
+
+import java.util.List;
+
+/**
+ * The PL/pgSQL body of a sync trigger. User expressions are evaluated inside blocks that declare one variable
+ * per column, named as the version that wrote them sees it, so {@code up} and {@code down} can use bare column
+ * names exactly as the migration author wrote them.
+ *
+ * <p>Which version wrote a row is decided by whether the new version's schema is among the session's effective
+ * schemas ({@code current_schemas}), not by comparing search_path to one string: applications add schemas of
+ * their own and pools reuse connections.
+ */
+final class SyncTriggerBody {
+    private final PostgresDialect d;
+    private final SyncTrigger s;
+    private final StringBuilder out = new StringBuilder();
+
+    SyncTriggerBody(PostgresDialect dialect, SyncTrigger trigger) {
+        this.d = dialect;
+        this.s = trigger;
+    }
+
+    String render() {
+        line(0, "BEGIN");
+        // Backfill batches set the new columns themselves; skipping here keeps their per-row cost at a plain UPDATE.
+        line(1, "IF current_setting('tandem.backfill', true) = 'on' THEN RETURN NEW; END IF;");
+        if (s.doneColumn() != null && !s.fills().isEmpty()) {
+            // An update of a row the backfill has not reached yet: derive the new-form columns the writer did not
+            // set from the old row first, so that the row can be marked done and down() sees real values.
+            line(1, "IF TG_OP = 'UPDATE' AND OLD." + d.quote(s.doneColumn()) + " IS NOT TRUE THEN");
+            block(2, s.oldBindings(), "OLD", () -> {
+                for (Assignment a : s.fills()) {
+                    String target = "NEW." + d.quote(a.target());
+                    line(3, "IF " + target + " IS NOT DISTINCT FROM OLD." + d.quote(a.target()) + " THEN "
+                            + target + " := (" + a.expr() + "); END IF;");
+                }
+            });
+            line(1, "END IF;");
+        }
+        line(1, "IF " + d.literal(s.newVersionSchema()) + " = ANY (current_schemas(false)) THEN");
+        if (!s.downs().isEmpty() || !s.insertOnlyDowns().isEmpty()) {
+            block(2, s.newBindings(), "NEW", () -> {
+                for (Assignment a : s.insertOnlyDowns()) {
+                    line(3, "IF TG_OP = 'INSERT' THEN NEW." + d.quote(a.target()) + " := (" + a.expr() + "); END IF;");
+                }
+                for (Assignment a : s.downs()) {
+                    String when = a.source() == null ? "TRUE"
+                            : "TG_OP = 'INSERT' OR NEW." + d.quote(a.source()) + " IS DISTINCT FROM OLD." + d.quote(a.source());
+                    line(3, "IF " + when + " THEN NEW." + d.quote(a.target()) + " := (" + a.expr() + "); END IF;");
+                }
+            });
+        }
+        line(1, "ELSE");
+        if (!s.ups().isEmpty()) {
+            block(2, s.oldBindings(), "NEW", () -> {
+                for (Assignment a : s.ups()) {
+                    line(3, "NEW." + d.quote(a.target()) + " := (" + a.expr() + ");");
+                }
+            });
+        } else {
+            line(2, "NULL;");
+        }
+        line(1, "END IF;");
+        if (s.doneColumn() != null) line(1, "NEW." + d.quote(s.doneColumn()) + " := true;");
+        line(1, "RETURN NEW;");
+        line(0, "END;");
+        return out.toString();
+    }
+
+    private void block(int indent, List<Binding> bindings, String row, Runnable statements) {
+        line(indent, "DECLARE");
+        for (Binding b : bindings) {
+            line(indent + 1, d.quote(b.name()) + " " + d.qualify(s.schema(), s.table()) + "." + d.quote(b.physical())
+                    + "%TYPE := " + row + "." + d.quote(b.physical()) + ";");
+        }
+        line(indent, "BEGIN");
+        statements.run();
+        line(indent, "END;");
+    }
+
+    private void line(int indent, String text) {
+        out.append("  ".repeat(indent)).append(text).append('\n');
+    }
+}

@@ -1,0 +1,268 @@
+package dev.tandem.engine;
+
+import dev.tandem.TandemException;
+import dev.tandem.TandemListener;
+import dev.tandem.dialect.Dialect;
+import dev.tandem.state.BackfillState;
+import dev.tandem.state.StateStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * Fills the new-form columns of existing rows, walking the key in batches. Each batch is one short transaction
+ * that also moves the checkpoint, so a killed backfill continues where the last committed batch ended.
+ *
+ * <p>Rows a writer of either version touched since expand are flagged done by the sync trigger and skipped: the
+ * batch's {@code WHERE done IS NOT TRUE} is re-checked against the latest row version under READ COMMITTED, so a
+ * backfill never overwrites what an application wrote. Rows inserted after the backfill started are the
+ * trigger's job: the walk stops at the key that was highest when it began.
+ */
+public final class Backfiller {
+    private static final Logger log = LoggerFactory.getLogger(Backfiller.class);
+
+    public record Settings(Duration targetBatch, int minBatch, int maxBatch, Duration batchStatementTimeout,
+                           Duration retryDeadline) {
+    }
+
+    private final Dialect dialect;
+    private final StateStore state;
+    private final Settings settings;
+    private final TandemListener listener;
+    private final Supplier<Connection> connections;
+
+    public Backfiller(Dialect dialect, StateStore state, Settings settings, TandemListener listener,
+                      Supplier<Connection> connections) {
+        this.dialect = dialect;
+        this.state = state;
+        this.settings = settings;
+        this.listener = listener;
+        this.connections = connections;
+    }
+
+    public void run(Plan plan) throws SQLException {
+        for (Plan.BackfillTask task : plan.backfill()) {
+            runTask(plan, task);
+        }
+    }
+
+    private void runTask(Plan plan, Plan.BackfillTask task) throws SQLException {
+        Connection c = connections.get();
+        try {
+            start(c, plan, task);
+            BackfillState s = find(c, plan, task);
+            int batch = s.batchSize() > 0 ? s.batchSize() : Math.max(settings.minBatch(), Math.min(1000, settings.maxBatch()));
+            long done = s.rowsDone();
+            List<String> last = s.lastKey();
+            long started = System.nanoTime();
+            long doneAtStart = done;
+            long deadline = 0;
+            while (!s.done()) {
+                try {
+                    long t0 = System.nanoTime();
+                    Batch b = batch(c, plan, task, last, s.upperKey(), batch);
+                    long ms = Math.max(1, (System.nanoTime() - t0) / 1_000_000);
+                    done += b.walked();
+                    last = b.lastKey() != null ? b.lastKey() : last;
+                    deadline = 0;
+                    if (b.finished()) break;
+                    batch = nextBatchSize(batch, ms);
+                    double seconds = (System.nanoTime() - started) / 1e9;
+                    listener.backfillProgress(plan.migration(), task.table(), done, Math.max(done, s.rowsTotal()),
+                            seconds > 0 ? (done - doneAtStart) / seconds : 0);
+                } catch (SQLException e) {
+                    rollbackQuietly(c);
+                    boolean lost = dialect.isConnectionLost(e) || isClosed(c);
+                    if (!lost && !dialect.isRetryable(e)) {
+                        throw new TandemException(TandemException.Kind.DATABASE, "backfill of " + task.table()
+                                + " failed: " + e.getMessage() + "\nThe last committed batch is checkpointed;"
+                                + " fix the cause and run backfill again.", e);
+                    }
+                    if (deadline == 0) deadline = System.nanoTime() + settings.retryDeadline().toNanos();
+                    if (System.nanoTime() > deadline) {
+                        throw new TandemException(TandemException.Kind.DATABASE, "backfill of " + task.table()
+                                + " kept failing for " + settings.retryDeadline().toSeconds() + " s: " + e.getMessage(), e);
+                    }
+                    log.warn("backfill of {}: {} — retrying", task.table(), e.getMessage());
+                    sleep(Executor.backoff(3));
+                    if (lost) {
+                        closeQuietly(c);
+                        c = reconnect(deadline);
+                        start(c, plan, task);
+                        s = find(c, plan, task);
+                        last = s.lastKey();
+                        done = s.rowsDone();
+                    }
+                }
+            }
+            listener.backfillProgress(plan.migration(), task.table(), done, done, 0);
+        } finally {
+            closeQuietly(c);
+        }
+    }
+
+    /** The server may be restarting: keep trying until the retry deadline. */
+    private Connection reconnect(long deadline) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return connections.get();
+            } catch (RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new TandemException(TandemException.Kind.DATABASE, "backfill lost its connection and could not"
+                            + " reconnect: " + e.getMessage() + "\nThe last committed batch is checkpointed; run backfill again.", e);
+                }
+                log.warn("backfill: reconnecting (attempt {}): {}", attempt, e.getMessage());
+                sleep(Executor.backoff(Math.min(attempt, 6)));
+            }
+        }
+    }
+
+    private int nextBatchSize(int current, long ms) {
+        double factor = (double) settings.targetBatch().toMillis() / ms;
+        factor = Math.max(0.5, Math.min(2.0, factor));
+        return (int) Math.max(settings.minBatch(), Math.min(settings.maxBatch(), current * factor));
+    }
+
+    private void start(Connection c, Plan plan, Plan.BackfillTask task) throws SQLException {
+        c.setAutoCommit(true);
+        dialect.markBackfillSession(c);
+        if (find(c, plan, task) != null) return;
+        String keys = dialect.quoteAll(task.keyColumns());
+        String table = dialect.qualify(plan.schema(), task.table());
+        List<String> upper = null;
+        long total;
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + textArray(task.keyColumns()) + " FROM " + table
+                + " ORDER BY " + order(task.keyColumns(), "DESC") + " LIMIT 1")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) upper = strings(rs.getArray(1));
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + table)) {
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                total = rs.getLong(1);
+            }
+        }
+        log.info("backfill of {} by ({}) up to key {}: about {} rows", task.table(), keys, upper, total);
+        state.startBackfill(c, plan.migration(), task.table(), upper, total);
+    }
+
+    private BackfillState find(Connection c, Plan plan, Plan.BackfillTask task) throws SQLException {
+        return state.backfills(c, plan.migration()).stream().filter(b -> b.table().equals(task.table())).findFirst().orElse(null);
+    }
+
+    private record Batch(long walked, List<String> lastKey, boolean finished) {
+    }
+
+    private Batch batch(Connection c, Plan plan, Plan.BackfillTask task, List<String> last, List<String> upper, int size)
+            throws SQLException {
+        c.setAutoCommit(false);
+        dialect.setTimeouts(c, Duration.ofSeconds(5), settings.batchStatementTimeout());
+        String table = dialect.qualify(plan.schema(), task.table());
+        List<String> keys = task.keyColumns();
+        List<String> aliases = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) aliases.add(dialect.quote("_tandem_k" + i));
+        StringBuilder select = new StringBuilder();
+        for (int i = 0; i < keys.size(); i++) {
+            if (i > 0) select.append(", ");
+            select.append(dialect.quote(keys.get(i))).append(" AS ").append(aliases.get(i));
+        }
+        List<String> sets = new ArrayList<>();
+        for (Plan.Assignment a : task.assignments()) sets.add(dialect.quote(a.column()) + " = (" + a.expression() + ")");
+        sets.add(dialect.quote(task.doneColumn()) + " = true");
+        List<String> join = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) join.add(table + "." + dialect.quote(keys.get(i)) + " = b." + aliases.get(i));
+        String lastAliasArray = "ARRAY[" + String.join(", ", aliases.stream().map(a -> a + "::text").toList()) + "]";
+        String sql = "WITH b AS (SELECT " + select + " FROM " + table + " WHERE "
+                + (last == null ? "TRUE" : tuple(keys) + " > " + typedTuple(task)) + " AND " + tuple(keys) + " <= " + typedTuple(task)
+                + " ORDER BY " + order(keys, "ASC") + " LIMIT ?),"
+                + " u AS (UPDATE " + table + " SET " + String.join(", ", sets) + " FROM b WHERE " + String.join(" AND ", join)
+                + " AND " + table + "." + dialect.quote(task.doneColumn()) + " IS NOT TRUE RETURNING 1)"
+                + " SELECT (SELECT count(*) FROM b), (SELECT count(*) FROM u),"
+                + " (SELECT " + lastAliasArray + " FROM b ORDER BY " + String.join(", ", aliases.stream().map(a -> a + " DESC").toList()) + " LIMIT 1)";
+        long walked;
+        List<String> lastKey;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int p = 1;
+            if (last != null) for (String k : last) ps.setString(p++, k);
+            for (String k : upper) ps.setString(p++, k);
+            ps.setInt(p, size);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                walked = rs.getLong(1);
+                lastKey = strings(rs.getArray(3));
+            }
+        }
+        boolean finished = walked < size;
+        state.checkpoint(c, plan.migration(), task.table(), lastKey, walked, finished, size);
+        c.commit();
+        c.setAutoCommit(true);
+        return new Batch(walked, lastKey, finished);
+    }
+
+    private String tuple(List<String> keys) {
+        return "(" + dialect.quoteAll(keys) + ")";
+    }
+
+    /** The key's checkpoint is stored as text; cast each part back to its column's type (types come from the catalog). */
+    private static String typedTuple(Plan.BackfillTask task) {
+        List<String> parts = new ArrayList<>();
+        for (String type : task.keyTypes()) parts.add("CAST(? AS " + type + ")");
+        return "(" + String.join(", ", parts) + ")";
+    }
+
+    private String order(List<String> keys, String direction) {
+        return String.join(", ", keys.stream().map(k -> dialect.quote(k) + " " + direction).toList());
+    }
+
+    private String textArray(List<String> keys) {
+        return "ARRAY[" + String.join(", ", keys.stream().map(k -> dialect.quote(k) + "::text").toList()) + "]";
+    }
+
+    private static List<String> strings(Array a) throws SQLException {
+        return a == null ? null : List.of((String[]) a.getArray());
+    }
+
+    private static boolean isClosed(Connection c) {
+        try {
+            return c.isClosed() || !c.isValid(2);
+        } catch (SQLException e) {
+            return true;
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            if (!c.getAutoCommit()) c.rollback();
+            c.setAutoCommit(true);
+        } catch (SQLException ignored) {
+            // Connection gone: the loop reconnects.
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // Nothing to do.
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TandemException(TandemException.Kind.DATABASE, "interrupted");
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package dev.tandem.engine;
+
+import dev.tandem.TandemException;
+import dev.tandem.TandemListener;
+import dev.tandem.dialect.Dialect;
+import dev.tandem.state.Phase;
+import dev.tandem.state.StateStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Runs the steps of a phase, never deciding what they are. Each step waits at most {@code lockTimeout} for its
+ * lock, so the application's queries never queue behind it for longer; when it cannot get the lock it gives way
+ * and tries again after a jittered, growing pause, until {@code retryDeadline}. After each step the phase's
+ * checkpoint moves on — in the step's own transaction where it has one — so a crashed run resumes where it was.
+ */
+public final class Executor {
+    private static final Logger log = LoggerFactory.getLogger(Executor.class);
+
+    public record Settings(Duration lockTimeout, Duration statementTimeout, Duration retryDeadline) {
+    }
+
+    private final Dialect dialect;
+    private final StateStore state;
+    private final Settings settings;
+    private final TandemListener listener;
+
+    public Executor(Dialect dialect, StateStore state, Settings settings, TandemListener listener) {
+        this.dialect = dialect;
+        this.state = state;
+        this.settings = settings;
+        this.listener = listener;
+    }
+
+    public void run(Connection c, String migration, Phase phase, List<Step> steps, int alreadyDone) throws SQLException {
+        listener.phaseStarted(migration, phase, steps.size(), alreadyDone);
+        long phaseStart = System.nanoTime();
+        for (int i = alreadyDone; i < steps.size(); i++) {
+            Step step = steps.get(i);
+            long start = System.nanoTime();
+            boolean ran = runWithRetry(c, migration, phase, i, steps.size(), step);
+            if (ran) {
+                listener.stepFinished(migration, phase, i, steps.size(), step, Duration.ofNanos(System.nanoTime() - start));
+            }
+        }
+        listener.phaseFinished(migration, phase, Duration.ofNanos(System.nanoTime() - phaseStart));
+    }
+
+    private boolean runWithRetry(Connection c, String migration, Phase phase, int index, int total, Step step)
+            throws SQLException {
+        long deadline = System.nanoTime() + settings.retryDeadline().toNanos();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return runOnce(c, migration, phase, index, total, step);
+            } catch (SQLException e) {
+                rollbackQuietly(c);
+                if (!dialect.isRetryable(e)) {
+                    state.history(autocommit(c), migration, phase.text, "step failed",
+                            step.description() + ": " + e.getMessage());
+                    throw new TandemException(TandemException.Kind.DATABASE, "step " + (index + 1) + "/" + total + " of "
+                            + phase + " (" + step.description() + ") failed: " + e.getMessage()
+                            + "\nSQL: " + step.sql() + "\nNothing after this step was run; fix the cause and run the same command again.", e);
+                }
+                Duration wait = backoff(attempt);
+                if (System.nanoTime() + wait.toNanos() > deadline) {
+                    throw new TandemException(TandemException.Kind.DATABASE, "step " + (index + 1) + "/" + total + " of "
+                            + phase + " (" + step.description() + ") could not get its lock within "
+                            + settings.retryDeadline().toSeconds() + " s (" + attempt + " attempts, each waiting at most "
+                            + settings.lockTimeout().toMillis() + " ms): a long transaction holds the table. "
+                            + "Nothing after this step was run; run the same command again later.", e);
+                }
+                log.info("{}: lock not available for '{}' (attempt {}), retrying in {} ms: {}", migration,
+                        step.description(), attempt, wait.toMillis(), e.getMessage());
+                listener.stepRetry(migration, step, attempt, wait, e.getMessage());
+                sleep(wait);
+            }
+        }
+    }
+
+    /** @return false when the step was found already done */
+    private boolean runOnce(Connection c, String migration, Phase phase, int index, int total, Step step) throws SQLException {
+        boolean concurrent = step.mode() == Step.Mode.CONCURRENT;
+        c.setAutoCommit(concurrent);
+        // Steps that take only a weak lock (concurrent builds, validation scans) may wait as long as they need:
+        // a waiting SHARE UPDATE EXCLUSIVE request does not hold up the application's reads and writes.
+        boolean weak = step.mode() != Step.Mode.TRANSACTIONAL;
+        dialect.setTimeouts(c, weak ? Duration.ZERO : settings.lockTimeout(), weak ? Duration.ZERO : settings.statementTimeout());
+        if (concurrent && step.repairIf() != null && query(c, step.repairIf(), step.skipParams())) {
+            log.info("{}: removing what a failed attempt left: {}", migration, step.repair());
+            execute(c, step.repair());
+        }
+        boolean skip = step.skipIf() != null && query(c, step.skipIf(), step.skipParams());
+        if (skip) {
+            listener.stepSkipped(migration, phase, index, total, step);
+        } else {
+            listener.stepStarted(migration, phase, index, total, step);
+            log.debug("{} {} step {}/{}: {}", migration, phase, index + 1, total, step.sql());
+            execute(c, step.sql());
+        }
+        state.setStepsDone(c, migration, index + 1);
+        if (!concurrent) c.commit();
+        state.history(autocommit(c), migration, phase.text, skip ? "step skipped (already done)" : "step done", step.description());
+        return !skip;
+    }
+
+    private static Connection autocommit(Connection c) throws SQLException {
+        if (!c.getAutoCommit()) {
+            c.rollback();
+            c.setAutoCommit(true);
+        }
+        return c;
+    }
+
+    private static void execute(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    private static boolean query(Connection c, String sql, List<String> params) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.size(); i++) ps.setString(i + 1, params.get(i));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    private static void rollbackQuietly(Connection c) {
+        try {
+            if (!c.getAutoCommit()) c.rollback();
+        } catch (SQLException ignored) {
+            // The connection may be gone; the caller reports the original error.
+        }
+    }
+
+    /** Jittered exponential back-off: 50 ms, 100 ms, … up to 5 s, each scaled by a random 50–100 %. */
+    static Duration backoff(int attempt) {
+        long max = Math.min(5000, 50L << Math.min(attempt - 1, 10));
+        return Duration.ofMillis((long) (max * (0.5 + ThreadLocalRandom.current().nextDouble() * 0.5)));
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TandemException(TandemException.Kind.DATABASE, "interrupted while waiting to retry");
+        }
+    }
+}

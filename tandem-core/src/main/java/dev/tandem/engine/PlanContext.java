@@ -1,0 +1,166 @@
+package dev.tandem.engine;
+
+import dev.tandem.catalog.Catalog;
+import dev.tandem.dialect.Ddl;
+import dev.tandem.dialect.Dialect;
+import dev.tandem.migration.MigrationException;
+import dev.tandem.migration.SourceLocation;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The planner's working state: the new version's schema as the operations so far shaped it, and the steps each
+ * phase has collected, grouped in stages so that, for example, every sync trigger exists before any constraint
+ * that relies on it.
+ */
+public final class PlanContext {
+    public enum ExpandStage { TABLES, COLUMNS, SYNC, CONSTRAINTS, INDEXES, VIEWS }
+
+    public enum ContractStage { VALIDATE, DROP_OLD_VERSION, DROP_SYNC, DROP, RENAME_COLUMNS, RENAME_TABLES, FINALIZE, LATE_CONSTRAINTS, CLEANUP }
+
+    public enum RollbackStage { DROP_NEW_VERSION, DROP_SYNC, DROP_CONSTRAINTS, DROP_INDEXES, DROP_COLUMNS, DROP_TABLES, RAW }
+
+    /** An SQL expression from the file to be checked against the database before anything changes. */
+    public record ExpressionCheck(SourceLocation location, String what, String expression,
+                                  List<Ddl.ViewColumn> row, Map<String, String> rowTypes, String targetType) {
+    }
+
+    public final Dialect dialect;
+    public final Ddl ddl;
+    public final String schema;
+    public final String migration;
+    public final String versionSchema;
+    public final String previousVersionSchema;
+    public final Catalog catalog;
+    /** Every table of the new version (and dropped ones, flagged), keyed by physical name. */
+    public final Map<String, TableModel> tables = new LinkedHashMap<>();
+    public final List<ExpressionCheck> checks = new ArrayList<>();
+    /** Index names the new version has, to refuse duplicates; physical index name → table model. */
+    public final Map<String, String> indexes = new LinkedHashMap<>();
+
+    private final Map<Object, Object> notes = new java.util.IdentityHashMap<>();
+
+    private final EnumMap<ExpandStage, List<Step>> expand = new EnumMap<>(ExpandStage.class);
+    private final EnumMap<ContractStage, List<Step>> contract = new EnumMap<>(ContractStage.class);
+    private final EnumMap<RollbackStage, List<Step>> rollback = new EnumMap<>(RollbackStage.class);
+
+    PlanContext(Dialect dialect, String schema, String migration, String previousVersionSchema, Catalog catalog) {
+        this.dialect = dialect;
+        this.ddl = dialect.ddl();
+        this.schema = schema;
+        this.migration = migration;
+        this.versionSchema = Names.versionSchema(schema, migration);
+        this.previousVersionSchema = previousVersionSchema;
+        this.catalog = catalog;
+        for (Catalog.Table t : catalog.tables().values()) {
+            tables.put(t.name(), new TableModel(t.name(), t));
+        }
+        indexes.putAll(catalog.indexToTable());
+    }
+
+    /** The table the new version calls {@code name}, or a file:line error. */
+    public TableModel table(String name, SourceLocation at) {
+        return findTable(name).orElseThrow(() -> new MigrationException(at, "table \"" + name + "\" does not exist"
+                + " in schema \"" + schema + "\"" + knownTables()));
+    }
+
+    public Optional<TableModel> findTable(String name) {
+        return tables.values().stream().filter(t -> !t.droppedInNewVersion && t.name.equals(name)).findFirst();
+    }
+
+    private String knownTables() {
+        List<String> names = tables.values().stream().filter(t -> !t.droppedInNewVersion).map(t -> t.name).toList();
+        return names.isEmpty() ? " (it has no tables)" : " (tables: " + String.join(", ", names) + ")";
+    }
+
+    public TableModel.ColumnModel column(TableModel table, String name, SourceLocation at) {
+        return table.column(name).orElseThrow(() -> new MigrationException(at, "column \"" + name
+                + "\" does not exist in table \"" + table.name + "\" (columns: "
+                + String.join(", ", table.columns.stream().map(c -> c.name).toList()) + ")"));
+    }
+
+    /** Keeps what {@code validate} learned about an operation for its later questions. */
+    public void remember(Object operation, Object note) {
+        notes.put(operation, note);
+    }
+
+    @SuppressWarnings("unchecked")
+    public <T> T recall(Object operation) {
+        return (T) notes.get(operation);
+    }
+
+    public void addTable(TableModel table) {
+        tables.put(table.physical, table);
+    }
+
+    public TableModel newTable(String name) {
+        return new TableModel(name, null);
+    }
+
+    public void expand(ExpandStage stage, Step step) {
+        expand.computeIfAbsent(stage, s -> new ArrayList<>()).add(step);
+    }
+
+    public void contract(ContractStage stage, Step step) {
+        contract.computeIfAbsent(stage, s -> new ArrayList<>()).add(step);
+    }
+
+    public void rollback(RollbackStage stage, Step step) {
+        rollback.computeIfAbsent(stage, s -> new ArrayList<>()).add(step);
+    }
+
+    /** Raw SQL is undone last-first, so each down runs against what the later ups had not yet built. */
+    public void rollbackFirst(RollbackStage stage, Step step) {
+        rollback.computeIfAbsent(stage, s -> new ArrayList<>()).add(0, step);
+    }
+
+    public void check(SourceLocation at, String what, String expression, List<Ddl.ViewColumn> row,
+                      Map<String, String> rowTypes, String targetType) {
+        checks.add(new ExpressionCheck(at, what, expression, row, rowTypes, targetType));
+    }
+
+    /** The old version's row of a table: its live columns under their own names. */
+    public List<Ddl.ViewColumn> oldRow(TableModel t) {
+        return t.live.columns().stream().map(c -> new Ddl.ViewColumn(c.name(), c.name())).toList();
+    }
+
+    public Map<String, String> oldRowTypes(TableModel t) {
+        Map<String, String> types = new LinkedHashMap<>();
+        t.live.columns().forEach(c -> types.put(c.name(), c.type()));
+        return types;
+    }
+
+    /** The new version's row as the operations so far shaped it. */
+    public List<Ddl.ViewColumn> newRow(TableModel t) {
+        return t.columns.stream().map(c -> new Ddl.ViewColumn(c.physical, c.name)).toList();
+    }
+
+    public Map<String, String> newRowTypes(TableModel t) {
+        Map<String, String> types = new LinkedHashMap<>();
+        t.columns.forEach(c -> types.put(c.name, c.type));
+        return types;
+    }
+
+    static List<Step> flatten(EnumMap<?, List<Step>> stages) {
+        List<Step> all = new ArrayList<>();
+        stages.values().forEach(all::addAll);
+        return all;
+    }
+
+    List<Step> expandSteps() {
+        return flatten(expand);
+    }
+
+    List<Step> contractSteps() {
+        return flatten(contract);
+    }
+
+    List<Step> rollbackSteps() {
+        return flatten(rollback);
+    }
+}

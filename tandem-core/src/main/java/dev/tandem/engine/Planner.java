@@ -1,0 +1,180 @@
+package dev.tandem.engine;
+
+import dev.tandem.catalog.Catalog;
+import dev.tandem.dialect.Ddl;
+import dev.tandem.dialect.Dialect;
+import dev.tandem.engine.PlanContext.ContractStage;
+import dev.tandem.engine.PlanContext.ExpandStage;
+import dev.tandem.engine.PlanContext.RollbackStage;
+import dev.tandem.engine.TableModel.ColumnModel;
+import dev.tandem.engine.ops.AddColumnHandler;
+import dev.tandem.engine.ops.AddConstraintHandler;
+import dev.tandem.engine.ops.AlterColumnHandler;
+import dev.tandem.engine.ops.CreateIndexHandler;
+import dev.tandem.engine.ops.CreateTableHandler;
+import dev.tandem.engine.ops.DropColumnHandler;
+import dev.tandem.engine.ops.DropConstraintHandler;
+import dev.tandem.engine.ops.DropIndexHandler;
+import dev.tandem.engine.ops.DropTableHandler;
+import dev.tandem.engine.ops.RawSqlHandler;
+import dev.tandem.engine.ops.RenameColumnHandler;
+import dev.tandem.engine.ops.RenameTableHandler;
+import dev.tandem.migration.Migration;
+import dev.tandem.migration.MigrationException;
+import dev.tandem.migration.Operation;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Turns a migration and the live catalog into a {@link Plan}. It never touches the database: the SQL
+ * expressions it could not check itself come back as {@link PlanContext.ExpressionCheck}s for the caller to run.
+ */
+public final class Planner {
+    private final Dialect dialect;
+    private final String stateSchema;
+
+    public record Result(Plan plan, List<PlanContext.ExpressionCheck> checks) {
+    }
+
+    public Planner(Dialect dialect, String stateSchema) {
+        this.dialect = dialect;
+        this.stateSchema = stateSchema;
+    }
+
+    public Result plan(Migration migration, Catalog catalog, String previousVersionSchema) {
+        PlanContext ctx = new PlanContext(dialect, catalog.schema(), migration.name(), previousVersionSchema, catalog);
+        List<MigrationException.Problem> problems = new ArrayList<>();
+        for (Operation op : migration.operations()) {
+            try {
+                handle(op, Question.VALIDATE, ctx);
+            } catch (MigrationException e) {
+                problems.addAll(e.problems());
+                // Later operations would only report consequences of this one.
+                break;
+            }
+        }
+        if (!problems.isEmpty()) throw new MigrationException(problems);
+        for (TableModel t : ctx.tables.values()) {
+            if (t.needsBackfill()) keyColumns(t, migration);
+        }
+        for (Question q : List.of(Question.EXPAND, Question.CONTRACT, Question.ROLLBACK)) {
+            for (Operation op : migration.operations()) handle(op, q, ctx);
+        }
+        List<Plan.BackfillTask> backfill = tableSteps(ctx);
+        Plan plan = new Plan(migration.name(), ctx.schema, ctx.versionSchema, previousVersionSchema,
+                ctx.expandSteps(), backfill, ctx.contractSteps(), ctx.rollbackSteps());
+        return new Result(plan, List.copyOf(ctx.checks));
+    }
+
+    private enum Question { VALIDATE, EXPAND, CONTRACT, ROLLBACK }
+
+    private static void handle(Operation op, Question q, PlanContext ctx) {
+        // Java 17 has no pattern switch; the sealed interface still makes this list the complete one.
+        if (op instanceof Operation.CreateTable o) ask(new CreateTableHandler(), o, q, ctx);
+        else if (op instanceof Operation.AddColumn o) ask(new AddColumnHandler(), o, q, ctx);
+        else if (op instanceof Operation.DropColumn o) ask(new DropColumnHandler(), o, q, ctx);
+        else if (op instanceof Operation.RenameColumn o) ask(new RenameColumnHandler(), o, q, ctx);
+        else if (op instanceof Operation.AlterColumn o) ask(new AlterColumnHandler(), o, q, ctx);
+        else if (op instanceof Operation.RenameTable o) ask(new RenameTableHandler(), o, q, ctx);
+        else if (op instanceof Operation.DropTable o) ask(new DropTableHandler(), o, q, ctx);
+        else if (op instanceof Operation.CreateIndex o) ask(new CreateIndexHandler(), o, q, ctx);
+        else if (op instanceof Operation.DropIndex o) ask(new DropIndexHandler(), o, q, ctx);
+        else if (op instanceof Operation.AddConstraint o) ask(new AddConstraintHandler(), o, q, ctx);
+        else if (op instanceof Operation.DropConstraint o) ask(new DropConstraintHandler(), o, q, ctx);
+        else if (op instanceof Operation.RawSql o) ask(new RawSqlHandler(), o, q, ctx);
+        else throw new IllegalStateException("no handler for " + op.kind());
+    }
+
+    private static <O extends Operation> void ask(OperationHandler<O> handler, O op, Question q, PlanContext ctx) {
+        switch (q) {
+            case VALIDATE -> handler.validate(op, ctx);
+            case EXPAND -> handler.expand(op, ctx);
+            case CONTRACT -> handler.contract(op, ctx);
+            case ROLLBACK -> handler.rollback(op, ctx);
+        }
+    }
+
+    /**
+     * What follows from the table as a whole rather than from one operation: the sync trigger, the backfill,
+     * the version schema's views, and at contract the drops and renames that put the new shape in place.
+     */
+    private List<Plan.BackfillTask> tableSteps(PlanContext ctx) {
+        Ddl ddl = ctx.ddl;
+        List<Plan.BackfillTask> backfill = new ArrayList<>();
+        ctx.expand(ExpandStage.VIEWS, ddl.createSchema(ctx.versionSchema));
+        if (ctx.previousVersionSchema != null) {
+            ctx.contract(ContractStage.DROP_OLD_VERSION, ddl.dropSchema(ctx.previousVersionSchema));
+        }
+        ctx.rollback(RollbackStage.DROP_NEW_VERSION, ddl.dropSchema(ctx.versionSchema));
+        for (TableModel t : ctx.tables.values()) {
+            if (!t.droppedInNewVersion) {
+                ctx.expand(ExpandStage.VIEWS, ddl.createView(ctx.versionSchema, t.name, ctx.schema, t.physical, ctx.newRow(t)));
+            }
+            if (t.created() || t.droppedInNewVersion) continue;
+            String done = t.needsBackfill() ? Names.DONE_COLUMN : null;
+            if (t.needsSync()) {
+                Ddl.SyncTrigger trigger = syncTrigger(ctx, t, done);
+                if (done != null) {
+                    ctx.expand(ExpandStage.COLUMNS, ddl.addColumn(ctx.schema, t.physical, done, "boolean"));
+                    ctx.contract(ContractStage.DROP, ddl.dropColumn(ctx.schema, t.physical, done));
+                    ctx.rollback(RollbackStage.DROP_COLUMNS, ddl.dropColumn(ctx.schema, t.physical, done));
+                }
+                ctx.expand(ExpandStage.SYNC, ddl.createSyncTrigger(trigger));
+                ctx.contract(ContractStage.DROP_SYNC, ddl.dropSyncTrigger(trigger));
+                ctx.rollback(RollbackStage.DROP_SYNC, ddl.dropSyncTrigger(trigger));
+            }
+            if (done != null) {
+                List<Plan.Assignment> sets = t.columns.stream().filter(c -> c.backfill != null)
+                        .map(c -> new Plan.Assignment(c.physical, c.backfill)).toList();
+                List<String> key = t.live.primaryKey().isEmpty() ? uniqueKey(t).orElseThrow() : t.live.primaryKey();
+                List<String> keyTypes = key.stream().map(k -> t.live.column(k).orElseThrow().type()).toList();
+                backfill.add(new Plan.BackfillTask(t.physical, key, keyTypes, sets, done));
+            }
+            for (ColumnModel c : t.columns) {
+                if (c.shadowed()) ctx.contract(ContractStage.DROP, ddl.dropColumn(ctx.schema, t.physical, c.oldPhysical));
+            }
+            for (ColumnModel c : t.columns) {
+                if (!c.physical.equals(c.name)) {
+                    ctx.contract(ContractStage.RENAME_COLUMNS, ddl.renameColumn(ctx.schema, t.physical, c.physical, c.name));
+                }
+            }
+            if (t.renamed()) ctx.contract(ContractStage.RENAME_TABLES, ddl.renameTable(ctx.schema, t.physical, t.name));
+        }
+        return backfill;
+    }
+
+    private Ddl.SyncTrigger syncTrigger(PlanContext ctx, TableModel t, String done) {
+        List<Ddl.Binding> oldBindings = t.live.columns().stream().map(c -> new Ddl.Binding(c.name(), c.name())).toList();
+        List<Ddl.Binding> newBindings = t.columns.stream().map(c -> new Ddl.Binding(c.name, c.physical)).toList();
+        List<Ddl.Assignment> fills = new ArrayList<>();
+        List<Ddl.Assignment> ups = new ArrayList<>();
+        List<Ddl.Assignment> downs = new ArrayList<>();
+        for (ColumnModel c : t.columns) {
+            if (c.backfill != null) fills.add(new Ddl.Assignment(c.physical, c.backfill, null));
+            if (c.up != null) ups.add(new Ddl.Assignment(c.physical, c.up, null));
+            if (c.down != null && c.shadowed()) downs.add(new Ddl.Assignment(c.oldPhysical, c.down, c.physical));
+        }
+        List<Ddl.Assignment> insertOnly = t.droppedColumns.stream().filter(d -> d.down() != null)
+                .map(d -> new Ddl.Assignment(d.physical(), d.down(), null)).toList();
+        return new Ddl.SyncTrigger(ctx.schema, t.physical, stateSchema, Names.syncFunction(ctx.schema, t.physical, ctx.migration),
+                Names.syncTrigger(ctx.migration), ctx.versionSchema, oldBindings, newBindings, fills, ups, downs, insertOnly, done);
+    }
+
+    /** Without a primary key, a unique index over NOT NULL columns is as good a key for walking the table. */
+    private static Optional<List<String>> uniqueKey(TableModel t) {
+        return t.live.indexes().stream()
+                .filter(i -> i.unique() && i.valid() && i.simple())
+                .filter(i -> i.columns().stream().allMatch(c -> t.live.column(c).map(Catalog.Column::notNull).orElse(false)))
+                .map(Catalog.Index::columns).findFirst();
+    }
+
+    private static void keyColumns(TableModel t, Migration m) {
+        if (t.live.primaryKey().isEmpty() && uniqueKey(t).isEmpty()) {
+            throw new MigrationException(m.operations().get(0).location(), "table \"" + t.physical + "\" needs a backfill"
+                    + " but has no primary key and no unique index over NOT NULL columns to walk it by; add a primary key"
+                    + " (or such a unique index) in an earlier migration");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.tandem.engine;
+
+import dev.tandem.catalog.Catalog;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One table as the new version will see it, built up operation by operation while planning, together with where
+ * each of its columns lives physically until contract.
+ */
+public final class TableModel {
+    /** The table's name in the database until contract (its old name; for new tables, its only name). */
+    public final String physical;
+    /** The live table before expand, or null for a table this migration creates. */
+    public final Catalog.Table live;
+    public String name;
+    public boolean droppedInNewVersion;
+    public final List<ColumnModel> columns = new ArrayList<>();
+    /** Physical columns the new version no longer has, with the expression that fills them on new-version inserts. */
+    public final List<DroppedColumn> droppedColumns = new ArrayList<>();
+
+    public record DroppedColumn(String physical, String down) {
+    }
+
+    TableModel(String physical, Catalog.Table live) {
+        this.physical = physical;
+        this.name = physical;
+        this.live = live;
+        if (live != null) {
+            for (Catalog.Column c : live.columns()) {
+                columns.add(ColumnModel.existing(c));
+            }
+        }
+    }
+
+    public boolean created() {
+        return live == null;
+    }
+
+    public Optional<ColumnModel> column(String name) {
+        return columns.stream().filter(c -> c.name.equals(name)).findFirst();
+    }
+
+    public boolean renamed() {
+        return !name.equals(physical);
+    }
+
+    /** Whether this migration changes anything about the table's rows (so it needs a sync trigger). */
+    public boolean needsSync() {
+        return live != null && (!droppedColumns.isEmpty() || columns.stream().anyMatch(ColumnModel::changesData));
+    }
+
+    public boolean needsBackfill() {
+        return live != null && columns.stream().anyMatch(c -> c.backfill != null);
+    }
+
+    /**
+     * One column of the new version.
+     */
+    public static final class ColumnModel {
+        /** The name the new version uses. */
+        public String name;
+        /** The physical column that holds the new form (a shadow column while the type or constraints change). */
+        public String physical;
+        /** The physical column the old version reads, or null for a column this migration adds. */
+        public final String oldPhysical;
+        /** The column's type in the new version, as the catalog prints it or as the file writes it. */
+        public String type;
+        public boolean notNull;
+        public String defaultExpr;
+        public final Catalog.Column live;
+        /** Sync expression over the old row that computes {@link #physical} when the old version writes, or null. */
+        public String up;
+        /** Expression over the old row that fills {@link #physical} for existing rows, or null for no backfill. */
+        public String backfill;
+        /** Expression over the new row that computes {@link #oldPhysical} when the new version writes, or null. */
+        public String down;
+
+        private ColumnModel(String name, String physical, String oldPhysical, String type, boolean notNull,
+                            String defaultExpr, Catalog.Column live) {
+            this.name = name;
+            this.physical = physical;
+            this.oldPhysical = oldPhysical;
+            this.type = type;
+            this.notNull = notNull;
+            this.defaultExpr = defaultExpr;
+            this.live = live;
+        }
+
+        static ColumnModel existing(Catalog.Column c) {
+            return new ColumnModel(c.name(), c.name(), c.name(), c.type(), c.notNull(), c.defaultExpr(), c);
+        }
+
+        public static ColumnModel added(String name, String type, boolean notNull, String defaultExpr) {
+            return new ColumnModel(name, name, null, type, notNull, defaultExpr, null);
+        }
+
+        public boolean shadowed() {
+            return oldPhysical != null && !oldPhysical.equals(physical);
+        }
+
+        public boolean changesData() {
+            return up != null || down != null || backfill != null;
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package dev.tandem.engine.ops;
+
+import dev.tandem.catalog.Catalog;
+import dev.tandem.engine.Names;
+import dev.tandem.engine.OperationHandler;
+import dev.tandem.engine.PlanContext;
+import dev.tandem.engine.PlanContext.ContractStage;
+import dev.tandem.engine.PlanContext.ExpandStage;
+import dev.tandem.engine.PlanContext.RollbackStage;
+import dev.tandem.engine.TableModel;
+import dev.tandem.engine.TableModel.ColumnModel;
+import dev.tandem.migration.MigrationException;
+import dev.tandem.migration.Operation.AlterColumn;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * A change of type, nullability, default, uniqueness, check or reference. Never ALTER COLUMN TYPE on a live
+ * table: the new form goes into a shadow column kept in step by the sync trigger ({@code up} for old writers,
+ * {@code down} back for new ones), filled by the backfill, and renamed into place at contract. Indexes, unique
+ * constraints and foreign keys of the column are rebuilt on the shadow column so nothing is lost at contract.
+ */
+public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
+
+    /** An index or foreign key of the old column, rebuilt on the shadow column under a temporary name. */
+    record Carried(String original, String temporary, Catalog.Index index, Catalog.Constraint foreignKey) {
+    }
+
+    record Altered(TableModel table, ColumnModel column, List<Carried> carried) {
+    }
+
+    @Override
+    public void validate(AlterColumn op, PlanContext ctx) {
+        TableModel table = ctx.table(op.table(), op.location());
+        if (table.created()) {
+            throw new MigrationException(op.location(), "table \"" + op.table()
+                    + "\" is created by this migration: change the column in its create_table");
+        }
+        ColumnModel column = ctx.column(table, op.column(), op.location());
+        if (column.live == null || column.shadowed()) {
+            throw new MigrationException(op.location(), "column \"" + op.column() + "\" is added or already altered in"
+                    + " this migration; combine the changes into one alter_column, or use a later migration");
+        }
+        Catalog.Column live = column.live;
+        String where = "column \"" + op.column() + "\" of \"" + op.table() + "\"";
+        if (table.live.primaryKey().contains(live.name())) {
+            throw new MigrationException(op.location(), where + " is part of the primary key; altering key columns is not supported");
+        }
+        if (live.isIdentity()) {
+            throw new MigrationException(op.location(), where + " is an identity column; altering it is not supported");
+        }
+        boolean typeChanges = op.type() != null && !sameType(op.type(), live.type());
+        if (typeChanges && (op.up() == null || op.down() == null)) {
+            throw new MigrationException(op.location(), where + " changes type from " + live.type() + " to " + op.type()
+                    + ": give both `up` (old value → new type, over the previous version's row) and `down` (new value →"
+                    + " old type, over the new version's row)");
+        }
+        boolean becomesNotNull = Boolean.FALSE.equals(op.nullable()) && !live.notNull();
+        if (becomesNotNull && op.up() == null) {
+            throw new MigrationException(op.location(), where + " becomes NOT NULL: give `up`, an expression over the"
+                    + " previous version's row that never returns NULL (e.g. coalesce(" + live.name() + ", ...))");
+        }
+        for (Catalog.Constraint c : table.live.constraints()) {
+            if (c.type() == 'c' && c.columns().contains(live.name())) {
+                throw new MigrationException(op.location(), where + " has CHECK constraint \"" + c.name() + "\": drop it"
+                        + " with drop_constraint in an earlier migration, and state the new check with `check:` here");
+            }
+            if (c.type() == 'f' && c.columns().contains(live.name()) && c.columns().size() > 1) {
+                throw new MigrationException(op.location(), where + " is part of the multi-column foreign key \""
+                        + c.name() + "\"; altering it is not supported");
+            }
+        }
+        for (var other : ctx.catalog.tables().values()) {
+            for (Catalog.Constraint c : other.constraints()) {
+                if (c.type() == 'f' && c.definition().matches("(?s).*REFERENCES\\s+(\\S+\\.)?\"?" +
+                        java.util.regex.Pattern.quote(table.physical) + "\"?\\s*\\(.*")
+                        && c.definition().contains(live.name())) {
+                    throw new MigrationException(op.location(), where + " may be referenced by foreign key \"" + c.name()
+                            + "\" of table \"" + other.name() + "\"; altering referenced columns is not supported");
+                }
+            }
+        }
+        List<Carried> carried = new ArrayList<>();
+        for (Catalog.Index index : table.live.indexes()) {
+            if (!index.columns().contains(live.name())) continue;
+            if (!index.simple()) {
+                throw new MigrationException(op.location(), where + " is used by index \"" + index.name()
+                        + "\", which has expressions or a predicate; drop it first (drop_index) and recreate it after");
+            }
+            carried.add(new Carried(index.name(), Names.temporary(index.name()), index, null));
+        }
+        for (Catalog.Constraint c : table.live.constraints()) {
+            if (c.type() == 'f' && c.columns().equals(List.of(live.name()))) {
+                carried.add(new Carried(c.name(), Names.temporary(c.name()), null, c));
+            }
+        }
+
+        column.physical = Names.shadowColumn(live.name());
+        if (op.type() != null) column.type = op.type();
+        if (op.nullable() != null) column.notNull = !op.nullable();
+        if (op.defaultChanged()) column.defaultExpr = op.defaultExpr();
+        ctx.remember(op, new Altered(table, column, carried));
+    }
+
+    private static boolean sameType(String written, String live) {
+        return normalise(written).equals(normalise(live));
+    }
+
+    private static String normalise(String type) {
+        String t = type.trim().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
+        return switch (t) {
+            case "int", "int4" -> "integer";
+            case "int8" -> "bigint";
+            case "int2" -> "smallint";
+            case "bool" -> "boolean";
+            case "varchar" -> "character varying";
+            case "float8", "double" -> "double precision";
+            case "float4" -> "real";
+            case "timestamptz" -> "timestamp with time zone";
+            case "timestamp" -> "timestamp without time zone";
+            default -> t.replace("varchar(", "character varying(");
+        };
+    }
+
+    @Override
+    public void expand(AlterColumn op, PlanContext ctx) {
+        Altered a = ctx.recall(op);
+        ColumnModel column = a.column();
+        String table = a.table().physical;
+        String oldName = column.live.name();
+        // Defaults are written here, once every operation has run, because they use the final names.
+        column.up = op.up() != null ? op.up() : ctx.dialect.quote(oldName);
+        column.backfill = column.up;
+        column.down = op.down() != null ? op.down() : ctx.dialect.quote(column.name);
+        ctx.check(op.location(), "up", column.up, ctx.oldRow(a.table()), ctx.oldRowTypes(a.table()), column.type);
+        ctx.check(op.location(), "down", column.down, ctx.newRow(a.table()), ctx.newRowTypes(a.table()), column.live.type());
+        if (op.defaultChanged() && op.defaultExpr() != null) {
+            ctx.check(op.location(), "default", op.defaultExpr(), List.of(), java.util.Map.of(), column.type);
+        }
+        if (op.check() != null) {
+            ctx.check(op.location(), "check", op.check(), ctx.newRow(a.table()), ctx.newRowTypes(a.table()), "boolean");
+        }
+
+        ctx.expand(ExpandStage.COLUMNS, ctx.ddl.addColumn(ctx.schema, table, column.physical, column.type));
+        if (column.defaultExpr != null) {
+            ctx.expand(ExpandStage.COLUMNS, ctx.ddl.setDefault(ctx.schema, table, column.physical, column.defaultExpr));
+        }
+        if (column.notNull) {
+            ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.addCheckNotValid(ctx.schema, table,
+                    Names.notNullCheck(table, column.physical), ctx.ddl.notNullCheck(column.physical)));
+        }
+        if (op.references() != null) {
+            var target = Columns.referencedColumn(ctx, op.references(), op.location());
+            ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.addForeignKeyNotValid(ctx.schema, table, foreignKeyName(a),
+                    List.of(column.physical), target.table().physical, List.of(target.column().physical), op.references().onDelete()));
+        }
+        for (Carried c : a.carried()) {
+            if (c.index() != null) {
+                List<String> cols = c.index().columns().stream().map(n -> n.equals(oldName) ? column.physical : n).toList();
+                String method = c.index().definition().replaceAll("(?s).* USING (\\w+) .*", "$1");
+                ctx.expand(ExpandStage.INDEXES, ctx.ddl.createIndex(ctx.schema, table, c.temporary(), cols, c.index().unique(), method));
+            } else {
+                String def = c.foreignKey().definition();
+                String refTable = def.replaceAll("(?s).*REFERENCES\\s+(?:[^.(]+\\.)?\"?([^\"(]+)\"?\\s*\\(.*", "$1");
+                String refColumn = def.replaceAll("(?s).*REFERENCES[^(]*\\(\"?([^\")]+)\"?\\).*", "$1");
+                String onDelete = def.contains("ON DELETE") ? def.replaceAll("(?s).*ON DELETE (CASCADE|RESTRICT|SET NULL|SET DEFAULT|NO ACTION).*", "$1") : "NO ACTION";
+                ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.addForeignKeyNotValid(ctx.schema, table, c.temporary(),
+                        List.of(column.physical), refTable, List.of(refColumn), onDelete));
+            }
+        }
+        if (Boolean.TRUE.equals(op.unique()) && a.carried().stream().noneMatch(c -> c.index() != null && c.index().unique()
+                && c.index().columns().size() == 1)) {
+            ctx.expand(ExpandStage.INDEXES, ctx.ddl.createIndex(ctx.schema, table, uniqueName(a), List.of(column.physical), true, "btree"));
+        }
+    }
+
+    private static String checkName(Altered a) {
+        return Names.constraint(a.table().name, a.column().name, "check");
+    }
+
+    private static String foreignKeyName(Altered a) {
+        return Names.constraint(a.table().name, a.column().name, "fkey");
+    }
+
+    private static String uniqueName(Altered a) {
+        return Names.constraint(a.table().name, a.column().name, "key");
+    }
+
+    @Override
+    public void contract(AlterColumn op, PlanContext ctx) {
+        Altered a = ctx.recall(op);
+        ColumnModel column = a.column();
+        String physical = a.table().physical;
+        String finalTable = a.table().name;
+        String nn = Names.notNullCheck(physical, column.physical);
+        if (column.notNull) {
+            ctx.contract(ContractStage.VALIDATE, ctx.ddl.validateConstraint(ctx.schema, physical, nn));
+            ctx.contract(ContractStage.FINALIZE, ctx.ddl.setNotNull(ctx.schema, finalTable, column.name));
+            ctx.contract(ContractStage.FINALIZE, ctx.ddl.dropConstraint(ctx.schema, finalTable, nn));
+        }
+        if (op.check() != null) {
+            // The check is written with the new version's names, which the table has only after the renames.
+            ctx.contract(ContractStage.LATE_CONSTRAINTS, ctx.ddl.addCheckNotValid(ctx.schema, finalTable, checkName(a), op.check()));
+            ctx.contract(ContractStage.LATE_CONSTRAINTS, ctx.ddl.validateConstraint(ctx.schema, finalTable, checkName(a)));
+        }
+        if (op.references() != null) {
+            ctx.contract(ContractStage.VALIDATE, ctx.ddl.validateConstraint(ctx.schema, physical, foreignKeyName(a)));
+        }
+        for (Carried c : a.carried()) {
+            if (c.foreignKey() != null) {
+                ctx.contract(ContractStage.VALIDATE, ctx.ddl.validateConstraint(ctx.schema, physical, c.temporary()));
+                ctx.contract(ContractStage.FINALIZE, ctx.ddl.renameConstraint(ctx.schema, finalTable, c.temporary(), c.original()));
+            } else if (c.index().constraint() != null) {
+                ctx.contract(ContractStage.FINALIZE, ctx.ddl.addUniqueUsingIndex(ctx.schema, finalTable, c.index().constraint(), c.temporary()));
+            } else {
+                ctx.contract(ContractStage.FINALIZE, ctx.ddl.renameIndex(ctx.schema, c.temporary(), c.original()));
+            }
+        }
+        if (Boolean.TRUE.equals(op.unique()) && a.carried().stream().noneMatch(c -> c.index() != null && c.index().unique()
+                && c.index().columns().size() == 1)) {
+            ctx.contract(ContractStage.FINALIZE, ctx.ddl.addUniqueUsingIndex(ctx.schema, finalTable, uniqueName(a), uniqueName(a)));
+        }
+    }
+
+    @Override
+    public void rollback(AlterColumn op, PlanContext ctx) {
+        Altered a = ctx.recall(op);
+        // The shadow column takes its constraints and indexes with it.
+        ctx.rollback(RollbackStage.DROP_COLUMNS, ctx.ddl.dropColumn(ctx.schema, a.table().physical, a.column().physical));
+    }
+}

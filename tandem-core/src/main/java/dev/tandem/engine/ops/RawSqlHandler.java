@@ -1,0 +1,34 @@
+package dev.tandem.engine.ops;
+
+import dev.tandem.engine.OperationHandler;
+import dev.tandem.engine.PlanContext;
+import dev.tandem.engine.PlanContext.ExpandStage;
+import dev.tandem.engine.PlanContext.RollbackStage;
+import dev.tandem.migration.Operation.RawSql;
+
+/**
+ * SQL Tandem does not understand: run as written at expand, its {@code down} at rollback. Tandem cannot make it
+ * lock-safe or keep the old version working across it; the plan marks its lock as unknown.
+ */
+public final class RawSqlHandler implements OperationHandler<RawSql> {
+
+    @Override
+    public void validate(RawSql op, PlanContext ctx) {
+    }
+
+    @Override
+    public void expand(RawSql op, PlanContext ctx) {
+        ctx.expand(ExpandStage.TABLES, ctx.ddl.rawSql("raw SQL from " + op.location(), op.up()));
+    }
+
+    @Override
+    public void contract(RawSql op, PlanContext ctx) {
+    }
+
+    @Override
+    public void rollback(RawSql op, PlanContext ctx) {
+        if (op.down() != null) {
+            ctx.rollbackFirst(RollbackStage.RAW, ctx.ddl.rawSql("raw SQL down from " + op.location(), op.down()));
+        }
+    }
+}

@@ -1,0 +1,244 @@
+package dev.tandem.state;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.TandemException;
+import dev.tandem.dialect.Dialect;
+import dev.tandem.engine.Plan;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Tandem's own tables, in the state schema: one row per migration (phase, checksum, the plan, how many steps of
+ * the current phase are done), backfill checkpoints, and a history of every step. Everything Tandem needs to
+ * carry on after a crash is here, never only in memory.
+ */
+public final class StateStore {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    private final Dialect dialect;
+    private final String stateSchema;
+    private final String schema;
+
+    public StateStore(Dialect dialect, String stateSchema, String schema) {
+        this.dialect = dialect;
+        this.stateSchema = stateSchema;
+        this.schema = schema;
+    }
+
+    public String stateSchema() {
+        return stateSchema;
+    }
+
+    private String table(String name) {
+        return dialect.qualify(stateSchema, name);
+    }
+
+    /** Creates the state schema and tables if they are missing; safe to run any number of times. */
+    public void install(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA IF NOT EXISTS " + dialect.quote(stateSchema));
+            st.execute("CREATE TABLE IF NOT EXISTS " + table("migrations") + " ("
+                    + "schema_name text NOT NULL, name text NOT NULL, phase text NOT NULL, checksum text NOT NULL,"
+                    + " file text, version_schema text, previous_version_schema text, plan text,"
+                    + " steps_done integer NOT NULL DEFAULT 0, started_at timestamptz, expanded_at timestamptz,"
+                    + " backfilled_at timestamptz, completed_at timestamptz, rolled_back_at timestamptz,"
+                    + " updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (schema_name, name))");
+            st.execute("CREATE TABLE IF NOT EXISTS " + table("backfill") + " ("
+                    + "schema_name text NOT NULL, migration text NOT NULL, table_name text NOT NULL,"
+                    + " last_key text[], upper_key text[], rows_done bigint NOT NULL DEFAULT 0, rows_total bigint,"
+                    + " done boolean NOT NULL DEFAULT false, batch_size integer, updated_at timestamptz NOT NULL DEFAULT now(),"
+                    + " PRIMARY KEY (schema_name, migration, table_name))");
+            st.execute("CREATE TABLE IF NOT EXISTS " + table("history") + " ("
+                    + "id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), schema_name text NOT NULL,"
+                    + " migration text, phase text, event text NOT NULL, detail text)");
+        }
+    }
+
+    /** Whether the state tables exist; read-only commands treat a database without them as having no history. */
+    public boolean installed(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, table("migrations"));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    public Map<String, MigrationState> all(Connection c) throws SQLException {
+        Map<String, MigrationState> states = new LinkedHashMap<>();
+        if (!installed(c)) return states;
+        try (PreparedStatement ps = c.prepareStatement("SELECT name, phase, checksum, file, version_schema,"
+                + " previous_version_schema, plan, steps_done, started_at, expanded_at, backfilled_at, completed_at,"
+                + " rolled_back_at FROM " + table("migrations") + " WHERE schema_name = ? ORDER BY name")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    MigrationState s = new MigrationState(rs.getString(1), Phase.of(rs.getString(2)), rs.getString(3),
+                            rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getInt(8),
+                            instant(rs, 9), instant(rs, 10), instant(rs, 11), instant(rs, 12), instant(rs, 13));
+                    states.put(s.name(), s);
+                }
+            }
+        }
+        return states;
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        Timestamp t = rs.getTimestamp(column);
+        return t == null ? null : t.toInstant();
+    }
+
+    public Optional<MigrationState> get(Connection c, String name) throws SQLException {
+        return Optional.ofNullable(all(c).get(name));
+    }
+
+    /** Records that a migration's expand starts with this plan (or starts again after a rollback). */
+    public void begin(Connection c, String name, String checksum, String file, Plan plan) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table("migrations")
+                + " (schema_name, name, phase, checksum, file, version_schema, previous_version_schema, plan, steps_done, started_at)"
+                + " VALUES (?, ?, 'expanding', ?, ?, ?, ?, ?, 0, now())"
+                + " ON CONFLICT (schema_name, name) DO UPDATE SET phase = 'expanding', checksum = EXCLUDED.checksum,"
+                + " file = EXCLUDED.file, version_schema = EXCLUDED.version_schema,"
+                + " previous_version_schema = EXCLUDED.previous_version_schema, plan = EXCLUDED.plan, steps_done = 0,"
+                + " started_at = now(), expanded_at = NULL, backfilled_at = NULL, completed_at = NULL,"
+                + " rolled_back_at = NULL, updated_at = now()")) {
+            ps.setString(1, schema);
+            ps.setString(2, name);
+            ps.setString(3, checksum);
+            ps.setString(4, file);
+            ps.setString(5, plan.versionSchema());
+            ps.setString(6, plan.previousVersionSchema());
+            ps.setString(7, toJson(plan));
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table("backfill") + " WHERE schema_name = ? AND migration = ?")) {
+            ps.setString(1, schema);
+            ps.setString(2, name);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Moves a migration to a phase; the timestamp column that goes with the phase is set. */
+    public void setPhase(Connection c, String name, Phase phase) throws SQLException {
+        String stamp = switch (phase) {
+            case EXPANDED -> ", expanded_at = now()";
+            case BACKFILLED -> ", backfilled_at = now()";
+            case COMPLETE -> ", completed_at = now()";
+            case ROLLED_BACK -> ", rolled_back_at = now()";
+            default -> "";
+        };
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("migrations") + " SET phase = ?, steps_done = 0,"
+                + " updated_at = now()" + stamp + " WHERE schema_name = ? AND name = ?")) {
+            ps.setString(1, phase.text);
+            ps.setString(2, schema);
+            ps.setString(3, name);
+            ps.executeUpdate();
+        }
+    }
+
+    /** The checkpoint of a phase: how many of its steps are done. Written in the step's own transaction where it has one. */
+    public void setStepsDone(Connection c, String name, int done) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("migrations") + " SET steps_done = ?,"
+                + " updated_at = now() WHERE schema_name = ? AND name = ?")) {
+            ps.setInt(1, done);
+            ps.setString(2, schema);
+            ps.setString(3, name);
+            ps.executeUpdate();
+        }
+    }
+
+    public void history(Connection c, String migration, String phase, String event, String detail) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table("history")
+                + " (schema_name, migration, phase, event, detail) VALUES (?, ?, ?, ?, ?)")) {
+            ps.setString(1, schema);
+            ps.setString(2, migration);
+            ps.setString(3, phase);
+            ps.setString(4, event);
+            ps.setString(5, detail);
+            ps.executeUpdate();
+        }
+    }
+
+    public List<BackfillState> backfills(Connection c, String migration) throws SQLException {
+        List<BackfillState> result = new ArrayList<>();
+        if (!installed(c)) return result;
+        try (PreparedStatement ps = c.prepareStatement("SELECT table_name, last_key, upper_key, rows_done, rows_total, done,"
+                + " batch_size, updated_at FROM " + table("backfill") + " WHERE schema_name = ? AND migration = ? ORDER BY table_name")) {
+            ps.setString(1, schema);
+            ps.setString(2, migration);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    result.add(new BackfillState(rs.getString(1), strings(rs.getArray(2)), strings(rs.getArray(3)),
+                            rs.getLong(4), rs.getLong(5), rs.getBoolean(6), rs.getInt(7), instant(rs, 8)));
+                }
+            }
+        }
+        return result;
+    }
+
+    private static List<String> strings(java.sql.Array a) throws SQLException {
+        return a == null ? null : List.of((String[]) a.getArray());
+    }
+
+    public void startBackfill(Connection c, String migration, String tableName, List<String> upperKey, long total) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table("backfill")
+                + " (schema_name, migration, table_name, upper_key, rows_total, done) VALUES (?, ?, ?, ?, ?, ?)"
+                + " ON CONFLICT DO NOTHING")) {
+            ps.setString(1, schema);
+            ps.setString(2, migration);
+            ps.setString(3, tableName);
+            ps.setArray(4, upperKey == null ? null : c.createArrayOf("text", upperKey.toArray()));
+            ps.setLong(5, total);
+            ps.setBoolean(6, upperKey == null);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Written in the same transaction as the batch it records, so a checkpoint never runs ahead of the data. */
+    public void checkpoint(Connection c, String migration, String tableName, List<String> lastKey, long rows,
+                           boolean done, int batchSize) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("backfill") + " SET last_key = coalesce(?, last_key),"
+                + " rows_done = rows_done + ?, done = ?, batch_size = ?, updated_at = now()"
+                + " WHERE schema_name = ? AND migration = ? AND table_name = ?")) {
+            ps.setArray(1, lastKey == null ? null : c.createArrayOf("text", lastKey.toArray()));
+            ps.setLong(2, rows);
+            ps.setBoolean(3, done);
+            ps.setInt(4, batchSize);
+            ps.setString(5, schema);
+            ps.setString(6, migration);
+            ps.setString(7, tableName);
+            ps.executeUpdate();
+        }
+    }
+
+    public static String toJson(Plan plan) {
+        try {
+            return JSON.writeValueAsString(plan);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static Plan planFromJson(String json) {
+        try {
+            return JSON.readValue(json, Plan.class);
+        } catch (JsonProcessingException e) {
+            throw new TandemException(TandemException.Kind.DATABASE, "the stored plan cannot be read: " + e.getMessage(), e);
+        }
+    }
+}
