@@ -141,8 +141,40 @@ public final class Planner {
                 }
             }
             if (t.renamed()) ctx.contract(ContractStage.RENAME_TABLES, ddl.renameTable(ctx.schema, t.physical, t.name));
+            renameDefaultNames(ctx, t);
         }
         return backfill;
+    }
+
+    /**
+     * Constraints that carry PostgreSQL's generated names (users_pkey, users_name_key, …) are renamed with their
+     * table and columns, so the contracted schema equals the same schema created from scratch. Indexes keep their
+     * names: create_index always names them, so the name is the author's.
+     */
+    private static void renameDefaultNames(PlanContext ctx, TableModel t) {
+        java.util.Map<String, String> newNames = new java.util.HashMap<>();
+        for (ColumnModel c : t.columns) newNames.put(c.live == null ? c.physical : c.live.name(), c.name);
+        java.util.function.Function<List<String>, List<String>> rename = cols -> cols.stream()
+                .map(c -> newNames.getOrDefault(c, c)).toList();
+        for (Catalog.Constraint k : t.live.constraints()) {
+            String suffix = switch (k.type()) {
+                case 'p' -> "pkey";
+                case 'u' -> "key";
+                case 'c' -> "check";
+                case 'f' -> "fkey";
+                default -> null;
+            };
+            if (suffix == null || k.columns().stream().anyMatch(c -> !newNames.containsKey(c))) continue;
+            String was = defaultName(t.physical, k.type() == 'p' ? List.of() : k.columns(), suffix);
+            String now = defaultName(t.name, k.type() == 'p' ? List.of() : rename.apply(k.columns()), suffix);
+            if (k.name().equals(was) && !was.equals(now)) {
+                ctx.contract(ContractStage.FINALIZE, ctx.ddl.renameConstraint(ctx.schema, t.name, was, now));
+            }
+        }
+    }
+
+    private static String defaultName(String table, List<String> columns, String suffix) {
+        return Names.fit(table + (columns.isEmpty() ? "" : "_" + String.join("_", columns)) + "_" + suffix);
     }
 
     private Ddl.SyncTrigger syncTrigger(PlanContext ctx, TableModel t, String done) {

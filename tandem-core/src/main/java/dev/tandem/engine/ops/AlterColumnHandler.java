@@ -85,6 +85,8 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
         List<Carried> carried = new ArrayList<>();
         for (Catalog.Index index : table.live.indexes()) {
             if (!index.columns().contains(live.name())) continue;
+            boolean onlyUniqueness = index.unique() && index.columns().equals(List.of(live.name()));
+            if (onlyUniqueness && Boolean.FALSE.equals(op.unique())) continue; // unique: false — it goes with the old column
             if (!index.simple()) {
                 throw new MigrationException(op.location(), where + " is used by index \"" + index.name()
                         + "\", which has expressions or a predicate; drop it first (drop_index) and recreate it after");
