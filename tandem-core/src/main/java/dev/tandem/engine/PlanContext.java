@@ -23,7 +23,19 @@ public final class PlanContext {
 
     public enum ContractStage { VALIDATE, DROP_OLD_VERSION, DROP_SYNC, DROP, RENAME_COLUMNS, RENAME_TABLES, FINALIZE, LATE_CONSTRAINTS, CLEANUP }
 
-    public enum RollbackStage { DROP_NEW_VERSION, DROP_SYNC, DROP_CONSTRAINTS, DROP_INDEXES, DROP_COLUMNS, DROP_TABLES, RAW }
+    public enum RollbackStage { DROP_INDEXES, DROP_NEW_VERSION, DROP_SYNC, DROP_CONSTRAINTS, DROP_COLUMNS, DROP_TABLES, RAW }
+
+    /**
+     * Contract stages that run as one transaction: between dropping a sync trigger and dropping (or renaming) the
+     * columns it kept filled, writes of the version still running would fail.
+     */
+    private static final java.util.Set<ContractStage> ATOMIC_CONTRACT = java.util.EnumSet.of(ContractStage.DROP_OLD_VERSION,
+            ContractStage.DROP_SYNC, ContractStage.DROP, ContractStage.RENAME_COLUMNS, ContractStage.RENAME_TABLES,
+            ContractStage.FINALIZE);
+
+    /** Likewise for rollback: the trigger, the new columns and the checks on them go together. */
+    private static final java.util.Set<RollbackStage> ATOMIC_ROLLBACK = java.util.EnumSet.of(RollbackStage.DROP_NEW_VERSION,
+            RollbackStage.DROP_SYNC, RollbackStage.DROP_CONSTRAINTS, RollbackStage.DROP_COLUMNS, RollbackStage.DROP_TABLES);
 
     /** An SQL expression from the file to be checked against the database before anything changes. */
     public record ExpressionCheck(SourceLocation location, String what, String expression,
@@ -147,8 +159,25 @@ public final class PlanContext {
     }
 
     static List<Step> flatten(EnumMap<?, List<Step>> stages) {
+        return flatten(stages, java.util.Set.of(), null);
+    }
+
+    /** The stages' steps in order, those of the {@code atomic} stages merged into one step where they stand. */
+    static <S extends Enum<S>> List<Step> flatten(EnumMap<S, List<Step>> stages, java.util.Set<S> atomic, String atomicName) {
         List<Step> all = new ArrayList<>();
-        stages.values().forEach(all::addAll);
+        List<Step> group = new ArrayList<>();
+        for (var e : stages.entrySet()) {
+            if (atomic.contains(e.getKey())) {
+                group.addAll(e.getValue());
+                continue;
+            }
+            if (!group.isEmpty()) {
+                all.add(group.size() == 1 ? group.get(0) : Step.atomic(atomicName, group));
+                group = new ArrayList<>();
+            }
+            all.addAll(e.getValue());
+        }
+        if (!group.isEmpty()) all.add(group.size() == 1 ? group.get(0) : Step.atomic(atomicName, group));
         return all;
     }
 
@@ -157,10 +186,10 @@ public final class PlanContext {
     }
 
     List<Step> contractSteps() {
-        return flatten(contract);
+        return flatten(contract, ATOMIC_CONTRACT, "switch to the new shape");
     }
 
     List<Step> rollbackSteps() {
-        return flatten(rollback);
+        return flatten(rollback, ATOMIC_ROLLBACK, "remove what expand added");
     }
 }

@@ -52,6 +52,25 @@ public record Step(String description, String sql, String lock, Effect effect, S
         return new Step(description, sql, lock, Effect.METADATA, Mode.TRANSACTIONAL);
     }
 
+    /**
+     * Several catalog-only statements as one transaction, so that no application write ever sees the state
+     * between them (e.g. the sync trigger gone but the NOT NULL column it filled still there). Re-running is
+     * safe without per-statement guards: the checkpoint commits with them, so they ran all or not at all.
+     */
+    public static Step atomic(String description, List<Step> steps) {
+        StringBuilder sql = new StringBuilder();
+        StringBuilder what = new StringBuilder(description).append(':');
+        for (Step s : steps) {
+            if (s.mode() != Mode.TRANSACTIONAL) throw new IllegalArgumentException("not transactional: " + s.description());
+            if (!sql.isEmpty()) sql.append(";\n");
+            sql.append(s.sql());
+            what.append("\n  - ").append(s.description());
+        }
+        String lock = steps.stream().map(Step::lock).filter(l -> l.startsWith("ACCESS EXCLUSIVE")).findFirst()
+                .orElse(steps.isEmpty() ? "none" : steps.get(0).lock());
+        return new Step(what.toString(), sql.toString(), lock + ", all in one short transaction", Effect.METADATA, Mode.TRANSACTIONAL);
+    }
+
     public Step skipIf(String query, String... params) {
         return new Step(description, sql, lock, effect, query, List.of(params), mode, repairIf, repair);
     }
