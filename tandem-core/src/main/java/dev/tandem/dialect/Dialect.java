@@ -72,6 +72,20 @@ public interface Dialect {
     /** Marks the session with a name that monitoring (and Tandem's own status) shows. */
     void setApplicationName(Connection connection, String name) throws SQLException;
 
+    /** One backfill batch: rows walked, rows filled (the rest were written by the application meanwhile), last key. */
+    record BatchResult(long walked, long updated, java.util.List<String> lastKey) {
+    }
+
+    /** The highest key of a table, as text, or null when it is empty: where a backfill stops. */
+    java.util.List<String> highestKey(Connection connection, String schema, String table, java.util.List<String> keys)
+            throws SQLException;
+
+    long countRows(Connection connection, String schema, String table) throws SQLException;
+
+    /** Fills up to {@code size} rows with keys after {@code after} (null: from the start) and up to {@code upTo}. */
+    BatchResult backfillBatch(Connection connection, String schema, dev.tandem.engine.Plan.BackfillTask task,
+                              java.util.List<String> after, java.util.List<String> upTo, int size) throws SQLException;
+
     /** The DDL vocabulary the planner uses. */
     Ddl ddl();
 }

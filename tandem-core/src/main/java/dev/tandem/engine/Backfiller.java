@@ -8,13 +8,9 @@ import dev.tandem.state.StateStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.sql.Array;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -136,23 +132,9 @@ public final class Backfiller {
         c.setAutoCommit(true);
         dialect.markBackfillSession(c);
         if (find(c, plan, task) != null) return;
-        String keys = dialect.quoteAll(task.keyColumns());
-        String table = dialect.qualify(plan.schema(), task.table());
-        List<String> upper = null;
-        long total;
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + textArray(task.keyColumns()) + " FROM " + table
-                + " ORDER BY " + order(task.keyColumns(), "DESC") + " LIMIT 1")) {
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) upper = strings(rs.getArray(1));
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + table)) {
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                total = rs.getLong(1);
-            }
-        }
-        log.info("backfill of {} by ({}) up to key {}: about {} rows", task.table(), keys, upper, total);
+        List<String> upper = dialect.highestKey(c, plan.schema(), task.table(), task.keyColumns());
+        long total = dialect.countRows(c, plan.schema(), task.table());
+        log.info("backfill of {} by {} up to key {}: about {} rows", task.table(), task.keyColumns(), upper, total);
         state.startBackfill(c, plan.migration(), task.table(), upper, total);
     }
 
@@ -167,69 +149,12 @@ public final class Backfiller {
             throws SQLException {
         c.setAutoCommit(false);
         dialect.setTimeouts(c, Duration.ofSeconds(5), settings.batchStatementTimeout());
-        String table = dialect.qualify(plan.schema(), task.table());
-        List<String> keys = task.keyColumns();
-        List<String> aliases = new ArrayList<>();
-        for (int i = 0; i < keys.size(); i++) aliases.add(dialect.quote("_tandem_k" + i));
-        StringBuilder select = new StringBuilder();
-        for (int i = 0; i < keys.size(); i++) {
-            if (i > 0) select.append(", ");
-            select.append(dialect.quote(keys.get(i))).append(" AS ").append(aliases.get(i));
-        }
-        List<String> sets = new ArrayList<>();
-        for (Plan.Assignment a : task.assignments()) sets.add(dialect.quote(a.column()) + " = (" + a.expression() + ")");
-        sets.add(dialect.quote(task.doneColumn()) + " = true");
-        List<String> join = new ArrayList<>();
-        for (int i = 0; i < keys.size(); i++) join.add(table + "." + dialect.quote(keys.get(i)) + " = b." + aliases.get(i));
-        String lastAliasArray = "ARRAY[" + String.join(", ", aliases.stream().map(a -> a + "::text").toList()) + "]";
-        String sql = "WITH b AS (SELECT " + select + " FROM " + table + " WHERE "
-                + (last == null ? "TRUE" : tuple(keys) + " > " + typedTuple(task)) + " AND " + tuple(keys) + " <= " + typedTuple(task)
-                + " ORDER BY " + order(keys, "ASC") + " LIMIT ?),"
-                + " u AS (UPDATE " + table + " SET " + String.join(", ", sets) + " FROM b WHERE " + String.join(" AND ", join)
-                + " AND " + table + "." + dialect.quote(task.doneColumn()) + " IS NOT TRUE RETURNING 1)"
-                + " SELECT (SELECT count(*) FROM b), (SELECT count(*) FROM u),"
-                + " (SELECT " + lastAliasArray + " FROM b ORDER BY " + String.join(", ", aliases.stream().map(a -> a + " DESC").toList()) + " LIMIT 1)";
-        long walked;
-        List<String> lastKey;
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            int p = 1;
-            if (last != null) for (String k : last) ps.setString(p++, k);
-            for (String k : upper) ps.setString(p++, k);
-            ps.setInt(p, size);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                walked = rs.getLong(1);
-                lastKey = strings(rs.getArray(3));
-            }
-        }
-        boolean finished = walked < size;
-        state.checkpoint(c, plan.migration(), task.table(), lastKey, walked, finished, size);
+        Dialect.BatchResult r = dialect.backfillBatch(c, plan.schema(), task, last, upper, size);
+        boolean finished = r.walked() < size;
+        state.checkpoint(c, plan.migration(), task.table(), r.lastKey(), r.walked(), finished, size);
         c.commit();
         c.setAutoCommit(true);
-        return new Batch(walked, lastKey, finished);
-    }
-
-    private String tuple(List<String> keys) {
-        return "(" + dialect.quoteAll(keys) + ")";
-    }
-
-    /** The key's checkpoint is stored as text; cast each part back to its column's type (types come from the catalog). */
-    private static String typedTuple(Plan.BackfillTask task) {
-        List<String> parts = new ArrayList<>();
-        for (String type : task.keyTypes()) parts.add("CAST(? AS " + type + ")");
-        return "(" + String.join(", ", parts) + ")";
-    }
-
-    private String order(List<String> keys, String direction) {
-        return String.join(", ", keys.stream().map(k -> dialect.quote(k) + " " + direction).toList());
-    }
-
-    private String textArray(List<String> keys) {
-        return "ARRAY[" + String.join(", ", keys.stream().map(k -> dialect.quote(k) + "::text").toList()) + "]";
-    }
-
-    private static List<String> strings(Array a) throws SQLException {
-        return a == null ? null : List.of((String[]) a.getArray());
+        return new Batch(r.walked(), r.lastKey(), finished);
     }
 
     private static boolean isClosed(Connection c) {

@@ -20,6 +20,7 @@ import java.util.Map;
 /** PostgreSQL 14 and later. */
 public final class PostgresDialect implements Dialect {
     private final Ddl ddl = new PostgresDdl(this);
+    private final PostgresBackfill backfill = new PostgresBackfill(this);
 
     @Override
     public String quote(String identifier) {
@@ -169,6 +170,22 @@ public final class PostgresDialect implements Dialect {
             ps.setString(1, name);
             ps.execute();
         }
+    }
+
+    @Override
+    public List<String> highestKey(Connection c, String schema, String table, List<String> keys) throws SQLException {
+        return backfill.highestKey(c, schema, table, keys);
+    }
+
+    @Override
+    public long countRows(Connection c, String schema, String table) throws SQLException {
+        return backfill.countRows(c, schema, table);
+    }
+
+    @Override
+    public BatchResult backfillBatch(Connection c, String schema, dev.tandem.engine.Plan.BackfillTask task,
+                                     List<String> after, List<String> upTo, int size) throws SQLException {
+        return backfill.batch(c, schema, task, after, upTo, size);
     }
 
     @Override

@@ -1,0 +1,103 @@
+package dev.tandem.dialect.postgres;
+
+import dev.tandem.dialect.Dialect;
+import dev.tandem.engine.Plan;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The backfill's queries on PostgreSQL. One batch is one statement: pick the next {@code size} keys after the
+ * checkpoint, update those rows that no writer has touched since expand, and return the last key — no row is read
+ * twice and there is one round trip per batch, not per row.
+ */
+final class PostgresBackfill {
+    private final PostgresDialect d;
+
+    PostgresBackfill(PostgresDialect dialect) {
+        this.d = dialect;
+    }
+
+    List<String> highestKey(Connection c, String schema, String table, List<String> keys) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + textArray(keys) + " FROM " + d.qualify(schema, table)
+                + " ORDER BY " + order(keys, "DESC") + " LIMIT 1");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? strings(rs.getArray(1)) : null;
+        }
+    }
+
+    long countRows(Connection c, String schema, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + d.qualify(schema, table));
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    Dialect.BatchResult batch(Connection c, String schema, Plan.BackfillTask task, List<String> after, List<String> upTo,
+                              int size) throws SQLException {
+        String table = d.qualify(schema, task.table());
+        List<String> keys = task.keyColumns();
+        List<String> aliases = new ArrayList<>();
+        List<String> select = new ArrayList<>();
+        List<String> join = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            // Aliased so that the user's expressions, which name the table's columns, never hit the batch's.
+            String alias = d.quote("_tandem_k" + i);
+            aliases.add(alias);
+            select.add(d.quote(keys.get(i)) + " AS " + alias);
+            join.add(table + "." + d.quote(keys.get(i)) + " = b." + alias);
+        }
+        List<String> sets = new ArrayList<>();
+        for (Plan.Assignment a : task.assignments()) sets.add(d.quote(a.column()) + " = (" + a.expression() + ")");
+        sets.add(d.quote(task.doneColumn()) + " = true");
+        String typed = typedTuple(task);
+        String sql = "WITH b AS (SELECT " + String.join(", ", select) + " FROM " + table + " WHERE "
+                + (after == null ? "TRUE" : tuple(keys) + " > " + typed) + " AND " + tuple(keys) + " <= " + typed
+                + " ORDER BY " + order(keys, "ASC") + " LIMIT ?),"
+                // Re-checked on the newest row version under READ COMMITTED: a row a writer touched meanwhile is left alone.
+                + " u AS (UPDATE " + table + " SET " + String.join(", ", sets) + " FROM b WHERE " + String.join(" AND ", join)
+                + " AND " + table + "." + d.quote(task.doneColumn()) + " IS NOT TRUE RETURNING 1)"
+                + " SELECT (SELECT count(*) FROM b), (SELECT count(*) FROM u),"
+                + " (SELECT ARRAY[" + String.join(", ", aliases.stream().map(a -> a + "::text").toList()) + "] FROM b ORDER BY "
+                + String.join(", ", aliases.stream().map(a -> a + " DESC").toList()) + " LIMIT 1)";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int p = 1;
+            if (after != null) for (String k : after) ps.setString(p++, k);
+            for (String k : upTo) ps.setString(p++, k);
+            ps.setInt(p, size);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new Dialect.BatchResult(rs.getLong(1), rs.getLong(2), strings(rs.getArray(3)));
+            }
+        }
+    }
+
+    private String tuple(List<String> keys) {
+        return "(" + d.quoteAll(keys) + ")";
+    }
+
+    /** Checkpoints are stored as text; each part is cast back to its column's type (types come from the catalog). */
+    private static String typedTuple(Plan.BackfillTask task) {
+        List<String> parts = new ArrayList<>();
+        for (String type : task.keyTypes()) parts.add("CAST(? AS " + type + ")");
+        return "(" + String.join(", ", parts) + ")";
+    }
+
+    private String order(List<String> keys, String direction) {
+        return String.join(", ", keys.stream().map(k -> d.quote(k) + " " + direction).toList());
+    }
+
+    private String textArray(List<String> keys) {
+        return "ARRAY[" + String.join(", ", keys.stream().map(k -> d.quote(k) + "::text").toList()) + "]";
+    }
+
+    private static List<String> strings(Array a) throws SQLException {
+        return a == null ? null : List.of((String[]) a.getArray());
+    }
+}
