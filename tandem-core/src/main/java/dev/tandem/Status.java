@@ -1,14 +1,16 @@
 package dev.tandem;
 
 import dev.tandem.state.Phase;
+import dev.tandem.state.StateStore;
 
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Every migration known from the files or the database, in order, and what to do next.
+ * Every migration known from the files or the database, in order, what to do next, and the application
+ * instances that are alive, with the version each runs.
  */
-public record Status(String schema, List<MigrationStatus> migrations) {
+public record Status(String schema, List<MigrationStatus> migrations, List<StateStore.Instance> instances) {
 
     /** What an operator (or a deployment script) should run next. */
     public enum Next {

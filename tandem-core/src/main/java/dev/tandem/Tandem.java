@@ -43,6 +43,8 @@ import java.util.Objects;
  */
 public final class Tandem {
     private static final Logger log = LoggerFactory.getLogger(Tandem.class);
+    /** A heartbeat younger than this means the instance is alive (three of the client's default 10 s beats). */
+    private static final Duration HEARTBEAT_FRESH = Duration.ofSeconds(30);
 
     private final Config config;
     private final Dialect dialect;
@@ -200,7 +202,7 @@ public final class Tandem {
             }
         }
         for (MigrationState s : states.values()) result.add(status(c, s, null));
-        return new Status(config.schema, result);
+        return new Status(config.schema, result, state.liveInstances(c, HEARTBEAT_FRESH));
     }
 
     private MigrationStatus status(Connection c, MigrationState s, Migration file) throws SQLException {
@@ -305,8 +307,18 @@ public final class Tandem {
         });
     }
 
-    /** Finishes the migration in flight: the previous version's columns, triggers and views go. No way back after. */
+    /** Finishes the migration in flight once no instance of another version is alive (no waiting, no forcing). */
     public Outcome contract() {
+        return contract(Duration.ZERO, false);
+    }
+
+    /**
+     * Finishes the migration in flight: the previous version's columns, triggers and views go. No way back after.
+     * Refused while an application instance of any other version is alive (connected as {@code tandem:<version>:…}
+     * or heart-beating); {@code waitForOthers} waits for them to go; {@code force} contracts anyway, which is
+     * logged in the history.
+     */
+    public Outcome contract(Duration waitForOthers, boolean force) {
         List<Migration> files = migrations();
         return withLock(c -> {
             Current cur = requireInFlight(c, files, "contract");
@@ -328,6 +340,7 @@ public final class Tandem {
                 default -> throw refused(name + " is " + cur.phase());
             }
             if (cur.phase() != Phase.CONTRACTING) {
+                guardOtherVersions(c, name, waitForOthers, force);
                 state.setPhase(c, name, Phase.CONTRACTING);
                 state.history(c, name, Phase.CONTRACTING.text, "contract started", null);
             }
@@ -440,6 +453,35 @@ public final class Tandem {
         }
         if (!problems.isEmpty()) throw new MigrationException(problems);
         return current;
+    }
+
+    /** Contract breaks every version but the new one: verify, do not assume, that none of them still runs. */
+    private void guardOtherVersions(Connection c, String version, Duration wait, boolean force) throws SQLException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            List<StateStore.Instance> others = state.liveInstances(c, HEARTBEAT_FRESH).stream()
+                    .filter(i -> !i.version().equals(version)).toList();
+            if (others.isEmpty()) return;
+            String names = String.join(", ", others.stream().map(i -> i.id() + " (version " + i.version()
+                    + (i.host() != null ? ", " + i.host() : "") + ")").toList());
+            if (force) {
+                log.warn("contract of {} forced while these instances of other versions are alive: {}", version, names);
+                state.history(c, version, Phase.CONTRACTING.text, "contract forced", "live instances of other versions: " + names);
+                config.listener.message("WARNING: contracting although these instances of other versions are alive: " + names);
+                return;
+            }
+            if (System.nanoTime() >= deadline) {
+                throw refused("contract of " + version + " refused: instances of other versions are still running: " + names
+                        + ". Upgrade or stop them first (contract removes what they use), wait with --wait, or override with --force.");
+            }
+            config.listener.message("waiting for instances of other versions to go: " + names);
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw refused("interrupted while waiting for other versions to go");
+            }
+        }
     }
 
     private Current requireInFlight(Connection c, List<Migration> files, String command) throws SQLException {

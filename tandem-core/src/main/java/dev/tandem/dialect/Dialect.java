@@ -69,6 +69,9 @@ public interface Dialect {
 
     boolean schemaExists(Connection connection, String schema) throws SQLException;
 
+    /** Makes unqualified names resolve in these schemas, in this order, for the rest of the session. */
+    void setSearchPath(Connection connection, java.util.List<String> schemas) throws SQLException;
+
     /** Marks the session with a name that monitoring (and Tandem's own status) shows. */
     void setApplicationName(Connection connection, String name) throws SQLException;
 

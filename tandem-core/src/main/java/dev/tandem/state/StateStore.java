@@ -62,6 +62,7 @@ public final class StateStore {
                     + " last_key text[], upper_key text[], rows_done bigint NOT NULL DEFAULT 0, rows_total bigint,"
                     + " done boolean NOT NULL DEFAULT false, batch_size integer, updated_at timestamptz NOT NULL DEFAULT now(),"
                     + " PRIMARY KEY (schema_name, migration, table_name))");
+            installInstances(st);
             st.execute("CREATE TABLE IF NOT EXISTS " + table("history") + " ("
                     + "id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), schema_name text NOT NULL,"
                     + " migration text, phase text, event text NOT NULL, detail text)");
@@ -77,6 +78,83 @@ public final class StateStore {
                 return rs.getBoolean(1);
             }
         }
+    }
+
+    private void installInstances(Statement st) throws SQLException {
+        st.execute("CREATE TABLE IF NOT EXISTS " + table("instances") + " (instance_id text PRIMARY KEY,"
+                + " schema_name text NOT NULL, version text NOT NULL, host text, pid bigint,"
+                + " started_at timestamptz NOT NULL DEFAULT now(), last_seen timestamptz NOT NULL DEFAULT now())");
+    }
+
+    /** An application instance says it is alive and which version it runs. */
+    public void heartbeat(Connection c, String instanceId, String version, String host, long pid) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA IF NOT EXISTS " + dialect.quote(stateSchema));
+            installInstances(st);
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table("instances")
+                + " (instance_id, schema_name, version, host, pid) VALUES (?, ?, ?, ?, ?)"
+                + " ON CONFLICT (instance_id) DO UPDATE SET last_seen = now(), version = EXCLUDED.version,"
+                + " schema_name = EXCLUDED.schema_name")) {
+            ps.setString(1, instanceId);
+            ps.setString(2, schema);
+            ps.setString(3, version);
+            ps.setString(4, host);
+            ps.setLong(5, pid);
+            ps.executeUpdate();
+        }
+    }
+
+    public void removeInstance(Connection c, String instanceId) throws SQLException {
+        if (!installed(c)) return;
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table("instances") + " WHERE instance_id = ?")) {
+            ps.setString(1, instanceId);
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Application instances that are alive: those with connections whose application_name says
+     * {@code tandem:<version>:<instance>}, and those whose heartbeat is younger than {@code fresh}.
+     */
+    public List<Instance> liveInstances(Connection c, java.time.Duration fresh) throws SQLException {
+        Map<String, Instance> found = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT split_part(application_name, ':', 2), substr(application_name, length(split_part(application_name, ':', 2)) + 9),
+                       coalesce(client_addr::text, client_hostname, 'local'), max(state_change), count(*)
+                FROM pg_stat_activity WHERE application_name LIKE 'tandem:%:%' AND pid <> pg_backend_pid()
+                GROUP BY 1, 2, 3""")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.put(rs.getString(2), new Instance(rs.getString(2), rs.getString(1), rs.getString(3),
+                            instant(rs, 4), rs.getInt(5), false));
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
+            ps.setString(1, table("instances"));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) return List.copyOf(found.values());
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT instance_id, version, host, last_seen FROM " + table("instances")
+                + " WHERE schema_name = ? AND last_seen > now() - make_interval(secs => ?) ORDER BY instance_id")) {
+            ps.setString(1, schema);
+            ps.setDouble(2, fresh.toMillis() / 1000.0);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Instance seen = found.get(rs.getString(1));
+                    found.put(rs.getString(1), new Instance(rs.getString(1), rs.getString(2), rs.getString(3),
+                            instant(rs, 4), seen == null ? 0 : seen.connections(), true));
+                }
+            }
+        }
+        return List.copyOf(found.values());
+    }
+
+    /** An application instance: from pg_stat_activity (connections) and/or its heartbeat row. */
+    public record Instance(String id, String version, String host, Instant lastSeen, int connections, boolean heartbeat) {
     }
 
     public Map<String, MigrationState> all(Connection c) throws SQLException {

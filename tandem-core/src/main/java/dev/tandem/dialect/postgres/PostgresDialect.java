@@ -165,6 +165,14 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
+    public void setSearchPath(Connection c, List<String> schemas) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT set_config('search_path', ?, false)")) {
+            ps.setString(1, String.join(", ", schemas.stream().map(this::quote).toList()));
+            ps.execute();
+        }
+    }
+
+    @Override
     public void setApplicationName(Connection c, String name) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT set_config('application_name', ?, false)")) {
             ps.setString(1, name);

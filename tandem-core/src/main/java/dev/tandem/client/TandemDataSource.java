@@ -1,0 +1,231 @@
+package dev.tandem.client;
+
+import dev.tandem.dialect.Dialect;
+import dev.tandem.dialect.postgres.PostgresDialect;
+import dev.tandem.engine.Names;
+import dev.tandem.state.StateStore;
+
+import javax.sql.DataSource;
+import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * What an application embeds: a DataSource that pins every connection to one application version's schema and
+ * announces the instance, so that Tandem knows which versions are still running before it contracts.
+ *
+ * <pre>{@code
+ * DataSource ds = TandemDataSource.wrap(hikari, "002_user_email");
+ * }</pre>
+ *
+ * Each connection handed out gets {@code search_path} = the version's schema, then the managed schema (for types
+ * and sequences), and {@code application_name} = {@code tandem:<version>:<instance>}. The instance also keeps a
+ * heartbeat row in the state schema, refreshed every {@code heartbeat} and removed by {@link #close()}.
+ *
+ * <p>Pools reuse connections: pinning is done on every checkout, not once, so a connection that an application
+ * re-pointed meanwhile is put back in its version before it is used again.
+ */
+public final class TandemDataSource implements DataSource, AutoCloseable {
+    private final DataSource delegate;
+    private final String version;
+    private final String schema;
+    private final String stateSchema;
+    private final String instanceId;
+    private final java.util.List<String> searchPath;
+    private final Dialect dialect = new PostgresDialect();
+    private final StateStore state;
+    private final ScheduledExecutorService heartbeat;
+
+    private TandemDataSource(DataSource delegate, String version, String schema, String stateSchema, String instanceId,
+                             Duration interval) {
+        this.delegate = delegate;
+        this.version = version;
+        this.schema = schema;
+        this.stateSchema = stateSchema;
+        this.instanceId = instanceId;
+        this.searchPath = java.util.List.of(Names.versionSchema(schema, version), schema);
+        this.state = new StateStore(dialect, stateSchema, schema);
+        this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "tandem-heartbeat-" + instanceId);
+            t.setDaemon(true);
+            return t;
+        });
+        if (!interval.isZero()) {
+            heartbeat.scheduleAtFixedRate(this::beat, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Pins {@code delegate}'s connections to {@code version} in schema {@code public}, heart-beating every 10 s. */
+    public static TandemDataSource wrap(DataSource delegate, String version) {
+        return builder(delegate, version).build();
+    }
+
+    public static Builder builder(DataSource delegate, String version) {
+        return new Builder(delegate, version);
+    }
+
+    /** Settings for a wrapped DataSource. */
+    public static final class Builder {
+        private final DataSource delegate;
+        private final String version;
+        private String schema = "public";
+        private String stateSchema = "tandem";
+        private String instanceId = defaultInstanceId();
+        private Duration heartbeat = Duration.ofSeconds(10);
+
+        private Builder(DataSource delegate, String version) {
+            this.delegate = delegate;
+            this.version = version;
+        }
+
+        public Builder schema(String schema) {
+            this.schema = schema;
+            return this;
+        }
+
+        public Builder stateSchema(String stateSchema) {
+            this.stateSchema = stateSchema;
+            return this;
+        }
+
+        /** How this instance is named in {@code tandem status} (default: host name and process id). */
+        public Builder instanceId(String instanceId) {
+            this.instanceId = instanceId;
+            return this;
+        }
+
+        /** How often the heartbeat row is refreshed; zero turns the heartbeat off. */
+        public Builder heartbeat(Duration heartbeat) {
+            this.heartbeat = heartbeat;
+            return this;
+        }
+
+        public TandemDataSource build() {
+            return new TandemDataSource(delegate, version, schema, stateSchema, instanceId, heartbeat);
+        }
+    }
+
+    private static String defaultInstanceId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "unknown-host";
+        }
+        return host + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 4);
+    }
+
+    public String version() {
+        return version;
+    }
+
+    public String instanceId() {
+        return instanceId;
+    }
+
+    /** The application_name every connection carries: how Tandem tells versions apart in pg_stat_activity. */
+    public String applicationName() {
+        return applicationName(version, instanceId);
+    }
+
+    public static String applicationName(String version, String instanceId) {
+        String name = "tandem:" + version + ":" + instanceId;
+        // PostgreSQL keeps the first 63 bytes of application_name.
+        return name.length() > 63 ? name.substring(0, 63) : name;
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        return pin(delegate.getConnection());
+    }
+
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        return pin(delegate.getConnection(username, password));
+    }
+
+    private Connection pin(Connection c) throws SQLException {
+        try {
+            dialect.setSearchPath(c, searchPath);
+            dialect.setApplicationName(c, applicationName());
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    private void beat() {
+        try (Connection c = delegate.getConnection()) {
+            c.setAutoCommit(true);
+            state.heartbeat(c, instanceId, version, host(), ProcessHandle.current().pid());
+        } catch (SQLException e) {
+            // A missed heartbeat is not the application's problem; the next one tries again.
+            org.slf4j.LoggerFactory.getLogger(TandemDataSource.class).debug("heartbeat failed: {}", e.getMessage());
+        }
+    }
+
+    private static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    /** Stops the heartbeat and removes this instance's row, so that status and the contract guard stop counting it. */
+    @Override
+    public void close() {
+        heartbeat.shutdownNow();
+        try (Connection c = delegate.getConnection()) {
+            c.setAutoCommit(true);
+            state.removeInstance(c, instanceId);
+        } catch (SQLException e) {
+            org.slf4j.LoggerFactory.getLogger(TandemDataSource.class).debug("removing the heartbeat failed: {}", e.getMessage());
+        }
+    }
+
+    @Override
+    public PrintWriter getLogWriter() throws SQLException {
+        return delegate.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) throws SQLException {
+        delegate.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+        delegate.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws SQLException {
+        return delegate.getLoginTimeout();
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        return delegate.getParentLogger();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        return iface.isInstance(this) ? iface.cast(this) : delegate.unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        return iface.isInstance(this) || delegate.isWrapperFor(iface);
+    }
+}

@@ -1,0 +1,163 @@
+package dev.tandem.client;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.tandem.Tandem;
+import dev.tandem.TandemException;
+import dev.tandem.lifecycle.ConcurrentWritersTest;
+import dev.tandem.state.Phase;
+import dev.tandem.state.StateStore;
+import dev.tandem.testing.Migrations;
+import dev.tandem.testing.Pg;
+import dev.tandem.testing.Rows;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.postgresql.ds.PGSimpleDataSource;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * How applications select their version (URL options or the wrapper), how Tandem tells who wrote a row, which
+ * instances it sees, and the contract guard that refuses while another version still runs.
+ */
+class RoutingAndGuardTest {
+    @TempDir
+    Path dir;
+    String schema;
+    Tandem tandem;
+    Migrations files;
+
+    @BeforeEach
+    void setUp() {
+        schema = Pg.newSchema("route");
+        files = new Migrations(dir).write("001_init.yaml", ConcurrentWritersTest.V1);
+        tandem = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema).load();
+        tandem.migrate();
+        Rows.update(Pg.dataSource(schema + "_001_init"), "INSERT INTO accounts (name, enabled) VALUES ('a', 1), ('b', 0)");
+        files.write("002_flags.yaml", ConcurrentWritersTest.V2);
+        tandem.expand();
+        Pg.exec("CREATE SCHEMA IF NOT EXISTS app_extra");
+    }
+
+    private Map<String, Object> physicalRow(String name) {
+        return Rows.query(Pg.dataSource(), "SELECT enabled, _tandem_new_enabled AS new_enabled FROM \"" + schema
+                + "\".accounts WHERE name = ?", name).get(0);
+    }
+
+    @Test
+    void urlOptionsSelectTheVersionEvenWithExtraSchemasInTheSearchPath() {
+        PGSimpleDataSource newApp = new PGSimpleDataSource();
+        newApp.setURL(Pg.url() + "&currentSchema=app_extra," + schema + "_002_flags," + schema
+                + "&ApplicationName=tandem:002_flags:url-node");
+        Rows.update(newApp, "INSERT INTO accounts (username, enabled) VALUES ('n', false)");
+        assertThat(physicalRow("n")).isEqualTo(Map.of("enabled", 0, "new_enabled", false));
+
+        PGSimpleDataSource oldApp = new PGSimpleDataSource();
+        oldApp.setURL(Pg.url() + "&currentSchema=app_extra," + schema + "_001_init");
+        Rows.update(oldApp, "INSERT INTO accounts (name, enabled) VALUES ('o', 1)");
+        assertThat(physicalRow("o")).isEqualTo(Map.of("enabled", 1, "new_enabled", true));
+    }
+
+    @Test
+    void theWrapperPinsEveryCheckoutOfAPooledConnection() throws Exception {
+        HikariConfig config = new HikariConfig();
+        config.setDataSource(Pg.dataSource());
+        config.setMaximumPoolSize(1);
+        try (HikariDataSource pool = new HikariDataSource(config);
+             TandemDataSource app = TandemDataSource.builder(pool, "002_flags").schema(schema).instanceId("pool-node").build()) {
+            try (Connection c = app.getConnection(); Statement st = c.createStatement()) {
+                st.executeUpdate("UPDATE accounts SET enabled = true WHERE username = 'b'");
+                // The application points its connection elsewhere before giving it back to the pool ...
+                st.execute("SET search_path TO app_extra, \"" + schema + "\"");
+            }
+            assertThat(physicalRow("b")).isEqualTo(Map.of("enabled", 1, "new_enabled", true));
+            // ... and the next checkout of the same physical connection is a new-version writer again.
+            try (Connection c = app.getConnection(); Statement st = c.createStatement()) {
+                st.executeUpdate("UPDATE accounts SET enabled = false WHERE username = 'b'");
+            }
+            assertThat(physicalRow("b")).isEqualTo(Map.of("enabled", 0, "new_enabled", false));
+        }
+    }
+
+    @Test
+    void statusListsInstancesAsTheyComeAndGo() throws Exception {
+        TandemDataSource node = TandemDataSource.builder(Pg.dataSource(), "001_init").schema(schema)
+                .instanceId("node-1").heartbeat(Duration.ofMillis(100)).build();
+        Connection held = node.getConnection();
+        awaitInstances(List.of("node-1"));
+        StateStore.Instance seen = tandem.status().instances().stream().filter(i -> i.id().equals("node-1")).findFirst().orElseThrow();
+        assertThat(seen.version()).isEqualTo("001_init");
+        assertThat(seen.connections()).isEqualTo(1);
+        assertThat(seen.heartbeat()).isTrue();
+        held.close();
+        node.close();
+        awaitInstances(List.of());
+    }
+
+    private void awaitInstances(List<String> expected) throws InterruptedException {
+        for (int i = 0; i < 100; i++) {
+            List<String> ids = tandem.status().instances().stream().map(StateStore.Instance::id).toList();
+            if (ids.equals(expected)) return;
+            Thread.sleep(50);
+        }
+        assertThat(tandem.status().instances().stream().map(StateStore.Instance::id).toList()).isEqualTo(expected);
+    }
+
+    @Test
+    void contractIsRefusedWhileAnOldInstanceRunsThenWaitsForItThenCanBeForced() throws Exception {
+        tandem.backfill();
+        TandemDataSource node = TandemDataSource.builder(Pg.dataSource(), "001_init").schema(schema)
+                .instanceId("old-node").heartbeat(Duration.ofMillis(100)).build();
+        awaitInstances(List.of("old-node"));
+
+        TandemException refused = catchThrowableOfType(() -> tandem.contract(), TandemException.class);
+        assertThat(refused.kind().exitCode).isEqualTo(3);
+        assertThat(refused.getMessage()).contains("old-node (version 001_init");
+
+        CompletableFuture<Void> leaves = CompletableFuture.runAsync(() -> {
+            try {
+                Thread.sleep(700);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            node.close();
+        });
+        tandem.contract(Duration.ofSeconds(20), false);
+        leaves.get();
+        assertThat(tandem.status().current()).isEmpty();
+    }
+
+    @Test
+    void forceContractsAnywayAndSaysSoInTheHistory() {
+        tandem.backfill();
+        try (TandemDataSource node = TandemDataSource.builder(Pg.dataSource(), "001_init").schema(schema)
+                .instanceId("stubborn").heartbeat(Duration.ofMillis(100)).build()) {
+            node.getConnection().close();
+            tandem.contract(Duration.ZERO, true);
+        }
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT detail FROM tandem.history WHERE schema_name = ? AND event = 'contract forced'", schema))
+                .asString().contains("stubborn");
+    }
+
+    @Test
+    void aSecondMigrationCannotBeExpandedWhileOneIsInFlight() {
+        files.write("003_more.yaml", """
+                operations:
+                  - add_column: {table: accounts, column: {name: note, type: text}}
+                """);
+        TandemException e = catchThrowableOfType(() -> tandem.expand(), TandemException.class);
+        assertThat(e.kind().exitCode).isEqualTo(3);
+        assertThat(e.getMessage()).contains("002_flags is expanded and not yet contracted").contains("only one migration is in flight");
+        assertThat(tandem.status().current().orElseThrow().phase()).isEqualTo(Phase.EXPANDED);
+    }
+}
