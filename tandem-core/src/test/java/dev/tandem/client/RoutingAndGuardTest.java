@@ -138,7 +138,7 @@ class RoutingAndGuardTest {
     }
 
     @Test
-    void forceContractsAnywayAndSaysSoInTheHistory() {
+    void forceContractsAnywayAndSaysSoInTheHistory() throws Exception {
         tandem.backfill();
         try (TandemDataSource node = TandemDataSource.builder(Pg.dataSource(), "001_init").schema(schema)
                 .instanceId("stubborn").heartbeat(Duration.ofMillis(100)).build()) {

@@ -25,8 +25,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * renames a column and changes a type; the old ones stop before contract, the new ones go on through it.
  * No writer may see an error, and no row may hold old and new forms that disagree.
  */
-class ConcurrentWritersTest {
-    static final String V1 = """
+public class ConcurrentWritersTest {
+    public static final String V1 = """
             operations:
               - create_table:
                   table: accounts
@@ -35,7 +35,7 @@ class ConcurrentWritersTest {
                     - {name: name, type: text, nullable: false}
                     - {name: enabled, type: integer, nullable: false, default: "1"}
             """;
-    static final String V2 = """
+    public static final String V2 = """
             operations:
               - rename_column: {table: accounts, from: name, to: username}
               - alter_column:
