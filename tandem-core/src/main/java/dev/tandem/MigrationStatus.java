@@ -2,6 +2,7 @@ package dev.tandem;
 
 import dev.tandem.state.BackfillState;
 import dev.tandem.state.Phase;
+import dev.tandem.state.StateStore;
 
 import java.time.Instant;
 import java.util.List;
@@ -13,9 +14,10 @@ import java.util.List;
  * @param fileChanged   true when the file no longer matches the checksum recorded at expand
  * @param fileMissing   true when the database knows the migration but the directory has no file for it
  * @param needsBackfill whether its plan has existing rows to fill
+ * @param activity      what its backfill is doing now (running, paused, throttled, done, failed) and why, or null
  */
 public record MigrationStatus(String name, String file, Phase phase, String versionSchema, boolean fileChanged,
-                              boolean fileMissing, boolean needsBackfill, List<BackfillState> backfill, Instant startedAt,
+                              boolean fileMissing, boolean needsBackfill, List<BackfillState> backfill, StateStore.BackfillActivity activity, Instant startedAt,
                               Instant expandedAt, Instant backfilledAt, Instant completedAt, Instant rolledBackAt) {
 
     public long rowsDone() {

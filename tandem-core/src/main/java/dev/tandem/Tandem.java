@@ -71,6 +71,9 @@ public final class Tandem {
         private Duration retryDeadline = Duration.ofMinutes(10);
         private Duration lockWait = Duration.ofSeconds(10);
         private Duration targetBatch = Duration.ofMillis(200);
+        private Duration maxReplicaLag = Duration.ofSeconds(1);
+        private List<DataSource> replicas = List.of();
+        private Integer maxRowsPerSecond;
         private int minBatch = 100;
         private int maxBatch = 20_000;
         private TandemListener listener = TandemListener.NONE;
@@ -145,6 +148,24 @@ public final class Tandem {
             return this;
         }
 
+        /** Pause the backfill while a replica is further behind than this (default 1 s). */
+        public Config maxReplicaLag(Duration maxReplicaLag) {
+            this.maxReplicaLag = maxReplicaLag;
+            return this;
+        }
+
+        /** Replicas whose replay lag the backfill watches; without them, the primary's pg_stat_replication is used. */
+        public Config replicas(List<DataSource> replicas) {
+            this.replicas = List.copyOf(replicas);
+            return this;
+        }
+
+        /** A rate limit for the backfill, set when it starts (null: none); change it live with {@link #backfillRate}. */
+        public Config maxRowsPerSecond(Integer maxRowsPerSecond) {
+            this.maxRowsPerSecond = maxRowsPerSecond;
+            return this;
+        }
+
         public Config batchSize(int min, int max) {
             if (min < 1 || max < min) throw new IllegalArgumentException("need 1 <= min <= max");
             this.minBatch = min;
@@ -196,7 +217,7 @@ public final class Tandem {
             MigrationState s = states.remove(m.name());
             if (s == null) {
                 result.add(new MigrationStatus(m.name(), m.file(), Phase.PENDING, null, false, false, false, List.of(),
-                        null, null, null, null, null));
+                        null, null, null, null, null, null));
             } else {
                 result.add(status(c, s, m));
             }
@@ -210,7 +231,7 @@ public final class Tandem {
         boolean needsBackfill = s.planJson() != null && !StateStore.planFromJson(s.planJson()).backfill().isEmpty();
         return new MigrationStatus(s.name(), file != null ? file.file() : s.file(), s.phase(),
                 s.phase() == Phase.ROLLED_BACK ? null : s.versionSchema(), changed, file == null, needsBackfill,
-                state.backfills(c, s.name()), s.startedAt(), s.expandedAt(), s.backfilledAt(), s.completedAt(), s.rolledBackAt());
+                state.backfills(c, s.name()), state.activity(c, s.name()).orElse(null), s.startedAt(), s.expandedAt(), s.backfilledAt(), s.completedAt(), s.rolledBackAt());
     }
 
     /** What the next phase will run, statement by statement. Reads only; changes nothing. */
@@ -299,12 +320,64 @@ public final class Tandem {
                 state.setPhase(c, name, Phase.BACKFILLING);
                 state.history(c, name, Phase.BACKFILLING.text, "backfill started", null);
             }
-            backfiller().run(plan);
+            if (config.maxRowsPerSecond != null) state.setMaxRowsPerSecond(c, name, config.maxRowsPerSecond);
+            try {
+                backfiller().run(plan);
+            } catch (RuntimeException e) {
+                state.setActivity(autocommit(c), name, "failed", e.getMessage());
+                throw e;
+            }
+            state.setActivity(c, name, "done", null);
             state.setPhase(c, name, Phase.BACKFILLED);
             state.history(c, name, Phase.BACKFILLED.text, "backfill done", null);
             return new Outcome(name, Phase.BACKFILLED, true, plan.backfill().isEmpty() ? name + " has no rows to backfill"
                     : "backfilled " + name);
         });
+    }
+
+    /** Pauses the running backfill of the migration in flight, from any process; it holds before its next batch. */
+    public Outcome pauseBackfill() {
+        return controlBackfill("paused", c -> state.setPaused(c, currentName(c), true));
+    }
+
+    public Outcome resumeBackfill() {
+        return controlBackfill("resumed", c -> state.setPaused(c, currentName(c), false));
+    }
+
+    /** Sets (or with null, lifts) the running backfill's rate limit; it applies from the next batch. */
+    public Outcome backfillRate(Integer maxRowsPerSecond) {
+        if (maxRowsPerSecond != null && maxRowsPerSecond < 1) {
+            throw new TandemException(TandemException.Kind.INVALID_INPUT, "the rate limit must be at least 1 row/s (to stop, pause)");
+        }
+        return controlBackfill(maxRowsPerSecond == null ? "rate limit lifted" : "rate limited to " + maxRowsPerSecond + " rows/s",
+                c -> state.setMaxRowsPerSecond(c, currentName(c), maxRowsPerSecond));
+    }
+
+    private interface Control {
+        void apply(Connection c) throws SQLException;
+    }
+
+    /** Control needs no migration lock: the backfill that holds it reads these settings before every batch. */
+    private Outcome controlBackfill(String what, Control control) {
+        List<Migration> files = migrations();
+        return withConnection(c -> {
+            Current cur = requireInFlight(c, files, "control");
+            control.apply(c);
+            state.history(c, cur.migration.name(), cur.phase().text, "backfill " + what, null);
+            return new Outcome(cur.migration.name(), cur.phase(), true, "backfill of " + cur.migration.name() + " " + what);
+        });
+    }
+
+    private String currentName(Connection c) throws SQLException {
+        return current(c, migrations()).migration.name();
+    }
+
+    private static Connection autocommit(Connection c) throws SQLException {
+        if (!c.getAutoCommit()) {
+            c.rollback();
+            c.setAutoCommit(true);
+        }
+        return c;
     }
 
     /** Finishes the migration in flight once no instance of another version is alive (no waiting, no forcing). */
@@ -559,7 +632,7 @@ public final class Tandem {
 
     private Backfiller backfiller() {
         return new Backfiller(dialect, state, new Backfiller.Settings(config.targetBatch, config.minBatch, config.maxBatch,
-                Duration.ofSeconds(60), config.retryDeadline), config.listener, () -> {
+                Duration.ofSeconds(60), config.retryDeadline, config.maxReplicaLag, config.replicas), config.listener, () -> {
             try {
                 return connect();
             } catch (SQLException e) {

@@ -89,6 +89,15 @@ public interface Dialect {
     BatchResult backfillBatch(Connection connection, String schema, dev.tandem.engine.Plan.BackfillTask task,
                               java.util.List<String> after, java.util.List<String> upTo, int size) throws SQLException;
 
+    /**
+     * How far behind its primary a replica is, read on the replica itself; zero when it has replayed everything it
+     * received. Null when the server is not a replica.
+     */
+    Duration replicaLag(Connection replica) throws SQLException;
+
+    /** The largest replay lag the primary reports for its streaming replicas (zero when there are none). */
+    Duration replicationLagSeenByPrimary(Connection primary) throws SQLException;
+
     /** The DDL vocabulary the planner uses. */
     Ddl ddl();
 }

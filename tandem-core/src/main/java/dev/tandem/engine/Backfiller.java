@@ -26,8 +26,13 @@ import java.util.function.Supplier;
 public final class Backfiller {
     private static final Logger log = LoggerFactory.getLogger(Backfiller.class);
 
+    /**
+     * @param maxReplicaLag pause while any replica is further behind than this
+     * @param replicas      replicas to watch directly (replay position on the replica); with none, the primary's
+     *                      view of its streaming replicas is used
+     */
     public record Settings(Duration targetBatch, int minBatch, int maxBatch, Duration batchStatementTimeout,
-                           Duration retryDeadline) {
+                           Duration retryDeadline, Duration maxReplicaLag, List<javax.sql.DataSource> replicas) {
     }
 
     private final Dialect dialect;
@@ -62,8 +67,15 @@ public final class Backfiller {
             long started = System.nanoTime();
             long doneAtStart = done;
             long deadline = 0;
+            RateLimiter limiter = new RateLimiter();
             while (!s.done()) {
                 try {
+                    StateStore.BackfillControl control = state.control(c, plan.migration());
+                    if (waitIfHeld(c, plan, control)) continue;
+                    if (control.maxRowsPerSecond() != null) {
+                        // Never more rows in one batch than a second's allowance, so a new rate takes effect at once.
+                        batch = Math.max(1, Math.min(batch, control.maxRowsPerSecond()));
+                    }
                     long t0 = System.nanoTime();
                     Batch b = batch(c, plan, task, last, s.upperKey(), batch);
                     long ms = Math.max(1, (System.nanoTime() - t0) / 1_000_000);
@@ -71,6 +83,7 @@ public final class Backfiller {
                     last = b.lastKey() != null ? b.lastKey() : last;
                     deadline = 0;
                     if (b.finished()) break;
+                    limiter.pace(b.walked(), control.maxRowsPerSecond());
                     batch = nextBatchSize(batch, ms);
                     double seconds = (System.nanoTime() - started) / 1e9;
                     listener.backfillProgress(plan.migration(), task.table(), done, Math.max(done, s.rowsTotal()),
@@ -101,8 +114,80 @@ public final class Backfiller {
                 }
             }
             listener.backfillProgress(plan.migration(), task.table(), done, done, 0);
+            state.setActivity(c, plan.migration(), "running", "finished " + task.table());
         } finally {
             closeQuietly(c);
+        }
+    }
+
+    /**
+     * Holds the backfill while it is paused from another terminal or a replica lags too far; says why in the
+     * state schema, where {@code status} reads it. @return true when it waited (check again before the next batch)
+     */
+    private boolean waitIfHeld(Connection c, Plan plan, StateStore.BackfillControl control) throws SQLException {
+        String reason = null;
+        String status = null;
+        if (control.paused()) {
+            status = "paused";
+            reason = "paused with `tandem backfill --pause`; resume with `tandem backfill --resume`";
+        } else {
+            String lag = replicaTooFarBehind(c);
+            if (lag != null) {
+                status = "throttled";
+                reason = lag;
+            }
+        }
+        if (status == null) {
+            state.setActivity(c, plan.migration(), "running", null);
+            return false;
+        }
+        state.setActivity(c, plan.migration(), status, reason);
+        listener.message("backfill " + status + ": " + reason);
+        log.info("backfill {}: {}", status, reason);
+        sleep(Duration.ofMillis(500));
+        return true;
+    }
+
+    /** @return why the backfill must wait for replication, or null when every replica is close enough */
+    private String replicaTooFarBehind(Connection primary) throws SQLException {
+        long limit = settings.maxReplicaLag().toMillis();
+        if (settings.replicas().isEmpty()) {
+            Duration lag = dialect.replicationLagSeenByPrimary(primary);
+            return lag.toMillis() > limit ? "a streaming replica is " + lag.toMillis() + " ms behind (limit " + limit + " ms)" : null;
+        }
+        for (int i = 0; i < settings.replicas().size(); i++) {
+            Duration lag;
+            try (Connection r = settings.replicas().get(i).getConnection()) {
+                lag = dialect.replicaLag(r);
+            } catch (SQLException e) {
+                return "replica " + (i + 1) + " cannot be reached to measure its lag: " + e.getMessage();
+            }
+            if (lag != null && lag.toMillis() > limit) {
+                return "replica " + (i + 1) + " is " + lag.toMillis() + " ms behind (limit " + limit + " ms)";
+            }
+        }
+        return null;
+    }
+
+    /** Keeps the average rate under a limit by sleeping after a batch that got ahead of it. */
+    private static final class RateLimiter {
+        private long windowStart = System.nanoTime();
+        private long rows;
+
+        void pace(long walked, Integer maxRowsPerSecond) {
+            if (maxRowsPerSecond == null) {
+                windowStart = System.nanoTime();
+                rows = 0;
+                return;
+            }
+            rows += walked;
+            long due = windowStart + (long) (rows * 1e9 / maxRowsPerSecond);
+            long ahead = due - System.nanoTime();
+            if (ahead > 0) sleep(Duration.ofNanos(ahead));
+            if (System.nanoTime() - windowStart > 10_000_000_000L) {
+                windowStart = System.nanoTime();
+                rows = 0;
+            }
         }
     }
 

@@ -62,6 +62,11 @@ public final class StateStore {
                     + " last_key text[], upper_key text[], rows_done bigint NOT NULL DEFAULT 0, rows_total bigint,"
                     + " done boolean NOT NULL DEFAULT false, batch_size integer, updated_at timestamptz NOT NULL DEFAULT now(),"
                     + " PRIMARY KEY (schema_name, migration, table_name))");
+            // Live control of a running backfill and what it is doing now; added by ALTER so older installs get them.
+            st.execute("ALTER TABLE " + table("migrations") + " ADD COLUMN IF NOT EXISTS backfill_paused boolean NOT NULL DEFAULT false,"
+                    + " ADD COLUMN IF NOT EXISTS backfill_max_rows_per_second integer,"
+                    + " ADD COLUMN IF NOT EXISTS backfill_status text, ADD COLUMN IF NOT EXISTS backfill_reason text,"
+                    + " ADD COLUMN IF NOT EXISTS backfill_seen_at timestamptz");
             installInstances(st);
             st.execute("CREATE TABLE IF NOT EXISTS " + table("history") + " ("
                     + "id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), schema_name text NOT NULL,"
@@ -90,6 +95,11 @@ public final class StateStore {
     public void heartbeat(Connection c, String instanceId, String version, String host, long pid) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("CREATE SCHEMA IF NOT EXISTS " + dialect.quote(stateSchema));
+            // Live control of a running backfill and what it is doing now; added by ALTER so older installs get them.
+            st.execute("ALTER TABLE " + table("migrations") + " ADD COLUMN IF NOT EXISTS backfill_paused boolean NOT NULL DEFAULT false,"
+                    + " ADD COLUMN IF NOT EXISTS backfill_max_rows_per_second integer,"
+                    + " ADD COLUMN IF NOT EXISTS backfill_status text, ADD COLUMN IF NOT EXISTS backfill_reason text,"
+                    + " ADD COLUMN IF NOT EXISTS backfill_seen_at timestamptz");
             installInstances(st);
         }
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table("instances")
@@ -248,6 +258,76 @@ public final class StateStore {
             ps.setString(3, phase);
             ps.setString(4, event);
             ps.setString(5, detail);
+            ps.executeUpdate();
+        }
+    }
+
+    /** What another terminal asked of a backfill: pause, and a rate limit (null: none). */
+    public record BackfillControl(boolean paused, Integer maxRowsPerSecond) {
+    }
+
+    /** What a backfill is doing now, and why, as {@code status} shows it from anywhere. */
+    public record BackfillActivity(String status, String reason, Instant seenAt, boolean paused, Integer maxRowsPerSecond) {
+    }
+
+    public BackfillControl control(Connection c, String migration) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT backfill_paused, backfill_max_rows_per_second FROM "
+                + table("migrations") + " WHERE schema_name = ? AND name = ?")) {
+            ps.setString(1, schema);
+            ps.setString(2, migration);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return new BackfillControl(false, null);
+                boolean paused = rs.getBoolean(1);
+                int rate = rs.getInt(2);
+                return new BackfillControl(paused, rs.wasNull() ? null : rate);
+            }
+        }
+    }
+
+    public Optional<BackfillActivity> activity(Connection c, String migration) throws SQLException {
+        if (!installed(c)) return Optional.empty();
+        try (PreparedStatement ps = c.prepareStatement("SELECT backfill_status, backfill_reason, backfill_seen_at,"
+                + " backfill_paused, backfill_max_rows_per_second FROM " + table("migrations") + " WHERE schema_name = ? AND name = ?")) {
+            ps.setString(1, schema);
+            ps.setString(2, migration);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return Optional.empty();
+                int rate = rs.getInt(5);
+                Integer maxRate = rs.wasNull() ? null : rate;
+                return Optional.of(new BackfillActivity(rs.getString(1), rs.getString(2), instant(rs, 3), rs.getBoolean(4), maxRate));
+            }
+        }
+    }
+
+    public void setPaused(Connection c, String migration, boolean paused) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("migrations") + " SET backfill_paused = ?"
+                + " WHERE schema_name = ? AND name = ?")) {
+            ps.setBoolean(1, paused);
+            ps.setString(2, schema);
+            ps.setString(3, migration);
+            ps.executeUpdate();
+        }
+    }
+
+    public void setMaxRowsPerSecond(Connection c, String migration, Integer rate) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("migrations") + " SET backfill_max_rows_per_second = ?"
+                + " WHERE schema_name = ? AND name = ?")) {
+            if (rate == null) ps.setNull(1, java.sql.Types.INTEGER);
+            else ps.setInt(1, rate);
+            ps.setString(2, schema);
+            ps.setString(3, migration);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Records what the backfill is doing (running, paused, throttled, done, failed) and why. */
+    public void setActivity(Connection c, String migration, String status, String reason) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("migrations") + " SET backfill_status = ?,"
+                + " backfill_reason = ?, backfill_seen_at = now() WHERE schema_name = ? AND name = ?")) {
+            ps.setString(1, status);
+            ps.setString(2, reason);
+            ps.setString(3, schema);
+            ps.setString(4, migration);
             ps.executeUpdate();
         }
     }

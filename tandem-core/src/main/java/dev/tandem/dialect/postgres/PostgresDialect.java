@@ -197,6 +197,33 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
+    public Duration replicaLag(Connection c) throws SQLException {
+        // Replay paused or slow: WAL keeps arriving but is not applied, so received > replayed and the lag is the
+        // age of the last replayed commit. Caught up: no lag, however long ago the last commit was.
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT pg_is_in_recovery(),
+                       pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn(),
+                       EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())""");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            if (!rs.getBoolean(1)) return null;
+            if (rs.getBoolean(2)) return Duration.ZERO;
+            double seconds = rs.getDouble(3);
+            return rs.wasNull() ? Duration.ofDays(1) : Duration.ofMillis((long) (seconds * 1000));
+        }
+    }
+
+    @Override
+    public Duration replicationLagSeenByPrimary(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT coalesce(max(EXTRACT(EPOCH FROM replay_lag)), 0) FROM pg_stat_replication");
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return Duration.ofMillis((long) (rs.getDouble(1) * 1000));
+        }
+    }
+
+    @Override
     public void markBackfillSession(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("SELECT set_config('tandem.backfill', 'on', false)");

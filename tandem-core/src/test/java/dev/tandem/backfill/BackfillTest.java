@@ -1,0 +1,202 @@
+package dev.tandem.backfill;
+
+import dev.tandem.MigrationStatus;
+import dev.tandem.Tandem;
+import dev.tandem.TandemException;
+import dev.tandem.TandemListener;
+import dev.tandem.testing.Migrations;
+import dev.tandem.testing.Pg;
+import dev.tandem.testing.Rows;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.sql.DataSource;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/** The backfill under live traffic, on every kind of key, paused, resumed and rate-limited. */
+class BackfillTest {
+    static final String TABLE = """
+            operations:
+              - create_table:
+                  table: m
+                  columns:
+                    - {name: id, type: bigint, primary_key: true}
+                    - {name: v, type: integer, nullable: false}
+            """;
+    /** up and down are deliberately not inverses: a recomputed value would differ from the one a writer wrote. */
+    static final String WIDEN = """
+            operations:
+              - alter_column: {table: m, column: v, type: bigint, up: "v * 10", down: "(v / 10)::integer"}
+            """;
+
+    @TempDir
+    Path dir;
+
+    private Tandem setUp(String schema, String v1, String v2, int rows, String load) {
+        Migrations files = new Migrations(dir).write("001_init.yaml", v1);
+        Tandem tandem = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema)
+                .batchSize(20, 100).targetBatch(Duration.ofMillis(5)).load();
+        tandem.migrate();
+        Pg.exec(load.formatted("\"" + schema + "\"", rows));
+        files.write("002_change.yaml", v2);
+        tandem.expand();
+        return tandem;
+    }
+
+    @Test
+    void neverOverwritesWhatEitherVersionWroteWhileItRuns() throws Exception {
+        String schema = Pg.newSchema("bf");
+        int rows = 4000;
+        Tandem tandem = setUp(schema, TABLE, WIDEN, rows, "INSERT INTO %s.m SELECT g, g FROM generate_series(1, %d) g");
+        DataSource oldApp = Pg.dataSource(schema + "_001_init," + schema);
+        DataSource newApp = Pg.dataSource(schema + "_002_change," + schema);
+        // Each writer owns the ids of one residue mod 4, so "the last value written to a row" is well defined.
+        Map<Long, long[]> lastWrite = new ConcurrentHashMap<>(); // id -> {version (1 old, 2 new), value}
+        ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        List<CompletableFuture<Void>> writers = List.of(
+                writer(oldApp, 1, 0, rows, lastWrite, errors, stop), writer(oldApp, 1, 1, rows, lastWrite, errors, stop),
+                writer(newApp, 2, 2, rows, lastWrite, errors, stop), writer(newApp, 2, 3, rows, lastWrite, errors, stop));
+        Thread.sleep(200);
+        tandem.backfill();
+        stop.set(true);
+        for (CompletableFuture<Void> w : writers) w.get();
+
+        assertThat(errors).isEmpty();
+        assertThat(lastWrite).hasSizeGreaterThan(50);
+        List<Map<String, Object>> table = Rows.query(Pg.dataSource(), "SELECT id, v, _tandem_new_v AS n, _tandem_backfilled AS done FROM \""
+                + schema + "\".m ORDER BY id");
+        assertThat(table).hasSize(rows);
+        for (Map<String, Object> r : table) {
+            long id = (Long) r.get("id");
+            long old = ((Integer) r.get("v")).longValue();
+            long now = (Long) r.get("n");
+            long[] w = lastWrite.get(id);
+            assertThat(r.get("done")).as("row %d filled", id).isEqualTo(true);
+            if (w == null) {
+                assertThat(now).as("untouched row %d", id).isEqualTo(old * 10);
+            } else if (w[0] == 1) {
+                assertThat(old).as("row %d as the old version wrote it", id).isEqualTo(w[1]);
+                assertThat(now).isEqualTo(w[1] * 10);
+            } else {
+                assertThat(now).as("row %d as the new version wrote it", id).isEqualTo(w[1]);
+                assertThat(old).isEqualTo(w[1] / 10);
+            }
+        }
+    }
+
+    private CompletableFuture<Void> writer(DataSource ds, int version, int residue, int rows, Map<Long, long[]> lastWrite,
+                                           ConcurrentLinkedQueue<String> errors, AtomicBoolean stop) {
+        return CompletableFuture.runAsync(() -> {
+            Random random = new Random(residue);
+            try (Connection c = ds.getConnection(); PreparedStatement ps = c.prepareStatement("UPDATE m SET v = ? WHERE id = ?")) {
+                while (!stop.get()) {
+                    long id = 4L * random.nextInt(rows / 4) + residue + (residue == 0 ? 4 : 0);
+                    if (id > rows) continue;
+                    long value = 7 + random.nextInt(1000);
+                    ps.setLong(1, value);
+                    ps.setLong(2, id);
+                    ps.executeUpdate();
+                    lastWrite.put(id, new long[]{version, value});
+                }
+            } catch (Exception e) {
+                errors.add(e.getMessage());
+            }
+        });
+    }
+
+    @Test
+    void walksCompositeKeysAndUniqueIndexesAndRefusesTablesWithNeither() {
+        String schema = Pg.newSchema("keys");
+        Migrations files = new Migrations(dir).write("001_init.yaml", """
+                operations:
+                  - sql:
+                      up: 'CREATE TABLE %1$s."Tenant Rows" (tenant integer, "order" integer, v integer NOT NULL, PRIMARY KEY (tenant, "order"));
+                           CREATE TABLE %1$s.by_code (code text NOT NULL, v integer NOT NULL);
+                           CREATE UNIQUE INDEX by_code_code ON %1$s.by_code (code);
+                           CREATE TABLE %1$s.heap (v integer NOT NULL)'
+                """.formatted("\"" + schema + "\""));
+        Tandem tandem = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema).batchSize(7, 7).load();
+        tandem.migrate();
+        Pg.exec(("INSERT INTO %1$s.\"Tenant Rows\" SELECT t, o, t * 100 + o FROM generate_series(1, 5) t, generate_series(1, 30) o;"
+                + "INSERT INTO %1$s.by_code SELECT 'c' || g, g FROM generate_series(1, 50) g;"
+                + "INSERT INTO %1$s.heap SELECT g FROM generate_series(1, 5) g").formatted("\"" + schema + "\""));
+
+        files.write("002_heap.yaml", "operations:\n  - add_column: {table: heap, column: {name: w, type: integer}, up: \"v\"}\n");
+        TandemException refused = catchThrowableOfType(tandem::expand, TandemException.class);
+        assertThat(refused.getMessage()).contains("heap").contains("no primary key and no unique index");
+        new java.io.File(dir.resolve("002_heap.yaml").toString()).delete();
+
+        files.write("002_keys.yaml", """
+                operations:
+                  - add_column: {table: Tenant Rows, column: {name: w, type: integer, nullable: false}, up: "v + tenant"}
+                  - add_column: {table: by_code, column: {name: w, type: text, nullable: false}, up: "code || v"}
+                """);
+        tandem.migrate();
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM \"" + schema + "\".\"Tenant Rows\" WHERE w = v + tenant")).isEqualTo(150L);
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM \"" + schema + "\".by_code WHERE w = code || v")).isEqualTo(50L);
+    }
+
+    @Test
+    void pausesAndResumesFromElsewhereAndSaysWhyInStatus() throws Exception {
+        String schema = Pg.newSchema("pause");
+        Tandem tandem = setUp(schema, TABLE, WIDEN, 3000, "INSERT INTO %s.m SELECT g, g FROM generate_series(1, %d) g");
+        Tandem other = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema).load();
+        other.pauseBackfill();
+        CompletableFuture<Void> running = CompletableFuture.runAsync(tandem::backfill);
+        MigrationStatus paused = awaitActivity(other, "paused");
+        assertThat(paused.activity().reason()).contains("--resume");
+        long doneWhilePaused = paused.rowsDone();
+        Thread.sleep(600);
+        assertThat(other.status().current().orElseThrow().rowsDone()).isEqualTo(doneWhilePaused);
+        assertThat(running).isNotDone();
+        other.resumeBackfill();
+        running.get();
+        assertThat(other.status().current().orElseThrow().activity().status()).isEqualTo("done");
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM \"" + schema + "\".m WHERE _tandem_new_v = v * 10")).isEqualTo(3000L);
+    }
+
+    @Test
+    void aRateLimitHoldsTheBackfillBackAndCanBeLifted() throws Exception {
+        String schema = Pg.newSchema("rate");
+        Tandem tandem = setUp(schema, TABLE, WIDEN, 2000, "INSERT INTO %s.m SELECT g, g FROM generate_series(1, %d) g");
+        tandem.backfillRate(500);
+        AtomicLong progress = new AtomicLong();
+        Tandem watched = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema)
+                .batchSize(20, 100).listener(new TandemListener() {
+                    @Override
+                    public void backfillProgress(String migration, String table, long rowsDone, long rowsTotal, double rowsPerSecond) {
+                        progress.set(rowsDone);
+                    }
+                }).load();
+        CompletableFuture<Void> running = CompletableFuture.runAsync(watched::backfill);
+        Thread.sleep(1000);
+        assertThat(progress.get()).as("rows after 1 s at 500 rows/s").isBetween(1L, 900L);
+        tandem.backfillRate(null);
+        running.get();
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM \"" + schema + "\".m WHERE _tandem_backfilled")).isEqualTo(2000L);
+    }
+
+    private static MigrationStatus awaitActivity(Tandem tandem, String status) throws InterruptedException {
+        for (int i = 0; i < 200; i++) {
+            MigrationStatus m = tandem.status().current().orElseThrow();
+            if (m.activity() != null && status.equals(m.activity().status())) return m;
+            Thread.sleep(25);
+        }
+        throw new AssertionError("backfill never became " + status + ": " + tandem.status().current().orElseThrow().activity());
+    }
+}
