@@ -251,6 +251,30 @@ public final class Tandem {
     public record PlanReport(String migration, Phase phase, Plan plan) {
     }
 
+    /**
+     * Checks the migration in flight without changing anything: rows not backfilled yet and rows that would break
+     * a constraint contract validates, per table, with counts and sample keys. Empty when nothing is in flight.
+     */
+    public VerifyReport verify() {
+        List<Migration> files = migrations();
+        return withConnection(c -> {
+            Current cur = current(c, files);
+            if (cur == null || cur.state == null || !cur.phase().inFlight()) {
+                return new VerifyReport(cur == null ? null : cur.migration.name(), List.of());
+            }
+            Plan plan = StateStore.planFromJson(cur.state.planJson());
+            return new VerifyReport(cur.migration.name(),
+                    new dev.tandem.engine.Verifier(dialect).verify(c, plan, dialect.readCatalog(c, config.schema)));
+        });
+    }
+
+    /** What {@link #verify()} found. */
+    public record VerifyReport(String migration, List<dev.tandem.engine.Verifier.TableReport> tables) {
+        public boolean clean() {
+            return tables.stream().allMatch(dev.tandem.engine.Verifier.TableReport::clean);
+        }
+    }
+
     /** The live catalog of the managed schema, as Tandem reads it. */
     public Catalog catalog() {
         return withConnection(c -> dialect.readCatalog(c, config.schema));

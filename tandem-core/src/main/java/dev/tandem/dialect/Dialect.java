@@ -98,6 +98,21 @@ public interface Dialect {
     /** The largest replay lag the primary reports for its streaming replicas (zero when there are none). */
     Duration replicationLagSeenByPrimary(Connection primary) throws SQLException;
 
+    /** One chunk of {@code verify}: rows walked, how many match each predicate, a few keys of each, the last key. */
+    record VerifyChunk(long walked, java.util.List<String> lastKey, long[] counts, java.util.List<java.util.List<String>> samples) {
+    }
+
+    /**
+     * Counts, in the next {@code size} rows after {@code after}, the rows matching each predicate (SQL over the
+     * table's columns), read-only. Used to find rows not yet backfilled or breaking a constraint not yet validated.
+     */
+    VerifyChunk verifyChunk(Connection connection, String schema, String table, java.util.List<String> keyColumns,
+                            java.util.List<String> keyTypes, java.util.List<String> after, int size,
+                            java.util.List<String> predicates) throws SQLException;
+
+    /** The boolean expression of a CHECK constraint as the catalog prints its definition, or null if it is none. */
+    String checkExpression(String constraintDefinition);
+
     /** The DDL vocabulary the planner uses. */
     Ddl ddl();
 }

@@ -78,6 +78,42 @@ final class PostgresBackfill {
         }
     }
 
+    Dialect.VerifyChunk verifyChunk(Connection c, String schema, String table, List<String> keys, List<String> keyTypes,
+                                    List<String> after, int size, List<String> predicates) throws SQLException {
+        String t = d.qualify(schema, table);
+        List<String> parts = new ArrayList<>();
+        for (String type : keyTypes) parts.add("CAST(? AS " + type + ")");
+        String typed = "(" + String.join(", ", parts) + ")";
+        String keyText = keys.size() == 1 ? d.quote(keys.get(0)) + "::text" : "ROW(" + d.quoteAll(keys) + ")::text";
+        StringBuilder sql = new StringBuilder("WITH b AS (SELECT *, " + keyText + " AS \"_tandem_key\", "
+                + textArray(keys) + " AS \"_tandem_keys\" FROM " + t
+                + (after == null ? "" : " WHERE " + tuple(keys) + " > " + typed)
+                + " ORDER BY " + order(keys, "ASC") + " LIMIT ?) SELECT count(*),"
+                + " (SELECT \"_tandem_keys\" FROM b ORDER BY " + order(keys, "DESC") + " LIMIT 1)");
+        for (String p : predicates) {
+            // A predicate that is NULL is not a match: CHECK constraints pass on NULL, and so does this.
+            sql.append(", count(*) FILTER (WHERE (").append(p).append(") IS TRUE)")
+               .append(", (array_agg(\"_tandem_key\") FILTER (WHERE (").append(p).append(") IS TRUE))[1:5]");
+        }
+        sql.append(" FROM b");
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            int i = 1;
+            if (after != null) for (String k : after) ps.setString(i++, k);
+            ps.setInt(i, size);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                long[] counts = new long[predicates.size()];
+                List<List<String>> samples = new ArrayList<>();
+                for (int p = 0; p < predicates.size(); p++) {
+                    counts[p] = rs.getLong(3 + 2 * p);
+                    List<String> sample = strings(rs.getArray(4 + 2 * p));
+                    samples.add(sample == null ? List.of() : sample);
+                }
+                return new Dialect.VerifyChunk(rs.getLong(1), strings(rs.getArray(2)), counts, samples);
+            }
+        }
+    }
+
     private String tuple(List<String> keys) {
         return "(" + d.quoteAll(keys) + ")";
     }

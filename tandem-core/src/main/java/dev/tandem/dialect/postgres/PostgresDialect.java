@@ -224,6 +224,18 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
+    public VerifyChunk verifyChunk(Connection c, String schema, String table, List<String> keyColumns, List<String> keyTypes,
+                                   List<String> after, int size, List<String> predicates) throws SQLException {
+        return backfill.verifyChunk(c, schema, table, keyColumns, keyTypes, after, size, predicates);
+    }
+
+    @Override
+    public String checkExpression(String definition) {
+        var m = java.util.regex.Pattern.compile("(?s)^CHECK \\((.*)\\)( NOT VALID)?$").matcher(definition.trim());
+        return m.matches() ? m.group(1) : null;
+    }
+
+    @Override
     public void markBackfillSession(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("SELECT set_config('tandem.backfill', 'on', false)");
