@@ -1,0 +1,236 @@
+package dev.tandem.cli.demo;
+
+import dev.tandem.MigrationStatus;
+import dev.tandem.Tandem;
+import dev.tandem.TandemListener;
+import dev.tandem.engine.Step;
+import dev.tandem.state.StateStore;
+
+import javax.sql.DataSource;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The rolling upgrade of an identity service, node by node, under live traffic — or, with {@code naive}, the same
+ * change the way a plain migration tool makes it — measured request by request.
+ */
+final class Demo {
+    record Settings(int rows, int nodes, int threadsPerNode, int requestsPerSecond, Duration dwell, boolean naive) {
+    }
+
+    private final DataSource database;
+    private final String schema;
+    private final Path migrations;
+    private final Settings settings;
+    private final PrintStream log;
+    private final Metrics metrics = new Metrics();
+    private final Set<Long> created = ConcurrentHashMap.newKeySet();
+    private final Set<Long> deleted = ConcurrentHashMap.newKeySet();
+    private final Queue<Long> deletable = new ConcurrentLinkedQueue<>();
+
+    Demo(DataSource database, String schema, Path migrations, Settings settings, PrintStream log) {
+        this.database = database;
+        this.schema = schema;
+        this.migrations = migrations;
+        this.settings = settings;
+        this.log = log;
+    }
+
+    DemoReport run() throws Exception {
+        Tandem tandem = tandem(TandemListener.NONE);
+        announce("preparing: schema " + schema + " with " + settings.rows() + " users (migration " + DemoSchema.V1 + ")");
+        DemoSchema.write(migrations, false);
+        tandem.migrate();
+        exec(DemoSchema.load(settings.rows()), DemoSchema.V1);
+        DemoSchema.write(migrations, true);
+        if (settings.naive()) {
+            // A plain migration tool has no version schemas: its applications use the tables themselves.
+            try (Connection c = database.getConnection(); Statement st = c.createStatement()) {
+                st.execute("DROP SCHEMA \"" + (schema + "_" + DemoSchema.V1).replace("\"", "\"\"") + "\" CASCADE");
+            }
+        }
+
+        List<Node> nodes = new ArrayList<>();
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "demo-live-line");
+            t.setDaemon(true);
+            return t;
+        });
+        try (LoadBalancer balancer = new LoadBalancer(settings.requestsPerSecond())) {
+            ticker.scheduleAtFixedRate(this::liveLine, 1, 1, TimeUnit.SECONDS);
+            step("all " + settings.nodes() + " nodes serve version " + DemoSchema.V1);
+            for (int i = 1; i <= settings.nodes(); i++) nodes.add(startNode(i, DemoSchema.V1, balancer));
+            Thread.sleep(settings.dwell().toMillis());
+            if (settings.naive()) naive(nodes, balancer);
+            else rolling(tandem, nodes, balancer);
+            step("all nodes serve version " + DemoSchema.V2);
+            Thread.sleep(settings.dwell().toMillis());
+            metrics.finish();
+            for (Node n : nodes) n.close();
+            ticker.shutdownNow();
+            return new DemoReport(settings.naive() ? "naive" : "rolling", settings.rows(), settings.nodes(),
+                    DemoReport.rows(metrics.steps()), consistency(), metrics.totalFailures.sum(), balancer.shed.sum(),
+                    List.copyOf(metrics.errorSamples));
+        } finally {
+            ticker.shutdownNow();
+            for (Node n : nodes) n.close();
+        }
+    }
+
+    private void rolling(Tandem plain, List<Node> nodes, LoadBalancer balancer) throws Exception {
+        for (int i = 1; i <= nodes.size(); i++) {
+            Node old = nodes.get(i - 1);
+            step("node " + i + ": out of rotation, stopped");
+            old.drain();
+            old.close();
+            if (i == 1) {
+                Metrics.Step s = step("expand " + DemoSchema.V2 + " (both versions keep working)");
+                tandem(lockWaits(s)).expand();
+            }
+            step("node " + i + ": back on " + DemoSchema.V2);
+            nodes.set(i - 1, startNode(i, DemoSchema.V2, balancer));
+            Thread.sleep(settings.dwell().toMillis());
+        }
+        Metrics.Step backfill = step("backfill " + settings.rows() + " rows under traffic");
+        long t0 = System.nanoTime();
+        tandem(new TandemListener() {
+            private long last;
+
+            @Override
+            public void backfillProgress(String migration, String table, long done, long total, double rowsPerSecond) {
+                if (System.nanoTime() - last > 1_000_000_000L || done == total) {
+                    last = System.nanoTime();
+                    announce(String.format("  backfill %s: %d/%d rows (%.0f%%), %.0f rows/s", table, done, total,
+                            total == 0 ? 100.0 : 100.0 * done / total, rowsPerSecond));
+                }
+            }
+        }).backfill();
+        backfill.backfillRowsPerSecond = settings.rows() / ((System.nanoTime() - t0) / 1e9);
+
+        step("contract guard: is any " + DemoSchema.V1 + " instance left?");
+        List<StateStore.Instance> old = plain.status().instances().stream()
+                .filter(i -> !i.version().equals(DemoSchema.V2)).toList();
+        announce(old.isEmpty() ? "  confirmed: every live instance runs " + DemoSchema.V2
+                : "  still running on other versions: " + old);
+        Metrics.Step contract = step("contract " + DemoSchema.V2);
+        tandem(lockWaits(contract)).contract(Duration.ofSeconds(30), false);
+        MigrationStatus done = plain.status().migrations().get(1);
+        announce("  " + done.name() + " is " + done.phase());
+    }
+
+    private void naive(List<Node> nodes, LoadBalancer balancer) throws Exception {
+        step("naive: ALTER TABLE in one transaction while " + DemoSchema.V1 + " serves");
+        try (Connection c = database.getConnection(); Statement st = c.createStatement()) {
+            c.setAutoCommit(false);
+            st.execute("SET search_path TO \"" + schema.replace("\"", "\"\"") + "\"");
+            for (String sql : DemoSchema.NAIVE_CHANGE.split(";\n")) st.execute(sql);
+            c.commit();
+        }
+        for (int i = 1; i <= nodes.size(); i++) {
+            step("naive: restart node " + i + " on " + DemoSchema.V2);
+            Node old = nodes.get(i - 1);
+            old.drain();
+            old.close();
+            nodes.set(i - 1, startNode(i, DemoSchema.V2, balancer));
+            Thread.sleep(settings.dwell().toMillis() / 2);
+        }
+    }
+
+    private Node startNode(int i, String version, LoadBalancer balancer) {
+        Node node = new Node("node-" + i, version, database, schema, settings.threadsPerNode(), !settings.naive(),
+                balancer.queue, new Requests(version, settings.rows(), created, deletable, deleted), metrics);
+        node.start();
+        return node;
+    }
+
+    private Tandem tandem(TandemListener listener) {
+        return Tandem.configure().dataSource(database).migrations(migrations).schema(schema).listener(listener).load();
+    }
+
+    private static TandemListener lockWaits(Metrics.Step step) {
+        return new TandemListener() {
+            @Override
+            public void stepRetry(String migration, Step s, int attempt, Duration wait, String reason) {
+                step.lockWaits.incrementAndGet();
+            }
+        };
+    }
+
+    private Metrics.Step step(String name) {
+        announce("==> " + name);
+        return metrics.begin(name);
+    }
+
+    private void announce(String text) {
+        log.println(text);
+    }
+
+    private void liveLine() {
+        var line = metrics.liveLine(1.0);
+        if (line.isEmpty()) return;
+        StringBuilder sb = new StringBuilder("    ");
+        line.forEach((v, s) -> sb.append(v).append(": ").append(s).append("   "));
+        log.println(sb.toString().stripTrailing());
+    }
+
+    private void exec(String sql, String version) throws SQLException {
+        try (Connection c = database.getConnection(); Statement st = c.createStatement()) {
+            st.execute("SET search_path TO \"" + (schema + "_" + version).replace("\"", "\"\"") + "\", \"" + schema.replace("\"", "\"\"") + "\"");
+            st.execute(sql);
+        }
+    }
+
+    /** After the upgrade: every row present, in the new version's shape, with values both versions agree on. */
+    private List<DemoReport.Check> consistency() throws SQLException {
+        List<DemoReport.Check> checks = new ArrayList<>();
+        try (Connection c = database.getConnection(); Statement st = c.createStatement()) {
+            st.execute("SET search_path TO \"" + schema.replace("\"", "\"\"") + "\"");
+            long expected = settings.rows() + created.size() - deleted.size();
+            long actual = scalar(st, "SELECT count(*) FROM users");
+            checks.add(new DemoReport.Check("row count is seeded + created - deleted", expected == actual,
+                    "expected " + expected + ", found " + actual));
+            long seeded = scalar(st, "SELECT count(*) FROM users WHERE username = 'user' || id AND id <= " + settings.rows());
+            checks.add(new DemoReport.Check("every seeded user is still there under its name", seeded == settings.rows(),
+                    seeded + " of " + settings.rows()));
+            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM users WHERE id = ANY (?)")) {
+                List<Long> alive = created.stream().filter(id -> !deleted.contains(id)).toList();
+                ps.setArray(1, c.createArrayOf("bigint", alive.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    checks.add(new DemoReport.Check("every user created during the upgrade (by either version) is there",
+                            rs.getLong(1) == alive.size(), rs.getLong(1) + " of " + alive.size()));
+                }
+            }
+            long badEmail = scalar(st, "SELECT count(*) FROM users WHERE email IS DISTINCT FROM lower(username) || '@example.org'"
+                    + " AND email IS DISTINCT FROM username || '@v2.example'");
+            checks.add(new DemoReport.Check("every email is the one its version gave it", badEmail == 0, badEmail + " wrong"));
+            long columns = scalar(st, "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()"
+                    + " AND table_name = 'users' AND column_name IN ('name', 'extra', '_tandem_backfilled')");
+            checks.add(new DemoReport.Check("the table has only the new version's columns", columns == 0,
+                    columns == 0 ? null : columns + " old columns left"));
+        }
+        return checks;
+    }
+
+    private static long scalar(Statement st, String sql) throws SQLException {
+        try (ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
