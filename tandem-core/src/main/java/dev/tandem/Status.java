@@ -30,8 +30,10 @@ public record Status(String schema, List<MigrationStatus> migrations, List<State
         }
     }
 
+    /** The migration in flight, or the next to expand; a rolled-back migration whose file is gone is history. */
     public Optional<MigrationStatus> current() {
-        return migrations.stream().filter(m -> m.phase() != Phase.COMPLETE).findFirst();
+        return migrations.stream().filter(m -> m.phase() != Phase.COMPLETE)
+                .filter(m -> !m.fileMissing() || m.phase().inFlight()).findFirst();
     }
 
     public Next next() {

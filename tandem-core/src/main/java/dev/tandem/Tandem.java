@@ -327,7 +327,7 @@ public final class Tandem {
     /** Fills new and shadow columns of existing rows for the migration in flight. */
     public Outcome backfill() {
         List<Migration> files = migrations();
-        return withLock(c -> {
+        return nothingToDoIsFine(() -> withLock(c -> {
             Current cur = requireInFlight(c, files, "backfill");
             String name = cur.migration.name();
             switch (cur.phase()) {
@@ -345,18 +345,34 @@ public final class Tandem {
                 state.history(c, name, Phase.BACKFILLING.text, "backfill started", null);
             }
             if (config.maxRowsPerSecond != null) state.setMaxRowsPerSecond(c, name, config.maxRowsPerSecond);
-            try {
-                backfiller().run(plan);
-            } catch (RuntimeException e) {
-                state.setActivity(autocommit(c), name, "failed", e.getMessage());
-                throw e;
+            // A backfill may outlive its connection (a server restart): it reconnects, and so must the lock.
+            try (LockKeeper keeper = new LockKeeper(c)) {
+                try {
+                    backfiller(keeper).run(plan);
+                } catch (RuntimeException e) {
+                    try {
+                        state.setActivity(autocommit(keeper.connection()), name, "failed", e.getMessage());
+                    } catch (SQLException | RuntimeException ignored) {
+                        // Report the backfill's own error, not this one.
+                    }
+                    throw e;
+                }
+                Connection held = keeper.connection();
+                state.setActivity(held, name, "done", null);
+                state.setPhase(held, name, Phase.BACKFILLED);
+                state.history(held, name, Phase.BACKFILLED.text, "backfill done", null);
             }
-            state.setActivity(c, name, "done", null);
-            state.setPhase(c, name, Phase.BACKFILLED);
-            state.history(c, name, Phase.BACKFILLED.text, "backfill done", null);
             return new Outcome(name, Phase.BACKFILLED, true, plan.backfill().isEmpty() ? name + " has no rows to backfill"
                     : "backfilled " + name);
-        });
+        }));
+    }
+
+    private static Outcome nothingToDoIsFine(java.util.function.Supplier<Outcome> command) {
+        try {
+            return command.get();
+        } catch (NothingToDo e) {
+            return new Outcome(null, Phase.COMPLETE, false, e.getMessage());
+        }
     }
 
     /** Pauses the running backfill of the migration in flight, from any process; it holds before its next batch. */
@@ -417,7 +433,7 @@ public final class Tandem {
      */
     public Outcome contract(Duration waitForOthers, boolean force) {
         List<Migration> files = migrations();
-        return withLock(c -> {
+        return nothingToDoIsFine(() -> withLock(c -> {
             Current cur = requireInFlight(c, files, "contract");
             String name = cur.migration.name();
             Plan plan = StateStore.planFromJson(cur.state.planJson());
@@ -446,7 +462,7 @@ public final class Tandem {
             state.history(c, name, Phase.COMPLETE.text, "contract done", null);
             return new Outcome(name, Phase.COMPLETE, true, "contracted " + name + ": the schema now has only the new"
                     + " version's shape; applications use " + plan.versionSchema() + " (or " + config.schema + " directly)");
-        });
+        }));
     }
 
     /** Undoes the expand of the migration in flight; the previous version never notices. Refused after contract. */
@@ -503,8 +519,10 @@ public final class Tandem {
             };
             if (o == null) return outcomes;
             outcomes.add(o);
-            if (Objects.equals(current, o.migration()) && !o.changed() && next != Status.Next.NOTHING) {
-                throw new IllegalStateException("migrate made no progress on " + current);
+            if (!o.changed()) {
+                // Every step above either changes a phase or says why not; a step that did neither would loop.
+                throw new TandemException(TandemException.Kind.REFUSED, "migrate cannot make progress on "
+                        + (current == null ? "the migrations" : current) + ": " + o.message());
             }
         }
     }
@@ -583,7 +601,7 @@ public final class Tandem {
 
     private Current requireInFlight(Connection c, List<Migration> files, String command) throws SQLException {
         Current cur = current(c, files);
-        if (cur == null) throw refused("nothing to " + command + ": every migration is complete");
+        if (cur == null) throw new NothingToDo("nothing to " + command + ": every migration is complete");
         if (cur.phase() == Phase.PENDING || cur.phase() == Phase.ROLLED_BACK) {
             throw refused("nothing to " + command + ": " + cur.migration.name() + " is " + cur.phase() + "; run `tandem expand` first");
         }
@@ -654,7 +672,48 @@ public final class Tandem {
                 config.retryDeadline), config.listener);
     }
 
-    private Backfiller backfiller() {
+    /**
+     * The connection that holds the migration lock. If the server restarted under it, it takes the lock again on
+     * a new connection, or fails if another Tandem process took it meanwhile.
+     */
+    private final class LockKeeper implements AutoCloseable {
+        private final Connection original;
+        private Connection current;
+
+        LockKeeper(Connection original) {
+            this.original = original;
+            this.current = original;
+        }
+
+        Connection connection() throws SQLException {
+            if (current.isClosed() || !current.isValid(2)) {
+                if (current != original) closeQuietly(current);
+                current = connect();
+                MigrationLock.acquire(dialect, current, lockKey(), config.lockWait);
+                log.info("took the migration lock again on a new connection");
+            }
+            return current;
+        }
+
+        @Override
+        public void close() {
+            if (current != original) closeQuietly(current);
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // Already gone.
+        }
+    }
+
+    private String lockKey() {
+        return "tandem:" + config.stateSchema + ":" + config.schema;
+    }
+
+    private Backfiller backfiller(LockKeeper keeper) {
         return new Backfiller(dialect, state, new Backfiller.Settings(config.targetBatch, config.minBatch, config.maxBatch,
                 Duration.ofSeconds(60), config.retryDeadline, config.maxReplicaLag, config.replicas), config.listener, () -> {
             try {
@@ -662,7 +721,14 @@ public final class Tandem {
             } catch (SQLException e) {
                 throw new TandemException(TandemException.Kind.DATABASE, e.getMessage(), e);
             }
-        });
+        }, keeper::connection);
+    }
+
+    /** Running a phase again when everything is complete is not an error: scripts may repeat themselves. */
+    private static final class NothingToDo extends RuntimeException {
+        NothingToDo(String message) {
+            super(message, null, false, false);
+        }
     }
 
     private static TandemException refused(String message) {
@@ -692,7 +758,7 @@ public final class Tandem {
     /** Runs changing work under the migration lock, with the state tables in place. */
     private <T> T withLock(Work<T> work) {
         return withConnection(c -> {
-            try (MigrationLock lock = MigrationLock.acquire(dialect, c, "tandem:" + config.stateSchema + ":" + config.schema, config.lockWait)) {
+            try (MigrationLock lock = MigrationLock.acquire(dialect, c, lockKey(), config.lockWait)) {
                 state.install(c);
                 return work.run(c);
             }

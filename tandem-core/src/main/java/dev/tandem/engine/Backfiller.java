@@ -40,14 +40,22 @@ public final class Backfiller {
     private final Settings settings;
     private final TandemListener listener;
     private final Supplier<Connection> connections;
+    private final Reconnected reconnected;
+
+    /** Called after the backfill lost its connection and got a new one: the server may have restarted. */
+    @FunctionalInterface
+    public interface Reconnected {
+        void run() throws SQLException;
+    }
 
     public Backfiller(Dialect dialect, StateStore state, Settings settings, TandemListener listener,
-                      Supplier<Connection> connections) {
+                      Supplier<Connection> connections, Reconnected reconnected) {
         this.dialect = dialect;
         this.state = state;
         this.settings = settings;
         this.listener = listener;
         this.connections = connections;
+        this.reconnected = reconnected;
     }
 
     public void run(Plan plan) throws SQLException {
@@ -106,6 +114,7 @@ public final class Backfiller {
                     if (lost) {
                         closeQuietly(c);
                         c = reconnect(deadline);
+                        reconnected.run();
                         start(c, plan, task);
                         s = find(c, plan, task);
                         last = s.lastKey();
@@ -175,7 +184,7 @@ public final class Backfiller {
         private long rows;
 
         void pace(long walked, Integer maxRowsPerSecond) {
-            if (maxRowsPerSecond == null) {
+            if (maxRowsPerSecond == null || maxRowsPerSecond < 1) {
                 windowStart = System.nanoTime();
                 rows = 0;
                 return;

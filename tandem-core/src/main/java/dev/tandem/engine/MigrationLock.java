@@ -41,10 +41,14 @@ public final class MigrationLock implements AutoCloseable {
     }
 
     @Override
-    public void close() throws SQLException {
-        if (!connection.isClosed()) {
-            if (!connection.getAutoCommit()) connection.rollback();
-            dialect.releaseMigrationLock(connection, key);
+    public void close() {
+        try {
+            if (!connection.isClosed()) {
+                if (!connection.getAutoCommit()) connection.rollback();
+                dialect.releaseMigrationLock(connection, key);
+            }
+        } catch (SQLException e) {
+            // The session is gone (e.g. the server restarted), and its lock with it.
         }
     }
 }

@@ -17,6 +17,10 @@ import java.util.List;
  * twice and there is one round trip per batch, not per row.
  */
 final class PostgresBackfill {
+    /** Names of the batch's CTEs: unlike "b" or "u", no user table is called that (a table "b" broke the join). */
+    private static final String BATCH = "\"_tandem_batch\"";
+    private static final String UPDATED = "\"_tandem_updated\"";
+
     private final PostgresDialect d;
 
     PostgresBackfill(PostgresDialect dialect) {
@@ -51,20 +55,20 @@ final class PostgresBackfill {
             String alias = d.quote("_tandem_k" + i);
             aliases.add(alias);
             select.add(d.quote(keys.get(i)) + " AS " + alias);
-            join.add(table + "." + d.quote(keys.get(i)) + " = b." + alias);
+            join.add(table + "." + d.quote(keys.get(i)) + " = " + BATCH + "." + alias);
         }
         List<String> sets = new ArrayList<>();
         for (Plan.Assignment a : task.assignments()) sets.add(d.quote(a.column()) + " = (" + a.expression() + ")");
         sets.add(d.quote(task.doneColumn()) + " = true");
         String typed = typedTuple(task);
-        String sql = "WITH b AS (SELECT " + String.join(", ", select) + " FROM " + table + " WHERE "
+        String sql = "WITH " + BATCH + " AS (SELECT " + String.join(", ", select) + " FROM " + table + " WHERE "
                 + (after == null ? "TRUE" : tuple(keys) + " > " + typed) + " AND " + tuple(keys) + " <= " + typed
                 + " ORDER BY " + order(keys, "ASC") + " LIMIT ?),"
                 // Re-checked on the newest row version under READ COMMITTED: a row a writer touched meanwhile is left alone.
-                + " u AS (UPDATE " + table + " SET " + String.join(", ", sets) + " FROM b WHERE " + String.join(" AND ", join)
+                + " " + UPDATED + " AS (UPDATE " + table + " SET " + String.join(", ", sets) + " FROM " + BATCH + " WHERE " + String.join(" AND ", join)
                 + " AND " + table + "." + d.quote(task.doneColumn()) + " IS NOT TRUE RETURNING 1)"
-                + " SELECT (SELECT count(*) FROM b), (SELECT count(*) FROM u),"
-                + " (SELECT ARRAY[" + String.join(", ", aliases.stream().map(a -> a + "::text").toList()) + "] FROM b ORDER BY "
+                + " SELECT (SELECT count(*) FROM " + BATCH + "), (SELECT count(*) FROM " + UPDATED + "),"
+                + " (SELECT ARRAY[" + String.join(", ", aliases.stream().map(a -> a + "::text").toList()) + "] FROM " + BATCH + " ORDER BY "
                 + String.join(", ", aliases.stream().map(a -> a + " DESC").toList()) + " LIMIT 1)";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             int p = 1;
@@ -85,17 +89,17 @@ final class PostgresBackfill {
         for (String type : keyTypes) parts.add("CAST(? AS " + type + ")");
         String typed = "(" + String.join(", ", parts) + ")";
         String keyText = keys.size() == 1 ? d.quote(keys.get(0)) + "::text" : "ROW(" + d.quoteAll(keys) + ")::text";
-        StringBuilder sql = new StringBuilder("WITH b AS (SELECT *, " + keyText + " AS \"_tandem_key\", "
+        StringBuilder sql = new StringBuilder("WITH " + BATCH + " AS (SELECT *, " + keyText + " AS \"_tandem_key\", "
                 + textArray(keys) + " AS \"_tandem_keys\" FROM " + t
                 + (after == null ? "" : " WHERE " + tuple(keys) + " > " + typed)
                 + " ORDER BY " + order(keys, "ASC") + " LIMIT ?) SELECT count(*),"
-                + " (SELECT \"_tandem_keys\" FROM b ORDER BY " + order(keys, "DESC") + " LIMIT 1)");
+                + " (SELECT \"_tandem_keys\" FROM " + BATCH + " ORDER BY " + order(keys, "DESC") + " LIMIT 1)");
         for (String p : predicates) {
             // A predicate that is NULL is not a match: CHECK constraints pass on NULL, and so does this.
             sql.append(", count(*) FILTER (WHERE (").append(p).append(") IS TRUE)")
                .append(", (array_agg(\"_tandem_key\") FILTER (WHERE (").append(p).append(") IS TRUE))[1:5]");
         }
-        sql.append(" FROM b");
+        sql.append(" FROM ").append(BATCH);
         try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
             int i = 1;
             if (after != null) for (String k : after) ps.setString(i++, k);
