@@ -7,7 +7,7 @@ import dev.tandem.engine.Step;
 import dev.tandem.state.StateStore;
 
 import javax.sql.DataSource;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -37,13 +37,13 @@ final class Demo {
     private final String schema;
     private final Path migrations;
     private final Settings settings;
-    private final PrintStream log;
+    private final PrintWriter log;
     private final Metrics metrics = new Metrics();
     private final Set<Long> created = ConcurrentHashMap.newKeySet();
     private final Set<Long> deleted = ConcurrentHashMap.newKeySet();
     private final Queue<Long> deletable = new ConcurrentLinkedQueue<>();
 
-    Demo(DataSource database, String schema, Path migrations, Settings settings, PrintStream log) {
+    Demo(DataSource database, String schema, Path migrations, Settings settings, PrintWriter log) {
         this.database = database;
         this.schema = schema;
         this.migrations = migrations;

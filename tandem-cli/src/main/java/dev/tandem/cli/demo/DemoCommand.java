@@ -12,7 +12,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 import javax.sql.DataSource;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -65,7 +65,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--rate", defaultValue = "200", description = "Requests per second sent to the service (default: ${DEFAULT-VALUE}).")
     int rate;
 
-    @Option(names = "--duration", defaultValue = "3s", converter = DemoDuration.class,
+    @Option(names = "--duration", defaultValue = "3s", converter = dev.tandem.cli.DurationConverter.class,
             description = "How long each step of the upgrade serves traffic (default: ${DEFAULT-VALUE}).")
     Duration duration;
 
@@ -81,7 +81,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (rows < 1 || nodes < 1 || threads < 1 || rate < 1) {
             throw new ParameterException(spec.commandLine(), "--rows, --nodes, --threads and --rate must be at least 1");
         }
-        PrintStream log = System.err;
+        PrintWriter log = spec.commandLine().getErr();
         Path migrations = Files.createTempDirectory("tandem-demo-migrations");
         EmbeddedPostgres embedded = null;
         try {
@@ -104,8 +104,9 @@ public final class DemoCommand implements Callable<Integer> {
             DemoReport report = new Demo(database, schema, migrations, settings, log).run();
             report.print(log);
             if (json) {
-                System.out.println(new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                spec.commandLine().getOut().println(new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                         .enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
+                spec.commandLine().getOut().flush();
             }
             return report.passed() ? 0 : 1;
         } finally {
@@ -147,21 +148,6 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             }
             st.execute("CREATE SCHEMA " + q);
-        }
-    }
-
-    /** Durations like 500ms, 3s, 2m. */
-    public static final class DemoDuration implements picocli.CommandLine.ITypeConverter<Duration> {
-        @Override
-        public Duration convert(String value) {
-            var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m)").matcher(value.trim());
-            if (!m.matches()) throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not a duration like 500ms, 3s or 2m");
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                default -> Duration.ofMinutes(n);
-            };
         }
     }
 }

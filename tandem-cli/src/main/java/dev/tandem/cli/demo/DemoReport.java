@@ -2,7 +2,7 @@ package dev.tandem.cli.demo;
 
 import org.HdrHistogram.Histogram;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +42,7 @@ record DemoReport(String mode, int rows, int nodes, List<StepRow> steps, List<Ch
         return rows;
     }
 
-    void print(PrintStream out) {
+    void print(PrintWriter out) {
         out.println();
         out.printf("%-46s %8s %9s %9s %7s %8s %8s %9s %6s %11s%n", "step", "seconds", "req 001", "req 002", "failed",
                 "p50 ms", "p99 ms", "max ms", "locks", "backfill/s");

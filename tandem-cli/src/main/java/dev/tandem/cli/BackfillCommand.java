@@ -1,0 +1,87 @@
+package dev.tandem.cli;
+
+import dev.tandem.Outcome;
+import dev.tandem.Tandem;
+import org.postgresql.ds.PGSimpleDataSource;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import javax.sql.DataSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+@Command(name = "backfill", description = {
+        "Fill the new columns of existing rows of the migration in flight.",
+        "%nWorks in small batches along the primary key, each its own short transaction; stopped or killed, it"
+                + " resumes after the last batch when run again. Shows a progress bar per table on a terminal, a log"
+                + " line every 2 s otherwise, and JSON progress events with --json.",
+        "%nFrom another terminal, --pause, --resume and --rate control a running backfill; they take effect before"
+                + " its next batch, and `tandem status` shows whether it is running, paused or throttled, and why."})
+final class BackfillCommand extends LifecycleCommand {
+
+    @Option(names = "--target-batch", paramLabel = "DURATION", defaultValue = "200ms", converter = DurationConverter.class,
+            description = "How long one batch should take; the batch size adapts to it (default: ${DEFAULT-VALUE}).")
+    Duration targetBatch;
+
+    @Option(names = "--max-rows-per-second", paramLabel = "N",
+            description = "Rate limit for this backfill (default: none). Change it while it runs with --rate.")
+    Integer maxRowsPerSecond;
+
+    @Option(names = "--replica", paramLabel = "JDBC-URL",
+            description = "A replica whose replay lag to watch (repeatable; user and password as for --url). Without"
+                    + " any, the primary's pg_stat_replication is used.")
+    List<String> replicas = new ArrayList<>();
+
+    @Option(names = "--max-replica-lag", paramLabel = "DURATION", defaultValue = "1s", converter = DurationConverter.class,
+            description = "Pause while a replica is further behind than this (default: ${DEFAULT-VALUE}).")
+    Duration maxReplicaLag;
+
+    @ArgGroup(exclusive = true)
+    Control control;
+
+    /** Instead of running a backfill, steer the one running elsewhere. */
+    static final class Control {
+        @Option(names = "--pause", required = true, description = "Pause the running backfill (it holds before its next batch).")
+        boolean pause;
+
+        @Option(names = "--resume", required = true, description = "Resume a paused backfill.")
+        boolean resume;
+
+        @Option(names = "--rate", required = true, paramLabel = "N|none",
+                description = "Set the running backfill's rate limit in rows per second, or lift it with 'none'.")
+        String rate;
+    }
+
+    @Override
+    Tandem.Config configure(Tandem.Config config) {
+        List<DataSource> watched = new ArrayList<>();
+        for (String url : replicas) {
+            PGSimpleDataSource ds = new PGSimpleDataSource();
+            ds.setURL(url);
+            if (connection.user != null && !connection.user.isBlank()) ds.setUser(connection.user);
+            if (connection.password != null && !connection.password.isBlank()) ds.setPassword(connection.password);
+            watched.add(ds);
+        }
+        return config.targetBatch(targetBatch).maxRowsPerSecond(maxRowsPerSecond).replicas(watched).maxReplicaLag(maxReplicaLag);
+    }
+
+    @Override
+    protected List<Outcome> execute(Tandem tandem) {
+        if (control == null) return List.of(tandem.backfill());
+        if (control.pause) return List.of(tandem.pauseBackfill());
+        if (control.resume) return List.of(tandem.resumeBackfill());
+        return List.of(tandem.backfillRate(parseRate(control.rate)));
+    }
+
+    private Integer parseRate(String rate) {
+        if (rate.equalsIgnoreCase("none")) return null;
+        try {
+            return Integer.valueOf(rate);
+        } catch (NumberFormatException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--rate takes a number of rows per second or 'none', not '" + rate + "'");
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.tandem.cli;
+
+import dev.tandem.Tandem;
+import picocli.CommandLine.Help.Visibility;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** Where the database and the migrations are, and how long Tandem may wait for locks: shared by every command. */
+public final class ConnectionOptions {
+
+    @Option(names = "--url", paramLabel = "JDBC-URL", defaultValue = "${env:TANDEM_URL}", showDefaultValue = Visibility.NEVER,
+            description = "The database, e.g. jdbc:postgresql://localhost:5432/app (env TANDEM_URL). Required.")
+    String url;
+
+    @Option(names = "--user", paramLabel = "NAME", defaultValue = "${env:TANDEM_USER}", showDefaultValue = Visibility.NEVER,
+            description = "Database user (env TANDEM_USER); default: from the URL or the driver's default.")
+    String user;
+
+    @Option(names = "--password", paramLabel = "PASSWORD", defaultValue = "${env:TANDEM_PASSWORD}",
+            showDefaultValue = Visibility.NEVER, interactive = true, arity = "0..1", prompt = "Password: ",
+            description = "Database password (env TANDEM_PASSWORD). Without a value, it is asked for."
+                    + " Never printed or logged.")
+    String password;
+
+    @Option(names = "--schema", paramLabel = "SCHEMA", defaultValue = "${env:TANDEM_SCHEMA:-public}",
+            description = "The schema whose tables the migrations change (env TANDEM_SCHEMA; default: public).")
+    String schema;
+
+    @Option(names = "--state-schema", paramLabel = "SCHEMA", defaultValue = "${env:TANDEM_STATE_SCHEMA:-tandem}",
+            description = "Where Tandem keeps its own state (env TANDEM_STATE_SCHEMA; default: tandem).")
+    String stateSchema;
+
+    @Option(names = "--migrations", paramLabel = "DIR", defaultValue = "${env:TANDEM_MIGRATIONS:-./migrations}",
+            description = "The directory of migration files (env TANDEM_MIGRATIONS; default: ./migrations).")
+    Path migrations;
+
+    @Option(names = "--lock-timeout", paramLabel = "DURATION", defaultValue = "500ms", converter = DurationConverter.class,
+            description = "How long one DDL statement may wait for its table lock before it gives way and is retried"
+                    + " (default: ${DEFAULT-VALUE}).")
+    Duration lockTimeout;
+
+    @Option(names = "--lock-wait", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
+            description = "How long to wait for another Tandem process to release the migration lock"
+                    + " (default: ${DEFAULT-VALUE}).")
+    Duration lockWait;
+
+    @Option(names = "--retry-deadline", paramLabel = "DURATION", defaultValue = "10m", converter = DurationConverter.class,
+            description = "How long a step keeps retrying for its lock before the command gives up"
+                    + " (default: ${DEFAULT-VALUE}).")
+    Duration retryDeadline;
+
+    /** The password from --password / TANDEM_PASSWORD or the URL, to keep it out of messages. */
+    String secret() {
+        return password != null && !password.isEmpty() ? password : Secrets.passwordInUrl(url);
+    }
+
+    /** The URL with its password masked: the only form in which it may be printed. */
+    String maskedUrl() {
+        return Secrets.redact(url, secret());
+    }
+
+    Tandem.Config config(CommandSpec spec) {
+        if (url == null || url.isBlank()) {
+            throw new ParameterException(spec.commandLine(), "Missing database URL: give --url=jdbc:postgresql://HOST:PORT/DATABASE"
+                    + " or set TANDEM_URL");
+        }
+        if (lockTimeout.isZero()) {
+            throw new ParameterException(spec.commandLine(), "--lock-timeout must be more than 0 (0 would let DDL wait"
+                    + " for its lock forever, queueing the application's queries behind it)");
+        }
+        if (schema.isBlank() || stateSchema.isBlank()) {
+            throw new ParameterException(spec.commandLine(), "--schema and --state-schema must not be empty");
+        }
+        return Tandem.configure()
+                .url(url.trim(), blankToNull(user), blankToNull(password))
+                .migrations(migrations)
+                .schema(schema)
+                .stateSchema(stateSchema)
+                .lockTimeout(lockTimeout)
+                .lockWait(lockWait)
+                .retryDeadline(retryDeadline);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+}

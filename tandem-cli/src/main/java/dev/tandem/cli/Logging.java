@@ -1,0 +1,30 @@
+package dev.tandem.cli;
+
+/**
+ * Sets up slf4j-simple through system properties, which it reads when a logger is created; so this runs before
+ * any class of the core is used. The CLI shows progress itself, so the core's own log is quiet by default
+ * (warnings only); {@code --verbose} turns it up to debug, {@code --quiet} down to errors. A level given with
+ * {@code -Dorg.slf4j.simpleLogger.log.dev.tandem=...} (e.g. in TANDEM_OPTS) wins unless -v or -q is given.
+ */
+final class Logging {
+    static final String TANDEM_LEVEL = "org.slf4j.simpleLogger.log.dev.tandem";
+    private static final String PREFIX = "org.slf4j.simpleLogger.";
+    private static final String USER_LEVEL = System.getProperty(TANDEM_LEVEL);
+
+    private Logging() {
+    }
+
+    static void configure(boolean verbose, boolean quiet) {
+        setIfAbsent(PREFIX + "logFile", "System.err");
+        setIfAbsent(PREFIX + "showThreadName", "false");
+        setIfAbsent(PREFIX + "showShortLogName", "true");
+        setIfAbsent(PREFIX + "levelInBrackets", "true");
+        setIfAbsent(PREFIX + "defaultLogLevel", "warn");
+        String level = verbose ? "debug" : quiet ? "error" : USER_LEVEL != null ? USER_LEVEL : "warn";
+        System.setProperty(TANDEM_LEVEL, level);
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) System.setProperty(key, value);
+    }
+}

@@ -1,0 +1,97 @@
+package dev.tandem.cli;
+
+import dev.tandem.Tandem;
+import dev.tandem.engine.Plan;
+import dev.tandem.engine.Step;
+import dev.tandem.state.Phase;
+
+import java.io.PrintWriter;
+import java.util.List;
+
+/** The human layout of a plan: per phase, each statement with its lock and effect. */
+final class PlanPrinter {
+    private final PrintWriter out;
+
+    PlanPrinter(PrintWriter out) {
+        this.out = out;
+    }
+
+    void print(Tandem.PlanReport report) {
+        if (report == null) {
+            out.println("nothing to plan: every migration is complete");
+            return;
+        }
+        Plan plan = report.plan();
+        out.println("migration " + report.migration() + " (" + report.phase() + ")"
+                + (report.phase() == Phase.PENDING ? ": planned now against the live schema " + plan.schema()
+                : ": the plan recorded at its expand"));
+        out.println("  new version schema:      " + plan.versionSchema());
+        out.println("  previous version uses:   " + (plan.previousVersionSchema() != null ? plan.previousVersionSchema()
+                : plan.schema() + " (the tables directly)"));
+        String next = next(report.phase(), plan);
+        steps("expand", plan.expand(), next.equals("expand"));
+        backfill(plan.backfill(), next.equals("backfill"));
+        steps("contract", plan.contract(), next.equals("contract"));
+        steps("rollback", plan.rollback(), next.equals("rollback"));
+    }
+
+    /** The phase the next lifecycle command runs. */
+    private static String next(Phase phase, Plan plan) {
+        return switch (phase) {
+            case PENDING, ROLLED_BACK, EXPANDING -> "expand";
+            case EXPANDED -> plan.backfill().isEmpty() ? "contract" : "backfill";
+            case BACKFILLING -> "backfill";
+            case BACKFILLED, CONTRACTING -> "contract";
+            case ROLLING_BACK -> "rollback";
+            case COMPLETE -> "";
+        };
+    }
+
+    private void steps(String phase, List<Step> steps, boolean next) {
+        out.println();
+        out.println(heading(phase, steps.size(), steps.size() == 1 ? "statement" : "statements", next));
+        if (steps.isEmpty()) {
+            out.println("  (nothing)");
+            return;
+        }
+        int width = String.valueOf(steps.size()).length();
+        String pad = " ".repeat(width + 4);
+        for (int i = 0; i < steps.size(); i++) {
+            Step s = steps.get(i);
+            out.println("  " + Text.padRight(String.valueOf(i + 1), width) + ". "
+                    + s.description().strip().replaceAll("\\s*\n\\s*", "\n" + pad));
+            out.println(pad + "lock:   " + (s.lock() == null ? "none" : s.lock()));
+            out.println(pad + "effect: " + s.effect().text + mode(s));
+            out.println(Text.indent(s.sql(), pad + "  "));
+        }
+    }
+
+    private static String mode(Step s) {
+        return switch (s.mode()) {
+            case TRANSACTIONAL -> "";
+            case CONCURRENT -> " (outside a transaction)";
+            case LONG -> " (no statement timeout)";
+        };
+    }
+
+    private void backfill(List<Plan.BackfillTask> tasks, boolean next) {
+        out.println();
+        out.println(heading("backfill", tasks.size(), tasks.size() == 1 ? "table" : "tables", next));
+        if (tasks.isEmpty()) {
+            out.println("  (nothing: no existing rows need new values)");
+            return;
+        }
+        for (Plan.BackfillTask t : tasks) {
+            out.println("  " + t.table() + " in batches by (" + String.join(", ", t.keyColumns()) + "),"
+                    + " each batch its own short transaction; rows already written by an application are skipped");
+            for (Plan.Assignment a : t.assignments()) {
+                out.println("      " + a.column() + " := " + a.expression());
+            }
+            out.println("      " + t.doneColumn() + " := true");
+        }
+    }
+
+    private static String heading(String phase, int n, String unit, boolean next) {
+        return phase + " " + Text.DASH + " " + n + " " + unit + (next ? "   <- next" : "");
+    }
+}

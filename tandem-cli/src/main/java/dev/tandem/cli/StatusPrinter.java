@@ -1,0 +1,98 @@
+package dev.tandem.cli;
+
+import dev.tandem.MigrationStatus;
+import dev.tandem.Status;
+import dev.tandem.state.Phase;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The human layout of {@code status}: a table of migrations, warnings, what next, and how to connect. */
+final class StatusPrinter {
+    private static final String[] HEADER = {"MIGRATION", "PHASE", "VERSION SCHEMA", "BACKFILL", "STARTED", "COMPLETED"};
+    private final PrintWriter out;
+    private final String maskedUrl;
+
+    StatusPrinter(PrintWriter out, String maskedUrl) {
+        this.out = out;
+        this.maskedUrl = maskedUrl;
+    }
+
+    void print(Status status, String stateSchema, List<VersionConnection> versions) {
+        out.println("schema " + status.schema() + " (state in " + stateSchema + ")");
+        if (status.migrations().isEmpty()) {
+            out.println("no migrations");
+        } else {
+            table(status.migrations());
+        }
+        for (MigrationStatus m : status.migrations()) {
+            if (m.fileMissing()) {
+                out.println("! " + m.name() + ": its file is missing from the migrations directory (the database has it as "
+                        + m.phase() + (m.file() != null ? ", from " + m.file() : "") + ")");
+            } else if (m.fileChanged()) {
+                out.println("! " + m.name() + ": " + m.file() + " was changed after the migration was expanded;"
+                        + " restore it (new changes belong in a new migration)");
+            }
+        }
+        status.current().map(MigrationStatus::activity).filter(a -> a != null && a.status() != null).ifPresent(a ->
+                out.println("backfill: " + a.status() + (a.reason() != null ? " — " + a.reason() : "")
+                        + (a.seenAt() != null ? " (last seen " + Text.time(a.seenAt()) + ")" : "")
+                        + (a.maxRowsPerSecond() != null ? "; rate limit " + a.maxRowsPerSecond() + " rows/s" : "")));
+        out.println();
+        out.println("application instances: " + (status.instances().isEmpty() ? "none seen (instances show up when they"
+                + " connect with ApplicationName=tandem:<version>:<instance> or use TandemDataSource)" : ""));
+        for (var i : status.instances()) {
+            out.println("  " + i.id() + "  version " + i.version() + (i.host() != null ? "  host " + i.host() : "")
+                    + "  connections " + i.connections() + (i.heartbeat() ? "  heartbeat" : "")
+                    + (i.lastSeen() != null ? "  last seen " + Text.time(i.lastSeen()) : ""));
+        }
+        out.println();
+        out.println("next: " + status.next().text);
+        if (!versions.isEmpty()) {
+            out.println();
+            out.println("How an application selects its version (its connections' search_path):");
+            for (VersionConnection v : versions) {
+                out.println("  " + v.versionSchema() + "  (" + role(v) + ")");
+                out.println("    JDBC URL (pgjdbc):  " + (maskedUrl != null ? v.jdbcUrl(maskedUrl) : v.jdbcOption()));
+                out.println("    HikariCP:           connectionInitSql: " + v.initSql());
+            }
+        }
+    }
+
+    private static String role(VersionConnection v) {
+        return switch (v.role()) {
+            case "new" -> "new version " + v.migration() + ", in flight";
+            case "previous" -> v.migration() != null ? "previous version " + v.migration()
+                    : "previous version: the tables themselves, before any migration";
+            default -> "current version " + v.migration();
+        };
+    }
+
+    private void table(List<MigrationStatus> migrations) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(HEADER);
+        for (MigrationStatus m : migrations) {
+            rows.add(new String[]{m.name(), m.phase().text + (m.fileChanged() || m.fileMissing() ? " !" : ""),
+                    m.versionSchema() == null ? "" : m.versionSchema(), backfill(m), Text.time(m.startedAt()),
+                    Text.time(m.phase() == Phase.ROLLED_BACK ? m.rolledBackAt() : m.completedAt())});
+        }
+        int[] widths = new int[HEADER.length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) widths[i] = Math.max(widths[i], row[i].length());
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < row.length; i++) {
+                line.append(i == row.length - 1 ? row[i] : Text.padRight(row[i], widths[i] + 2));
+            }
+            out.println(line.toString().stripTrailing());
+        }
+    }
+
+    private static String backfill(MigrationStatus m) {
+        if (!m.needsBackfill()) return "-";
+        if (m.backfill().isEmpty()) return "not started";
+        return Text.count(m.rowsDone()) + "/" + Text.count(m.rowsTotal()) + " (" + Text.percent(m.rowsDone(), m.rowsTotal()) + ")";
+    }
+}
