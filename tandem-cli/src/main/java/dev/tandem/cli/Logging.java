@@ -6,7 +6,7 @@ package dev.tandem.cli;
  * (warnings only); {@code --verbose} turns it up to debug, {@code --quiet} down to errors. A level given with
  * {@code -Dorg.slf4j.simpleLogger.log.dev.tandem=...} (e.g. in TANDEM_OPTS) wins unless -v or -q is given.
  */
-final class Logging {
+public final class Logging {
     static final String TANDEM_LEVEL = "org.slf4j.simpleLogger.log.dev.tandem";
     private static final String PREFIX = "org.slf4j.simpleLogger.";
     private static final String USER_LEVEL = System.getProperty(TANDEM_LEVEL);
@@ -14,7 +14,7 @@ final class Logging {
     private Logging() {
     }
 
-    static void configure(boolean verbose, boolean quiet) {
+    public static void configure(boolean verbose, boolean quiet) {
         setIfAbsent(PREFIX + "logFile", "System.err");
         setIfAbsent(PREFIX + "showThreadName", "false");
         setIfAbsent(PREFIX + "showShortLogName", "true");

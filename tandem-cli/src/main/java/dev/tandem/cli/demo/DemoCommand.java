@@ -78,6 +78,8 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // Before the embedded server and the pools create their loggers: progress is ours to show, not theirs.
+        dev.tandem.cli.Logging.configure(false, false);
         if (rows < 1 || nodes < 1 || threads < 1 || rate < 1) {
             throw new ParameterException(spec.commandLine(), "--rows, --nodes, --threads and --rate must be at least 1");
         }

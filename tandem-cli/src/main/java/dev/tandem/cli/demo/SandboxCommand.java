@@ -18,6 +18,8 @@ public final class SandboxCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // Before the embedded server and the pools create their loggers: progress is ours to show, not theirs.
+        dev.tandem.cli.Logging.configure(false, false);
         EmbeddedPostgres pg = EmbeddedPostgres.builder().setPort(port).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
