@@ -230,24 +230,24 @@ public final class StateStore {
             case ROLLED_BACK -> ", rolled_back_at = now()";
             default -> "";
         };
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("migrations") + " SET phase = ?, steps_done = 0,"
-                + " updated_at = now()" + stamp + " WHERE schema_name = ? AND name = ?")) {
-            ps.setString(1, phase.text);
-            ps.setString(2, schema);
-            ps.setString(3, name);
+        updateMigration(c, name, "phase = ?, steps_done = 0, updated_at = now()" + stamp, phase.text);
+    }
+
+    /** {@code UPDATE migrations SET <assignments>} for one migration; {@code values} fill the assignments' markers. */
+    private void updateMigration(Connection c, String migration, String assignments, Object... values) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("migrations") + " SET " + assignments
+                + " WHERE schema_name = ? AND name = ?")) {
+            int i = 1;
+            for (Object v : values) ps.setObject(i++, v);
+            ps.setString(i++, schema);
+            ps.setString(i, migration);
             ps.executeUpdate();
         }
     }
 
     /** The checkpoint of a phase: how many of its steps are done. Written in the step's own transaction where it has one. */
     public void setStepsDone(Connection c, String name, int done) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("migrations") + " SET steps_done = ?,"
-                + " updated_at = now() WHERE schema_name = ? AND name = ?")) {
-            ps.setInt(1, done);
-            ps.setString(2, schema);
-            ps.setString(3, name);
-            ps.executeUpdate();
-        }
+        updateMigration(c, name, "steps_done = ?, updated_at = now()", done);
     }
 
     public void history(Connection c, String migration, String phase, String event, String detail) throws SQLException {
@@ -300,36 +300,16 @@ public final class StateStore {
     }
 
     public void setPaused(Connection c, String migration, boolean paused) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("migrations") + " SET backfill_paused = ?"
-                + " WHERE schema_name = ? AND name = ?")) {
-            ps.setBoolean(1, paused);
-            ps.setString(2, schema);
-            ps.setString(3, migration);
-            ps.executeUpdate();
-        }
+        updateMigration(c, migration, "backfill_paused = ?", paused);
     }
 
     public void setMaxRowsPerSecond(Connection c, String migration, Integer rate) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("migrations") + " SET backfill_max_rows_per_second = ?"
-                + " WHERE schema_name = ? AND name = ?")) {
-            if (rate == null) ps.setNull(1, java.sql.Types.INTEGER);
-            else ps.setInt(1, rate);
-            ps.setString(2, schema);
-            ps.setString(3, migration);
-            ps.executeUpdate();
-        }
+        updateMigration(c, migration, "backfill_max_rows_per_second = ?::integer", rate);
     }
 
     /** Records what the backfill is doing (running, paused, throttled, done, failed) and why. */
     public void setActivity(Connection c, String migration, String status, String reason) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("migrations") + " SET backfill_status = ?,"
-                + " backfill_reason = ?, backfill_seen_at = now() WHERE schema_name = ? AND name = ?")) {
-            ps.setString(1, status);
-            ps.setString(2, reason);
-            ps.setString(3, schema);
-            ps.setString(4, migration);
-            ps.executeUpdate();
-        }
+        updateMigration(c, migration, "backfill_status = ?, backfill_reason = ?, backfill_seen_at = now()", status, reason);
     }
 
     public List<BackfillState> backfills(Connection c, String migration) throws SQLException {
