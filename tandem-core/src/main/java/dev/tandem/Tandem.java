@@ -230,7 +230,9 @@ public final class Tandem {
         boolean changed = file != null && !file.checksum().equals(s.checksum());
         boolean needsBackfill = s.planJson() != null && !StateStore.planFromJson(s.planJson()).backfill().isEmpty();
         return new MigrationStatus(s.name(), file != null ? file.file() : s.file(), s.phase(),
-                s.phase() == Phase.ROLLED_BACK ? null : s.versionSchema(), changed, file == null, needsBackfill,
+                // A version's schema goes when the next migration is contracted: then nothing can select it.
+                s.versionSchema() != null && s.phase() != Phase.ROLLED_BACK && dialect.schemaExists(c, s.versionSchema())
+                        ? s.versionSchema() : null, changed, file == null, needsBackfill,
                 state.backfills(c, s.name()), state.activity(c, s.name()).orElse(null), s.startedAt(), s.expandedAt(), s.backfilledAt(), s.completedAt(), s.rolledBackAt());
     }
 

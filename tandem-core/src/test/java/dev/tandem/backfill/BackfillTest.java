@@ -121,11 +121,13 @@ class BackfillTest {
 
     @Test
     void walksCompositeKeysAndUniqueIndexesAndRefusesTablesWithNeither() {
+        // Mixed case, a reserved word as a key column, a stored generated column, and a schema that is not public.
         String schema = Pg.newSchema("keys");
         Migrations files = new Migrations(dir).write("001_init.yaml", """
                 operations:
                   - sql:
-                      up: 'CREATE TABLE %1$s."Tenant Rows" (tenant integer, "order" integer, v integer NOT NULL, PRIMARY KEY (tenant, "order"));
+                      up: 'CREATE TABLE %1$s."Tenant Rows" (tenant integer, "order" integer, v integer NOT NULL,
+                             doubled integer GENERATED ALWAYS AS (v * 2) STORED, PRIMARY KEY (tenant, "order"));
                            CREATE TABLE %1$s.by_code (code text NOT NULL, v integer NOT NULL);
                            CREATE UNIQUE INDEX by_code_code ON %1$s.by_code (code);
                            CREATE TABLE %1$s.heap (v integer NOT NULL)'
@@ -147,7 +149,8 @@ class BackfillTest {
                   - add_column: {table: by_code, column: {name: w, type: text, nullable: false}, up: "code || v"}
                 """);
         tandem.migrate();
-        assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM \"" + schema + "\".\"Tenant Rows\" WHERE w = v + tenant")).isEqualTo(150L);
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM \"" + schema + "\".\"Tenant Rows\" WHERE w = v + tenant AND doubled = v * 2"))
+                .isEqualTo(150L);
         assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM \"" + schema + "\".by_code WHERE w = code || v")).isEqualTo(50L);
     }
 
