@@ -75,8 +75,11 @@ public interface Dialect {
     /** Marks the session with a name that monitoring (and Tandem's own status) shows. */
     void setApplicationName(Connection connection, String name) throws SQLException;
 
-    /** One backfill batch: rows walked, rows filled (the rest were written by the application meanwhile), last key. */
-    record BatchResult(long walked, long updated, java.util.List<String> lastKey) {
+    /**
+     * One backfill batch: rows walked, rows filled (the rest were written by the application meanwhile), the last
+     * key it covered, and whether it reached the end of the table.
+     */
+    record BatchResult(long walked, long updated, java.util.List<String> lastKey, boolean last) {
     }
 
     /** The highest key of a table, as text, or null when it is empty: where a backfill stops. */

@@ -244,7 +244,7 @@ public final class Backfiller {
         c.setAutoCommit(false);
         dialect.setTimeouts(c, Duration.ofSeconds(5), settings.batchStatementTimeout());
         Dialect.BatchResult r = dialect.backfillBatch(c, plan.schema(), task, last, upper, size);
-        boolean finished = r.walked() < size;
+        boolean finished = r.last();
         state.checkpoint(c, plan.migration(), task.table(), r.lastKey(), r.walked(), finished, size);
         c.commit();
         c.setAutoCommit(true);

@@ -12,14 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The backfill's queries on PostgreSQL. One batch is one statement: pick the next {@code size} keys after the
- * checkpoint, update those rows that no writer has touched since expand, and return the last key — no row is read
- * twice and there is one round trip per batch, not per row.
+ * The backfill's and verify's queries on PostgreSQL. A batch updates, by key range, the rows no writer has touched
+ * since expand: no row is read twice, and there are two round trips per batch, not per row.
  */
 final class PostgresBackfill {
-    /** Names of the batch's CTEs: unlike "b" or "u", no user table is called that (a table "b" broke the join). */
+    /** The name of verify's chunk CTE: unlike "b", no user table is called that (a table "b" broke a join). */
     private static final String BATCH = "\"_tandem_batch\"";
-    private static final String UPDATED = "\"_tandem_updated\"";
 
     private final PostgresDialect d;
 
@@ -43,43 +41,47 @@ final class PostgresBackfill {
         }
     }
 
+    /**
+     * One batch in two statements, both walking the key index: find the key {@code size} rows past the checkpoint
+     * (an index-only scan), then update the rows of that key range. A range update avoids joining the batch's keys
+     * back to the table, which made the single-statement form run at half the speed of a plain UPDATE.
+     */
     Dialect.BatchResult batch(Connection c, String schema, Plan.BackfillTask task, List<String> after, List<String> upTo,
                               int size) throws SQLException {
         String table = d.qualify(schema, task.table());
         List<String> keys = task.keyColumns();
-        List<String> aliases = new ArrayList<>();
-        List<String> select = new ArrayList<>();
-        List<String> join = new ArrayList<>();
-        for (int i = 0; i < keys.size(); i++) {
-            // Aliased so that the user's expressions, which name the table's columns, never hit the batch's.
-            String alias = d.quote("_tandem_k" + i);
-            aliases.add(alias);
-            select.add(d.quote(keys.get(i)) + " AS " + alias);
-            join.add(table + "." + d.quote(keys.get(i)) + " = " + BATCH + "." + alias);
+        String typed = typedTuple(task);
+        String from = after == null ? "TRUE" : tuple(keys) + " > " + typed;
+        List<String> high = null;
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + textArray(keys) + " FROM " + table + " WHERE " + from
+                + " AND " + tuple(keys) + " <= " + typed + " ORDER BY " + order(keys, "ASC") + " OFFSET ? LIMIT 1")) {
+            int p = bind(ps, 1, after);
+            p = bind(ps, p, upTo);
+            ps.setInt(p, size - 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) high = strings(rs.getArray(1));
+            }
         }
+        boolean last = high == null;
+        List<String> to = last ? upTo : high;
         List<String> sets = new ArrayList<>();
         for (Plan.Assignment a : task.assignments()) sets.add(d.quote(a.column()) + " = (" + a.expression() + ")");
         sets.add(d.quote(task.doneColumn()) + " = true");
-        String typed = typedTuple(task);
-        String sql = "WITH " + BATCH + " AS (SELECT " + String.join(", ", select) + " FROM " + table + " WHERE "
-                + (after == null ? "TRUE" : tuple(keys) + " > " + typed) + " AND " + tuple(keys) + " <= " + typed
-                + " ORDER BY " + order(keys, "ASC") + " LIMIT ?),"
-                // Re-checked on the newest row version under READ COMMITTED: a row a writer touched meanwhile is left alone.
-                + " " + UPDATED + " AS (UPDATE " + table + " SET " + String.join(", ", sets) + " FROM " + BATCH + " WHERE " + String.join(" AND ", join)
-                + " AND " + table + "." + d.quote(task.doneColumn()) + " IS NOT TRUE RETURNING 1)"
-                + " SELECT (SELECT count(*) FROM " + BATCH + "), (SELECT count(*) FROM " + UPDATED + "),"
-                + " (SELECT ARRAY[" + String.join(", ", aliases.stream().map(a -> a + "::text").toList()) + "] FROM " + BATCH + " ORDER BY "
-                + String.join(", ", aliases.stream().map(a -> a + " DESC").toList()) + " LIMIT 1)";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            int p = 1;
-            if (after != null) for (String k : after) ps.setString(p++, k);
-            for (String k : upTo) ps.setString(p++, k);
-            ps.setInt(p, size);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return new Dialect.BatchResult(rs.getLong(1), rs.getLong(2), strings(rs.getArray(3)));
-            }
+        long updated;
+        // Re-checked on the newest row version under READ COMMITTED: a row a writer touched meanwhile is left alone.
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET " + String.join(", ", sets) + " WHERE " + from
+                + " AND " + tuple(keys) + " <= " + typed + " AND " + d.quote(task.doneColumn()) + " IS NOT TRUE")) {
+            int p = bind(ps, 1, after);
+            bind(ps, p, to);
+            updated = ps.executeUpdate();
         }
+        return new Dialect.BatchResult(last ? updated : size, updated, to, last);
+    }
+
+    private static int bind(PreparedStatement ps, int from, List<String> values) throws SQLException {
+        int p = from;
+        if (values != null) for (String v : values) ps.setString(p++, v);
+        return p;
     }
 
     Dialect.VerifyChunk verifyChunk(Connection c, String schema, String table, List<String> keys, List<String> keyTypes,
