@@ -1,0 +1,132 @@
+package dev.tandem.bench;
+
+import org.HdrHistogram.Histogram;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * N application clients, one connection each, running single statements in autocommit as fast as they can:
+ * first a warm-up that is not recorded (JIT, pgjdbc switching to server-side prepared statements, caches), then a
+ * measured window. Each client records the latency of every statement it starts inside the window into
+ * histograms of its own (no shared counter to contend on); they are merged afterwards.
+ */
+final class ClientLoad {
+    /** Up to this many kinds of statement are told apart (e.g. reads and updates), each with its own histogram. */
+    static final int KINDS = 2;
+
+    /** One client's work, prepared once per connection and then called in a loop. */
+    interface Client {
+        /** Runs one statement; returns its kind, {@code 0 <= kind < KINDS}. */
+        int step(ThreadLocalRandom random) throws SQLException;
+    }
+
+    interface ClientFactory {
+        Client open(Connection c) throws SQLException;
+    }
+
+    /** Decides how long the measured window lasts: returns when recording should stop. */
+    interface Window {
+        void await() throws Exception;
+    }
+
+    /** @param byKind one histogram per kind of statement; {@code latency} is all of them merged */
+    record Result(Histogram latency, List<Histogram> byKind, double seconds) {
+        long ops() {
+            return latency.getTotalCount();
+        }
+
+        double opsPerSecond() {
+            return seconds > 0 ? ops() / seconds : Double.NaN;
+        }
+    }
+
+    /** Statements slower than this are recorded as this; no statement here should come near it. */
+    private static final long HIGHEST_NANOS = TimeUnit.MINUTES.toNanos(5);
+
+    private static final int WARMUP = 0;
+    private static final int RECORDING = 1;
+    private static final int DONE = 2;
+
+    /**
+     * The first measurement of a process would otherwise also pay for the JVM's JIT compiling the client path; it
+     * is usually the baseline, so the bias would flatter whatever is measured after it. It warms up five times longer.
+     */
+    private static final AtomicBoolean firstMeasurement = new AtomicBoolean(true);
+
+    private ClientLoad() {
+    }
+
+    static Result run(DataSource ds, int threads, Duration warmup, Duration duration, ClientFactory factory) throws Exception {
+        return run(ds, threads, warmup, () -> Thread.sleep(duration.toMillis()), factory);
+    }
+
+    static Result run(DataSource ds, int threads, Duration warmup, Window window, ClientFactory factory) throws Exception {
+        AtomicInteger phase = new AtomicInteger(WARMUP);
+        CountDownLatch ready = new CountDownLatch(threads);
+        ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+        List<Histogram[]> histograms = new ArrayList<>();
+        List<Thread> workers = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            Histogram[] h = new Histogram[KINDS];
+            for (int k = 0; k < KINDS; k++) h[k] = new Histogram(HIGHEST_NANOS, 3);
+            histograms.add(h);
+            Thread t = new Thread(() -> {
+                try (Connection c = ds.getConnection()) {
+                    c.setAutoCommit(true);
+                    Client client = factory.open(c);
+                    ready.countDown();
+                    ThreadLocalRandom random = ThreadLocalRandom.current();
+                    while (true) {
+                        int p = phase.get();
+                        if (p == DONE || !errors.isEmpty()) break;
+                        long t0 = System.nanoTime();
+                        int kind = client.step(random);
+                        if (p == RECORDING) h[kind].recordValue(Math.min(HIGHEST_NANOS, System.nanoTime() - t0));
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                    ready.countDown();
+                }
+            }, "bench-client-" + i);
+            workers.add(t);
+            t.start();
+        }
+        long start;
+        long end;
+        try {
+            ready.await();
+            Thread.sleep(warmup.toMillis() * (firstMeasurement.getAndSet(false) ? 5 : 1));
+            start = System.nanoTime();
+            phase.set(RECORDING);
+            if (errors.isEmpty()) window.await();
+        } finally {
+            end = System.nanoTime();
+            phase.set(DONE);
+            for (Thread t : workers) t.join();
+        }
+        if (!errors.isEmpty()) {
+            Throwable first = errors.peek();
+            throw new IllegalStateException("a benchmark client failed: " + first.getMessage(), first);
+        }
+        Histogram all = new Histogram(HIGHEST_NANOS, 3);
+        List<Histogram> byKind = new ArrayList<>();
+        for (int k = 0; k < KINDS; k++) {
+            Histogram merged = new Histogram(HIGHEST_NANOS, 3);
+            for (Histogram[] h : histograms) merged.add(h[k]);
+            byKind.add(merged);
+            all.add(merged);
+        }
+        return new Result(all, byKind, (end - start) / 1e9);
+    }
+}

@@ -1,0 +1,187 @@
+package dev.tandem.bench;
+
+import dev.tandem.Tandem;
+import org.HdrHistogram.Histogram;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.UnaryOperator;
+
+/**
+ * What a running backfill does to the application's latency. Old-version clients run point reads and point
+ * updates by primary key while (1) nothing else runs, (2) an unthrottled backfill (huge fixed batches) runs,
+ * (3) Tandem's default adaptive backfill runs. In every scenario the migration is already expanded, so the sync
+ * trigger is present in all three and only the backfill differs.
+ *
+ * <p>With a backfill, the measured window is the backfill's lifetime, capped at the duration: latency after the
+ * backfill ended would dilute what it caused. The report gives each window's length.
+ */
+final class OltpBench {
+    static final Set<String> OPTIONS = Set.of("rows", "runs", "threads", "duration-s", "warmup-s", "read-pct");
+    static final double TARGET_P99_RATIO = 1.5;
+
+    record Settings(long rows, int runs, int threads, Duration duration, Duration warmup, int readPercent) {
+    }
+
+    static Settings settings(Options o) {
+        Settings s = new Settings(o.count("rows", 1_000_000), o.integer("runs", 3), o.integer("threads", 4),
+                o.seconds("duration-s", 10), o.seconds("warmup-s", 1), o.integer("read-pct", 80));
+        if (s.runs < 1 || s.runs > 100) throw new IllegalArgumentException("--runs must be 1..100");
+        if (s.threads < 1 || s.threads > 64) throw new IllegalArgumentException("--threads must be 1..64");
+        if (s.readPercent > 100) throw new IllegalArgumentException("--read-pct must be 0..100");
+        return s;
+    }
+
+    private record Scenario(String name, boolean backfill, UnaryOperator<Tandem.Config> config) {
+    }
+
+    private static final List<Scenario> SCENARIOS = List.of(
+            new Scenario("no backfill", false, c -> c),
+            // What a hand-written "UPDATE ... WHERE id BETWEEN" loop with big batches and no pauses amounts to.
+            new Scenario("unthrottled backfill (50,000-row batches)", true,
+                    c -> c.targetBatch(Duration.ofMinutes(10)).batchSize(50_000, 50_000)),
+            new Scenario("adaptive backfill (defaults)", true, c -> c));
+
+    private static final int READ = 0;
+    private static final int UPDATE = 1;
+
+    /** Reads and updates apart: reads never wait for the backfill's row locks, so they show CPU and I/O contention alone. */
+    private record Measured(Histogram latency, Histogram reads, Histogram updates, double opsPerSecond, double window,
+                            double backfillSeconds) {
+    }
+
+    private final BenchDatabase db;
+    private final Report report;
+    private final Settings settings;
+
+    OltpBench(BenchDatabase db, Report report, Settings settings) {
+        this.db = db;
+        this.report = report;
+        this.settings = settings;
+    }
+
+    void run() throws Exception {
+        report.title("oltp: " + settings.threads + " clients, " + settings.readPercent + "% point reads / "
+                + (100 - settings.readPercent) + "% point updates, up to " + settings.duration.toMillis() / 1000.0
+                + " s per scenario (after " + settings.warmup.toMillis() / 1000.0 + " s warm-up), table of "
+                + Report.count(settings.rows) + " rows, runs " + settings.runs);
+        report.line("Latency of each statement as the client sees it (ms). p99 ratio = p99 / p99 with no backfill"
+                + " (same run); figures are medians over runs; window = measured seconds (backfill lifetime, capped).");
+        report.line("Reads never wait for row locks: a read p99 that rises with the backfill means CPU or I/O contention;"
+                + " an update p99 that rises further also includes waits for the backfill batch's row locks.");
+        Map<String, List<Measured>> all = new LinkedHashMap<>();
+        Map<String, List<Double>> ratios = new LinkedHashMap<>();
+        for (Scenario s : SCENARIOS) {
+            all.put(s.name, new ArrayList<>());
+            ratios.put(s.name, new ArrayList<>());
+        }
+        for (int run = 1; run <= settings.runs; run++) {
+            double idleP99 = Double.NaN;
+            for (Scenario s : SCENARIOS) {
+                Measured m = measure(s);
+                double p99 = m.latency.getValueAtPercentile(99);
+                if (!s.backfill) idleP99 = p99;
+                all.get(s.name).add(m);
+                report.progress("run " + run + ", " + s.name + ": p50 " + Report.ms(m.latency.getValueAtPercentile(50))
+                        + " ms, p99 " + Report.ms(p99) + " ms (reads " + Report.ms(m.reads.getValueAtPercentile(99))
+                        + ", updates " + Report.ms(m.updates.getValueAtPercentile(99)) + "), " + Report.count(m.opsPerSecond)
+                        + " ops/s, window "
+                        + Report.decimal(m.window, 1) + " s");
+                ratios.get(s.name).add(p99 / idleP99);
+            }
+        }
+        List<String> header = new ArrayList<>(List.of("scenario"));
+        for (int run = 1; run <= settings.runs; run++) header.add("run " + run + " p99");
+        header.addAll(List.of("p50", "p99", "max", "read p99", "update p99", "ops/s", "window s", "backfill rows/s",
+                "p99 ratio", ""));
+        List<List<String>> rows = new ArrayList<>();
+        for (Scenario s : SCENARIOS) {
+            List<Measured> ms = all.get(s.name);
+            List<String> row = new ArrayList<>(List.of(s.name));
+            for (Measured m : ms) row.add(Report.ms(m.latency.getValueAtPercentile(99)));
+            row.add(Report.ms(median(ms, m -> (double) m.latency.getValueAtPercentile(50))));
+            row.add(Report.ms(median(ms, m -> (double) m.latency.getValueAtPercentile(99))));
+            row.add(Report.ms(median(ms, m -> (double) m.latency.getMaxValue())));
+            row.add(Report.ms(median(ms, m -> (double) m.reads.getValueAtPercentile(99))));
+            row.add(Report.ms(median(ms, m -> (double) m.updates.getValueAtPercentile(99))));
+            row.add(Report.count(median(ms, Measured::opsPerSecond)));
+            row.add(Report.decimal(median(ms, Measured::window), 1));
+            row.add(s.backfill ? Report.count(median(ms, m -> settings.rows / m.backfillSeconds)) : "-");
+            double ratio = Report.median(ratios.get(s.name));
+            row.add(Report.decimal(ratio, 2));
+            row.add(s.backfill ? Report.verdict(ratio, TARGET_P99_RATIO, false) : "baseline");
+            rows.add(row);
+        }
+        report.line("");
+        report.table(header, rows);
+    }
+
+    private static double median(List<Measured> ms, java.util.function.ToDoubleFunction<Measured> f) {
+        return Report.median(ms.stream().map(f::applyAsDouble).toList());
+    }
+
+    private Measured measure(Scenario s) throws Exception {
+        try (BenchTable t = BenchTable.create(db, "oltp")) {
+            t.load(settings.rows);
+            t.writeAddColumnMigration();
+            Tandem tandem = t.tandem(s.config);
+            tandem.expand();
+            db.settle(t.qualified());
+            CompletableFuture<Double> backfill = new CompletableFuture<>();
+            ClientLoad.Window window = () -> {
+                if (!s.backfill) {
+                    Thread.sleep(settings.duration.toMillis());
+                    return;
+                }
+                // A plain thread, not the common pool: the backfill must not share threads with anything else.
+                Thread worker = new Thread(() -> {
+                    long t0 = System.nanoTime();
+                    try {
+                        tandem.backfill();
+                        backfill.complete((System.nanoTime() - t0) / 1e9);
+                    } catch (Throwable e) {
+                        backfill.completeExceptionally(e);
+                    }
+                }, "bench-backfill");
+                worker.start();
+                try {
+                    backfill.get(settings.duration.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (TimeoutException stillRunning) {
+                    // The window is over; the backfill finishes after the clients stop.
+                }
+            };
+            ClientLoad.Result r = ClientLoad.run(t.oldVersion(), settings.threads, settings.warmup, window, c -> {
+                PreparedStatement read = c.prepareStatement("SELECT id, a, payload FROM t WHERE id = ?");
+                PreparedStatement write = c.prepareStatement("UPDATE t SET a = ? WHERE id = ?");
+                return random -> {
+                    long id = 1 + random.nextLong(settings.rows);
+                    if (random.nextInt(100) < settings.readPercent) {
+                        read.setLong(1, id);
+                        try (ResultSet rs = read.executeQuery()) {
+                            if (!rs.next()) throw new IllegalStateException("row " + id + " is missing");
+                        }
+                        return READ;
+                    } else {
+                        write.setInt(1, random.nextInt(1_000_000));
+                        write.setLong(2, id);
+                        if (write.executeUpdate() != 1) throw new IllegalStateException("row " + id + " is missing");
+                        return UPDATE;
+                    }
+                };
+            });
+            // Bounded: the backfill walks a fixed key range; its own retry deadline bounds any waiting.
+            double backfillSeconds = s.backfill ? backfill.get() : Double.NaN;
+            return new Measured(r.latency(), r.byKind().get(READ), r.byKind().get(UPDATE), r.opsPerSecond(), r.seconds(),
+                    backfillSeconds);
+        }
+    }
+}
