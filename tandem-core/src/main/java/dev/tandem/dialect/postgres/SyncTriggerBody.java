@@ -33,7 +33,7 @@ final class SyncTriggerBody {
             // An update of a row the backfill has not reached yet: derive the new-form columns the writer did not
             // set from the old row first, so that the row can be marked done and down() sees real values.
             line(1, "IF TG_OP = 'UPDATE' AND OLD." + d.quote(s.doneColumn()) + " IS NOT TRUE THEN");
-            block(2, s.oldBindings(), "OLD", () -> {
+            block(2, used(s.oldBindings(), s.fills()), "OLD", () -> {
                 for (Assignment a : s.fills()) {
                     String target = "NEW." + d.quote(a.target());
                     line(3, "IF " + target + " IS NOT DISTINCT FROM OLD." + d.quote(a.target()) + " THEN "
@@ -44,7 +44,7 @@ final class SyncTriggerBody {
         }
         line(1, "IF " + d.literal(s.newVersionSchema()) + " = ANY (current_schemas(false)) THEN");
         if (!s.downs().isEmpty() || !s.insertOnlyDowns().isEmpty()) {
-            block(2, s.newBindings(), "NEW", () -> {
+            block(2, used(s.newBindings(), concat(s.downs(), s.insertOnlyDowns())), "NEW", () -> {
                 for (Assignment a : s.insertOnlyDowns()) {
                     line(3, "IF TG_OP = 'INSERT' THEN NEW." + d.quote(a.target()) + " := (" + a.expr() + "); END IF;");
                 }
@@ -57,7 +57,7 @@ final class SyncTriggerBody {
         }
         line(1, "ELSE");
         if (!s.ups().isEmpty()) {
-            block(2, s.oldBindings(), "NEW", () -> {
+            block(2, used(s.oldBindings(), s.ups()), "NEW", () -> {
                 for (Assignment a : s.ups()) {
                     line(3, "NEW." + d.quote(a.target()) + " := (" + a.expr() + ");");
                 }
@@ -70,6 +70,28 @@ final class SyncTriggerBody {
         line(1, "RETURN NEW;");
         line(0, "END;");
         return out.toString();
+    }
+
+    /**
+     * The bindings an expression may name. Each declared variable costs a copy per row, so columns no expression
+     * mentions are left out; a name that only looks mentioned (say, inside a string) merely costs that copy.
+     */
+    private static List<Binding> used(List<Binding> bindings, List<Assignment> assignments) {
+        return bindings.stream().filter(b -> assignments.stream().anyMatch(a -> mentions(a.expr(), b.name()))).toList();
+    }
+
+    static boolean mentions(String expression, String name) {
+        if (expression.contains("\"" + name.replace("\"", "\"\"") + "\"")) return true;
+        // Unquoted names fold to lower case, so compare without case, on identifier boundaries.
+        return java.util.regex.Pattern.compile("(?<![\\p{L}\\p{N}_$\"])" + java.util.regex.Pattern.quote(name)
+                + "(?![\\p{L}\\p{N}_$\"])", java.util.regex.Pattern.CASE_INSENSITIVE | java.util.regex.Pattern.UNICODE_CASE)
+                .matcher(expression).find();
+    }
+
+    private static List<Assignment> concat(List<Assignment> a, List<Assignment> b) {
+        List<Assignment> all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private void block(int indent, List<Binding> bindings, String row, Runnable statements) {
