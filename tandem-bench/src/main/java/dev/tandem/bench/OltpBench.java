@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.ToDoubleFunction;
 import java.util.function.UnaryOperator;
 
 /**
@@ -94,8 +95,7 @@ final class OltpBench {
                 report.progress("run " + run + ", " + s.name + ": p50 " + Report.ms(m.latency.getValueAtPercentile(50))
                         + " ms, p99 " + Report.ms(p99) + " ms (reads " + Report.ms(m.reads.getValueAtPercentile(99))
                         + ", updates " + Report.ms(m.updates.getValueAtPercentile(99)) + "), " + Report.count(m.opsPerSecond)
-                        + " ops/s, window "
-                        + Report.decimal(m.window, 1) + " s");
+                        + " ops/s, window " + Report.decimal(m.window, 1) + " s");
                 ratios.get(s.name).add(p99 / idleP99);
             }
         }
@@ -125,7 +125,7 @@ final class OltpBench {
         report.table(header, rows);
     }
 
-    private static double median(List<Measured> ms, java.util.function.ToDoubleFunction<Measured> f) {
+    private static double median(List<Measured> ms, ToDoubleFunction<Measured> f) {
         return Report.median(ms.stream().map(f::applyAsDouble).toList());
     }
 
