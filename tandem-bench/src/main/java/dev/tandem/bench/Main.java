@@ -150,6 +150,7 @@ public final class Main {
                   backfill  --rows 1000000[,10000000]  --target-batch-ms 200[,50,1000]  --runs 3
                   triggers  --rows 100000  --threads 4  --duration-s 10  --slice-s 2  --warmup-s 0.5  --runs 3
                   oltp      --rows 1000000  --threads 4  --read-pct 80  --duration-s 10  --warmup-s 1  --runs 3
+                            [--max-rows-per-second 20000,50000]  (extra scenarios: Tandem's rate limit)
                   smoke     (10k rows, one run, short windows; for CI)
                 every benchmark: --url jdbc:postgresql://host/db [--user u --password p] instead of an embedded server
                 row counts accept 1000k / 1M; exit code 0 whatever the figures, 1 on errors, 2 on bad arguments""");

@@ -1,6 +1,7 @@
 package dev.tandem.bench;
 
 import dev.tandem.Tandem;
+import dev.tandem.TandemListener;
 import org.HdrHistogram.Histogram;
 
 import java.sql.PreparedStatement;
@@ -14,50 +15,67 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.ToDoubleFunction;
 import java.util.function.UnaryOperator;
 
 /**
  * What a running backfill does to the application's latency. Old-version clients run point reads and point
  * updates by primary key while (1) nothing else runs, (2) an unthrottled backfill (huge fixed batches) runs,
- * (3) Tandem's default adaptive backfill runs. In every scenario the migration is already expanded, so the sync
- * trigger is present in all three and only the backfill differs.
+ * (3) Tandem's default adaptive backfill runs, and optionally (4) the adaptive backfill under Tandem's rate limit
+ * ({@code --max-rows-per-second}). In every scenario the migration is already expanded, so the sync trigger is
+ * present in all of them and only the backfill differs.
  *
  * <p>With a backfill, the measured window is the backfill's lifetime, capped at the duration: latency after the
  * backfill ended would dilute what it caused. The report gives each window's length.
  */
 final class OltpBench {
-    static final Set<String> OPTIONS = Set.of("rows", "runs", "threads", "duration-s", "warmup-s", "read-pct");
+    static final Set<String> OPTIONS = Set.of("rows", "runs", "threads", "duration-s", "warmup-s", "read-pct",
+            "max-rows-per-second");
     static final double TARGET_P99_RATIO = 1.5;
 
-    record Settings(long rows, int runs, int threads, Duration duration, Duration warmup, int readPercent) {
+    /** @param rateLimits extra scenarios: the adaptive backfill capped at each of these rows/s (Tandem's own limit) */
+    record Settings(long rows, int runs, int threads, Duration duration, Duration warmup, int readPercent,
+                    List<Long> rateLimits) {
     }
 
     static Settings settings(Options o) {
         Settings s = new Settings(o.count("rows", 1_000_000), o.integer("runs", 3), o.integer("threads", 4),
-                o.seconds("duration-s", 10), o.seconds("warmup-s", 1), o.integer("read-pct", 80));
+                o.seconds("duration-s", 10), o.seconds("warmup-s", 1), o.integer("read-pct", 80),
+                o.counts("max-rows-per-second", List.of()));
+        for (long r : s.rateLimits) if (r > Integer.MAX_VALUE) throw new IllegalArgumentException("--max-rows-per-second is too large");
         if (s.runs < 1 || s.runs > 100) throw new IllegalArgumentException("--runs must be 1..100");
         if (s.threads < 1 || s.threads > 64) throw new IllegalArgumentException("--threads must be 1..64");
         if (s.readPercent > 100) throw new IllegalArgumentException("--read-pct must be 0..100");
         return s;
     }
 
-    private record Scenario(String name, boolean backfill, UnaryOperator<Tandem.Config> config) {
+    private record Scenario(String name, boolean backfill, boolean rateLimited, UnaryOperator<Tandem.Config> config) {
     }
 
-    private static final List<Scenario> SCENARIOS = List.of(
-            new Scenario("no backfill", false, c -> c),
+    private static final List<Scenario> FIXED = List.of(
+            new Scenario("no backfill", false, false, c -> c),
             // What a hand-written "UPDATE ... WHERE id BETWEEN" loop with big batches and no pauses amounts to.
-            new Scenario("unthrottled backfill (50,000-row batches)", true,
+            new Scenario("unthrottled backfill (50,000-row batches)", true, false,
                     c -> c.targetBatch(Duration.ofMinutes(10)).batchSize(50_000, 50_000)),
-            new Scenario("adaptive backfill (defaults)", true, c -> c));
+            new Scenario("adaptive backfill (defaults)", true, false, c -> c));
+
+    private List<Scenario> scenarios() {
+        List<Scenario> all = new ArrayList<>(FIXED);
+        for (long r : settings.rateLimits) {
+            all.add(new Scenario("adaptive backfill, max " + Report.count(r) + " rows/s", true, true,
+                    c -> c.maxRowsPerSecond((int) r)));
+        }
+        return all;
+    }
 
     private static final int READ = 0;
     private static final int UPDATE = 1;
 
     /** Reads and updates apart: reads never wait for the backfill's row locks, so they show CPU and I/O contention alone. */
+    /** @param backfillRows rows the backfill had done when the window closed (its rate while it was measured) */
     private record Measured(Histogram latency, Histogram reads, Histogram updates, double opsPerSecond, double window,
-                            double backfillSeconds) {
+                            long backfillRows) {
     }
 
     private final BenchDatabase db;
@@ -76,18 +94,19 @@ final class OltpBench {
                 + " s per scenario (after " + settings.warmup.toMillis() / 1000.0 + " s warm-up), table of "
                 + Report.count(settings.rows) + " rows, runs " + settings.runs);
         report.line("Latency of each statement as the client sees it (ms). p99 ratio = p99 / p99 with no backfill"
-                + " (same run); figures are medians over runs; window = measured seconds (backfill lifetime, capped).");
+                + " (same run); figures are medians over runs; window = measured seconds (backfill lifetime, capped);"
+                + " backfill rows/s = rows it had done when the window closed / window.");
         report.line("Reads never wait for row locks: a read p99 that rises with the backfill means CPU or I/O contention;"
                 + " an update p99 that rises further also includes waits for the backfill batch's row locks.");
         Map<String, List<Measured>> all = new LinkedHashMap<>();
         Map<String, List<Double>> ratios = new LinkedHashMap<>();
-        for (Scenario s : SCENARIOS) {
+        for (Scenario s : scenarios()) {
             all.put(s.name, new ArrayList<>());
             ratios.put(s.name, new ArrayList<>());
         }
         for (int run = 1; run <= settings.runs; run++) {
             double idleP99 = Double.NaN;
-            for (Scenario s : SCENARIOS) {
+            for (Scenario s : scenarios()) {
                 Measured m = measure(s);
                 double p99 = m.latency.getValueAtPercentile(99);
                 if (!s.backfill) idleP99 = p99;
@@ -104,7 +123,7 @@ final class OltpBench {
         header.addAll(List.of("p50", "p99", "max", "read p99", "update p99", "ops/s", "window s", "backfill rows/s",
                 "p99 ratio", ""));
         List<List<String>> rows = new ArrayList<>();
-        for (Scenario s : SCENARIOS) {
+        for (Scenario s : scenarios()) {
             List<Measured> ms = all.get(s.name);
             List<String> row = new ArrayList<>(List.of(s.name));
             for (Measured m : ms) row.add(Report.ms(m.latency.getValueAtPercentile(99)));
@@ -115,7 +134,7 @@ final class OltpBench {
             row.add(Report.ms(median(ms, m -> (double) m.updates.getValueAtPercentile(99))));
             row.add(Report.count(median(ms, Measured::opsPerSecond)));
             row.add(Report.decimal(median(ms, Measured::window), 1));
-            row.add(s.backfill ? Report.count(median(ms, m -> settings.rows / m.backfillSeconds)) : "-");
+            row.add(s.backfill ? Report.count(median(ms, m -> m.backfillRows / m.window)) : "-");
             double ratio = Report.median(ratios.get(s.name));
             row.add(Report.decimal(ratio, 2));
             row.add(s.backfill ? Report.verdict(ratio, TARGET_P99_RATIO, false) : "baseline");
@@ -133,7 +152,16 @@ final class OltpBench {
         try (BenchTable t = BenchTable.create(db, "oltp")) {
             t.load(settings.rows);
             t.writeAddColumnMigration();
-            Tandem tandem = t.tandem(s.config);
+            AtomicLong rowsDone = new AtomicLong();
+            AtomicLong rowsInWindow = new AtomicLong();
+            // Progress comes once per batch; what it says when the window closes is the backfill's rate while measured.
+            TandemListener progress = new TandemListener() {
+                @Override
+                public void backfillProgress(String migration, String table, long done, long total, double rowsPerSecond) {
+                    rowsDone.set(done);
+                }
+            };
+            Tandem tandem = t.tandem(c -> s.config.apply(c.listener(progress)));
             tandem.expand();
             db.settle(t.qualified());
             CompletableFuture<Double> backfill = new CompletableFuture<>();
@@ -155,8 +183,12 @@ final class OltpBench {
                 worker.start();
                 try {
                     backfill.get(settings.duration.toMillis(), TimeUnit.MILLISECONDS);
+                    rowsInWindow.set(rowsDone.get());
                 } catch (TimeoutException stillRunning) {
-                    // The window is over; the backfill finishes after the clients stop.
+                    rowsInWindow.set(rowsDone.get());
+                    // The window is over; the backfill finishes after the clients stop, without its rate limit:
+                    // what it does after the window is not measured, and a slow finish would only cost time.
+                    if (s.rateLimited) tandem.backfillRate(null);
                 }
             };
             ClientLoad.Result r = ClientLoad.run(t.oldVersion(), settings.threads, settings.warmup, window, c -> {
@@ -179,9 +211,9 @@ final class OltpBench {
                 };
             });
             // Bounded: the backfill walks a fixed key range; its own retry deadline bounds any waiting.
-            double backfillSeconds = s.backfill ? backfill.get() : Double.NaN;
+            if (s.backfill) backfill.get();
             return new Measured(r.latency(), r.byKind().get(READ), r.byKind().get(UPDATE), r.opsPerSecond(), r.seconds(),
-                    backfillSeconds);
+                    rowsInWindow.get());
         }
     }
 }
