@@ -86,7 +86,8 @@ public interface Dialect {
     java.util.List<String> highestKey(Connection connection, String schema, String table, java.util.List<String> keys)
             throws SQLException;
 
-    long countRows(Connection connection, String schema, String table) throws SQLException;
+    /** How many rows a table has, for progress: the planner's estimate, counted only if there is none yet. */
+    long estimateRows(Connection connection, String schema, String table) throws SQLException;
 
     /** Fills up to {@code size} rows with keys after {@code after} (null: from the start) and up to {@code upTo}. */
     BatchResult backfillBatch(Connection connection, String schema, dev.tandem.engine.Plan.BackfillTask task,

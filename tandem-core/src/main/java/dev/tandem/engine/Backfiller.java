@@ -147,14 +147,29 @@ public final class Backfiller {
             }
         }
         if (status == null) {
-            state.setActivity(c, plan.migration(), "running", null);
+            recordActivity(c, plan, "running", null);
             return false;
         }
-        state.setActivity(c, plan.migration(), status, reason);
+        recordActivity(c, plan, status, reason);
         listener.message("backfill " + status + ": " + reason);
         log.info("backfill {}: {}", status, reason);
         sleep(Duration.ofMillis(500));
         return true;
+    }
+
+    private String lastStatus;
+    private long lastActivityAt;
+
+    /**
+     * Tells the state schema what the backfill is doing: at once when that changes, otherwise at most every two
+     * seconds, so that {@code status} sees it alive without a write per batch.
+     */
+    private void recordActivity(Connection c, Plan plan, String status, String reason) throws SQLException {
+        long now = System.nanoTime();
+        if (status.equals(lastStatus) && now - lastActivityAt < 2_000_000_000L) return;
+        state.setActivity(c, plan.migration(), status, reason);
+        lastStatus = status;
+        lastActivityAt = now;
     }
 
     /** @return why the backfill must wait for replication, or null when every replica is close enough */
@@ -225,9 +240,11 @@ public final class Backfiller {
     private void start(Connection c, Plan plan, Plan.BackfillTask task) throws SQLException {
         c.setAutoCommit(true);
         dialect.markBackfillSession(c);
+        // Session settings, once per connection rather than once per batch.
+        dialect.setTimeouts(c, Duration.ofSeconds(5), settings.batchStatementTimeout());
         if (find(c, plan, task) != null) return;
         List<String> upper = dialect.highestKey(c, plan.schema(), task.table(), task.keyColumns());
-        long total = dialect.countRows(c, plan.schema(), task.table());
+        long total = dialect.estimateRows(c, plan.schema(), task.table());
         log.info("backfill of {} by {} up to key {}: about {} rows", task.table(), task.keyColumns(), upper, total);
         state.startBackfill(c, plan.migration(), task.table(), upper, total);
     }
@@ -242,7 +259,6 @@ public final class Backfiller {
     private Batch batch(Connection c, Plan plan, Plan.BackfillTask task, List<String> last, List<String> upper, int size)
             throws SQLException {
         c.setAutoCommit(false);
-        dialect.setTimeouts(c, Duration.ofSeconds(5), settings.batchStatementTimeout());
         Dialect.BatchResult r = dialect.backfillBatch(c, plan.schema(), task, last, upper, size);
         boolean finished = r.last();
         state.checkpoint(c, plan.migration(), task.table(), r.lastKey(), r.walked(), finished, size);

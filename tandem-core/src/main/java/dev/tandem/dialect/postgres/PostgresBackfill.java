@@ -33,7 +33,17 @@ final class PostgresBackfill {
         }
     }
 
-    long countRows(Connection c, String schema, String table) throws SQLException {
+    long estimateRows(Connection c, String schema, String table) throws SQLException {
+        // A full count costs seconds on a large table before the first batch; reltuples is free. It is -1 for a
+        // table never vacuumed or analyzed (PG 14+), and then the table is counted.
+        try (PreparedStatement ps = c.prepareStatement("SELECT c.reltuples::bigint FROM pg_class c JOIN pg_namespace n"
+                + " ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?")) {
+            ps.setString(1, schema);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && rs.getLong(1) >= 0) return rs.getLong(1);
+            }
+        }
         try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + d.qualify(schema, table));
              ResultSet rs = ps.executeQuery()) {
             rs.next();

@@ -186,8 +186,8 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
-    public long countRows(Connection c, String schema, String table) throws SQLException {
-        return backfill.countRows(c, schema, table);
+    public long estimateRows(Connection c, String schema, String table) throws SQLException {
+        return backfill.estimateRows(c, schema, table);
     }
 
     @Override

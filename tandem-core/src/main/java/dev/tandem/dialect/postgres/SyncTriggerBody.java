@@ -27,8 +27,7 @@ final class SyncTriggerBody {
 
     String render() {
         line(0, "BEGIN");
-        // Backfill batches set the new columns themselves; skipping here keeps their per-row cost at a plain UPDATE.
-        line(1, "IF current_setting('tandem.backfill', true) = 'on' THEN RETURN NEW; END IF;");
+        // Backfill writes never get here: the trigger's WHEN clause lets them through before PL/pgSQL is entered.
         if (s.doneColumn() != null && !s.fills().isEmpty()) {
             // An update of a row the backfill has not reached yet: derive the new-form columns the writer did not
             // set from the old row first, so that the row can be marked done and down() sees real values.
