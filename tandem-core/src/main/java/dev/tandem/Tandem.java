@@ -75,7 +75,7 @@ public final class Tandem {
         private List<DataSource> replicas = List.of();
         private Integer maxRowsPerSecond;
         private int minBatch = 100;
-        private int maxBatch = 20_000;
+        private int maxBatch = 50_000;
         private TandemListener listener = TandemListener.NONE;
         private Dialect dialect = new PostgresDialect();
 

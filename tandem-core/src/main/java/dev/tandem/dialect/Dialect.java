@@ -53,9 +53,6 @@ public interface Dialect {
     /** Normalises a type as the catalog prints it (e.g. {@code int} → {@code integer}). */
     String canonicalType(Connection connection, String type) throws SQLException;
 
-    /** Turns the session's backfill flag on, so that sync triggers let backfill writes through untouched. */
-    void markBackfillSession(Connection connection) throws SQLException;
-
     /**
      * Checks that {@code expression}, evaluated over a row with the given column names and types, yields a value
      * that can be stored in a column of {@code targetType}, without running it on any data. Call inside a

@@ -239,7 +239,6 @@ public final class Backfiller {
 
     private void start(Connection c, Plan plan, Plan.BackfillTask task) throws SQLException {
         c.setAutoCommit(true);
-        dialect.markBackfillSession(c);
         // Session settings, once per connection rather than once per batch.
         dialect.setTimeouts(c, Duration.ofSeconds(5), settings.batchStatementTimeout());
         if (find(c, plan, task) != null) return;

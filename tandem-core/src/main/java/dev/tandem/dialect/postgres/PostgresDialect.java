@@ -236,13 +236,6 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
-    public void markBackfillSession(Connection c) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute("SELECT set_config('tandem.backfill', 'on', false)");
-        }
-    }
-
-    @Override
     public Catalog readCatalog(Connection c, String schema) throws SQLException {
         Map<String, List<Catalog.Column>> columns = new LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement("""

@@ -27,7 +27,12 @@ final class SyncTriggerBody {
 
     String render() {
         line(0, "BEGIN");
-        // Backfill writes never get here: the trigger's WHEN clause lets them through before PL/pgSQL is entered.
+        if (s.doneColumn() != null) {
+            // A backfill write: it alone turns the done flag on (applications cannot see the flag, so their updates
+            // keep it as it was), and it has already computed the new-form columns. Nothing else to do.
+            String done = d.quote(s.doneColumn());
+            line(1, "IF TG_OP = 'UPDATE' AND NEW." + done + " AND OLD." + done + " IS NOT TRUE THEN RETURN NEW; END IF;");
+        }
         if (s.doneColumn() != null && !s.fills().isEmpty()) {
             // An update of a row the backfill has not reached yet: derive the new-form columns the writer did not
             // set from the old row first, so that the row can be marked done and down() sees real values.
