@@ -72,6 +72,17 @@ final class ClientLoad {
     }
 
     static Result run(DataSource ds, int threads, Duration warmup, Window window, ClientFactory factory) throws Exception {
+        return run(ds, threads, warmup, window, 0, factory);
+    }
+
+    /**
+     * @param opsPerSecond 0: each client runs its next statement as soon as the last one returned (closed loop, the
+     *                     server saturated); otherwise the clients together start this many statements per second on
+     *                     a fixed schedule (open loop, as independent users arrive), and a statement's latency counts
+     *                     from when it was due, so time spent queued behind a slow one is not hidden
+     */
+    static Result run(DataSource ds, int threads, Duration warmup, Window window, double opsPerSecond, ClientFactory factory)
+            throws Exception {
         AtomicInteger phase = new AtomicInteger(WARMUP);
         CountDownLatch ready = new CountDownLatch(threads);
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
@@ -87,10 +98,18 @@ final class ClientLoad {
                     Client client = factory.open(c);
                     ready.countDown();
                     ThreadLocalRandom random = ThreadLocalRandom.current();
+                    long interval = opsPerSecond > 0 ? (long) (1e9 * threads / opsPerSecond) : 0;
+                    // Clients start their schedules spread over one interval, not all at once.
+                    long due = System.nanoTime() + (interval > 0 ? random.nextLong(interval) : 0);
                     while (true) {
                         int p = phase.get();
                         if (p == DONE || !errors.isEmpty()) break;
                         long t0 = System.nanoTime();
+                        if (interval > 0) {
+                            if (due > t0) java.util.concurrent.locks.LockSupport.parkNanos(due - t0);
+                            t0 = due;
+                            due += interval;
+                        }
                         int kind = client.step(random);
                         if (p == RECORDING) h[kind].recordValue(Math.min(HIGHEST_NANOS, System.nanoTime() - t0));
                     }

@@ -151,6 +151,7 @@ public final class Main {
                   triggers  --rows 100000  --threads 4  --duration-s 10  --slice-s 2  --warmup-s 0.5  --runs 3
                   oltp      --rows 1000000  --threads 4  --read-pct 80  --duration-s 10  --warmup-s 1  --runs 3
                             [--max-rows-per-second 20000,50000]  (extra scenarios: Tandem's rate limit)
+                            [--ops-per-second 5000]  (open loop: a fixed arrival rate, not clients as fast as they can)
                   smoke     (10k rows, one run, short windows; for CI)
                 every benchmark: --url jdbc:postgresql://host/db [--user u --password p] instead of an embedded server
                 row counts accept 1000k / 1M; exit code 0 whatever the figures, 1 on errors, 2 on bad arguments""");

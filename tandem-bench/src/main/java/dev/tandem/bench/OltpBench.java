@@ -31,18 +31,19 @@ import java.util.function.UnaryOperator;
  */
 final class OltpBench {
     static final Set<String> OPTIONS = Set.of("rows", "runs", "threads", "duration-s", "warmup-s", "read-pct",
-            "max-rows-per-second");
+            "max-rows-per-second", "ops-per-second");
     static final double TARGET_P99_RATIO = 1.5;
 
     /** @param rateLimits extra scenarios: the adaptive backfill capped at each of these rows/s (Tandem's own limit) */
+    /** @param opsPerSecond 0: closed loop (clients as fast as they can); otherwise an open-loop arrival rate */
     record Settings(long rows, int runs, int threads, Duration duration, Duration warmup, int readPercent,
-                    List<Long> rateLimits) {
+                    List<Long> rateLimits, long opsPerSecond) {
     }
 
     static Settings settings(Options o) {
         Settings s = new Settings(o.count("rows", 1_000_000), o.integer("runs", 3), o.integer("threads", 4),
                 o.seconds("duration-s", 10), o.seconds("warmup-s", 1), o.integer("read-pct", 80),
-                o.counts("max-rows-per-second", List.of()));
+                o.counts("max-rows-per-second", List.of()), o.count("ops-per-second", 0));
         for (long r : s.rateLimits) if (r > Integer.MAX_VALUE) throw new IllegalArgumentException("--max-rows-per-second is too large");
         if (s.runs < 1 || s.runs > 100) throw new IllegalArgumentException("--runs must be 1..100");
         if (s.threads < 1 || s.threads > 64) throw new IllegalArgumentException("--threads must be 1..64");
@@ -92,7 +93,9 @@ final class OltpBench {
         report.title("oltp: " + settings.threads + " clients, " + settings.readPercent + "% point reads / "
                 + (100 - settings.readPercent) + "% point updates, up to " + settings.duration.toMillis() / 1000.0
                 + " s per scenario (after " + settings.warmup.toMillis() / 1000.0 + " s warm-up), table of "
-                + Report.count(settings.rows) + " rows, runs " + settings.runs);
+                + Report.count(settings.rows) + " rows, runs " + settings.runs + ", "
+                + (settings.opsPerSecond == 0 ? "closed loop (each client as fast as it can)"
+                : "open loop at " + Report.count(settings.opsPerSecond) + " statements/s (latency counted from when each was due)"));
         report.line("Latency of each statement as the client sees it (ms). p99 ratio = p99 / p99 with no backfill"
                 + " (same run); figures are medians over runs; window = measured seconds (backfill lifetime, capped);"
                 + " backfill rows/s = rows it had done when the window closed / window.");
@@ -191,7 +194,8 @@ final class OltpBench {
                     if (s.rateLimited) tandem.backfillRate(null);
                 }
             };
-            ClientLoad.Result r = ClientLoad.run(t.oldVersion(), settings.threads, settings.warmup, window, c -> {
+            ClientLoad.Result r = ClientLoad.run(t.oldVersion(), settings.threads, settings.warmup, window,
+                    settings.opsPerSecond, c -> {
                 PreparedStatement read = c.prepareStatement("SELECT id, a, payload FROM t WHERE id = ?");
                 PreparedStatement write = c.prepareStatement("UPDATE t SET a = ? WHERE id = ?");
                 return random -> {
