@@ -70,7 +70,7 @@ public final class Tandem {
         private Duration statementTimeout = Duration.ofSeconds(30);
         private Duration retryDeadline = Duration.ofMinutes(10);
         private Duration lockWait = Duration.ofSeconds(10);
-        private Duration targetBatch = Duration.ofMillis(200);
+        private Duration targetBatch = Duration.ofMillis(50);
         private Duration maxReplicaLag = Duration.ofSeconds(1);
         private List<DataSource> replicas = List.of();
         private Integer maxRowsPerSecond;
@@ -142,7 +142,7 @@ public final class Tandem {
             return this;
         }
 
-        /** How long each backfill batch should take; the batch size adapts to it (default 200 ms). */
+        /** How long each backfill batch should take; the batch size adapts to it (default 50 ms: see docs/BENCHMARKS.md). */
         public Config targetBatch(Duration targetBatch) {
             this.targetBatch = targetBatch;
             return this;

@@ -21,7 +21,7 @@ import java.util.List;
                 + " its next batch, and `tandem status` shows whether it is running, paused or throttled, and why."})
 final class BackfillCommand extends LifecycleCommand {
 
-    @Option(names = "--target-batch", paramLabel = "DURATION", defaultValue = "200ms", converter = DurationConverter.class,
+    @Option(names = "--target-batch", paramLabel = "DURATION", defaultValue = "50ms", converter = DurationConverter.class,
             description = "How long one batch should take; the batch size adapts to it (default: ${DEFAULT-VALUE}).")
     Duration targetBatch;
 

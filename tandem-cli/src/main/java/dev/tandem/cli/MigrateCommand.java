@@ -17,7 +17,7 @@ import java.util.List;
                 + " rolling back) is finished first."})
 final class MigrateCommand extends LifecycleCommand {
 
-    @Option(names = "--target-batch", paramLabel = "DURATION", defaultValue = "200ms", converter = DurationConverter.class,
+    @Option(names = "--target-batch", paramLabel = "DURATION", defaultValue = "50ms", converter = DurationConverter.class,
             description = "How long one backfill batch should take (default: ${DEFAULT-VALUE}).")
     Duration targetBatch;
 
