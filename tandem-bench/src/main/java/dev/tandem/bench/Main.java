@@ -147,10 +147,11 @@ public final class Main {
     private static void usage(PrintStream out) {
         out.println("""
                 usage: Main <benchmark> [options]
-                  backfill  --rows 1000000[,10000000]  --target-batch-ms 200[,50,1000]  --runs 3
+                  backfill  --rows 1000000[,10000000]  --target-batch-ms 50[,200,1000]  --runs 3
                   triggers  --rows 100000  --threads 4  --duration-s 10  --slice-s 2  --warmup-s 0.5  --runs 3
                   oltp      --rows 1000000  --threads 4  --read-pct 80  --duration-s 10  --warmup-s 1  --runs 3
                             [--max-rows-per-second 20000,50000]  (extra scenarios: Tandem's rate limit)
+                            [--target-batch-ms 20,50]  (extra scenarios: shorter batches)
                             [--ops-per-second 5000]  (open loop: a fixed arrival rate, not clients as fast as they can)
                   smoke     (10k rows, one run, short windows; for CI)
                 every benchmark: --url jdbc:postgresql://host/db [--user u --password p] instead of an embedded server

@@ -30,7 +30,7 @@ class BenchSmokeTest {
         assertThat(code).as(output).isZero();
         assertThat(output)
                 .contains("server: embedded PostgreSQL", "settings: ", "fsync=off")
-                .contains("== backfill:", "UPDATE", "backfill 200 ms (default)", "rows/s")
+                .contains("== backfill:", "UPDATE", "backfill 50 ms (default)", "rows/s")
                 .contains("== triggers:", "before expand", "twin, never expanded (old)", "expanded", "backfilled", "new version", "ops/s")
                 .contains("== oltp:", "no backfill", "adaptive backfill (defaults)", "p99", "read p99", "update p99")
                 .contains("smoke finished in")
