@@ -379,11 +379,11 @@ public final class Tandem {
 
     /** Pauses the running backfill of the migration in flight, from any process; it holds before its next batch. */
     public Outcome pauseBackfill() {
-        return controlBackfill("paused", c -> state.setPaused(c, currentName(c), true));
+        return controlBackfill("pause", "paused", c -> state.setPaused(c, currentName(c), true));
     }
 
     public Outcome resumeBackfill() {
-        return controlBackfill("resumed", c -> state.setPaused(c, currentName(c), false));
+        return controlBackfill("resume", "resumed", c -> state.setPaused(c, currentName(c), false));
     }
 
     /** Sets (or with null, lifts) the running backfill's rate limit; it applies from the next batch. */
@@ -391,7 +391,7 @@ public final class Tandem {
         if (maxRowsPerSecond != null && maxRowsPerSecond < 1) {
             throw new TandemException(TandemException.Kind.INVALID_INPUT, "the rate limit must be at least 1 row/s (to stop, pause)");
         }
-        return controlBackfill(maxRowsPerSecond == null ? "rate limit lifted" : "rate limited to " + maxRowsPerSecond + " rows/s",
+        return controlBackfill("rate-limit", maxRowsPerSecond == null ? "rate limit lifted" : "rate limited to " + maxRowsPerSecond + " rows/s",
                 c -> state.setMaxRowsPerSecond(c, currentName(c), maxRowsPerSecond));
     }
 
@@ -400,10 +400,15 @@ public final class Tandem {
     }
 
     /** Control needs no migration lock: the backfill that holds it reads these settings before every batch. */
-    private Outcome controlBackfill(String what, Control control) {
+    private Outcome controlBackfill(String verb, String what, Control control) {
         List<Migration> files = migrations();
         return withConnection(c -> {
-            Current cur = requireInFlight(c, files, "control");
+            Current cur;
+            try {
+                cur = requireInFlight(c, files, "control");
+            } catch (NothingToDo e) {
+                throw refused("there is no backfill to " + verb + ": every migration is complete");
+            }
             control.apply(c);
             state.history(c, cur.migration.name(), cur.phase().text, "backfill " + what, null);
             return new Outcome(cur.migration.name(), cur.phase(), true, "backfill of " + cur.migration.name() + " " + what);
@@ -690,8 +695,15 @@ public final class Tandem {
         Connection connection() throws SQLException {
             if (current.isClosed() || !current.isValid(2)) {
                 if (current != original) closeQuietly(current);
-                current = connect();
-                MigrationLock.acquire(dialect, current, lockKey(), config.lockWait);
+                // Kept only once it holds the lock: a connection without it must never be handed out.
+                Connection fresh = connect();
+                try {
+                    MigrationLock.acquire(dialect, fresh, lockKey(), config.lockWait);
+                } catch (RuntimeException | SQLException e) {
+                    closeQuietly(fresh);
+                    throw e;
+                }
+                current = fresh;
                 log.info("took the migration lock again on a new connection");
             }
             return current;

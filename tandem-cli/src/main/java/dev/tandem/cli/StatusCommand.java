@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.MigrationStatus;
 import dev.tandem.Status;
+import dev.tandem.Tandem;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,8 +24,9 @@ final class StatusCommand extends TandemCommand {
 
     @Override
     protected int run() {
-        Status status = tandem(CliListener.NONE).status();
-        List<VersionConnection> versions = VersionConnection.of(status);
+        Tandem tandem = tandem(CliListener.NONE);
+        Status status = tandem.status();
+        List<VersionConnection> versions = VersionConnection.of(status, tandem.dialect());
         if (json()) {
             Json.document(out(), toJson(status, versions));
         } else if (!quiet()) {

@@ -2,6 +2,8 @@ package dev.tandem.cli;
 
 import dev.tandem.MigrationStatus;
 import dev.tandem.Status;
+import dev.tandem.client.TandemDataSource;
+import dev.tandem.dialect.Dialect;
 import dev.tandem.state.Phase;
 
 import java.net.URLEncoder;
@@ -18,8 +20,9 @@ import java.util.Optional;
  *                      {@code current} (the last completed migration, when none is in flight)
  * @param migration     the version's migration, or null for the tables before any migration
  * @param versionSchema the schema to put first on the search_path
+ * @param dialect       how the database spells a search path
  */
-record VersionConnection(String role, String migration, String versionSchema, String schema) {
+record VersionConnection(String role, String migration, String versionSchema, String schema, Dialect dialect) {
 
     /** The search path: the version's views first, then the managed schema itself (its types and sequences). */
     private List<String> searchPath() {
@@ -28,14 +31,14 @@ record VersionConnection(String role, String migration, String versionSchema, St
 
     /** pgjdbc's URL parameters: the search path, and the application name Tandem counts instances by. */
     String jdbcOption() {
-        String option = "currentSchema=" + URLEncoder.encode(String.join(",", searchPath()), StandardCharsets.UTF_8);
-        return migration == null ? option : option + "&ApplicationName=" + URLEncoder.encode("tandem:" + migration + ":<instance>", StandardCharsets.UTF_8);
+        String option = "currentSchema=" + URLEncoder.encode(dialect.searchPathValue(searchPath()), StandardCharsets.UTF_8);
+        return migration == null ? option : option + "&ApplicationName="
+                + URLEncoder.encode(TandemDataSource.applicationName(migration, "<instance>"), StandardCharsets.UTF_8);
     }
 
     /** For pools that run SQL on each new connection, e.g. HikariCP's connectionInitSql. */
     String initSql() {
-        return "SET search_path TO " + String.join(", ", searchPath().stream()
-                .map(s -> "\"" + s.replace("\"", "\"\"") + "\"").toList());
+        return dialect.setSearchPathStatement(searchPath());
     }
 
     /** {@code url} (already masked) with its currentSchema set to this version. */
@@ -47,7 +50,7 @@ record VersionConnection(String role, String migration, String versionSchema, St
             base = url.substring(0, q);
             for (String p : url.substring(q + 1).split("&")) {
                 String lower = p.toLowerCase(Locale.ROOT);
-            if (!p.isEmpty() && !lower.startsWith("currentschema=") && !lower.startsWith("applicationname=")) params.add(p);
+                if (!p.isEmpty() && !lower.startsWith("currentschema=") && !lower.startsWith("applicationname=")) params.add(p);
             }
         }
         params.add(jdbcOption());
@@ -55,7 +58,7 @@ record VersionConnection(String role, String migration, String versionSchema, St
     }
 
     /** The versions applications may be using now: the one in flight and the previous one, or the current one. */
-    static List<VersionConnection> of(Status status) {
+    static List<VersionConnection> of(Status status, Dialect dialect) {
         List<MigrationStatus> all = status.migrations();
         Optional<MigrationStatus> current = status.current();
         int end = current.map(all::indexOf).orElse(all.size());
@@ -67,11 +70,12 @@ record VersionConnection(String role, String migration, String versionSchema, St
         List<VersionConnection> result = new ArrayList<>();
         if (current.isPresent() && current.get().phase().inFlight() && current.get().versionSchema() != null) {
             MigrationStatus m = current.get();
-            result.add(new VersionConnection("new", m.name(), m.versionSchema(), status.schema()));
-            result.add(lastComplete != null ? new VersionConnection("previous", lastComplete.name(), lastComplete.versionSchema(), status.schema())
-                    : new VersionConnection("previous", null, status.schema(), status.schema()));
+            result.add(new VersionConnection("new", m.name(), m.versionSchema(), status.schema(), dialect));
+            result.add(lastComplete != null
+                    ? new VersionConnection("previous", lastComplete.name(), lastComplete.versionSchema(), status.schema(), dialect)
+                    : new VersionConnection("previous", null, status.schema(), status.schema(), dialect));
         } else if (lastComplete != null) {
-            result.add(new VersionConnection("current", lastComplete.name(), lastComplete.versionSchema(), status.schema()));
+            result.add(new VersionConnection("current", lastComplete.name(), lastComplete.versionSchema(), status.schema(), dialect));
         }
         return result;
     }

@@ -104,6 +104,36 @@ class CommandsTest {
         r = tandem("migrate");
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).contains("nothing to migrate");
+
+        r = tandem("backfill", "--pause");
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(3);
+        assertThat(r.err()).contains("there is no backfill to pause: every migration is complete");
+    }
+
+    /** What status prints must reach the version's views as printed, also when case folding would change the names. */
+    @Test
+    void theConnectionSettingsStatusPrintsWorkForAMixedCaseSchema() throws Exception {
+        schema = "T_Mixed";
+        sql("DROP SCHEMA IF EXISTS \"T_Mixed\" CASCADE", "DROP SCHEMA IF EXISTS \"T_Mixed_state\" CASCADE",
+                "CREATE SCHEMA \"T_Mixed\"");
+        write("001_init.yaml", INIT);
+        assertThat(tandem("migrate").exitCode()).isZero();
+        write("002_email.yaml", EMAIL);
+        assertThat(tandem("expand").exitCode()).isZero();
+
+        Cli.Result r = tandem("status", "--json");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        JsonNode v = JSON.readTree(r.out()).get("versions").get(0);
+        assertThat(v.get("role").asText()).isEqualTo("new");
+        // Only the new version's view has the email column: selecting it proves the search path took.
+        try (Connection c = DriverManager.getConnection(url + "&" + v.get("jdbc_url_option").asText());
+             Statement st = c.createStatement()) {
+            st.executeQuery("SELECT email FROM users").close();
+        }
+        try (Connection c = connect(); Statement st = c.createStatement()) {
+            st.execute(v.get("init_sql").asText());
+            st.executeQuery("SELECT email FROM users").close();
+        }
     }
 
     @Test

@@ -69,14 +69,23 @@ public interface Dialect {
     /** Makes unqualified names resolve in these schemas, in this order, for the rest of the session. */
     void setSearchPath(Connection connection, java.util.List<String> schemas) throws SQLException;
 
+    /**
+     * The search path setting's value for these schemas, as a connection URL or a startup option passes it: names
+     * quoted where the setting would otherwise change them (e.g. fold their case).
+     */
+    String searchPathValue(java.util.List<String> schemas);
+
+    /** A statement doing what {@link #setSearchPath} does, for pools that run SQL on each new connection. */
+    String setSearchPathStatement(java.util.List<String> schemas);
+
     /** Marks the session with a name that monitoring (and Tandem's own status) shows. */
     void setApplicationName(Connection connection, String name) throws SQLException;
 
     /**
-     * One backfill batch: rows walked, rows filled (the rest were written by the application meanwhile), the last
-     * key it covered, and whether it reached the end of the table.
+     * One backfill batch: rows walked (for the last batch, which finds no end key, the rows it filled), the last key
+     * it covered, and whether it reached the end of the table.
      */
-    record BatchResult(long walked, long updated, java.util.List<String> lastKey, boolean last) {
+    record BatchResult(long walked, java.util.List<String> lastKey, boolean last) {
     }
 
     /** The highest key of a table, as text, or null when it is empty: where a backfill stops. */

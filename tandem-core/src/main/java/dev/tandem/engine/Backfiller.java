@@ -76,8 +76,22 @@ public final class Backfiller {
             long doneAtStart = done;
             long deadline = 0;
             RateLimiter limiter = new RateLimiter();
+            // Set when the connection was lost: reconnect and reload the checkpoint inside the retry loop, so that a
+            // server still starting up is retried like any other failure.
+            boolean resume = false;
             while (!s.done()) {
                 try {
+                    if (resume) {
+                        closeQuietly(c);
+                        c = reconnect(deadline);
+                        reconnected.run();
+                        start(c, plan, task);
+                        s = find(c, plan, task);
+                        last = s.lastKey();
+                        done = s.rowsDone();
+                        resume = false;
+                        if (s.done()) break;
+                    }
                     StateStore.BackfillControl control = state.control(c, plan.migration());
                     if (waitIfHeld(c, plan, control)) continue;
                     if (control.maxRowsPerSecond() != null) {
@@ -111,15 +125,7 @@ public final class Backfiller {
                     }
                     log.warn("backfill of {}: {} — retrying", task.table(), e.getMessage());
                     sleep(Executor.backoff(3));
-                    if (lost) {
-                        closeQuietly(c);
-                        c = reconnect(deadline);
-                        reconnected.run();
-                        start(c, plan, task);
-                        s = find(c, plan, task);
-                        last = s.lastKey();
-                        done = s.rowsDone();
-                    }
+                    resume |= lost;
                 }
             }
             listener.backfillProgress(plan.migration(), task.table(), done, done, 0);
@@ -140,7 +146,7 @@ public final class Backfiller {
             status = "paused";
             reason = "paused with `tandem backfill --pause`; resume with `tandem backfill --resume`";
         } else {
-            String lag = replicaTooFarBehind(c);
+            String lag = replicaLag(c);
             if (lag != null) {
                 status = "throttled";
                 reason = lag;
@@ -170,6 +176,21 @@ public final class Backfiller {
         state.setActivity(c, plan.migration(), status, reason);
         lastStatus = status;
         lastActivityAt = now;
+    }
+
+    private String lastLag;
+    private long lastLagCheckAt;
+
+    /**
+     * {@link #replicaTooFarBehind}, asked at most twice a second: with short batches, asking before every batch
+     * would open twenty connections a second to each replica named.
+     */
+    private String replicaLag(Connection primary) throws SQLException {
+        long now = System.nanoTime();
+        if (lastLagCheckAt != 0 && lastLag == null && now - lastLagCheckAt < 500_000_000L) return null;
+        lastLag = replicaTooFarBehind(primary);
+        lastLagCheckAt = now;
+        return lastLag;
     }
 
     /** @return why the backfill must wait for replication, or null when every replica is close enough */

@@ -34,22 +34,27 @@ final class PostgresBackfill {
     }
 
     long estimateRows(Connection c, String schema, String table) throws SQLException {
-        // A full count costs seconds on a large table before the first batch; reltuples is free. It is -1 for a
-        // table never vacuumed or analyzed (PG 14+), and then the table is counted.
+        // A full count would cost minutes on a large table before the first batch; reltuples is free. It is -1 (PG
+        // 14+) or 0 for a table never vacuumed or analyzed: then the rows are counted, but only up to a bound that
+        // takes a fraction of a second, so that a huge freshly loaded table cannot hold the start up (progress then
+        // lets the total grow with the rows done).
         try (PreparedStatement ps = c.prepareStatement("SELECT c.reltuples::bigint FROM pg_class c JOIN pg_namespace n"
                 + " ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?")) {
             ps.setString(1, schema);
             ps.setString(2, table);
             try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next() && rs.getLong(1) >= 0) return rs.getLong(1);
+                if (rs.next() && rs.getLong(1) > 0) return rs.getLong(1);
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + d.qualify(schema, table));
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM (SELECT 1 FROM " + d.qualify(schema, table)
+                + " LIMIT " + COUNT_BOUND + ") AS \"_tandem_rows\"");
              ResultSet rs = ps.executeQuery()) {
             rs.next();
             return rs.getLong(1);
         }
     }
+
+    private static final long COUNT_BOUND = 1_000_000;
 
     /**
      * One batch in two statements, both walking the key index: find the key {@code size} rows past the checkpoint
@@ -85,7 +90,7 @@ final class PostgresBackfill {
             bind(ps, p, to);
             updated = ps.executeUpdate();
         }
-        return new Dialect.BatchResult(last ? updated : size, updated, to, last);
+        return new Dialect.BatchResult(last ? updated : size, to, last);
     }
 
     private static int bind(PreparedStatement ps, int from, List<String> values) throws SQLException {

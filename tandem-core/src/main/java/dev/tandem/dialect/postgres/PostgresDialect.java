@@ -167,9 +167,22 @@ public final class PostgresDialect implements Dialect {
     @Override
     public void setSearchPath(Connection c, List<String> schemas) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT set_config('search_path', ?, false)")) {
-            ps.setString(1, String.join(", ", schemas.stream().map(this::quote).toList()));
+            ps.setString(1, quoteAll(schemas));
             ps.execute();
         }
+    }
+
+    /** Plain lower-case names stay bare, so the common URL stays readable; search_path folds anything else. */
+    private static final java.util.regex.Pattern BARE_IN_SEARCH_PATH = java.util.regex.Pattern.compile("[a-z_][a-z0-9_$]*");
+
+    @Override
+    public String searchPathValue(List<String> schemas) {
+        return String.join(",", schemas.stream().map(s -> BARE_IN_SEARCH_PATH.matcher(s).matches() ? s : quote(s)).toList());
+    }
+
+    @Override
+    public String setSearchPathStatement(List<String> schemas) {
+        return "SET search_path TO " + quoteAll(schemas);
     }
 
     @Override
