@@ -13,7 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * N application clients, one connection each, running single statements in autocommit as fast as they can:
@@ -54,9 +54,6 @@ final class ClientLoad {
     /** Statements slower than this are recorded as this; no statement here should come near it. */
     private static final long HIGHEST_NANOS = TimeUnit.MINUTES.toNanos(5);
 
-    private static final int WARMUP = 0;
-    private static final int RECORDING = 1;
-    private static final int DONE = 2;
 
     /**
      * The first measurement of a process would otherwise also pay for the JVM's JIT compiling the client path; it
@@ -68,22 +65,22 @@ final class ClientLoad {
     }
 
     static Result run(DataSource ds, int threads, Duration warmup, Duration duration, ClientFactory factory) throws Exception {
-        return run(ds, threads, warmup, () -> Thread.sleep(duration.toMillis()), factory);
-    }
-
-    static Result run(DataSource ds, int threads, Duration warmup, Window window, ClientFactory factory) throws Exception {
-        return run(ds, threads, warmup, window, 0, factory);
+        return run(ds, threads, warmup, () -> Thread.sleep(duration.toMillis()), 0, factory);
     }
 
     /**
      * @param opsPerSecond 0: each client runs its next statement as soon as the last one returned (closed loop, the
      *                     server saturated); otherwise the clients together start this many statements per second on
      *                     a fixed schedule (open loop, as independent users arrive), and a statement's latency counts
-     *                     from when it was due, so time spent queued behind a slow one is not hidden
+     *                     from when it was due, so time spent queued behind a slow one is not hidden. A statement
+     *                     is in the window when it started (or was due) inside it; in the open loop the clients go on
+     *                     after the window until every statement due inside it has run, so none of the slowest is lost
      */
     static Result run(DataSource ds, int threads, Duration warmup, Window window, double opsPerSecond, ClientFactory factory)
             throws Exception {
-        AtomicInteger phase = new AtomicInteger(WARMUP);
+        // Recorded: statements started (or due) in [from, until). Both are "never" until the window opens and closes.
+        AtomicLong from = new AtomicLong(Long.MAX_VALUE);
+        AtomicLong until = new AtomicLong(Long.MAX_VALUE);
         CountDownLatch ready = new CountDownLatch(threads);
         ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
         List<Histogram[]> histograms = new ArrayList<>();
@@ -101,17 +98,20 @@ final class ClientLoad {
                     long interval = opsPerSecond > 0 ? (long) (1e9 * threads / opsPerSecond) : 0;
                     // Clients start their schedules spread over one interval, not all at once.
                     long due = System.nanoTime() + (interval > 0 ? random.nextLong(interval) : 0);
-                    while (true) {
-                        int p = phase.get();
-                        if (p == DONE || !errors.isEmpty()) break;
+                    while (errors.isEmpty()) {
                         long t0 = System.nanoTime();
                         if (interval > 0) {
+                            if (due >= until.get()) break;
                             if (due > t0) java.util.concurrent.locks.LockSupport.parkNanos(due - t0);
                             t0 = due;
                             due += interval;
+                        } else if (t0 >= until.get()) {
+                            break;
                         }
                         int kind = client.step(random);
-                        if (p == RECORDING) h[kind].recordValue(Math.min(HIGHEST_NANOS, System.nanoTime() - t0));
+                        if (t0 >= from.get() && t0 < until.get()) {
+                            h[kind].recordValue(Math.min(HIGHEST_NANOS, System.nanoTime() - t0));
+                        }
                     }
                 } catch (Throwable e) {
                     errors.add(e);
@@ -127,11 +127,11 @@ final class ClientLoad {
             ready.await();
             Thread.sleep(warmup.toMillis() * (firstMeasurement.getAndSet(false) ? 5 : 1));
             start = System.nanoTime();
-            phase.set(RECORDING);
+            from.set(start);
             if (errors.isEmpty()) window.await();
         } finally {
             end = System.nanoTime();
-            phase.set(DONE);
+            until.set(end);
             for (Thread t : workers) t.join();
         }
         if (!errors.isEmpty()) {

@@ -81,8 +81,12 @@ final class OltpBench {
     private static final int READ = 0;
     private static final int UPDATE = 1;
 
-    /** Reads and updates apart: reads never wait for the backfill's row locks, so they show CPU and I/O contention alone. */
-    /** @param backfillRows rows the backfill had done when the window closed (its rate while it was measured) */
+    /**
+     * Reads and updates apart: in the closed loop reads never wait for the backfill's row locks, so they show CPU and
+     * I/O contention alone (in the open loop a read can queue behind its client's waiting update).
+     *
+     * @param backfillRows rows the backfill had done when the window closed (its rate while it was measured)
+     */
     private record Measured(Histogram latency, Histogram reads, Histogram updates, double opsPerSecond, double window,
                             long backfillRows) {
     }

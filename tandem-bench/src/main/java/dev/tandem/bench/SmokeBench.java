@@ -24,7 +24,7 @@ final class SmokeBench {
         Duration window = Duration.ofSeconds(2);
         Duration warmup = Duration.ofMillis(200);
         new BackfillBench(db, report, new BackfillBench.Settings(List.of(10_000L), 1, List.of(BackfillBench.DEFAULT_TARGET_MS))).run();
-        // Half a second per measurement: triggers has sixteen of them, and the smoke run must stay well under a minute.
+        // Half a second per measurement: triggers has 22 of them, and the smoke run must stay well under a minute.
         new TriggersBench(db, report, new TriggersBench.Settings(10_000, 1, 2, Duration.ofMillis(500),
                 Duration.ofMillis(500), Duration.ofMillis(100))).run();
         new OltpBench(db, report, new OltpBench.Settings(10_000, 1, 2, window, warmup, 80, List.of(), List.of(), 0)).run();

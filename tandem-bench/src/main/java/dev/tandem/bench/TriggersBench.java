@@ -13,8 +13,9 @@ import java.util.Set;
 
 /**
  * What the sync trigger costs the application's writes: single-row INSERTs and single-row UPDATEs by primary key
- * (autocommit) by N clients, on the table before expand, after expand while its rows are not yet backfilled (an
- * update then also derives {@code b} from the old row), and after backfill (the steady state until contract);
+ * (autocommit) by N clients, on the table before expand, after expand before the backfill (the first update of a
+ * row then also derives {@code b} from the old row; the clients' own updates fill rows as they go, so this phase
+ * drifts towards "backfilled" as it runs), and after backfill (the steady state until contract);
  * old-version clients write through the {@code 001_init} views, new-version clients through {@code 002_add}.
  *
  * <p>Why a twin: on a shared machine throughput drifts by a factor of two within minutes, so "before expand" measured
