@@ -95,9 +95,22 @@ public interface Dialect {
     /** How many rows a table has, for progress: the planner's estimate, counted only if there is none yet. */
     long estimateRows(Connection connection, String schema, String table) throws SQLException;
 
-    /** Fills up to {@code size} rows with keys after {@code after} (null: from the start) and up to {@code upTo}. */
+    /**
+     * Whether the backfill's own writes may leave the table's row triggers unfired, so that a batch costs what a plain
+     * UPDATE costs. Only when Tandem's sync trigger ({@code syncTrigger}) is the one trigger that could react to them
+     * (no user trigger, no foreign key on a column the backfill writes) and the role is allowed to.
+     */
+    boolean backfillMaySkipTriggers(Connection connection, String schema, dev.tandem.engine.Plan.BackfillTask task,
+                                    String syncTrigger) throws SQLException;
+
+    /**
+     * Fills up to {@code size} rows with keys after {@code after} (null: from the start) and up to {@code upTo}, in
+     * the connection's open transaction; with {@code skipTriggers} (see {@link #backfillMaySkipTriggers}) for that
+     * transaction only.
+     */
     BatchResult backfillBatch(Connection connection, String schema, dev.tandem.engine.Plan.BackfillTask task,
-                              java.util.List<String> after, java.util.List<String> upTo, int size) throws SQLException;
+                              java.util.List<String> after, java.util.List<String> upTo, int size, boolean skipTriggers)
+            throws SQLException;
 
     /**
      * How far behind its primary a replica is, read on the replica itself; zero when it has replayed everything it

@@ -68,6 +68,7 @@ public final class Backfiller {
         Connection c = connections.get();
         try {
             start(c, plan, task);
+            boolean skipTriggers = maySkipTriggers(c, plan, task);
             BackfillState s = find(c, plan, task);
             int batch = s.batchSize() > 0 ? s.batchSize() : Math.max(settings.minBatch(), Math.min(1000, settings.maxBatch()));
             long done = s.rowsDone();
@@ -86,6 +87,7 @@ public final class Backfiller {
                         c = reconnect(deadline);
                         reconnected.run();
                         start(c, plan, task);
+                        skipTriggers = maySkipTriggers(c, plan, task);
                         s = find(c, plan, task);
                         last = s.lastKey();
                         done = s.rowsDone();
@@ -99,7 +101,7 @@ public final class Backfiller {
                         batch = Math.max(1, Math.min(batch, control.maxRowsPerSecond()));
                     }
                     long t0 = System.nanoTime();
-                    Batch b = batch(c, plan, task, last, s.upperKey(), batch);
+                    Batch b = batch(c, plan, task, last, s.upperKey(), batch, skipTriggers);
                     long ms = Math.max(1, (System.nanoTime() - t0) / 1_000_000);
                     done += b.walked();
                     last = b.lastKey() != null ? b.lastKey() : last;
@@ -269,6 +271,15 @@ public final class Backfiller {
         state.startBackfill(c, plan.migration(), task.table(), upper, total);
     }
 
+    /** Asked again after a reconnect: the server (or the role) may be another one. */
+    private boolean maySkipTriggers(Connection c, Plan plan, Plan.BackfillTask task) throws SQLException {
+        boolean skip = dialect.backfillMaySkipTriggers(c, plan.schema(), task, Names.syncTrigger(plan.migration()));
+        log.info(skip ? "backfill of {}: its writes skip row triggers (none but Tandem's own would react to them)"
+                : "backfill of {}: its writes fire the table's triggers (a user trigger or a foreign key reacts to them,"
+                + " or this role may not set session_replication_role)", task.table());
+        return skip;
+    }
+
     private BackfillState find(Connection c, Plan plan, Plan.BackfillTask task) throws SQLException {
         return state.backfills(c, plan.migration()).stream().filter(b -> b.table().equals(task.table())).findFirst().orElse(null);
     }
@@ -276,10 +287,10 @@ public final class Backfiller {
     private record Batch(long walked, List<String> lastKey, boolean finished) {
     }
 
-    private Batch batch(Connection c, Plan plan, Plan.BackfillTask task, List<String> last, List<String> upper, int size)
-            throws SQLException {
+    private Batch batch(Connection c, Plan plan, Plan.BackfillTask task, List<String> last, List<String> upper, int size,
+                        boolean skipTriggers) throws SQLException {
         c.setAutoCommit(false);
-        Dialect.BatchResult r = dialect.backfillBatch(c, plan.schema(), task, last, upper, size);
+        Dialect.BatchResult r = dialect.backfillBatch(c, plan.schema(), task, last, upper, size, skipTriggers);
         boolean finished = r.last();
         state.checkpoint(c, plan.migration(), task.table(), r.lastKey(), r.walked(), finished, size);
         c.commit();

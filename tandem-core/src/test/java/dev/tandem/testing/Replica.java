@@ -193,7 +193,9 @@ public final class Replica implements AutoCloseable {
 
     /** Waits until the replica has replayed everything the primary had written when this was called. */
     public void awaitCaughtUp(Duration timeout) {
-        String target = scalar(primary.getPostgresDatabase(), "SELECT pg_current_wal_lsn()::text").toString();
+        // The insert position, not pg_current_wal_lsn() (what has been written out): with synchronous_commit off the
+        // last commits may still sit in WAL buffers, and a replica that replayed up to the written position lacks them.
+        String target = scalar(primary.getPostgresDatabase(), "SELECT pg_current_wal_insert_lsn()::text").toString();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Object ok = scalar(dataSource(), "SELECT coalesce(pg_last_wal_replay_lsn() >= '" + target + "'::pg_lsn, false)");

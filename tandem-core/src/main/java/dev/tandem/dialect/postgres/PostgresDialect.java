@@ -204,9 +204,16 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
+    public boolean backfillMaySkipTriggers(Connection c, String schema, dev.tandem.engine.Plan.BackfillTask task,
+                                           String syncTrigger) throws SQLException {
+        return backfill.maySkipTriggers(c, schema, task, syncTrigger);
+    }
+
+    @Override
     public BatchResult backfillBatch(Connection c, String schema, dev.tandem.engine.Plan.BackfillTask task,
-                                     List<String> after, List<String> upTo, int size) throws SQLException {
-        return backfill.batch(c, schema, task, after, upTo, size);
+                                     List<String> after, List<String> upTo, int size, boolean skipTriggers)
+            throws SQLException {
+        return backfill.batch(c, schema, task, after, upTo, size, skipTriggers);
     }
 
     @Override

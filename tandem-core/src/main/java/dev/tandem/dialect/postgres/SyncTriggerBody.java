@@ -70,7 +70,11 @@ final class SyncTriggerBody {
             line(2, "NULL;");
         }
         line(1, "END IF;");
-        if (s.doneColumn() != null) line(1, "NEW." + d.quote(s.doneColumn()) + " := true;");
+        if (s.doneColumn() != null) {
+            // Only when it changes: an assignment to NEW costs a copy of the row, and most writes hit done rows.
+            String done = "NEW." + d.quote(s.doneColumn());
+            line(1, "IF " + done + " IS NOT TRUE THEN " + done + " := true; END IF;");
+        }
         line(1, "RETURN NEW;");
         line(0, "END;");
         return out.toString();
