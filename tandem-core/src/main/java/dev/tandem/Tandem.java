@@ -6,6 +6,7 @@ import dev.tandem.dialect.postgres.PostgresDialect;
 import dev.tandem.engine.Backfiller;
 import dev.tandem.engine.Executor;
 import dev.tandem.engine.MigrationLock;
+import dev.tandem.engine.Names;
 import dev.tandem.engine.Plan;
 import dev.tandem.engine.PlanContext;
 import dev.tandem.engine.Planner;
@@ -72,6 +73,7 @@ public final class Tandem {
         private Duration lockWait = Duration.ofSeconds(10);
         private Duration targetBatch = Duration.ofMillis(50);
         private Duration maxReplicaLag = Duration.ofSeconds(1);
+        private double niceRatio = 3;
         private List<DataSource> replicas = List.of();
         private Integer maxRowsPerSecond;
         private int minBatch = 100;
@@ -145,6 +147,16 @@ public final class Tandem {
         /** How long each backfill batch should take; the batch size adapts to it (default 50 ms: see docs/BENCHMARKS.md). */
         public Config targetBatch(Duration targetBatch) {
             this.targetBatch = targetBatch;
+            return this;
+        }
+
+        /**
+         * While other sessions keep the database busy, the backfill sleeps this many times each batch's duration after
+         * it (default 3: it then runs at most a quarter of the time); on a quiet database it never sleeps. 0: never.
+         */
+        public Config niceRatio(double niceRatio) {
+            if (!(niceRatio >= 0 && niceRatio <= 100)) throw new IllegalArgumentException("nice ratio must be 0..100");
+            this.niceRatio = niceRatio;
             return this;
         }
 
@@ -729,7 +741,7 @@ public final class Tandem {
 
     private Backfiller backfiller(LockKeeper keeper) {
         return new Backfiller(dialect, state, new Backfiller.Settings(config.targetBatch, config.minBatch, config.maxBatch,
-                Duration.ofSeconds(60), config.retryDeadline, config.maxReplicaLag, config.replicas), config.listener, () -> {
+                Duration.ofSeconds(60), config.retryDeadline, config.maxReplicaLag, config.replicas, config.niceRatio), config.listener, () -> {
             try {
                 return connect();
             } catch (SQLException e) {
@@ -757,7 +769,7 @@ public final class Tandem {
     private Connection connect() throws SQLException {
         Connection c = config.dataSource.getConnection();
         c.setAutoCommit(true);
-        dialect.setApplicationName(c, "tandem");
+        dialect.setApplicationName(c, Names.TOOL_APPLICATION_NAME);
         return c;
     }
 

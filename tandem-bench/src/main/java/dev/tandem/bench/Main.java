@@ -152,6 +152,7 @@ public final class Main {
                   oltp      --rows 1000000  --threads 4  --read-pct 80  --duration-s 10  --warmup-s 1  --runs 3
                             [--max-rows-per-second 20000,50000]  (extra scenarios: Tandem's rate limit)
                             [--target-batch-ms 20,50]  (extra scenarios: shorter batches)
+                            [--nice-ratio 0,1]  (extra scenarios: other nice ratios; 0 never yields)
                             [--ops-per-second 5000]  (open loop: a fixed arrival rate, not clients as fast as they can)
                   smoke     (10k rows, one run, short windows; for CI)
                 every benchmark: --url jdbc:postgresql://host/db [--user u --password p] instead of an embedded server

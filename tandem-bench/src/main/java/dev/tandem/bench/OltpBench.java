@@ -31,23 +31,25 @@ import java.util.function.UnaryOperator;
  */
 final class OltpBench {
     static final Set<String> OPTIONS = Set.of("rows", "runs", "threads", "duration-s", "warmup-s", "read-pct",
-            "max-rows-per-second", "target-batch-ms", "ops-per-second");
+            "max-rows-per-second", "target-batch-ms", "nice-ratio", "ops-per-second");
     static final double TARGET_P99_RATIO = 1.5;
 
     /**
      * @param rateLimits   extra scenarios: the adaptive backfill capped at each of these rows/s (Tandem's own limit)
      * @param targetBatches extra scenarios: the adaptive backfill aiming at each of these batch durations (ms)
+     * @param niceRatios   extra scenarios: the adaptive backfill yielding with each of these nice ratios (0: never)
      * @param opsPerSecond 0: closed loop (clients as fast as they can); otherwise an open-loop arrival rate
      */
     record Settings(long rows, int runs, int threads, Duration duration, Duration warmup, int readPercent,
-                    List<Long> rateLimits, List<Long> targetBatches, long opsPerSecond) {
+                    List<Long> rateLimits, List<Long> targetBatches, List<Double> niceRatios, long opsPerSecond) {
     }
 
     static Settings settings(Options o) {
         Settings s = new Settings(o.count("rows", 1_000_000), o.integer("runs", 3), o.integer("threads", 4),
                 o.seconds("duration-s", 10), o.seconds("warmup-s", 1), o.integer("read-pct", 80),
                 o.counts("max-rows-per-second", List.of()), o.counts("target-batch-ms", List.of()),
-                o.count("ops-per-second", 0));
+                o.decimals("nice-ratio", List.of()), o.count("ops-per-second", 0));
+        for (double r : s.niceRatios) if (r < 0 || r > 100) throw new IllegalArgumentException("--nice-ratio must be 0..100");
         for (long r : s.rateLimits) if (r > Integer.MAX_VALUE) throw new IllegalArgumentException("--max-rows-per-second is too large");
         if (s.runs < 1 || s.runs > 100) throw new IllegalArgumentException("--runs must be 1..100");
         if (s.threads < 1 || s.threads > 64) throw new IllegalArgumentException("--threads must be 1..64");
@@ -62,7 +64,7 @@ final class OltpBench {
             new Scenario("no backfill", false, false, c -> c),
             // What a hand-written "UPDATE ... WHERE id BETWEEN" loop with big batches and no pauses amounts to.
             new Scenario("unthrottled backfill (50,000-row batches)", true, false,
-                    c -> c.targetBatch(Duration.ofMinutes(10)).batchSize(50_000, 50_000)),
+                    c -> c.targetBatch(Duration.ofMinutes(10)).batchSize(50_000, 50_000).niceRatio(0)),
             new Scenario("adaptive backfill (defaults)", true, false, c -> c));
 
     private List<Scenario> scenarios() {
@@ -74,6 +76,10 @@ final class OltpBench {
         for (long ms : settings.targetBatches) {
             all.add(new Scenario("adaptive backfill, target batch " + ms + " ms", true, false,
                     c -> c.targetBatch(Duration.ofMillis(ms))));
+        }
+        for (double r : settings.niceRatios) {
+            all.add(new Scenario("adaptive backfill, nice ratio " + Report.decimal(r, 1) + (r == 0 ? " (never yields)" : ""),
+                    true, false, c -> c.niceRatio(r)));
         }
         return all;
     }

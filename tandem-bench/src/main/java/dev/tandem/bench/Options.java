@@ -63,6 +63,21 @@ final class Options {
         return out;
     }
 
+    /** A comma-separated list of numbers such as {@code 0,1.5,3}. */
+    List<Double> decimals(String name, List<Double> fallback) {
+        String v = values.get(name);
+        if (v == null) return fallback;
+        List<Double> out = new ArrayList<>();
+        for (String part : v.split(",")) {
+            try {
+                out.add(Double.parseDouble(part.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--" + name + " expects numbers such as 0,1.5,3, got " + v);
+            }
+        }
+        return out;
+    }
+
     Duration seconds(String name, double fallback) {
         String v = values.get(name);
         double s;

@@ -27,6 +27,6 @@ final class SmokeBench {
         // Half a second per measurement: triggers has 22 of them, and the smoke run must stay well under a minute.
         new TriggersBench(db, report, new TriggersBench.Settings(10_000, 1, 2, Duration.ofMillis(500),
                 Duration.ofMillis(500), Duration.ofMillis(100))).run();
-        new OltpBench(db, report, new OltpBench.Settings(10_000, 1, 2, window, warmup, 80, List.of(), List.of(), 0)).run();
+        new OltpBench(db, report, new OltpBench.Settings(10_000, 1, 2, window, warmup, 80, List.of(), List.of(), List.of(), 0)).run();
     }
 }

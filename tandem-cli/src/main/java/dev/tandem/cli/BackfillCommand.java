@@ -5,6 +5,7 @@ import dev.tandem.Tandem;
 import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import javax.sql.DataSource;
@@ -21,9 +22,8 @@ import java.util.List;
                 + " its next batch, and `tandem status` shows whether it is running, paused or throttled, and why."})
 final class BackfillCommand extends LifecycleCommand {
 
-    @Option(names = "--target-batch", paramLabel = "DURATION", defaultValue = "50ms", converter = DurationConverter.class,
-            description = "How long one batch should take; the batch size adapts to it (default: ${DEFAULT-VALUE}).")
-    Duration targetBatch;
+    @Mixin
+    BackfillPacing pacing;
 
     @Option(names = "--max-rows-per-second", paramLabel = "N",
             description = "Rate limit for this backfill (default: none). Change it while it runs with --rate.")
@@ -64,7 +64,7 @@ final class BackfillCommand extends LifecycleCommand {
             if (connection.password != null && !connection.password.isBlank()) ds.setPassword(connection.password);
             watched.add(ds);
         }
-        return config.targetBatch(targetBatch).maxRowsPerSecond(maxRowsPerSecond).replicas(watched).maxReplicaLag(maxReplicaLag);
+        return pacing.apply(config, spec).maxRowsPerSecond(maxRowsPerSecond).replicas(watched).maxReplicaLag(maxReplicaLag);
     }
 
     @Override

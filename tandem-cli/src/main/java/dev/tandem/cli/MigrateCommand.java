@@ -4,9 +4,8 @@ import dev.tandem.Outcome;
 import dev.tandem.Tandem;
 import dev.tandem.state.Phase;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
-import java.time.Duration;
 import java.util.List;
 
 @Command(name = "migrate", description = {
@@ -17,13 +16,12 @@ import java.util.List;
                 + " rolling back) is finished first."})
 final class MigrateCommand extends LifecycleCommand {
 
-    @Option(names = "--target-batch", paramLabel = "DURATION", defaultValue = "50ms", converter = DurationConverter.class,
-            description = "How long one backfill batch should take (default: ${DEFAULT-VALUE}).")
-    Duration targetBatch;
+    @Mixin
+    BackfillPacing pacing;
 
     @Override
     Tandem.Config configure(Tandem.Config config) {
-        return config.targetBatch(targetBatch);
+        return pacing.apply(config, spec);
     }
 
     @Override

@@ -72,6 +72,21 @@ class OptionsTest {
     }
 
     @Test
+    void backfillPacingOutOfRangeIsBadInputBeforeAnyConnection() {
+        Cli.Result r = Cli.run("backfill", "--nice-ratio=-1", "--url=jdbc:postgresql://127.0.0.1:1/x");
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err()).contains("--nice-ratio must be between 0 and 100").doesNotContain("Connection");
+
+        r = Cli.run("migrate", "--target-batch=0ms", "--url=jdbc:postgresql://127.0.0.1:1/x");
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err()).contains("--target-batch must be more than 0");
+
+        r = Cli.run("backfill", "--help");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("--nice-ratio=R").contains("--target-batch=DURATION");
+    }
+
+    @Test
     void unsupportedUrlIsBadInputAndItsPasswordIsMasked() {
         Cli.Result r = Cli.run("status", "--url=jdbc:mysql://db/app?user=u&password=Hunter2Secret");
         assertThat(r.exitCode()).isEqualTo(2);

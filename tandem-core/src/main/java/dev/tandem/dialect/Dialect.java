@@ -118,6 +118,12 @@ public interface Dialect {
      */
     Duration replicaLag(Connection replica) throws SQLException;
 
+    /**
+     * How many other client sessions are running a statement right now, not counting Tandem's own (those named
+     * {@code toolApplicationName}). Sessions of other roles count only where the role may see their state.
+     */
+    int otherActiveSessions(Connection connection, String toolApplicationName) throws SQLException;
+
     /** The largest replay lag the primary reports for its streaming replicas (zero when there are none). */
     Duration replicationLagSeenByPrimary(Connection primary) throws SQLException;
 

@@ -30,9 +30,12 @@ public final class Backfiller {
      * @param maxReplicaLag pause while any replica is further behind than this
      * @param replicas      replicas to watch directly (replay position on the replica); with none, the primary's
      *                      view of its streaming replicas is used
+     * @param niceRatio     while other sessions keep the database busy, sleep this many times each batch's duration
+     *                      (see {@link Yield}); 0: never
      */
     public record Settings(Duration targetBatch, int minBatch, int maxBatch, Duration batchStatementTimeout,
-                           Duration retryDeadline, Duration maxReplicaLag, List<javax.sql.DataSource> replicas) {
+                           Duration retryDeadline, Duration maxReplicaLag, List<javax.sql.DataSource> replicas,
+                           double niceRatio) {
     }
 
     private final Dialect dialect;
@@ -77,6 +80,7 @@ public final class Backfiller {
             long doneAtStart = done;
             long deadline = 0;
             RateLimiter limiter = new RateLimiter();
+            Yield yield = new Yield(settings.niceRatio());
             // Set when the connection was lost: reconnect and reload the checkpoint inside the retry loop, so that a
             // server still starting up is retried like any other failure.
             boolean resume = false;
@@ -95,7 +99,8 @@ public final class Backfiller {
                         if (s.done()) break;
                     }
                     StateStore.BackfillControl control = state.control(c, plan.migration());
-                    if (waitIfHeld(c, plan, control)) continue;
+                    if (yield.enabled()) sampleTraffic(c, task, yield);
+                    if (waitIfHeld(c, plan, control, yield)) continue;
                     if (control.maxRowsPerSecond() != null) {
                         // Never more rows in one batch than a second's allowance, so a new rate takes effect at once.
                         batch = Math.max(1, Math.min(batch, control.maxRowsPerSecond()));
@@ -108,6 +113,7 @@ public final class Backfiller {
                     deadline = 0;
                     if (b.finished()) break;
                     limiter.pace(b.walked(), control.maxRowsPerSecond());
+                    sleep(yield.after(Duration.ofNanos(System.nanoTime() - t0)));
                     batch = nextBatchSize(batch, ms);
                     double seconds = (System.nanoTime() - started) / 1e9;
                     listener.backfillProgress(plan.migration(), task.table(), done, Math.max(done, s.rowsTotal()),
@@ -141,7 +147,7 @@ public final class Backfiller {
      * Holds the backfill while it is paused from another terminal or a replica lags too far; says why in the
      * state schema, where {@code status} reads it. @return true when it waited (check again before the next batch)
      */
-    private boolean waitIfHeld(Connection c, Plan plan, StateStore.BackfillControl control) throws SQLException {
+    private boolean waitIfHeld(Connection c, Plan plan, StateStore.BackfillControl control, Yield yield) throws SQLException {
         String reason = null;
         String status = null;
         if (control.paused()) {
@@ -155,7 +161,8 @@ public final class Backfiller {
             }
         }
         if (status == null) {
-            recordActivity(c, plan, "running", null);
+            // Yielding is not holding: the backfill goes on, at a share of the time, and status says so.
+            recordActivity(c, plan, "running", yield.busy() ? yield.reason() : null);
             return false;
         }
         recordActivity(c, plan, status, reason);
@@ -163,6 +170,15 @@ public final class Backfiller {
         log.info("backfill {}: {}", status, reason);
         sleep(Duration.ofMillis(500));
         return true;
+    }
+
+    private void sampleTraffic(Connection c, Plan.BackfillTask task, Yield yield) throws SQLException {
+        boolean was = yield.busy();
+        yield.sample(dialect.otherActiveSessions(c, Names.TOOL_APPLICATION_NAME));
+        if (yield.busy() == was) return;
+        String what = yield.busy() ? yield.reason() : "the database is quiet again: full speed";
+        listener.message("backfill of " + task.table() + ": " + what);
+        log.info("backfill of {}: {}", task.table(), what);
     }
 
     private String lastStatus;
@@ -174,9 +190,11 @@ public final class Backfiller {
      */
     private void recordActivity(Connection c, Plan plan, String status, String reason) throws SQLException {
         long now = System.nanoTime();
-        if (status.equals(lastStatus) && now - lastActivityAt < 2_000_000_000L) return;
+        // The reason's presence is part of the state: "running" and "running, yielding" are told apart at once.
+        String key = status + (reason == null ? "" : ":why");
+        if (key.equals(lastStatus) && now - lastActivityAt < 2_000_000_000L) return;
         state.setActivity(c, plan.migration(), status, reason);
-        lastStatus = status;
+        lastStatus = key;
         lastActivityAt = now;
     }
 

@@ -13,6 +13,9 @@ public final class Names {
     private Names() {
     }
 
+    /** The application_name of Tandem's own connections (not of the applications' TandemDataSource). */
+    public static final String TOOL_APPLICATION_NAME = "tandem";
+
     public static String versionSchema(String schema, String migration) {
         return fit(schema + "_" + migration);
     }

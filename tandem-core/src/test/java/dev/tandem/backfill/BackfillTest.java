@@ -198,6 +198,82 @@ class BackfillTest {
         assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM \"" + schema + "\".m WHERE _tandem_backfilled")).isEqualTo(2000L);
     }
 
+    @Test
+    void stepsAsideWhileOtherSessionsKeepTheDatabaseBusyAndSaysWhyInStatus() throws Exception {
+        String schema = Pg.newSchema("yield");
+        setUp(schema, TABLE, WIDEN, 3000, "INSERT INTO %s.m SELECT g, g FROM generate_series(1, %d) g");
+        List<String> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Tandem yielding = listening(schema, 3, messages);
+        Tandem observer = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema).load();
+        String reason = null;
+        try (BusySessions ignored = new BusySessions(3)) {
+            CompletableFuture<Void> running = CompletableFuture.runAsync(yielding::backfill,
+                    r -> new Thread(r, "yielding-backfill").start());
+            while (reason == null && !running.isDone()) {
+                MigrationStatus m = observer.status().current().orElseThrow();
+                if (m.activity() != null && m.activity().reason() != null && m.activity().reason().contains("yielding")) {
+                    reason = m.activity().reason();
+                }
+                Thread.sleep(10);
+            }
+            running.get();
+        }
+        assertThat(reason).as("status while the backfill yields").isNotNull()
+                .contains("other sessions active").contains("--nice-ratio");
+        assertThat(messages).anyMatch(m -> m.contains("yielding to the applications"));
+        assertThat(observer.status().current().orElseThrow().activity().status()).isEqualTo("done");
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM \"" + schema + "\".m WHERE _tandem_new_v = v * 10")).isEqualTo(3000L);
+    }
+
+    @Test
+    void withANiceRatioOfZeroItNeverStepsAside() throws Exception {
+        String schema = Pg.newSchema("eager");
+        setUp(schema, TABLE, WIDEN, 3000, "INSERT INTO %s.m SELECT g, g FROM generate_series(1, %d) g");
+        List<String> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (BusySessions ignored = new BusySessions(3)) {
+            listening(schema, 0, messages).backfill();
+        }
+        assertThat(messages).noneMatch(m -> m.contains("yielding"));
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM \"" + schema + "\".m WHERE _tandem_new_v = v * 10")).isEqualTo(3000L);
+    }
+
+    /** Sessions that are always running a statement: what a busy application looks like in pg_stat_activity. */
+    private static final class BusySessions implements AutoCloseable {
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final List<CompletableFuture<Void>> sessions = new java.util.ArrayList<>();
+        // Threads of their own: in the common pool, endless tasks could take every thread the backfill needs.
+        private final java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
+
+        BusySessions(int n) {
+            for (int i = 0; i < n; i++) {
+                sessions.add(CompletableFuture.runAsync(() -> {
+                    try (Connection c = Pg.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement("SELECT pg_sleep(0.1)")) {
+                        while (!stop.get()) ps.execute();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, threads));
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            stop.set(true);
+            for (CompletableFuture<Void> s : sessions) s.get();
+            threads.shutdown();
+        }
+    }
+
+    private Tandem listening(String schema, double niceRatio, List<String> messages) {
+        return Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema)
+                .batchSize(20, 100).targetBatch(Duration.ofMillis(5)).niceRatio(niceRatio).listener(new TandemListener() {
+                    @Override
+                    public void message(String text) {
+                        messages.add(text);
+                    }
+                }).load();
+    }
+
     private static MigrationStatus awaitActivity(Tandem tandem, String status) throws InterruptedException {
         for (int i = 0; i < 200; i++) {
             MigrationStatus m = tandem.status().current().orElseThrow();

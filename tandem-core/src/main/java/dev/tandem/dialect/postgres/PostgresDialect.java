@@ -244,6 +244,19 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
+    public int otherActiveSessions(Connection c, String toolApplicationName) throws SQLException {
+        // state is NULL for sessions of roles this one may not inspect (without pg_read_all_stats): they do not count.
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
+                + " AND state = 'active' AND pid <> pg_backend_pid() AND application_name IS DISTINCT FROM ?")) {
+            ps.setString(1, toolApplicationName);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    @Override
     public VerifyChunk verifyChunk(Connection c, String schema, String table, List<String> keyColumns, List<String> keyTypes,
                                    List<String> after, int size, List<String> predicates) throws SQLException {
         return backfill.verifyChunk(c, schema, table, keyColumns, keyTypes, after, size, predicates);
