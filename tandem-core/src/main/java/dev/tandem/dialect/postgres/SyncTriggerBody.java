@@ -28,22 +28,23 @@ final class SyncTriggerBody {
     String render() {
         line(0, "BEGIN");
         if (s.doneColumn() != null) {
-            // A backfill write: it alone turns the done flag on (applications cannot see the flag, so their updates
-            // keep it as it was), and it has already computed the new-form columns. Nothing else to do.
+            // One test for both cases of a row the backfill has not reached; done rows, most of them, skip it.
             String done = d.quote(s.doneColumn());
-            line(1, "IF TG_OP = 'UPDATE' AND NEW." + done + " AND OLD." + done + " IS NOT TRUE THEN RETURN NEW; END IF;");
-        }
-        if (s.doneColumn() != null && !s.fills().isEmpty()) {
-            // An update of a row the backfill has not reached yet: derive the new-form columns the writer did not
-            // set from the old row first, so that the row can be marked done and down() sees real values.
-            line(1, "IF TG_OP = 'UPDATE' AND OLD." + d.quote(s.doneColumn()) + " IS NOT TRUE THEN");
-            block(2, used(s.oldBindings(), s.fills()), "OLD", () -> {
-                for (Assignment a : s.fills()) {
-                    String target = "NEW." + d.quote(a.target());
-                    line(3, "IF " + target + " IS NOT DISTINCT FROM OLD." + d.quote(a.target()) + " THEN "
-                            + target + " := (" + a.expr() + "); END IF;");
-                }
-            });
+            line(1, "IF TG_OP = 'UPDATE' AND OLD." + done + " IS NOT TRUE THEN");
+            // A backfill write, where its triggers fire at all: it alone turns the done flag on (applications cannot
+            // see the flag, so their updates keep it as it was), and it has already computed the new-form columns.
+            line(2, "IF NEW." + done + " THEN RETURN NEW; END IF;");
+            if (!s.fills().isEmpty()) {
+                // An application's update: derive the new-form columns the writer did not set from the old row
+                // first, so that the row can be marked done and down() sees real values.
+                block(2, used(s.oldBindings(), s.fills()), "OLD", () -> {
+                    for (Assignment a : s.fills()) {
+                        String target = "NEW." + d.quote(a.target());
+                        line(3, "IF " + target + " IS NOT DISTINCT FROM OLD." + d.quote(a.target()) + " THEN "
+                                + target + " := (" + a.expr() + "); END IF;");
+                    }
+                });
+            }
             line(1, "END IF;");
         }
         line(1, "IF " + d.literal(s.newVersionSchema()) + " = ANY (current_schemas(false)) THEN");
