@@ -73,7 +73,7 @@ public final class Tandem {
         private Duration lockWait = Duration.ofSeconds(10);
         private Duration targetBatch = Duration.ofMillis(50);
         private Duration maxReplicaLag = Duration.ofSeconds(1);
-        private double niceRatio = 3;
+        private double niceRatio = 4;
         private List<DataSource> replicas = List.of();
         private Integer maxRowsPerSecond;
         private int minBatch = 100;
@@ -152,7 +152,7 @@ public final class Tandem {
 
         /**
          * While other sessions keep the database busy, the backfill sleeps this many times each batch's duration after
-         * it (default 3: it then runs at most a quarter of the time); on a quiet database it never sleeps. 0: never.
+         * it (default 4: it then runs at most a fifth of the time); on a quiet database it never sleeps. 0: never.
          */
         public Config niceRatio(double niceRatio) {
             if (!(niceRatio >= 0 && niceRatio <= 100)) throw new IllegalArgumentException("nice ratio must be 0..100");

@@ -13,9 +13,9 @@ final class BackfillPacing {
             description = "How long one backfill batch should take; the batch size adapts to it (default: ${DEFAULT-VALUE}).")
     Duration targetBatch;
 
-    @Option(names = "--nice-ratio", paramLabel = "R", defaultValue = "3",
+    @Option(names = "--nice-ratio", paramLabel = "R", defaultValue = "4",
             description = "While other sessions keep the database busy, sleep R times each batch's duration after it"
-                    + " (default: ${DEFAULT-VALUE}, so at most a quarter of the time); a quiet database gets full"
+                    + " (default: ${DEFAULT-VALUE}, so at most a fifth of the time); a quiet database gets full"
                     + " speed. 0: never sleep.")
     double niceRatio;
 

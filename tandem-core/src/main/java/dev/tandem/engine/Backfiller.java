@@ -114,7 +114,7 @@ public final class Backfiller {
                     if (b.finished()) break;
                     limiter.pace(b.walked(), control.maxRowsPerSecond());
                     sleep(yield.after(Duration.ofNanos(System.nanoTime() - t0)));
-                    batch = nextBatchSize(batch, ms, yield.target(settings.targetBatch()));
+                    batch = nextBatchSize(batch, ms);
                     double seconds = (System.nanoTime() - started) / 1e9;
                     listener.backfillProgress(plan.migration(), task.table(), done, Math.max(done, s.rowsTotal()),
                             seconds > 0 ? (done - doneAtStart) / seconds : 0);
@@ -272,8 +272,8 @@ public final class Backfiller {
         }
     }
 
-    private int nextBatchSize(int current, long ms, Duration target) {
-        double factor = (double) target.toMillis() / ms;
+    private int nextBatchSize(int current, long ms) {
+        double factor = (double) settings.targetBatch().toMillis() / ms;
         factor = Math.max(0.5, Math.min(2.0, factor));
         return (int) Math.max(settings.minBatch(), Math.min(settings.maxBatch(), current * factor));
     }
