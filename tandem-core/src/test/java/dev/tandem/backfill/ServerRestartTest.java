@@ -3,6 +3,7 @@ package dev.tandem.backfill;
 import dev.tandem.MigrationStatus;
 import dev.tandem.Outcome;
 import dev.tandem.Tandem;
+import dev.tandem.TandemException;
 import dev.tandem.state.Phase;
 import dev.tandem.testing.Migrations;
 import dev.tandem.testing.Replica;
@@ -29,6 +30,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * The database server restarts under a running backfill: the backfill reconnects by itself, continues from its
@@ -109,6 +111,15 @@ class ServerRestartTest {
         assertThat(running).as("the backfill while the server is down").isNotDone();
         server = start();
 
+        // Once it makes progress again, it holds the migration lock again: a second Tandem is refused, not let in.
+        long atRestart = observer.status().current().orElseThrow().rowsDone();
+        awaitRowsDoneAbove(observer, running, atRestart, Duration.ofSeconds(60));
+        assertThat(running).as("the backfill right after it resumed").isNotDone();
+        Tandem intruder = Tandem.configure().dataSource(db).migrations(dir).lockWait(Duration.ofMillis(300)).load();
+        TandemException refused = catchThrowableOfType(intruder::backfill, TandemException.class);
+        assertThat(refused).as("a second backfill while the resumed one runs").isNotNull();
+        assertThat(refused.kind()).isEqualTo(TandemException.Kind.LOCKED);
+
         Throwable failure = null;
         Outcome outcome = null;
         try {
@@ -146,6 +157,19 @@ class ServerRestartTest {
         while (Files.exists(dataDirectory.resolve("postmaster.pid"))) {
             if (System.nanoTime() > deadline) throw new AssertionError("the server did not stop within " + timeout.toSeconds() + " s");
             Thread.sleep(100);
+        }
+    }
+
+    private static void awaitRowsDoneAbove(Tandem tandem, CompletableFuture<?> running, long floor, Duration timeout)
+            throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (tandem.status().current().orElseThrow().rowsDone() <= floor) {
+            if (running.isDone()) {
+                running.get();
+                throw new AssertionError("the backfill finished before it was seen making progress after the restart");
+            }
+            if (System.nanoTime() > deadline) throw new AssertionError("no progress after the restart within " + timeout.toSeconds() + " s");
+            Thread.sleep(50);
         }
     }
 
