@@ -18,8 +18,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * The backfill's writes leave row triggers unfired (session_replication_role = replica) only when nothing but
- * Tandem's sync trigger would react to them: user triggers still see every backfill write, a foreign key on a
- * written column still checks every value, and a role that may not switch triggers off gets them fired.
+ * Tandem's sync trigger would react to them: user triggers and rules still see every backfill write, a foreign key
+ * on a written column still checks every value, and a role that may not switch triggers off gets them fired.
  */
 class BackfillTriggersTest {
     private static final int ROWS = 300;
@@ -84,6 +84,19 @@ class BackfillTriggersTest {
         Pg.exec("CREATE FUNCTION " + q + ".audit() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO " + q
                 + ".audit VALUES (NEW.id); RETURN NEW; END$$");
         Pg.exec("CREATE TRIGGER audit AFTER UPDATE ON " + q + ".m FOR EACH ROW EXECUTE FUNCTION " + q + ".audit()");
+        tandem.backfill();
+
+        assertFilled(schema);
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(DISTINCT id) FROM " + q + ".audit")).isEqualTo((long) ROWS);
+    }
+
+    @Test
+    void aRuleOnTheTableSeesEveryBackfillWrite() {
+        String schema = Pg.newSchema("bt_rule");
+        Tandem tandem = expand(role(schema, true), schema, WIDEN);
+        String q = "\"" + schema + "\"";
+        Pg.exec("CREATE TABLE " + q + ".audit (id bigint)");
+        Pg.exec("CREATE RULE audit AS ON UPDATE TO " + q + ".m DO ALSO INSERT INTO " + q + ".audit VALUES (NEW.id)");
         tandem.backfill();
 
         assertFilled(schema);

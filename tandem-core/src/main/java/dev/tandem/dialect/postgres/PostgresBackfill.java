@@ -69,8 +69,12 @@ final class PostgresBackfill {
             + " AND (k.oid IS NULL OR EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = r.oid AND a.attname = ANY (?)"
             + " AND ((k.conrelid = r.oid AND a.attnum = ANY (k.conkey)) OR (k.confrelid = r.oid AND a.attnum = ANY (k.confkey)))))";
 
+    /** Rules on the table itself: like ordinary triggers, they do not fire under session_replication_role = replica. */
+    private static final String RULES = "SELECT count(*) FROM pg_rewrite w JOIN pg_class r ON r.oid = w.ev_class"
+            + " JOIN pg_namespace n ON n.oid = r.relnamespace WHERE n.nspname = ? AND r.relname = ?";
+
     /**
-     * With no trigger but the sync trigger's reacting to its writes, a batch runs with {@code session_replication_role
+     * With no trigger but the sync trigger's reacting to its writes, and no rule on the table, a batch runs with {@code session_replication_role
      * = replica}, which leaves ordinary triggers unfired: the sync trigger would only return at its first line, yet
      * entering PL/pgSQL per row cost about a tenth of the backfill's speed. Constraints other than foreign keys
      * (CHECK, NOT NULL, unique indexes) are not triggers and still apply. The role needs superuser or, from PostgreSQL
@@ -85,6 +89,14 @@ final class PostgresBackfill {
             ps.setString(2, task.table());
             ps.setString(3, syncTrigger);
             ps.setArray(4, c.createArrayOf("text", written.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getLong(1) > 0) return false;
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(RULES)) {
+            ps.setString(1, schema);
+            ps.setString(2, task.table());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 if (rs.getLong(1) > 0) return false;
