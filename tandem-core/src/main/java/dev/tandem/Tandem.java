@@ -146,6 +146,9 @@ public final class Tandem {
 
         /** How long each backfill batch should take; the batch size adapts to it (default 50 ms: see docs/BENCHMARKS.md). */
         public Config targetBatch(Duration targetBatch) {
+            if (targetBatch.isZero() || targetBatch.isNegative()) {
+                throw new IllegalArgumentException("target batch must be more than 0");
+            }
             this.targetBatch = targetBatch;
             return this;
         }

@@ -19,13 +19,17 @@ final class BackfillPacing {
                     + " speed. 0: never sleep.")
     double niceRatio;
 
+    /** The ranges are Tandem.Config's; here its refusal becomes a usage error (exit 2) naming the option. */
     Tandem.Config apply(Tandem.Config config, CommandSpec spec) {
-        if (!(niceRatio >= 0 && niceRatio <= 100)) {
-            throw new ParameterException(spec.commandLine(), "--nice-ratio must be between 0 and 100, not " + niceRatio);
+        try {
+            config.targetBatch(targetBatch);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--target-batch: " + e.getMessage());
         }
-        if (targetBatch.isZero() || targetBatch.isNegative()) {
-            throw new ParameterException(spec.commandLine(), "--target-batch must be more than 0");
+        try {
+            return config.niceRatio(niceRatio);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--nice-ratio: " + e.getMessage() + ", not " + niceRatio);
         }
-        return config.targetBatch(targetBatch).niceRatio(niceRatio);
     }
 }

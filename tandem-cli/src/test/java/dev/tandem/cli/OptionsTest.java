@@ -75,11 +75,11 @@ class OptionsTest {
     void backfillPacingOutOfRangeIsBadInputBeforeAnyConnection() {
         Cli.Result r = Cli.run("backfill", "--nice-ratio=-1", "--url=jdbc:postgresql://127.0.0.1:1/x");
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
-        assertThat(r.err()).contains("--nice-ratio must be between 0 and 100").doesNotContain("Connection");
+        assertThat(r.err()).contains("--nice-ratio: nice ratio must be 0..100, not -1.0").doesNotContain("Connection");
 
         r = Cli.run("migrate", "--target-batch=0ms", "--url=jdbc:postgresql://127.0.0.1:1/x");
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
-        assertThat(r.err()).contains("--target-batch must be more than 0");
+        assertThat(r.err()).contains("--target-batch: target batch must be more than 0");
 
         r = Cli.run("backfill", "--help");
         assertThat(r.exitCode()).isZero();

@@ -98,7 +98,7 @@ public interface Dialect {
     /**
      * Whether the backfill's own writes may leave the table's row triggers unfired, so that a batch costs what a plain
      * UPDATE costs. Only when Tandem's sync trigger ({@code syncTrigger}) is the one trigger that could react to them
-     * (no user trigger, no foreign key on a column the backfill writes) and the role is allowed to.
+     * (no user trigger, no rule, no foreign key on a column the backfill writes) and the role is allowed to.
      */
     boolean backfillMaySkipTriggers(Connection connection, String schema, dev.tandem.engine.Plan.BackfillTask task,
                                     String syncTrigger) throws SQLException;

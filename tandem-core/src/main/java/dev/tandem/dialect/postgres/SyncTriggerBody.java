@@ -72,7 +72,7 @@ final class SyncTriggerBody {
         }
         line(1, "END IF;");
         if (s.doneColumn() != null) {
-            // Only when it changes: an assignment to NEW costs a copy of the row, and most writes hit done rows.
+            // Only when it changes: most writes hit rows that are already done, and an unchanged flag needs no write.
             String done = "NEW." + d.quote(s.doneColumn());
             line(1, "IF " + done + " IS NOT TRUE THEN " + done + " := true; END IF;");
         }
