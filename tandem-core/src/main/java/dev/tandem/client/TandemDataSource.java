@@ -44,6 +44,9 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
     private final Dialect dialect = new PostgresDialect();
     private final StateStore state;
     private final ScheduledExecutorService heartbeat;
+    /** Held by each beat and by {@link #close()}, so that no beat still in flight can bring back a removed row. */
+    private final Object beatLock = new Object();
+    private boolean closed;
 
     private TandemDataSource(DataSource delegate, String version, String schema, String stateSchema, String instanceId,
                              Duration interval) {
@@ -165,12 +168,15 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
     }
 
     private void beat() {
-        try (Connection c = delegate.getConnection()) {
-            c.setAutoCommit(true);
-            state.heartbeat(c, instanceId, version, host(), ProcessHandle.current().pid());
-        } catch (SQLException e) {
-            // A missed heartbeat is not the application's problem; the next one tries again.
-            org.slf4j.LoggerFactory.getLogger(TandemDataSource.class).debug("heartbeat failed: {}", e.getMessage());
+        synchronized (beatLock) {
+            if (closed) return;
+            try (Connection c = delegate.getConnection()) {
+                c.setAutoCommit(true);
+                state.heartbeat(c, instanceId, version, host(), ProcessHandle.current().pid());
+            } catch (SQLException e) {
+                // A missed heartbeat is not the application's problem; the next one tries again.
+                org.slf4j.LoggerFactory.getLogger(TandemDataSource.class).debug("heartbeat failed: {}", e.getMessage());
+            }
         }
     }
 
@@ -185,7 +191,13 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
     /** Stops the heartbeat and removes this instance's row, so that status and the contract guard stop counting it. */
     @Override
     public void close() {
-        heartbeat.shutdownNow();
+        heartbeat.shutdown();
+        // Waits for a beat in flight: were its upsert to commit after the DELETE below, the instance would look
+        // alive for another HEARTBEAT_FRESH and hold up contract.
+        synchronized (beatLock) {
+            if (closed) return;
+            closed = true;
+        }
         try (Connection c = delegate.getConnection()) {
             c.setAutoCommit(true);
             state.removeInstance(c, instanceId);

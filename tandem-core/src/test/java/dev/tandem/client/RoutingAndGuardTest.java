@@ -104,6 +104,20 @@ class RoutingAndGuardTest {
         awaitInstances(List.of());
     }
 
+    @Test
+    void closeNeverLeavesAHeartbeatBehindEvenWithABeatInFlight() throws Exception {
+        for (int attempt = 0; attempt < 12; attempt++) {
+            // A 1 ms heartbeat keeps a beat in flight almost all the time, so close() nearly always races one.
+            TandemDataSource node = TandemDataSource.builder(Pg.dataSource(), "001_init").schema(schema)
+                    .instanceId("racing-node").heartbeat(Duration.ofMillis(1)).build();
+            Thread.sleep(5 + attempt % 4);
+            node.close();
+            Thread.sleep(150); // time for a beat that close() did not wait for to commit
+            assertThat(tandem.status().instances()).as("attempt %d", attempt)
+                    .extracting(StateStore.Instance::id).doesNotContain("racing-node");
+        }
+    }
+
     private void awaitInstances(List<String> expected) throws InterruptedException {
         for (int i = 0; i < 100; i++) {
             List<String> ids = tandem.status().instances().stream().map(StateStore.Instance::id).toList();
