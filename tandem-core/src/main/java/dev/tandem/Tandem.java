@@ -74,6 +74,7 @@ public final class Tandem {
         private Duration targetBatch = Duration.ofMillis(50);
         private Duration maxReplicaLag = Duration.ofSeconds(1);
         private double niceRatio = 4;
+        private boolean byKey;
         private List<DataSource> replicas = List.of();
         private Integer maxRowsPerSecond;
         private int minBatch = 100;
@@ -160,6 +161,17 @@ public final class Tandem {
         public Config niceRatio(double niceRatio) {
             if (!(niceRatio >= 0 && niceRatio <= 100)) throw new IllegalArgumentException("nice ratio must be 0..100");
             this.niceRatio = niceRatio;
+            return this;
+        }
+
+        /**
+         * Walk every table by key, never page by page. Pages are faster (they are read in order, as a plain UPDATE
+         * reads them), and a page walk relies on every write since expand going through Tandem's sync trigger; a table
+         * that also receives writes with triggers off (a logical replication subscriber, session_replication_role =
+         * replica) must be walked by key. Partitioned tables and, before PostgreSQL 14, all tables are walked by key anyway.
+         */
+        public Config byKey(boolean byKey) {
+            this.byKey = byKey;
             return this;
         }
 
@@ -744,7 +756,7 @@ public final class Tandem {
 
     private Backfiller backfiller(LockKeeper keeper) {
         return new Backfiller(dialect, state, new Backfiller.Settings(config.targetBatch, config.minBatch, config.maxBatch,
-                Duration.ofSeconds(60), config.retryDeadline, config.maxReplicaLag, config.replicas, config.niceRatio), config.listener, () -> {
+                Duration.ofSeconds(60), config.retryDeadline, config.maxReplicaLag, config.replicas, config.niceRatio, config.byKey), config.listener, () -> {
             try {
                 return connect();
             } catch (SQLException e) {

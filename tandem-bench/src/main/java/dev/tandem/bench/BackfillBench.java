@@ -21,19 +21,33 @@ import java.util.concurrent.atomic.AtomicLong;
  * affects both sides alike.
  */
 final class BackfillBench {
-    static final Set<String> OPTIONS = Set.of("rows", "runs", "target-batch-ms");
+    static final Set<String> OPTIONS = Set.of("rows", "runs", "target-batch-ms", "walk");
     static final double TARGET_RATIO = 0.8;
     /** Tandem's default target batch duration, so that the report can mark it. */
     static final long DEFAULT_TARGET_MS = 50;
 
-    record Settings(List<Long> sizes, int runs, List<Long> targetsMs) {
+    /** @param walks "pages" (Tandem's default where it can) and/or "key" ({@code Tandem.Config.byKey}) */
+    record Settings(List<Long> sizes, int runs, List<Long> targetsMs, List<String> walks) {
+    }
+
+    /** One way of backfilling that is measured: a target batch duration and a walk. */
+    private record Variant(long targetMs, boolean byKey) {
+        String label() {
+            return "backfill " + targetMs + " ms" + (byKey ? " by key" : "") + (targetMs == DEFAULT_TARGET_MS && !byKey ? " (default)" : "");
+        }
     }
 
     static Settings settings(Options o) {
         Settings s = new Settings(o.counts("rows", List.of(1_000_000L)), o.integer("runs", 3),
-                o.counts("target-batch-ms", List.of(DEFAULT_TARGET_MS)));
+                o.counts("target-batch-ms", List.of(DEFAULT_TARGET_MS)), List.of(o.string("walk", "pages").split(",")));
         check(s);
         return s;
+    }
+
+    private List<Variant> variants() {
+        List<Variant> out = new ArrayList<>();
+        for (long ms : settings.targetsMs) for (String w : settings.walks) out.add(new Variant(ms, w.trim().equals("key")));
+        return out;
     }
 
     private record Fill(double seconds, long batches) {
@@ -50,7 +64,8 @@ final class BackfillBench {
     }
 
     void run() throws Exception {
-        report.title("backfill: rows " + settings.sizes + ", runs " + settings.runs + ", target batch ms " + settings.targetsMs);
+        report.title("backfill: rows " + settings.sizes + ", runs " + settings.runs + ", target batch ms " + settings.targetsMs
+                + ", walk " + settings.walks);
         report.line("UPDATE = one `UPDATE t SET b = a * 2` after ALTER TABLE ADD COLUMN b bigint;"
                 + " backfill = Tandem expand() of add_column b (up: a * 2), then backfill(), timed alone.");
         report.line("Each measurement uses a freshly loaded table (VACUUM ANALYZE + CHECKPOINT before timing)."
@@ -65,7 +80,7 @@ final class BackfillBench {
     private Map<String, Double> measureSize(long rows) throws Exception {
         List<String> labels = new ArrayList<>();
         labels.add("UPDATE");
-        for (long ms : settings.targetsMs) labels.add(label(ms));
+        for (Variant v : variants()) labels.add(v.label());
         Map<String, List<Double>> rate = new LinkedHashMap<>();
         Map<String, List<Double>> ratio = new LinkedHashMap<>();
         Map<String, List<Double>> batches = new LinkedHashMap<>();
@@ -79,9 +94,9 @@ final class BackfillBench {
             report.progress(Report.count(rows) + " rows, run " + run + ": UPDATE " + Report.count(update) + " rows/s");
             rate.get("UPDATE").add(update);
             ratio.get("UPDATE").add(1.0);
-            for (long ms : settings.targetsMs) {
-                Fill f = timeBackfill(rows, ms);
-                String l = label(ms);
+            for (Variant v : variants()) {
+                Fill f = timeBackfill(rows, v);
+                String l = v.label();
                 rate.get(l).add(rows / f.seconds);
                 ratio.get(l).add(rows / f.seconds / update);
                 batches.get(l).add((double) f.batches);
@@ -112,8 +127,8 @@ final class BackfillBench {
         report.line("");
         report.line(Report.count(rows) + " rows:");
         report.table(header, table);
-        for (long ms : settings.targetsMs) {
-            String l = label(ms);
+        for (Variant v : variants()) {
+            String l = v.label();
             report.line("  " + l + ": ratio " + Report.decimal(Report.median(ratio.get(l)), 2) + " "
                     + Report.verdict(Report.median(ratio.get(l)), TARGET_RATIO, true));
         }
@@ -130,10 +145,6 @@ final class BackfillBench {
         for (String l : medians.get(small).keySet()) {
             report.line("  " + l + ": " + Report.decimal(medians.get(large).get(l) / medians.get(small).get(l), 2));
         }
-    }
-
-    private static String label(long ms) {
-        return "backfill " + ms + " ms" + (ms == DEFAULT_TARGET_MS ? " (default)" : "");
     }
 
     private double timeUpdate(long rows) throws Exception {
@@ -153,7 +164,7 @@ final class BackfillBench {
         }
     }
 
-    private Fill timeBackfill(long rows, long targetMs) throws Exception {
+    private Fill timeBackfill(long rows, Variant v) throws Exception {
         try (BenchTable t = BenchTable.create(db, "bf")) {
             t.load(rows);
             t.writeAddColumnMigration();
@@ -166,7 +177,7 @@ final class BackfillBench {
                     batches.incrementAndGet();
                 }
             };
-            Tandem tandem = t.tandem(c -> c.targetBatch(Duration.ofMillis(targetMs)).listener(counter));
+            Tandem tandem = t.tandem(c -> c.targetBatch(Duration.ofMillis(v.targetMs())).byKey(v.byKey()).listener(counter));
             tandem.expand();
             db.settle(t.qualified());
             long t0 = System.nanoTime();
@@ -181,6 +192,9 @@ final class BackfillBench {
     static void check(Settings s) {
         if (s.runs < 1 || s.runs > 100) throw new IllegalArgumentException("--runs must be 1..100");
         for (long r : s.sizes) if (r > 200_000_000L) throw new IllegalArgumentException("--rows above 200M is not supported");
+        for (String w : s.walks) {
+            if (!w.trim().equals("pages") && !w.trim().equals("key")) throw new IllegalArgumentException("--walk takes pages and/or key, not " + w);
+        }
         for (long ms : s.targetsMs) if (ms > 600_000) throw new IllegalArgumentException("--target-batch-ms above 600000 is not supported");
     }
 }

@@ -147,7 +147,7 @@ public final class Main {
     private static void usage(PrintStream out) {
         out.println("""
                 usage: Main <benchmark> [options]
-                  backfill  --rows 1000000[,10000000]  --target-batch-ms 50[,200,1000]  --runs 3
+                  backfill  --rows 1000000[,10000000]  --target-batch-ms 50[,200,1000]  --runs 3  --walk pages[,key]
                   triggers  --rows 100000  --threads 4  --duration-s 10  --slice-s 2  --warmup-s 0.5  --runs 3
                   oltp      --rows 1000000  --threads 4  --read-pct 80  --duration-s 10  --warmup-s 1  --runs 3
                             [--max-rows-per-second 20000,50000]  (extra scenarios: Tandem's rate limit)

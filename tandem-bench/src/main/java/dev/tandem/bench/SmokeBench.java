@@ -23,7 +23,8 @@ final class SmokeBench {
         report.line("smoke: tiny sizes, one run each; checks that the benchmarks work, not how fast anything is.");
         Duration window = Duration.ofSeconds(2);
         Duration warmup = Duration.ofMillis(200);
-        new BackfillBench(db, report, new BackfillBench.Settings(List.of(10_000L), 1, List.of(BackfillBench.DEFAULT_TARGET_MS))).run();
+        new BackfillBench(db, report, new BackfillBench.Settings(List.of(10_000L), 1, List.of(BackfillBench.DEFAULT_TARGET_MS),
+                List.of("pages", "key"))).run();
         // Half a second per measurement: triggers has 22 of them, and the smoke run must stay well under a minute.
         new TriggersBench(db, report, new TriggersBench.Settings(10_000, 1, 2, Duration.ofMillis(500),
                 Duration.ofMillis(500), Duration.ofMillis(100))).run();

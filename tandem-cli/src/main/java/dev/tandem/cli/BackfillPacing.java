@@ -19,10 +19,14 @@ final class BackfillPacing {
                     + " speed. 0: never sleep.")
     double niceRatio;
 
+    @Option(names = "--by-key", description = "Walk tables by key, never page by page: for a table that also receives"
+            + " writes with triggers off, such as a logical replication subscriber (see docs/CLI.md).")
+    boolean byKey;
+
     /** The ranges are Tandem.Config's; here its refusal becomes a usage error (exit 2) naming the option. */
     Tandem.Config apply(Tandem.Config config, CommandSpec spec) {
         try {
-            config.targetBatch(targetBatch);
+            config.targetBatch(targetBatch).byKey(byKey);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--target-batch: " + e.getMessage());
         }

@@ -163,6 +163,7 @@ class CommandsTest {
         assertThat(r.out()).contains("backfilled 002_email");
 
         assertThat(check()).isEqualTo(12);
+        assertThat(query("SELECT walk FROM " + stateSchema() + ".backfill")).isEqualTo("pages");
         assertThat(tandem("status").out()).contains("2,500/2,500 (100%)").contains("next: contract");
 
         r = tandem("contract");
@@ -193,8 +194,9 @@ class CommandsTest {
         assertThat(last.get("phase").asText()).isEqualTo("expanded");
         assertThat(last.get("changed").asBoolean()).isTrue();
 
-        r = tandem("backfill", "--json");
+        r = tandem("backfill", "--json", "--by-key");
         assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(query("SELECT walk FROM " + stateSchema() + ".backfill")).isEqualTo("key");
         events = lines(r.out());
         assertThat(events).anySatisfy(e -> {
             assertThat(e.get("event").asText()).isEqualTo("progress");

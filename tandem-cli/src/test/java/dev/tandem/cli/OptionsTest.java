@@ -83,7 +83,7 @@ class OptionsTest {
 
         r = Cli.run("backfill", "--help");
         assertThat(r.exitCode()).isZero();
-        assertThat(r.out()).contains("--nice-ratio=R").contains("--target-batch=DURATION");
+        assertThat(r.out()).contains("--nice-ratio=R").contains("--target-batch=DURATION").contains("--by-key");
     }
 
     @Test

@@ -113,6 +113,27 @@ public interface Dialect {
             throws SQLException;
 
     /**
+     * The pages a backfill may walk instead of the key: the table's size in pages when the walk starts, and what names
+     * its storage (a rewrite, such as VACUUM FULL or CLUSTER, changes it). Null when this server or table cannot be
+     * walked by page; then the backfill walks the key.
+     */
+    record Pages(long end, String storage) {
+    }
+
+    Pages pagesToWalk(Connection connection, String schema, String table) throws SQLException;
+
+    /** One batch of a page walk: the rows it filled, and whether the table's storage was no longer the one walked. */
+    record PageBatch(long filled, boolean rewritten) {
+    }
+
+    /**
+     * Fills the rows on pages {@code from} to {@code to} (exclusive), in the connection's open transaction, and tells
+     * whether the table's storage is still {@code storage}; {@code skipTriggers} as for {@link #backfillBatch}.
+     */
+    PageBatch backfillPages(Connection connection, String schema, dev.tandem.engine.Plan.BackfillTask task, long from,
+                            long to, String storage, boolean skipTriggers) throws SQLException;
+
+    /**
      * How far behind its primary a replica is, read on the replica itself; zero when it has replayed everything it
      * received. Null when the server is not a replica.
      */

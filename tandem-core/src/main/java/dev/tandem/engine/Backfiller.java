@@ -15,13 +15,18 @@ import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * Fills the new-form columns of existing rows, walking the key in batches. Each batch is one short transaction
- * that also moves the checkpoint, so a killed backfill continues where the last committed batch ended.
+ * Fills the new-form columns of existing rows in batches. Each batch is one short transaction that also moves the
+ * checkpoint, so a killed backfill continues where the last committed batch ended.
  *
  * <p>Rows a writer of either version touched since expand are flagged done by the sync trigger and skipped: the
  * batch's {@code WHERE done IS NOT TRUE} is re-checked against the latest row version under READ COMMITTED, so a
  * backfill never overwrites what an application wrote. Rows inserted after the backfill started are the
- * trigger's job: the walk stops at the key that was highest when it began.
+ * trigger's job: the walk stops where the table ended when it began.
+ *
+ * <p>Where the dialect can, a table is walked page by page in physical order, which reads it as a plain UPDATE
+ * does; otherwise (or with {@link Settings#byKey}) by key. A page walk is sound because every row version written
+ * since expand is flagged done, so the rows left to fill stay on the pages they were on, unless the table is
+ * rewritten: then the walk starts over by key.
  */
 public final class Backfiller {
     private static final Logger log = LoggerFactory.getLogger(Backfiller.class);
@@ -32,10 +37,11 @@ public final class Backfiller {
      *                      view of its streaming replicas is used
      * @param niceRatio     while other sessions keep the database busy, sleep this many times each batch's duration
      *                      (see {@link Yield}); 0: never
+     * @param byKey         walk tables by key even where their pages could be walked
      */
     public record Settings(Duration targetBatch, int minBatch, int maxBatch, Duration batchStatementTimeout,
                            Duration retryDeadline, Duration maxReplicaLag, List<javax.sql.DataSource> replicas,
-                           double niceRatio) {
+                           double niceRatio, boolean byKey) {
     }
 
     private final Dialect dialect;
@@ -106,7 +112,12 @@ public final class Backfiller {
                         batch = Math.max(1, Math.min(batch, control.maxRowsPerSecond()));
                     }
                     long t0 = System.nanoTime();
-                    Batch b = batch(c, plan, task, last, s.upperKey(), batch, skipTriggers);
+                    Batch b = batch(c, plan, task, s, last, batch, skipTriggers);
+                    if (b.rewritten()) {
+                        s = walkByKeyFromStart(c, plan, task);
+                        last = null;
+                        continue;
+                    }
                     long ms = Math.max(1, (System.nanoTime() - t0) / 1_000_000);
                     done += b.walked();
                     last = b.lastKey() != null ? b.lastKey() : last;
@@ -283,10 +294,33 @@ public final class Backfiller {
         // Session settings, once per connection rather than once per batch.
         dialect.setTimeouts(c, Duration.ofSeconds(5), settings.batchStatementTimeout());
         if (find(c, plan, task) != null) return;
-        List<String> upper = dialect.highestKey(c, plan.schema(), task.table(), task.keyColumns());
         long total = dialect.estimateRows(c, plan.schema(), task.table());
+        Dialect.Pages pages = settings.byKey() ? null : dialect.pagesToWalk(c, plan.schema(), task.table());
+        if (pages != null) {
+            // Batches are sized in rows; the rows per page when the walk begins turn them into page counts.
+            double perPage = Math.max(1.0, (double) total / Math.max(1, pages.end()));
+            log.info("backfill of {} page by page: {} pages, about {} rows", task.table(), pages.end(), total);
+            state.startBackfill(c, plan.migration(), task.table(), BackfillState.Walk.PAGES, pages.end() == 0 ? null
+                    : List.of(Long.toString(pages.end()), pages.storage(), Double.toString(perPage)), total);
+            return;
+        }
+        List<String> upper = dialect.highestKey(c, plan.schema(), task.table(), task.keyColumns());
         log.info("backfill of {} by {} up to key {}: about {} rows", task.table(), task.keyColumns(), upper, total);
-        state.startBackfill(c, plan.migration(), task.table(), upper, total);
+        state.startBackfill(c, plan.migration(), task.table(), BackfillState.Walk.KEY, upper, total);
+    }
+
+    /**
+     * A page walk found the table rewritten (VACUUM FULL, CLUSTER, pg_repack): rows it had not reached may now sit on
+     * pages it has passed. The key does not move in a rewrite, so the walk starts over by key.
+     */
+    private BackfillState walkByKeyFromStart(Connection c, Plan plan, Plan.BackfillTask task) throws SQLException {
+        List<String> upper = dialect.highestKey(c, plan.schema(), task.table(), task.keyColumns());
+        state.walkByKeyFromStart(c, plan.migration(), task.table(), upper);
+        String what = "backfill of " + task.table() + ": the table was rewritten (VACUUM FULL, CLUSTER or the like) while"
+                + " it was walked page by page; walking it again by key from the start, skipping the rows already filled";
+        log.warn(what);
+        listener.message(what);
+        return find(c, plan, task);
     }
 
     /** Asked again after a reconnect: the server (or the role) may be another one. */
@@ -302,18 +336,41 @@ public final class Backfiller {
         return state.backfills(c, plan.migration()).stream().filter(b -> b.table().equals(task.table())).findFirst().orElse(null);
     }
 
-    private record Batch(long walked, List<String> lastKey, boolean finished) {
+    /** A batch's rows walked, where it ended, whether it was the last; or that a page walk found the table rewritten. */
+    private record Batch(long walked, List<String> lastKey, boolean finished, boolean rewritten) {
+        static final Batch REWRITTEN = new Batch(0, null, false, true);
     }
 
-    private Batch batch(Connection c, Plan plan, Plan.BackfillTask task, List<String> last, List<String> upper, int size,
+    private Batch batch(Connection c, Plan plan, Plan.BackfillTask task, BackfillState s, List<String> last, int size,
                         boolean skipTriggers) throws SQLException {
         c.setAutoCommit(false);
-        Dialect.BatchResult r = dialect.backfillBatch(c, plan.schema(), task, last, upper, size, skipTriggers);
-        boolean finished = r.last();
-        state.checkpoint(c, plan.migration(), task.table(), r.lastKey(), r.walked(), finished, size);
+        Batch b = s.walk() == BackfillState.Walk.PAGES ? pageBatch(c, plan, task, s.upperKey(), last, size, skipTriggers)
+                : keyBatch(c, plan, task, s.upperKey(), last, size, skipTriggers);
+        if (!b.rewritten()) state.checkpoint(c, plan.migration(), task.table(), b.lastKey(), b.walked(), b.finished(), size);
         c.commit();
         c.setAutoCommit(true);
-        return new Batch(r.walked(), r.lastKey(), finished);
+        return b;
+    }
+
+    private Batch keyBatch(Connection c, Plan plan, Plan.BackfillTask task, List<String> upper, List<String> last,
+                           int size, boolean skipTriggers) throws SQLException {
+        Dialect.BatchResult r = dialect.backfillBatch(c, plan.schema(), task, last, upper, size, skipTriggers);
+        return new Batch(r.walked(), r.lastKey(), r.last(), false);
+    }
+
+    /** {@code upper}: the page count, the storage and the rows per page when the walk began; {@code last}: the next page. */
+    private Batch pageBatch(Connection c, Plan plan, Plan.BackfillTask task, List<String> upper, List<String> last,
+                            int size, boolean skipTriggers) throws SQLException {
+        long end = Long.parseLong(upper.get(0));
+        double perPage = Double.parseDouble(upper.get(2));
+        long from = last == null ? 0 : Long.parseLong(last.get(0));
+        long to = Math.min(end, from + Math.max(1, Math.round(size / perPage)));
+        Dialect.PageBatch r = dialect.backfillPages(c, plan.schema(), task, from, to, upper.get(1), skipTriggers);
+        if (r.rewritten()) return Batch.REWRITTEN;
+        // Rows walked, for progress and the rate limit: the pages' share of the rows when the walk began. Rounded as
+        // differences of running totals, so that the batches add up to the whole table's rows, not to a drift.
+        long walked = Math.round(to * perPage) - Math.round(from * perPage);
+        return new Batch(walked, List.of(Long.toString(to)), to >= end, false);
     }
 
     private static boolean isClosed(Connection c) {

@@ -67,6 +67,8 @@ public final class StateStore {
                     + " ADD COLUMN IF NOT EXISTS backfill_max_rows_per_second integer,"
                     + " ADD COLUMN IF NOT EXISTS backfill_status text, ADD COLUMN IF NOT EXISTS backfill_reason text,"
                     + " ADD COLUMN IF NOT EXISTS backfill_seen_at timestamptz");
+            // Backfills started before page walks existed walked the key, and carry on that way.
+            st.execute("ALTER TABLE " + table("backfill") + " ADD COLUMN IF NOT EXISTS walk text NOT NULL DEFAULT 'key'");
             installInstances(st);
             st.execute("CREATE TABLE IF NOT EXISTS " + table("history") + " ("
                     + "id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), schema_name text NOT NULL,"
@@ -315,14 +317,15 @@ public final class StateStore {
     public List<BackfillState> backfills(Connection c, String migration) throws SQLException {
         List<BackfillState> result = new ArrayList<>();
         if (!installed(c)) return result;
-        try (PreparedStatement ps = c.prepareStatement("SELECT table_name, last_key, upper_key, rows_done, rows_total, done,"
-                + " batch_size, updated_at FROM " + table("backfill") + " WHERE schema_name = ? AND migration = ? ORDER BY table_name")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT table_name, walk, last_key, upper_key, rows_done, rows_total,"
+                + " done, batch_size, updated_at FROM " + table("backfill") + " WHERE schema_name = ? AND migration = ? ORDER BY table_name")) {
             ps.setString(1, schema);
             ps.setString(2, migration);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    result.add(new BackfillState(rs.getString(1), strings(rs.getArray(2)), strings(rs.getArray(3)),
-                            rs.getLong(4), rs.getLong(5), rs.getBoolean(6), rs.getInt(7), instant(rs, 8)));
+                    result.add(new BackfillState(rs.getString(1), BackfillState.Walk.of(rs.getString(2)),
+                            strings(rs.getArray(3)), strings(rs.getArray(4)), rs.getLong(5), rs.getLong(6),
+                            rs.getBoolean(7), rs.getInt(8), instant(rs, 9)));
                 }
             }
         }
@@ -333,16 +336,36 @@ public final class StateStore {
         return a == null ? null : List.of((String[]) a.getArray());
     }
 
-    public void startBackfill(Connection c, String migration, String tableName, List<String> upperKey, long total) throws SQLException {
+    /** Records where a table's backfill stops; {@code upper} null: the table is empty, nothing to do. */
+    public void startBackfill(Connection c, String migration, String tableName, BackfillState.Walk walk, List<String> upper,
+                              long total) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table("backfill")
-                + " (schema_name, migration, table_name, upper_key, rows_total, done) VALUES (?, ?, ?, ?, ?, ?)"
+                + " (schema_name, migration, table_name, walk, upper_key, rows_total, done) VALUES (?, ?, ?, ?, ?, ?, ?)"
                 + " ON CONFLICT DO NOTHING")) {
             ps.setString(1, schema);
             ps.setString(2, migration);
             ps.setString(3, tableName);
-            ps.setArray(4, upperKey == null ? null : c.createArrayOf("text", upperKey.toArray()));
-            ps.setLong(5, total);
-            ps.setBoolean(6, upperKey == null);
+            ps.setString(4, walk.text());
+            ps.setArray(5, upper == null ? null : c.createArrayOf("text", upper.toArray()));
+            ps.setLong(6, total);
+            ps.setBoolean(7, upper == null);
+            ps.executeUpdate();
+        }
+    }
+
+    /**
+     * Starts a table's walk over, by key, keeping the rows counted so far: its pages were renumbered under a page
+     * walk. Rows already filled are skipped by their done flag, so going over them again costs reads, not writes.
+     */
+    public void walkByKeyFromStart(Connection c, String migration, String tableName, List<String> upperKey)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("backfill") + " SET walk = 'key', last_key = NULL,"
+                + " upper_key = ?, done = ?, updated_at = now() WHERE schema_name = ? AND migration = ? AND table_name = ?")) {
+            ps.setArray(1, upperKey == null ? null : c.createArrayOf("text", upperKey.toArray()));
+            ps.setBoolean(2, upperKey == null);
+            ps.setString(3, schema);
+            ps.setString(4, migration);
+            ps.setString(5, tableName);
             ps.executeUpdate();
         }
     }

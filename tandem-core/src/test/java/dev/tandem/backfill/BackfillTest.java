@@ -9,6 +9,8 @@ import dev.tandem.testing.Pg;
 import dev.tandem.testing.Rows;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import javax.sql.DataSource;
 import java.nio.file.Path;
@@ -47,8 +49,12 @@ class BackfillTest {
     Path dir;
 
     private Tandem setUp(String schema, String v1, String v2, int rows, String load) {
+        return setUp(schema, v1, v2, rows, load, Tandem.configure());
+    }
+
+    private Tandem setUp(String schema, String v1, String v2, int rows, String load, Tandem.Config config) {
         Migrations files = new Migrations(dir).write("001_init.yaml", v1);
-        Tandem tandem = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema)
+        Tandem tandem = config.dataSource(Pg.dataSource()).migrations(dir).schema(schema)
                 .batchSize(20, 100).targetBatch(Duration.ofMillis(5)).load();
         tandem.migrate();
         Pg.exec(load.formatted("\"" + schema + "\"", rows));
@@ -57,11 +63,14 @@ class BackfillTest {
         return tandem;
     }
 
-    @Test
-    void neverOverwritesWhatEitherVersionWroteWhileItRuns() throws Exception {
+    /** Both walks: page by page (the default here) and by key. */
+    @ParameterizedTest(name = "by key: {0}")
+    @ValueSource(booleans = {false, true})
+    void neverOverwritesWhatEitherVersionWroteWhileItRuns(boolean byKey) throws Exception {
         String schema = Pg.newSchema("bf");
         int rows = 4000;
-        Tandem tandem = setUp(schema, TABLE, WIDEN, rows, "INSERT INTO %s.m SELECT g, g FROM generate_series(1, %d) g");
+        Tandem tandem = setUp(schema, TABLE, WIDEN, rows, "INSERT INTO %s.m SELECT g, g FROM generate_series(1, %d) g",
+                Tandem.configure().byKey(byKey));
         DataSource oldApp = Pg.dataSource(schema + "_001_init," + schema);
         DataSource newApp = Pg.dataSource(schema + "_002_change," + schema);
         // Each writer owns the ids of one residue mod 4, so "the last value written to a row" is well defined.
@@ -123,8 +132,9 @@ class BackfillTest {
         });
     }
 
-    @Test
-    void walksCompositeKeysAndUniqueIndexesAndRefusesTablesWithNeither() {
+    @ParameterizedTest(name = "by key: {0}")
+    @ValueSource(booleans = {false, true})
+    void walksCompositeKeysAndUniqueIndexesAndRefusesTablesWithNeither(boolean byKey) {
         // Mixed case, a reserved word as a key column, a stored generated column, and a schema that is not public.
         String schema = Pg.newSchema("keys");
         Migrations files = new Migrations(dir).write("001_init.yaml", """
@@ -136,7 +146,8 @@ class BackfillTest {
                            CREATE UNIQUE INDEX by_code_code ON %1$s.by_code (code);
                            CREATE TABLE %1$s.heap (v integer NOT NULL)'
                 """.formatted("\"" + schema + "\""));
-        Tandem tandem = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema).batchSize(7, 7).load();
+        Tandem tandem = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema).batchSize(7, 7)
+                .byKey(byKey).load();
         tandem.migrate();
         Pg.exec(("INSERT INTO %1$s.\"Tenant Rows\" SELECT t, o, t * 100 + o FROM generate_series(1, 5) t, generate_series(1, 30) o;"
                 + "INSERT INTO %1$s.by_code SELECT 'c' || g, g FROM generate_series(1, 50) g;"
@@ -156,6 +167,40 @@ class BackfillTest {
         assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM \"" + schema + "\".\"Tenant Rows\" WHERE w = v + tenant AND doubled = v * 2"))
                 .isEqualTo(150L);
         assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM \"" + schema + "\".by_code WHERE w = code || v")).isEqualTo(50L);
+    }
+
+    /**
+     * VACUUM FULL between two batches of a page walk packs the rows not yet filled into the pages already walked.
+     * Carrying on page by page would leave them unfilled; the backfill notices the new storage and walks by key.
+     */
+    @ParameterizedTest(name = "by key: {0}")
+    @ValueSource(booleans = {false, true})
+    void aTableRewrittenUnderThePageWalkIsWalkedAgainByKey(boolean byKey) {
+        String schema = Pg.newSchema("rewrite");
+        int rows = 3000;
+        List<String> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
+        AtomicBoolean rewritten = new AtomicBoolean();
+        Tandem tandem = setUp(schema, TABLE, WIDEN, rows, "INSERT INTO %s.m SELECT g, g FROM generate_series(1, %d) g",
+                Tandem.configure().byKey(byKey).listener(new TandemListener() {
+                    @Override
+                    public void backfillProgress(String migration, String table, long rowsDone, long rowsTotal, double rowsPerSecond) {
+                        // Between batches, when the backfill holds no lock on the table.
+                        if (rowsDone > 0 && rowsDone < rows && !rewritten.getAndSet(true)) {
+                            Pg.exec("VACUUM FULL \"" + schema + "\".m");
+                        }
+                    }
+
+                    @Override
+                    public void message(String text) {
+                        messages.add(text);
+                    }
+                }));
+        tandem.backfill();
+
+        assertThat(rewritten).isTrue();
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM \"" + schema + "\".m WHERE _tandem_new_v = v * 10"
+                + " AND _tandem_backfilled")).isEqualTo((long) rows);
+        assertThat(messages.stream().anyMatch(m -> m.contains("rewritten"))).isEqualTo(!byKey);
     }
 
     @Test

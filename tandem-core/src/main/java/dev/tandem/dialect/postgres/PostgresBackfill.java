@@ -135,18 +135,73 @@ final class PostgresBackfill {
         }
         boolean last = high == null;
         List<String> to = last ? upTo : high;
-        List<String> sets = new ArrayList<>();
-        for (Plan.Assignment a : task.assignments()) sets.add(d.quote(a.column()) + " = (" + a.expression() + ")");
-        sets.add(d.quote(task.doneColumn()) + " = true");
         long updated;
         // Re-checked on the newest row version under READ COMMITTED: a row a writer touched meanwhile is left alone.
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET " + String.join(", ", sets) + " WHERE " + from
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET " + setClause(task) + " WHERE " + from
                 + " AND " + tuple(keys) + " <= " + typed + " AND " + d.quote(task.doneColumn()) + " IS NOT TRUE")) {
             int p = bind(ps, 1, after);
             bind(ps, p, to);
             updated = ps.executeUpdate();
         }
         return new Dialect.BatchResult(last ? updated : size, to, last);
+    }
+
+    /**
+     * A page walk needs TID range scans (PostgreSQL 14+) and a plain table whose UPDATE touches its own pages only: not
+     * a partitioned table, nor a table with inheritance children, whose pages are numbered apart from the parent's.
+     */
+    Dialect.Pages pagesToWalk(Connection c, String schema, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_relation_size(r.oid) / current_setting('block_size')::bigint,"
+                + " pg_relation_filepath(r.oid), r.relkind = 'r' AND NOT r.relhassubclass"
+                + " AND current_setting('server_version_num')::int >= 140000"
+                + " FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace WHERE n.nspname = ? AND r.relname = ?")) {
+            ps.setString(1, schema);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next() || !rs.getBoolean(3)) return null;
+                return new Dialect.Pages(rs.getLong(1), rs.getString(2));
+            }
+        }
+    }
+
+    /**
+     * One batch of a page walk: a TID range scan reads just these pages, as a plain UPDATE's sequential scan reads
+     * them, with no key index to walk. Row versions written since the walk began are all flagged done (by the sync
+     * trigger or by the backfill itself), so only rows that were on these pages when it began can match. A rewrite
+     * (VACUUM FULL, CLUSTER) renumbers the pages; the storage test is a one-time filter evaluated after the UPDATE
+     * has locked the table, so a batch on renumbered pages changes nothing and says so.
+     */
+    Dialect.PageBatch pages(Connection c, String schema, Plan.BackfillTask task, long from, long to, String storage,
+                            boolean skipTriggers) throws SQLException {
+        if (skipTriggers) skipTriggers(c);
+        String table = d.qualify(schema, task.table());
+        long filled;
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET " + setClause(task)
+                + " WHERE ctid >= CAST(? AS tid) AND ctid < CAST(? AS tid) AND " + d.quote(task.doneColumn()) + " IS NOT TRUE"
+                + " AND pg_relation_filepath(CAST(? AS regclass)) = ?")) {
+            ps.setString(1, "(" + from + ",0)");
+            ps.setString(2, "(" + to + ",0)");
+            ps.setString(3, table);
+            ps.setString(4, storage);
+            filled = ps.executeUpdate();
+        }
+        if (filled > 0) return new Dialect.PageBatch(filled, false);
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_relation_filepath(CAST(? AS regclass)) IS DISTINCT FROM ?")) {
+            ps.setString(1, table);
+            ps.setString(2, storage);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return new Dialect.PageBatch(0, rs.getBoolean(1));
+            }
+        }
+    }
+
+    /** The new-form columns from their {@code up} expressions, and the done flag. */
+    private String setClause(Plan.BackfillTask task) {
+        List<String> sets = new ArrayList<>();
+        for (Plan.Assignment a : task.assignments()) sets.add(d.quote(a.column()) + " = (" + a.expression() + ")");
+        sets.add(d.quote(task.doneColumn()) + " = true");
+        return String.join(", ", sets);
     }
 
     private static int bind(PreparedStatement ps, int from, List<String> values) throws SQLException {

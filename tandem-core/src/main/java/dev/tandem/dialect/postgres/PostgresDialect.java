@@ -217,6 +217,17 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
+    public Pages pagesToWalk(Connection c, String schema, String table) throws SQLException {
+        return backfill.pagesToWalk(c, schema, table);
+    }
+
+    @Override
+    public PageBatch backfillPages(Connection c, String schema, dev.tandem.engine.Plan.BackfillTask task, long from,
+                                   long to, String storage, boolean skipTriggers) throws SQLException {
+        return backfill.pages(c, schema, task, from, to, storage, skipTriggers);
+    }
+
+    @Override
     public Duration replicaLag(Connection c) throws SQLException {
         // Replay paused or slow: WAL keeps arriving but is not applied, so received > replayed and the lag is the
         // age of the last replayed commit. Caught up: no lag, however long ago the last commit was.
