@@ -17,6 +17,7 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Logger;
 
 /**
@@ -44,9 +45,14 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
     private final Dialect dialect = new PostgresDialect();
     private final StateStore state;
     private final ScheduledExecutorService heartbeat;
+    private static final Duration BEAT_LOCK_TIMEOUT = Duration.ofSeconds(1);
+    private static final Duration BEAT_STATEMENT_TIMEOUT = Duration.ofSeconds(3);
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
     /** Held by each beat and by {@link #close()}, so that no beat still in flight can bring back a removed row. */
-    private final Object beatLock = new Object();
-    private boolean closed;
+    private final ReentrantLock beatLock = new ReentrantLock();
+    private volatile boolean closed;
+    /** Whether the heartbeat table is known to exist; forgotten after a failed beat (the schema may have been dropped). */
+    private boolean installed;
 
     private TandemDataSource(DataSource delegate, String version, String schema, String stateSchema, String instanceId,
                              Duration interval) {
@@ -167,16 +173,39 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
         return c;
     }
 
+    /**
+     * One beat, in a transaction bounded by short timeouts set for it alone: the connection is the application's,
+     * and a beat stuck behind a lock would hold up {@link #close()}.
+     */
     private void beat() {
-        synchronized (beatLock) {
+        beatLock.lock();
+        try {
             if (closed) return;
             try (Connection c = delegate.getConnection()) {
-                c.setAutoCommit(true);
-                state.heartbeat(c, instanceId, version, host(), ProcessHandle.current().pid());
+                c.setAutoCommit(false);
+                try {
+                    dialect.setTransactionTimeouts(c, BEAT_LOCK_TIMEOUT, BEAT_STATEMENT_TIMEOUT);
+                    if (!installed) state.installHeartbeat(c);
+                    state.heartbeat(c, instanceId, version, host(), ProcessHandle.current().pid());
+                    if (closed) {
+                        c.rollback(); // close() gave up waiting and removed the row: do not bring it back
+                    } else {
+                        c.commit();
+                        installed = true;
+                    }
+                } finally {
+                    if (!c.getAutoCommit()) {
+                        c.rollback();
+                        c.setAutoCommit(true);
+                    }
+                }
             } catch (SQLException e) {
+                installed = false;
                 // A missed heartbeat is not the application's problem; the next one tries again.
                 org.slf4j.LoggerFactory.getLogger(TandemDataSource.class).debug("heartbeat failed: {}", e.getMessage());
             }
+        } finally {
+            beatLock.unlock();
         }
     }
 
@@ -193,16 +222,35 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
     public void close() {
         heartbeat.shutdown();
         // Waits for a beat in flight: were its upsert to commit after the DELETE below, the instance would look
-        // alive for another HEARTBEAT_FRESH and hold up contract.
-        synchronized (beatLock) {
+        // alive for another HEARTBEAT_FRESH and hold up contract. Bounded: a beat that cannot finish rolls back.
+        boolean waited = false;
+        try {
+            waited = beatLock.tryLock(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
             if (closed) return;
             closed = true;
+        } finally {
+            if (waited) beatLock.unlock();
         }
+        // Bounded too, so that shutting the application down never waits on a lock; a row left behind goes stale.
         try (Connection c = delegate.getConnection()) {
-            c.setAutoCommit(true);
-            state.removeInstance(c, instanceId);
+            c.setAutoCommit(false);
+            try {
+                dialect.setTransactionTimeouts(c, BEAT_LOCK_TIMEOUT, BEAT_STATEMENT_TIMEOUT);
+                state.removeInstance(c, instanceId);
+                c.commit();
+            } finally {
+                if (!c.getAutoCommit()) {
+                    c.rollback();
+                    c.setAutoCommit(true);
+                }
+            }
         } catch (SQLException e) {
-            org.slf4j.LoggerFactory.getLogger(TandemDataSource.class).debug("removing the heartbeat failed: {}", e.getMessage());
+            org.slf4j.LoggerFactory.getLogger(TandemDataSource.class).info("could not remove instance {}'s heartbeat row"
+                    + " (it goes stale by itself): {}", instanceId, e.getMessage());
         }
     }
 

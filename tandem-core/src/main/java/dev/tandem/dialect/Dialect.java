@@ -36,6 +36,9 @@ public interface Dialect {
     /** Sets the per-session lock and statement timeouts that keep a waiting DDL from queueing the application. */
     void setTimeouts(Connection connection, Duration lockTimeout, Duration statementTimeout) throws SQLException;
 
+    /** The same timeouts for the open transaction only, on a connection that is not Tandem's own (an application's pool). */
+    void setTransactionTimeouts(Connection connection, Duration lockTimeout, Duration statementTimeout) throws SQLException;
+
     /** True for errors that mean "could not get the lock in time" or "chosen as deadlock victim": retry later. */
     boolean isRetryable(SQLException e);
 

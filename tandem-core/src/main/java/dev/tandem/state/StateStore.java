@@ -93,17 +93,19 @@ public final class StateStore {
                 + " started_at timestamptz NOT NULL DEFAULT now(), last_seen timestamptz NOT NULL DEFAULT now())");
     }
 
-    /** An application instance says it is alive and which version it runs. */
-    public void heartbeat(Connection c, String instanceId, String version, String host, long pid) throws SQLException {
+    /**
+     * What {@link #heartbeat} needs: the state schema and its instances table, and nothing else of Tandem's state, so
+     * that an application may start before Tandem ever ran. Creating what exists takes no lock on it.
+     */
+    public void installHeartbeat(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute("CREATE SCHEMA IF NOT EXISTS " + dialect.quote(stateSchema));
-            // Live control of a running backfill and what it is doing now; added by ALTER so older installs get them.
-            st.execute("ALTER TABLE " + table("migrations") + " ADD COLUMN IF NOT EXISTS backfill_paused boolean NOT NULL DEFAULT false,"
-                    + " ADD COLUMN IF NOT EXISTS backfill_max_rows_per_second integer,"
-                    + " ADD COLUMN IF NOT EXISTS backfill_status text, ADD COLUMN IF NOT EXISTS backfill_reason text,"
-                    + " ADD COLUMN IF NOT EXISTS backfill_seen_at timestamptz");
             installInstances(st);
         }
+    }
+
+    /** An application instance says it is alive and which version it runs; see {@link #installHeartbeat}. */
+    public void heartbeat(Connection c, String instanceId, String version, String host, long pid) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table("instances")
                 + " (instance_id, schema_name, version, host, pid) VALUES (?, ?, ?, ?, ?)"
                 + " ON CONFLICT (instance_id) DO UPDATE SET last_seen = now(), version = EXCLUDED.version,"

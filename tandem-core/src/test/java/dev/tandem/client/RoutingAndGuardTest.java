@@ -12,6 +12,7 @@ import dev.tandem.testing.Pg;
 import dev.tandem.testing.Rows;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.ds.PGSimpleDataSource;
 
@@ -116,6 +117,59 @@ class RoutingAndGuardTest {
             assertThat(tandem.status().instances()).as("attempt %d", attempt)
                     .extracting(StateStore.Instance::id).doesNotContain("racing-node");
         }
+    }
+
+    /**
+     * An application may start before Tandem ever ran in its state schema, and its heartbeat must not wait for
+     * Tandem's own state: a beat that altered the migrations table would queue behind any reader of it.
+     */
+    @Test
+    // The heartbeat this replaced queued behind the reader, and close() then waited for it for good; a JDBC call
+    // blocked on a lock ignores interrupts, hence a separate thread.
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void theHeartbeatNeedsNoMigrationStateAndQueuesBehindNoReaderOfIt() throws Exception {
+        String emptyState = schema + "_hb";
+        try (Connection reader = Pg.dataSource().getConnection(); Statement st = reader.createStatement()) {
+            reader.setAutoCommit(false);
+            st.execute("LOCK TABLE tandem.migrations IN ACCESS SHARE MODE");
+            try (TandemDataSource early = TandemDataSource.builder(Pg.dataSource(), "001_init").schema(schema)
+                    .stateSchema(emptyState).instanceId("early-node").heartbeat(Duration.ofMillis(50)).build();
+                 TandemDataSource busy = TandemDataSource.builder(Pg.dataSource(), "001_init").schema(schema)
+                         .instanceId("busy-state-node").heartbeat(Duration.ofMillis(50)).build()) {
+                awaitHeartbeatRow(emptyState, "early-node");
+                awaitHeartbeatRow("tandem", "busy-state-node");
+            }
+            reader.rollback();
+        }
+    }
+
+    /** Shutting an application down must not wait on whoever holds the instance's heartbeat row. */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void closeReturnsWhileSomeoneHoldsTheHeartbeatRow() throws Exception {
+        TandemDataSource node = TandemDataSource.builder(Pg.dataSource(), "001_init").schema(schema)
+                .instanceId("held-node").heartbeat(Duration.ofMillis(50)).build();
+        awaitHeartbeatRow("tandem", "held-node");
+        try (Connection holder = Pg.dataSource().getConnection(); Statement st = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            st.execute("SELECT * FROM tandem.instances WHERE instance_id = 'held-node' FOR UPDATE");
+            Thread.sleep(200); // a beat is now waiting for the row
+            node.close();
+            holder.rollback();
+        }
+    }
+
+    private static void awaitHeartbeatRow(String stateSchema, String instanceId) throws InterruptedException {
+        String sql = "SELECT count(*) FROM \"" + stateSchema + "\".instances WHERE instance_id = '" + instanceId + "'";
+        for (int i = 0; i < 100; i++) {
+            try {
+                if (Rows.scalar(Pg.dataSource(), sql).equals(1L)) return;
+            } catch (RuntimeException notYet) {
+                // The instances table is created by the first beat.
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no heartbeat row for " + instanceId + " in " + stateSchema);
     }
 
     private void awaitInstances(List<String> expected) throws InterruptedException {

@@ -47,10 +47,22 @@ public final class PostgresDialect implements Dialect {
 
     @Override
     public void setTimeouts(Connection c, Duration lockTimeout, Duration statementTimeout) throws SQLException {
+        timeouts(c, lockTimeout, statementTimeout, false);
+    }
+
+    @Override
+    public void setTransactionTimeouts(Connection c, Duration lockTimeout, Duration statementTimeout) throws SQLException {
+        timeouts(c, lockTimeout, statementTimeout, true);
+    }
+
+    private static void timeouts(Connection c, Duration lockTimeout, Duration statementTimeout, boolean local)
+            throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
-                "SELECT set_config('lock_timeout', ?, false), set_config('statement_timeout', ?, false)")) {
+                "SELECT set_config('lock_timeout', ?, ?), set_config('statement_timeout', ?, ?)")) {
             ps.setString(1, lockTimeout.toMillis() + "ms");
-            ps.setString(2, statementTimeout.toMillis() + "ms");
+            ps.setBoolean(2, local);
+            ps.setString(3, statementTimeout.toMillis() + "ms");
+            ps.setBoolean(4, local);
             ps.execute();
         }
     }
