@@ -51,8 +51,6 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
     /** Held by each beat and by {@link #close()}, so that no beat still in flight can bring back a removed row. */
     private final ReentrantLock beatLock = new ReentrantLock();
     private volatile boolean closed;
-    /** Whether the heartbeat table is known to exist; forgotten after a failed beat (the schema may have been dropped). */
-    private boolean installed;
 
     private TandemDataSource(DataSource delegate, String version, String schema, String stateSchema, String instanceId,
                              Duration interval) {
@@ -182,30 +180,54 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
         try {
             if (closed) return;
             try (Connection c = delegate.getConnection()) {
-                c.setAutoCommit(false);
-                try {
-                    dialect.setTransactionTimeouts(c, BEAT_LOCK_TIMEOUT, BEAT_STATEMENT_TIMEOUT);
-                    if (!installed) state.installHeartbeat(c);
-                    state.heartbeat(c, instanceId, version, host(), ProcessHandle.current().pid());
-                    if (closed) {
-                        c.rollback(); // close() gave up waiting and removed the row: do not bring it back
-                    } else {
-                        c.commit();
-                        installed = true;
-                    }
-                } finally {
-                    if (!c.getAutoCommit()) {
+                inBoundedTransaction(c, () -> {
+                    try {
+                        state.heartbeat(c, instanceId, version, host(), ProcessHandle.current().pid());
+                    } catch (SQLException e) {
+                        // The first beat where Tandem never ran: create the table, then beat. Only then, because
+                        // CREATE ... IF NOT EXISTS needs the CREATE privilege even where the table exists.
+                        if (!dialect.isUndefinedObject(e)) throw e;
                         c.rollback();
-                        c.setAutoCommit(true);
+                        dialect.setTransactionTimeouts(c, BEAT_LOCK_TIMEOUT, BEAT_STATEMENT_TIMEOUT);
+                        state.installHeartbeat(c);
+                        state.heartbeat(c, instanceId, version, host(), ProcessHandle.current().pid());
                     }
-                }
+                    // close() gave up waiting for this beat and removed the row: do not bring it back.
+                    return !closed;
+                });
             } catch (SQLException e) {
-                installed = false;
                 // A missed heartbeat is not the application's problem; the next one tries again.
                 org.slf4j.LoggerFactory.getLogger(TandemDataSource.class).debug("heartbeat failed: {}", e.getMessage());
             }
         } finally {
             beatLock.unlock();
+        }
+    }
+
+    /** Work that commits only if it returns true. */
+    @FunctionalInterface
+    private interface Work {
+        boolean run() throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} in a transaction with short lock and statement timeouts set for it alone (the connection is
+     * the application's: it gets it back with its autocommit mode as it was and no setting changed), so that neither
+     * a beat nor close() can hang behind a lock.
+     */
+    private void inBoundedTransaction(Connection c, Work work) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
+        boolean committed = false;
+        try {
+            dialect.setTransactionTimeouts(c, BEAT_LOCK_TIMEOUT, BEAT_STATEMENT_TIMEOUT);
+            if (work.run()) {
+                c.commit();
+                committed = true;
+            }
+        } finally {
+            if (!committed) c.rollback();
+            c.setAutoCommit(autoCommit);
         }
     }
 
@@ -237,17 +259,10 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
         }
         // Bounded too, so that shutting the application down never waits on a lock; a row left behind goes stale.
         try (Connection c = delegate.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                dialect.setTransactionTimeouts(c, BEAT_LOCK_TIMEOUT, BEAT_STATEMENT_TIMEOUT);
+            inBoundedTransaction(c, () -> {
                 state.removeInstance(c, instanceId);
-                c.commit();
-            } finally {
-                if (!c.getAutoCommit()) {
-                    c.rollback();
-                    c.setAutoCommit(true);
-                }
-            }
+                return true;
+            });
         } catch (SQLException e) {
             org.slf4j.LoggerFactory.getLogger(TandemDataSource.class).info("could not remove instance {}'s heartbeat row"
                     + " (it goes stale by itself): {}", instanceId, e.getMessage());

@@ -45,6 +45,9 @@ public interface Dialect {
     /** True for errors that mean the connection is gone. */
     boolean isConnectionLost(SQLException e);
 
+    /** True for errors that mean a table or schema named in the statement does not exist. */
+    boolean isUndefinedObject(SQLException e);
+
     /** Takes the database-wide migration lock for this session without waiting; false if someone else has it. */
     boolean tryMigrationLock(Connection connection, String key) throws SQLException;
 
@@ -116,11 +119,12 @@ public interface Dialect {
             throws SQLException;
 
     /**
-     * The pages a backfill may walk instead of the key: the table's size in pages when the walk starts, and what names
-     * its storage (a rewrite, such as VACUUM FULL or CLUSTER, changes it). Null when this server or table cannot be
-     * walked by page; then the backfill walks the key.
+     * The pages a backfill may walk instead of the key: the table's size in pages when the walk starts, what names
+     * its storage (a rewrite, such as VACUUM FULL or CLUSTER, changes it), and about how many rows a page holds (to
+     * size batches given in rows). Null when this server or table cannot be walked by page; then the backfill walks
+     * the key.
      */
-    record Pages(long end, String storage) {
+    record Pages(long end, String storage, double rowsPerPage) {
     }
 
     Pages pagesToWalk(Connection connection, String schema, String table) throws SQLException;

@@ -116,6 +116,9 @@ public final class Backfiller {
                     if (b.rewritten()) {
                         s = walkByKeyFromStart(c, plan, task);
                         last = null;
+                        done = s.rowsDone();
+                        doneAtStart = done;
+                        started = System.nanoTime();
                         continue;
                     }
                     long ms = Math.max(1, (System.nanoTime() - t0) / 1_000_000);
@@ -293,15 +296,23 @@ public final class Backfiller {
         c.setAutoCommit(true);
         // Session settings, once per connection rather than once per batch.
         dialect.setTimeouts(c, Duration.ofSeconds(5), settings.batchStatementTimeout());
-        if (find(c, plan, task) != null) return;
+        BackfillState started = find(c, plan, task);
+        if (started != null) {
+            if (settings.byKey() && started.walk() == BackfillState.Walk.PAGES && !started.done()) {
+                // Asked for after a page walk began (say, on learning the table gets writes with triggers off).
+                state.walkByKeyFromStart(c, plan.migration(), task.table(),
+                        dialect.highestKey(c, plan.schema(), task.table(), task.keyColumns()));
+                log.info("backfill of {}: walking by key from the start, as asked (--by-key), not on by page", task.table());
+            }
+            return;
+        }
         long total = dialect.estimateRows(c, plan.schema(), task.table());
         Dialect.Pages pages = settings.byKey() ? null : dialect.pagesToWalk(c, plan.schema(), task.table());
         if (pages != null) {
             // Batches are sized in rows; the rows per page when the walk begins turn them into page counts.
-            double perPage = Math.max(1.0, (double) total / Math.max(1, pages.end()));
             log.info("backfill of {} page by page: {} pages, about {} rows", task.table(), pages.end(), total);
             state.startBackfill(c, plan.migration(), task.table(), BackfillState.Walk.PAGES, pages.end() == 0 ? null
-                    : List.of(Long.toString(pages.end()), pages.storage(), Double.toString(perPage)), total);
+                    : List.of(Long.toString(pages.end()), pages.storage(), Double.toString(pages.rowsPerPage())), total);
             return;
         }
         List<String> upper = dialect.highestKey(c, plan.schema(), task.table(), task.keyColumns());

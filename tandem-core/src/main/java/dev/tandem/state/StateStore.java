@@ -120,7 +120,14 @@ public final class StateStore {
     }
 
     public void removeInstance(Connection c, String instanceId) throws SQLException {
-        if (!installed(c)) return;
+        // Not installed(): heartbeats run before Tandem ever installed its migration state.
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NULL")) {
+            ps.setString(1, table("instances"));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getBoolean(1)) return;
+            }
+        }
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table("instances") + " WHERE instance_id = ?")) {
             ps.setString(1, instanceId);
             ps.executeUpdate();
@@ -319,8 +326,11 @@ public final class StateStore {
     public List<BackfillState> backfills(Connection c, String migration) throws SQLException {
         List<BackfillState> result = new ArrayList<>();
         if (!installed(c)) return result;
-        try (PreparedStatement ps = c.prepareStatement("SELECT table_name, walk, last_key, upper_key, rows_done, rows_total,"
-                + " done, batch_size, updated_at FROM " + table("backfill") + " WHERE schema_name = ? AND migration = ? ORDER BY table_name")) {
+        // Status reads without install() (no lock, maybe a read-only role): a state schema from before the walk
+        // column reads as walking by key, as its backfills did.
+        try (PreparedStatement ps = c.prepareStatement("SELECT table_name, coalesce(to_jsonb(b) ->> 'walk', 'key'), last_key,"
+                + " upper_key, rows_done, rows_total, done, batch_size, updated_at FROM " + table("backfill")
+                + " AS b WHERE schema_name = ? AND migration = ? ORDER BY table_name")) {
             ps.setString(1, schema);
             ps.setString(2, migration);
             try (ResultSet rs = ps.executeQuery()) {
@@ -356,13 +366,14 @@ public final class StateStore {
     }
 
     /**
-     * Starts a table's walk over, by key, keeping the rows counted so far: its pages were renumbered under a page
-     * walk. Rows already filled are skipped by their done flag, so going over them again costs reads, not writes.
+     * Starts a table's walk over, by key, from the first row: its pages were renumbered under a page walk, or a
+     * page walk is to go on by key. Rows already filled are skipped by their done flag (reads, not writes); the
+     * count starts again with the walk, so progress does not reach 100% before the walk does.
      */
     public void walkByKeyFromStart(Connection c, String migration, String tableName, List<String> upperKey)
             throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("backfill") + " SET walk = 'key', last_key = NULL,"
-                + " upper_key = ?, done = ?, updated_at = now() WHERE schema_name = ? AND migration = ? AND table_name = ?")) {
+                + " upper_key = ?, done = ?, rows_done = 0, updated_at = now() WHERE schema_name = ? AND migration = ? AND table_name = ?")) {
             ps.setArray(1, upperKey == null ? null : c.createArrayOf("text", upperKey.toArray()));
             ps.setBoolean(2, upperKey == null);
             ps.setString(3, schema);

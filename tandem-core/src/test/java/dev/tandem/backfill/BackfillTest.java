@@ -203,6 +203,46 @@ class BackfillTest {
         assertThat(messages.stream().anyMatch(m -> m.contains("rewritten"))).isEqualTo(!byKey);
     }
 
+    /** A page walk stopped midway, then run again with byKey (as for a table found to get trigger-less writes). */
+    @Test
+    void byKeyTakesOverAPageWalkStoppedMidway() {
+        String schema = Pg.newSchema("takeover");
+        int rows = 3000;
+        Tandem first = setUp(schema, TABLE, WIDEN, rows, "INSERT INTO %s.m SELECT g, g FROM generate_series(1, %d) g",
+                Tandem.configure().listener(new TandemListener() {
+                    @Override
+                    public void backfillProgress(String migration, String table, long rowsDone, long rowsTotal, double rowsPerSecond) {
+                        if (rowsDone > 0 && rowsDone < rows) throw new IllegalStateException("stopped after one batch");
+                    }
+                }));
+        assertThat(catchThrowableOfType(first::backfill, IllegalStateException.class)).hasMessageContaining("stopped");
+        String walk = "SELECT walk FROM tandem.backfill WHERE schema_name = '" + schema + "'";
+        assertThat(Rows.scalar(Pg.dataSource(), walk)).isEqualTo("pages");
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM \"" + schema + "\".m WHERE _tandem_backfilled"))
+                .isNotEqualTo(0L).isNotEqualTo((long) rows);
+
+        Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema).byKey(true).load().backfill();
+        assertThat(Rows.scalar(Pg.dataSource(), walk)).isEqualTo("key");
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM \"" + schema + "\".m WHERE _tandem_new_v = v * 10"
+                + " AND _tandem_backfilled")).isEqualTo((long) rows);
+    }
+
+    /** status reads the state without installing it (no lock, maybe a read-only role): it must read older layouts. */
+    @Test
+    void statusReadsABackfillRecordedBeforeWalksWereRecorded() {
+        String schema = Pg.newSchema("oldstate");
+        Tandem tandem = setUp(schema, TABLE, WIDEN, 500, "INSERT INTO %s.m SELECT g, g FROM generate_series(1, %d) g",
+                Tandem.configure().stateSchema(schema + "_state"));
+        tandem.backfill();
+        Pg.exec("ALTER TABLE \"" + schema + "_state\".backfill DROP COLUMN walk");
+
+        MigrationStatus m = tandem.status().current().orElseThrow();
+        assertThat(m.backfill()).singleElement().satisfies(b -> {
+            assertThat(b.walk()).isEqualTo(dev.tandem.state.BackfillState.Walk.KEY);
+            assertThat(b.rowsDone()).isEqualTo(500L);
+        });
+    }
+
     @Test
     void pausesAndResumesFromElsewhereAndSaysWhyInStatus() throws Exception {
         String schema = Pg.newSchema("pause");

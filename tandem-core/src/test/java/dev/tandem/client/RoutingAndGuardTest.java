@@ -139,6 +139,7 @@ class RoutingAndGuardTest {
                 awaitHeartbeatRow(emptyState, "early-node");
                 awaitHeartbeatRow("tandem", "busy-state-node");
             }
+            assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM \"" + emptyState + "\".instances")).isEqualTo(0L);
             reader.rollback();
         }
     }

@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The backfill's and verify's queries on PostgreSQL. A batch updates, by key range, the rows no writer has touched
- * since expand: no row is read twice, and there are two round trips per batch, not per row.
+ * The backfill's and verify's queries on PostgreSQL. A batch updates the rows no writer has touched since expand in
+ * a range of pages (one round trip) or of keys (two): no row is read twice, and round trips are per batch, not per row.
  */
 final class PostgresBackfill {
     /** The name of verify's chunk CTE: unlike "b", no user table is called that (a table "b" broke a join). */
@@ -147,19 +147,45 @@ final class PostgresBackfill {
     }
 
     /**
-     * A page walk needs TID range scans (PostgreSQL 14+) and a plain table whose UPDATE touches its own pages only: not
-     * a partitioned table, nor a table with inheritance children, whose pages are numbered apart from the parent's.
+     * A page walk needs TID range scans (PostgreSQL 14+) and a plain heap table whose UPDATE touches its own pages
+     * only: not a partitioned table, nor a table with inheritance children, whose pages are numbered apart from the
+     * parent's; not another access method, whose row addresses need not be pages at all.
      */
     Dialect.Pages pagesToWalk(Connection c, String schema, String table) throws SQLException {
+        long end;
+        String storage;
+        double perPage;
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_relation_size(r.oid) / current_setting('block_size')::bigint,"
                 + " pg_relation_filepath(r.oid), r.relkind = 'r' AND NOT r.relhassubclass"
                 + " AND current_setting('server_version_num')::int >= 140000"
+                + " AND r.relam = (SELECT oid FROM pg_am WHERE amname = 'heap'),"
+                + " CASE WHEN r.relpages > 0 AND r.reltuples > 0 THEN r.reltuples / r.relpages END"
                 + " FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace WHERE n.nspname = ? AND r.relname = ?")) {
             ps.setString(1, schema);
             ps.setString(2, table);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next() || !rs.getBoolean(3)) return null;
-                return new Dialect.Pages(rs.getLong(1), rs.getString(2));
+                end = rs.getLong(1);
+                storage = rs.getString(2);
+                perPage = rs.getDouble(4);
+            }
+        }
+        if (perPage <= 0 && end > 0) perPage = sampledRowsPerPage(c, d.qualify(schema, table), Math.min(end, SAMPLE_PAGES));
+        return new Dialect.Pages(end, storage, Math.max(1.0, perPage));
+    }
+
+    private static final long SAMPLE_PAGES = 100;
+
+    /**
+     * Never analyzed: reltuples and relpages (both from the same ANALYZE or VACUUM) say nothing, so count the rows on
+     * the first pages, a read of at most SAMPLE_PAGES pages.
+     */
+    private static double sampledRowsPerPage(Connection c, String table, long pages) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + table + " WHERE ctid < CAST(? AS tid)")) {
+            ps.setString(1, "(" + pages + ",0)");
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return (double) rs.getLong(1) / pages;
             }
         }
     }
@@ -176,7 +202,8 @@ final class PostgresBackfill {
         if (skipTriggers) skipTriggers(c);
         String table = d.qualify(schema, task.table());
         long filled;
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET " + setClause(task)
+        // ONLY: should inheritance children appear meanwhile, their pages are not the ones walked.
+        try (PreparedStatement ps = c.prepareStatement("UPDATE ONLY " + table + " SET " + setClause(task)
                 + " WHERE ctid >= CAST(? AS tid) AND ctid < CAST(? AS tid) AND " + d.quote(task.doneColumn()) + " IS NOT TRUE"
                 + " AND pg_relation_filepath(CAST(? AS regclass)) = ?")) {
             ps.setString(1, "(" + from + ",0)");

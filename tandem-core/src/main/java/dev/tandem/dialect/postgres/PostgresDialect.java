@@ -82,6 +82,12 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
+    public boolean isUndefinedObject(SQLException e) {
+        // 42P01 undefined_table, 3F000 invalid_schema_name
+        return "42P01".equals(e.getSQLState()) || "3F000".equals(e.getSQLState());
+    }
+
+    @Override
     public boolean tryMigrationLock(Connection c, String key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(hashtextextended(?, 0))")) {
             ps.setString(1, key);
