@@ -2,6 +2,7 @@ package dev.tandem.cli;
 
 import dev.tandem.MigrationStatus;
 import dev.tandem.Status;
+import dev.tandem.state.BackfillState;
 import dev.tandem.state.Phase;
 
 import java.io.PrintWriter;
@@ -93,6 +94,10 @@ final class StatusPrinter {
     private static String backfill(MigrationStatus m) {
         if (!m.needsBackfill()) return "-";
         if (m.backfill().isEmpty()) return "not started";
-        return Text.count(m.rowsDone()) + "/" + Text.count(m.rowsTotal()) + " (" + Text.percent(m.rowsDone(), m.rowsTotal()) + ")";
+        // How the tables are walked: a page walk turned into a key walk (a rewrite, --by-key) shows here.
+        String walks = String.join("+", m.backfill().stream().map(b -> b.walk() == BackfillState.Walk.PAGES ? "by page" : "by key")
+                .distinct().toList());
+        return Text.count(m.rowsDone()) + "/" + Text.count(m.rowsTotal()) + " (" + Text.percent(m.rowsDone(), m.rowsTotal())
+                + "), " + walks;
     }
 }

@@ -164,7 +164,7 @@ class CommandsTest {
 
         assertThat(check()).isEqualTo(12);
         assertThat(query("SELECT walk FROM " + stateSchema() + ".backfill")).isEqualTo("pages");
-        assertThat(tandem("status").out()).contains("2,500/2,500 (100%)").contains("next: contract");
+        assertThat(tandem("status").out()).contains("2,500/2,500 (100%), by page").contains("next: contract");
 
         r = tandem("contract");
         assertThat(r.exitCode()).as(r.toString()).isZero();
