@@ -4,6 +4,7 @@ import dev.tandem.MigrationStatus;
 import dev.tandem.Tandem;
 import dev.tandem.TandemException;
 import dev.tandem.TandemListener;
+import dev.tandem.testing.Background;
 import dev.tandem.testing.Migrations;
 import dev.tandem.testing.Pg;
 import dev.tandem.testing.Rows;
@@ -129,7 +130,7 @@ class BackfillTest {
             } catch (Exception e) {
                 errors.add(e.getMessage());
             }
-        });
+        }, Background.THREADS);
     }
 
     @ParameterizedTest(name = "by key: {0}")
@@ -249,7 +250,7 @@ class BackfillTest {
         Tandem tandem = setUp(schema, TABLE, WIDEN, 3000, "INSERT INTO %s.m SELECT g, g FROM generate_series(1, %d) g");
         Tandem other = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema).load();
         other.pauseBackfill();
-        CompletableFuture<Void> running = CompletableFuture.runAsync(tandem::backfill);
+        CompletableFuture<Void> running = CompletableFuture.runAsync(tandem::backfill, Background.THREADS);
         MigrationStatus paused = awaitActivity(other, "paused");
         assertThat(paused.activity().reason()).contains("--resume");
         long doneWhilePaused = paused.rowsDone();
@@ -275,7 +276,7 @@ class BackfillTest {
                         progress.set(rowsDone);
                     }
                 }).load();
-        CompletableFuture<Void> running = CompletableFuture.runAsync(watched::backfill);
+        CompletableFuture<Void> running = CompletableFuture.runAsync(watched::backfill, Background.THREADS);
         Thread.sleep(1000);
         assertThat(progress.get()).as("rows after 1 s at 500 rows/s").isBetween(1L, 900L);
         tandem.backfillRate(null);
@@ -292,8 +293,7 @@ class BackfillTest {
         Tandem observer = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema).load();
         String reason = null;
         try (BusySessions ignored = new BusySessions(3)) {
-            CompletableFuture<Void> running = CompletableFuture.runAsync(yielding::backfill,
-                    r -> new Thread(r, "yielding-backfill").start());
+            CompletableFuture<Void> running = CompletableFuture.runAsync(yielding::backfill, Background.THREADS);
             while (reason == null && !running.isDone()) {
                 MigrationStatus m = observer.status().current().orElseThrow();
                 if (m.activity() != null && m.activity().reason() != null && m.activity().reason().contains("yielding")) {
@@ -326,8 +326,6 @@ class BackfillTest {
     private static final class BusySessions implements AutoCloseable {
         private final AtomicBoolean stop = new AtomicBoolean();
         private final List<CompletableFuture<Void>> sessions = new java.util.ArrayList<>();
-        // Threads of their own: in the common pool, endless tasks could take every thread the backfill needs.
-        private final java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newCachedThreadPool();
 
         BusySessions(int n) {
             for (int i = 0; i < n; i++) {
@@ -337,7 +335,7 @@ class BackfillTest {
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
                     }
-                }, threads));
+                }, Background.THREADS));
             }
         }
 
@@ -345,7 +343,6 @@ class BackfillTest {
         public void close() throws Exception {
             stop.set(true);
             for (CompletableFuture<Void> s : sessions) s.get();
-            threads.shutdown();
         }
     }
 

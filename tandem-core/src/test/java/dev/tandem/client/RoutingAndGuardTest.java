@@ -7,6 +7,7 @@ import dev.tandem.TandemException;
 import dev.tandem.lifecycle.ConcurrentWritersTest;
 import dev.tandem.state.Phase;
 import dev.tandem.state.StateStore;
+import dev.tandem.testing.Background;
 import dev.tandem.testing.Migrations;
 import dev.tandem.testing.Pg;
 import dev.tandem.testing.Rows;
@@ -200,7 +201,7 @@ class RoutingAndGuardTest {
                 Thread.currentThread().interrupt();
             }
             node.close();
-        });
+        }, Background.THREADS);
         tandem.contract(Duration.ofSeconds(20), false);
         leaves.get();
         assertThat(tandem.status().current()).isEmpty();

@@ -4,6 +4,7 @@ import dev.tandem.Tandem;
 import dev.tandem.TandemListener;
 import dev.tandem.engine.Step;
 import dev.tandem.state.Phase;
+import dev.tandem.testing.Background;
 import dev.tandem.testing.Migrations;
 import dev.tandem.testing.Pg;
 import dev.tandem.testing.Rows;
@@ -62,7 +63,7 @@ class LockSafetyTest {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-        });
+        }, Background.THREADS);
         CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
             try (Connection c = app.getConnection(); Statement st = c.createStatement()) {
                 while (!stop.get()) {
@@ -75,7 +76,7 @@ class LockSafetyTest {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-        });
+        }, Background.THREADS);
         holderStarted.await();
         long t0 = System.nanoTime();
         tandem.expand();
