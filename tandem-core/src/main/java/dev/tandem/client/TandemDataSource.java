@@ -45,6 +45,8 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
     private final Dialect dialect = new PostgresDialect();
     private final StateStore state;
     private final ScheduledExecutorService heartbeat;
+    /** Looked up once: a slow name lookup inside a beat would hold close() up. */
+    private final String host = host();
     private static final Duration BEAT_LOCK_TIMEOUT = Duration.ofSeconds(1);
     private static final Duration BEAT_STATEMENT_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
@@ -182,7 +184,7 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
             try (Connection c = delegate.getConnection()) {
                 inBoundedTransaction(c, () -> {
                     try {
-                        state.heartbeat(c, instanceId, version, host(), ProcessHandle.current().pid());
+                        state.heartbeat(c, instanceId, version, host, ProcessHandle.current().pid());
                     } catch (SQLException e) {
                         // The first beat where Tandem never ran: create the table, then beat. Only then, because
                         // CREATE ... IF NOT EXISTS needs the CREATE privilege even where the table exists.
@@ -190,7 +192,7 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
                         c.rollback();
                         dialect.setTransactionTimeouts(c, BEAT_LOCK_TIMEOUT, BEAT_STATEMENT_TIMEOUT);
                         state.installHeartbeat(c);
-                        state.heartbeat(c, instanceId, version, host(), ProcessHandle.current().pid());
+                        state.heartbeat(c, instanceId, version, host, ProcessHandle.current().pid());
                     }
                     // close() gave up waiting for this beat and removed the row: do not bring it back.
                     return !closed;
@@ -218,16 +220,26 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
     private void inBoundedTransaction(Connection c, Work work) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
-        boolean committed = false;
         try {
             dialect.setTransactionTimeouts(c, BEAT_LOCK_TIMEOUT, BEAT_STATEMENT_TIMEOUT);
             if (work.run()) {
                 c.commit();
-                committed = true;
+            } else {
+                c.rollback();
             }
+        } catch (SQLException | RuntimeException e) {
+            try {
+                c.rollback();
+            } catch (SQLException rollback) {
+                e.addSuppressed(rollback); // the first error says what went wrong
+            }
+            throw e;
         } finally {
-            if (!committed) c.rollback();
-            c.setAutoCommit(autoCommit);
+            try {
+                c.setAutoCommit(autoCommit);
+            } catch (SQLException gone) {
+                // The connection is broken; the pool finds out when it validates it.
+            }
         }
     }
 

@@ -101,6 +101,9 @@ public final class Backfiller {
                         s = find(c, plan, task);
                         last = s.lastKey();
                         done = s.rowsDone();
+                        // The walk may have started over meanwhile (a rewrite, --by-key): rates count from here.
+                        doneAtStart = done;
+                        started = System.nanoTime();
                         resume = false;
                         if (s.done()) break;
                     }

@@ -98,8 +98,18 @@ public final class StateStore {
      * that an application may start before Tandem ever ran. Creating what exists takes no lock on it.
      */
     public void installHeartbeat(Connection c) throws SQLException {
+        boolean schemaMissing;
+        try (PreparedStatement ps = c.prepareStatement("SELECT to_regnamespace(?) IS NULL")) {
+            ps.setString(1, dialect.quote(stateSchema));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                schemaMissing = rs.getBoolean(1);
+            }
+        }
         try (Statement st = c.createStatement()) {
-            st.execute("CREATE SCHEMA IF NOT EXISTS " + dialect.quote(stateSchema));
+            // Even with IF NOT EXISTS, CREATE SCHEMA needs the database's CREATE privilege, which a role granted
+            // CREATE on an existing state schema only does not have.
+            if (schemaMissing) st.execute("CREATE SCHEMA IF NOT EXISTS " + dialect.quote(stateSchema));
             installInstances(st);
         }
     }

@@ -81,10 +81,13 @@ class BackfillTest {
         List<CompletableFuture<Void>> writers = List.of(
                 writer(oldApp, 1, 0, rows, lastWrite, errors, stop), writer(oldApp, 1, 1, rows, lastWrite, errors, stop),
                 writer(newApp, 2, 2, rows, lastWrite, errors, stop), writer(newApp, 2, 3, rows, lastWrite, errors, stop));
-        Thread.sleep(200);
-        tandem.backfill();
-        stop.set(true);
-        for (CompletableFuture<Void> w : writers) w.get();
+        try {
+            Thread.sleep(200);
+            tandem.backfill();
+        } finally {
+            stop.set(true); // endless writers left running would skew every later test
+        }
+        for (CompletableFuture<Void> w : writers) w.get(60, java.util.concurrent.TimeUnit.SECONDS);
 
         assertThat(errors).isEmpty();
         assertThat(lastWrite).hasSizeGreaterThan(50);

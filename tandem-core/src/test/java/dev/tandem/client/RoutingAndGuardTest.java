@@ -145,6 +145,24 @@ class RoutingAndGuardTest {
         }
     }
 
+    /** A least-privilege application role: CREATE on a state schema a DBA made for it, none on the database. */
+    @Test
+    void theHeartbeatWorksWithCreateOnTheStateSchemaOnly() throws Exception {
+        String role = schema + "_app";
+        String state = schema + "_app_state";
+        Pg.exec("CREATE ROLE \"" + role + "\" LOGIN");
+        Pg.exec("CREATE SCHEMA \"" + state + "\"");
+        Pg.exec("GRANT USAGE, CREATE ON SCHEMA \"" + state + "\" TO \"" + role + "\"");
+        PGSimpleDataSource asRole = new PGSimpleDataSource();
+        asRole.setURL(Pg.url());
+        asRole.setUser(role);
+        asRole.setPassword("");
+        try (TandemDataSource node = TandemDataSource.builder(asRole, "001_init").schema(schema).stateSchema(state)
+                .instanceId("least-privilege-node").heartbeat(Duration.ofMillis(50)).build()) {
+            awaitHeartbeatRow(state, "least-privilege-node");
+        }
+    }
+
     /** Shutting an application down must not wait on whoever holds the instance's heartbeat row. */
     @Test
     @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)

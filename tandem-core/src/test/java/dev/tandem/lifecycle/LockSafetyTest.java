@@ -79,9 +79,12 @@ class LockSafetyTest {
         }, Background.THREADS);
         holderStarted.await();
         long t0 = System.nanoTime();
-        tandem.expand();
+        try {
+            tandem.expand();
+        } finally {
+            stop.set(true); // the reader is endless
+        }
         long expandMs = (System.nanoTime() - t0) / 1_000_000;
-        stop.set(true);
         reader.get();
         holder.get();
 

@@ -157,7 +157,7 @@ final class PostgresBackfill {
         double perPage;
         try (PreparedStatement ps = c.prepareStatement("SELECT pg_relation_size(r.oid) / current_setting('block_size')::bigint,"
                 + " pg_relation_filepath(r.oid), r.relkind = 'r' AND NOT r.relhassubclass"
-                + " AND current_setting('server_version_num')::int >= 140000"
+                + " AND current_setting('server_version_num')::int >= 140000 AND current_setting('enable_tidscan')::boolean"
                 + " AND r.relam = (SELECT oid FROM pg_am WHERE amname = 'heap'),"
                 + " CASE WHEN r.relpages > 0 AND r.reltuples > 0 THEN r.reltuples / r.relpages END"
                 + " FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace WHERE n.nspname = ? AND r.relname = ?")) {
