@@ -7,7 +7,6 @@ import dev.tandem.testing.Pg;
 import dev.tandem.testing.Rows;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.postgresql.ds.PGSimpleDataSource;
 
 import javax.sql.DataSource;
 import java.nio.file.Path;
@@ -125,11 +124,7 @@ class BackfillTriggersTest {
         Pg.exec("ALTER ROLE \"" + name + "\" SET track_functions = 'pl'");
         Pg.exec("GRANT CREATE ON DATABASE postgres TO \"" + name + "\"");
         Pg.exec("ALTER SCHEMA \"" + schema + "\" OWNER TO \"" + name + "\"");
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setURL(Pg.url());
-        ds.setUser(name);
-        ds.setPassword("");
-        return ds;
+        return Pg.dataSourceAs(name);
     }
 
     private Tandem expand(DataSource ds, String schema, String change) {

@@ -153,11 +153,7 @@ class RoutingAndGuardTest {
         Pg.exec("CREATE ROLE \"" + role + "\" LOGIN");
         Pg.exec("CREATE SCHEMA \"" + state + "\"");
         Pg.exec("GRANT USAGE, CREATE ON SCHEMA \"" + state + "\" TO \"" + role + "\"");
-        PGSimpleDataSource asRole = new PGSimpleDataSource();
-        asRole.setURL(Pg.url());
-        asRole.setUser(role);
-        asRole.setPassword("");
-        try (TandemDataSource node = TandemDataSource.builder(asRole, "001_init").schema(schema).stateSchema(state)
+        try (TandemDataSource node = TandemDataSource.builder(Pg.dataSourceAs(role), "001_init").schema(schema).stateSchema(state)
                 .instanceId("least-privilege-node").heartbeat(Duration.ofMillis(50)).build()) {
             awaitHeartbeatRow(state, "least-privilege-node");
         }

@@ -62,6 +62,15 @@ public final class Pg {
         return ds;
     }
 
+    /** A data source that logs in as {@code role} (the embedded server trusts local logins; no password). */
+    public static DataSource dataSourceAs(String role) {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(url());
+        ds.setUser(role);
+        ds.setPassword("");
+        return ds;
+    }
+
     /** A new, empty schema with a unique name. */
     public static String newSchema(String prefix) {
         String name = prefix + "_" + counter.incrementAndGet() + "_" + ProcessHandle.current().pid();
