@@ -182,21 +182,21 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
         try {
             if (closed) return;
             try (Connection c = delegate.getConnection()) {
-                inBoundedTransaction(c, () -> {
-                    try {
+                try {
+                    inBoundedTransaction(c, () -> {
                         state.heartbeat(c, instanceId, version, host, ProcessHandle.current().pid());
-                    } catch (SQLException e) {
-                        // The first beat where Tandem never ran: create the table, then beat. Only then, because
-                        // CREATE ... IF NOT EXISTS needs the CREATE privilege even where the table exists.
-                        if (!dialect.isUndefinedObject(e)) throw e;
-                        c.rollback();
-                        dialect.setTransactionTimeouts(c, BEAT_LOCK_TIMEOUT, BEAT_STATEMENT_TIMEOUT);
+                        return !closed; // close() gave up waiting for this beat and removed the row: keep it removed
+                    });
+                } catch (SQLException e) {
+                    // The first beat where Tandem never ran: create the table, then beat. Only then, because
+                    // CREATE ... IF NOT EXISTS needs the CREATE privilege even where the table exists.
+                    if (!dialect.isUndefinedObject(e)) throw e;
+                    inBoundedTransaction(c, () -> {
                         state.installHeartbeat(c);
                         state.heartbeat(c, instanceId, version, host, ProcessHandle.current().pid());
-                    }
-                    // close() gave up waiting for this beat and removed the row: do not bring it back.
-                    return !closed;
-                });
+                        return !closed;
+                    });
+                }
             } catch (SQLException e) {
                 // A missed heartbeat is not the application's problem; the next one tries again.
                 org.slf4j.LoggerFactory.getLogger(TandemDataSource.class).debug("heartbeat failed: {}", e.getMessage());

@@ -117,6 +117,11 @@ public final class Backfiller {
                     long t0 = System.nanoTime();
                     Batch b = batch(c, plan, task, s, last, batch, skipTriggers);
                     if (b.rewritten()) {
+                        String what = "backfill of " + task.table() + ": the table was rewritten (VACUUM FULL, CLUSTER or"
+                                + " the like) while it was walked page by page; walking it again by key from the start,"
+                                + " skipping the rows already filled";
+                        log.warn(what);
+                        listener.message(what);
                         s = walkByKeyFromStart(c, plan, task);
                         last = null;
                         done = s.rowsDone();
@@ -303,8 +308,7 @@ public final class Backfiller {
         if (started != null) {
             if (settings.byKey() && started.walk() == BackfillState.Walk.PAGES && !started.done()) {
                 // Asked for after a page walk began (say, on learning the table gets writes with triggers off).
-                state.walkByKeyFromStart(c, plan.migration(), task.table(),
-                        dialect.highestKey(c, plan.schema(), task.table(), task.keyColumns()));
+                walkByKeyFromStart(c, plan, task);
                 log.info("backfill of {}: walking by key from the start, as asked (--by-key), not on by page", task.table());
             }
             return;
@@ -324,16 +328,12 @@ public final class Backfiller {
     }
 
     /**
-     * A page walk found the table rewritten (VACUUM FULL, CLUSTER, pg_repack): rows it had not reached may now sit on
-     * pages it has passed. The key does not move in a rewrite, so the walk starts over by key.
+     * Starts a page walk over by key: after a rewrite (VACUUM FULL, CLUSTER, pg_repack), rows it had not reached may
+     * sit on pages it has passed, and keys do not move in a rewrite; or because the key walk was asked for.
      */
     private BackfillState walkByKeyFromStart(Connection c, Plan plan, Plan.BackfillTask task) throws SQLException {
         List<String> upper = dialect.highestKey(c, plan.schema(), task.table(), task.keyColumns());
         state.walkByKeyFromStart(c, plan.migration(), task.table(), upper);
-        String what = "backfill of " + task.table() + ": the table was rewritten (VACUUM FULL, CLUSTER or the like) while"
-                + " it was walked page by page; walking it again by key from the start, skipping the rows already filled";
-        log.warn(what);
-        listener.message(what);
         return find(c, plan, task);
     }
 

@@ -78,8 +78,12 @@ public final class StateStore {
 
     /** Whether the state tables exist; read-only commands treat a database without them as having no history. */
     public boolean installed(Connection c) throws SQLException {
+        return exists(c, "migrations");
+    }
+
+    private boolean exists(Connection c, String stateTable) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, table("migrations"));
+            ps.setString(1, table(stateTable));
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getBoolean(1);
@@ -131,13 +135,7 @@ public final class StateStore {
 
     public void removeInstance(Connection c, String instanceId) throws SQLException {
         // Not installed(): heartbeats run before Tandem ever installed its migration state.
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NULL")) {
-            ps.setString(1, table("instances"));
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                if (rs.getBoolean(1)) return;
-            }
-        }
+        if (!exists(c, "instances")) return;
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table("instances") + " WHERE instance_id = ?")) {
             ps.setString(1, instanceId);
             ps.executeUpdate();
