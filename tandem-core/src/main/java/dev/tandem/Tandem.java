@@ -9,6 +9,7 @@ import dev.tandem.engine.MigrationLock;
 import dev.tandem.engine.Names;
 import dev.tandem.engine.Plan;
 import dev.tandem.engine.PlanContext;
+import dev.tandem.engine.Step;
 import dev.tandem.engine.Planner;
 import dev.tandem.migration.Migration;
 import dev.tandem.migration.MigrationException;
@@ -265,6 +266,16 @@ public final class Tandem {
 
     /** What the next phase will run, statement by statement. Reads only; changes nothing. */
     public PlanReport plan() {
+        return plan(true);
+    }
+
+    /**
+     * What the next phase will run, statement by statement, changing nothing. With {@code probe}, the migration's raw
+     * SQL is run in a transaction that is always rolled back (each statement waiting and running at most 2 s), so the
+     * plan sees what it creates and reports the locks it took; without, raw SQL's locks are reported as unknown and
+     * what it creates is not seen.
+     */
+    public PlanReport plan(boolean probe) {
         List<Migration> files = migrations();
         return withConnection(c -> {
             Current cur = current(c, files);
@@ -272,7 +283,8 @@ public final class Tandem {
             if (cur.state != null && cur.state.phase().inFlight()) {
                 return new PlanReport(cur.migration.name(), cur.state.phase(), StateStore.planFromJson(cur.state.planJson()));
             }
-            return new PlanReport(cur.migration.name(), Phase.PENDING, freshPlan(c, cur.migration, files));
+            return new PlanReport(cur.migration.name(), Phase.PENDING, freshPlan(c, cur.migration, files,
+                    probe ? PLAN_PROBE_TIMEOUT : null));
         });
     }
 
@@ -340,16 +352,22 @@ public final class Tandem {
                 done = cur.state.stepsDone();
                 log.info("resuming expand of {} at step {}/{}", name, done + 1, plan.expand().size());
             } else {
-                plan = freshPlan(c, cur.migration, files);
+                plan = freshPlanForExpand(c, cur.migration, files);
                 state.begin(c, name, cur.migration.checksum(), cur.migration.file(), plan);
                 state.history(c, name, Phase.EXPANDING.text, "expand started", cur.migration.file());
             }
-            executor().run(c, name, Phase.EXPANDING, plan.expand(), done);
+            int steps = plan.expand().size();
+            executor().run(c, name, Phase.EXPANDING, plan.expand(), done, i -> "Expand of " + name + " stopped at step "
+                    + (i + 1) + "/" + steps + "; the steps before it are done and the previous version keeps working."
+                    + " Fix the cause and run `tandem expand` to go on from this step, or `tandem rollback` to undo"
+                    + " what expand did.");
             state.setPhase(c, name, Phase.EXPANDED);
             state.history(c, name, Phase.EXPANDED.text, "expand done", null);
+            String irreversible = plan.irreversible().isEmpty() ? "" : ". Rollback cannot undo it: "
+                    + String.join("; ", plan.irreversible().stream().map(Plan.Irreversible::reason).toList());
             return new Outcome(name, Phase.EXPANDED, true, "expanded " + name + ": the new version uses schema "
                     + plan.versionSchema() + (plan.previousVersionSchema() == null ? "; the previous version keeps using "
-                    + config.schema : "; the previous version keeps using " + plan.previousVersionSchema()));
+                    + config.schema : "; the previous version keeps using " + plan.previousVersionSchema()) + irreversible);
         });
     }
 
@@ -486,12 +504,23 @@ public final class Tandem {
                 case EXPANDING -> throw refused(name + " is not fully expanded; run `tandem expand` first");
                 default -> throw refused(name + " is " + cur.phase());
             }
-            if (cur.phase() != Phase.CONTRACTING) {
+            Phase before = cur.phase();
+            int enterAt = done;
+            if (before != Phase.CONTRACTING) {
+                preflight(c, name, before, plan);
                 guardOtherVersions(c, name, waitForOthers, force);
-                state.setPhase(c, name, Phase.CONTRACTING);
                 state.history(c, name, Phase.CONTRACTING.text, "contract started", null);
+                // The migration is `contracting` only once the first step the previous version cannot survive commits.
+                enterAt = plan.pointOfNoReturn();
             }
-            executor().run(c, name, Phase.CONTRACTING, plan.contract(), done);
+            int steps = plan.contract().size();
+            int noReturn = enterAt;
+            executor().run(c, name, Phase.CONTRACTING, plan.contract(), done, enterAt, i -> i <= noReturn && before != Phase.CONTRACTING
+                    ? "Nothing either version relies on was changed: " + name + " is still " + before + " and `tandem"
+                    + " rollback` is still possible. Fix the cause and run `tandem contract` again."
+                    : "Contract of " + name + " is part done: steps 1-" + i + " of " + steps + " are done and the previous"
+                    + " version's shape is gone, so rollback is no longer possible; " + (steps - i) + " step(s) remain."
+                    + " Fix the cause and run `tandem contract` again to finish from step " + (i + 1) + ".");
             state.setPhase(c, name, Phase.COMPLETE);
             state.history(c, name, Phase.COMPLETE.text, "contract done", null);
             return new Outcome(name, Phase.COMPLETE, true, "contracted " + name + ": the schema now has only the new"
@@ -501,11 +530,22 @@ public final class Tandem {
 
     /** Undoes the expand of the migration in flight; the previous version never notices. Refused after contract. */
     public Outcome rollback() {
-        List<Migration> files = migrations();
+        return rollback(false);
+    }
+
+    /**
+     * Undoes the expand of the migration in flight from the plan stored at its expand, so it works even after the
+     * migration's file was edited or removed. Refused after contract, and refused up front when expand ran raw SQL
+     * that has no {@code down}, unless {@code leaveRawSql}: then everything else is undone and that SQL's effects stay.
+     *
+     * @throws TandemException {@link TandemException.Kind#REFUSED} when there is nothing to roll back or it cannot be
+     *                         undone; {@link TandemException.Kind#DATABASE} when a step fails (run it again)
+     */
+    public Outcome rollback(boolean leaveRawSql) {
         return withLock(c -> {
-            Current cur = current(c, files);
-            if (cur == null || !cur.phase().inFlight()) {
-                MigrationState last = lastComplete(c, files);
+            MigrationState inFlight = state.all(c).values().stream().filter(s -> s.phase().inFlight()).findFirst().orElse(null);
+            if (inFlight == null) {
+                MigrationState last = lastComplete(c, migrations());
                 if (last != null) {
                     throw refused("nothing to roll back: " + last.name() + " was contracted at " + last.completedAt()
                             + ", which dropped the previous version's columns, triggers and views; write a new migration"
@@ -513,23 +553,38 @@ public final class Tandem {
                 }
                 throw refused("nothing to roll back: no migration is expanded");
             }
-            String name = cur.migration.name();
-            if (cur.phase() == Phase.CONTRACTING) {
-                throw refused(name + " is being contracted, so the previous version's schema is already partly gone;"
+            String name = inFlight.name();
+            Phase phase = inFlight.phase();
+            if (phase == Phase.CONTRACTING) {
+                throw refused(name + " is being contracted and the previous version's shape is already gone;"
                         + " run `tandem contract` to finish it, then write a new migration that reverses it");
             }
-            Plan plan = StateStore.planFromJson(cur.state.planJson());
+            Plan plan = StateStore.planFromJson(inFlight.planJson());
+            // Raw SQL without down that expand has already run: undoing the rest would claim a state that is not there.
+            List<String> undoable = plan.irreversible().stream()
+                    .filter(x -> phase != Phase.EXPANDING || x.expandStep() < inFlight.stepsDone())
+                    .map(Plan.Irreversible::reason).toList();
             int done = 0;
-            if (cur.phase() == Phase.ROLLING_BACK) {
-                done = cur.state.stepsDone();
+            if (phase == Phase.ROLLING_BACK) {
+                done = inFlight.stepsDone();
             } else {
+                if (!undoable.isEmpty() && !leaveRawSql) {
+                    throw refused("cannot roll back " + name + ": " + String.join("; ", undoable) + ". Nothing was"
+                            + " changed. Either go forward (`tandem backfill`, then `tandem contract`), or undo that SQL"
+                            + " by hand and run `tandem rollback --leave-raw-sql`, which undoes everything else.");
+                }
                 state.setPhase(c, name, Phase.ROLLING_BACK);
-                state.history(c, name, Phase.ROLLING_BACK.text, "rollback started", "from " + cur.phase());
+                state.history(c, name, Phase.ROLLING_BACK.text, "rollback started", "from " + phase);
             }
-            executor().run(c, name, Phase.ROLLING_BACK, plan.rollback(), done);
+            int steps = plan.rollback().size();
+            executor().run(c, name, Phase.ROLLING_BACK, plan.rollback(), done, i -> "Rollback of " + name
+                    + " stopped at step " + (i + 1) + "/" + steps + "; the steps before it are done. Fix the cause and run"
+                    + " `tandem rollback` again to finish it.");
             state.setPhase(c, name, Phase.ROLLED_BACK);
             state.history(c, name, Phase.ROLLED_BACK.text, "rollback done", null);
-            return new Outcome(name, Phase.ROLLED_BACK, true, "rolled back " + name + ": the schema is as before its expand");
+            return new Outcome(name, Phase.ROLLED_BACK, true, "rolled back " + name + (undoable.isEmpty()
+                    ? ": the schema is as before its expand"
+                    : ": everything expand did is undone except what has no `down`, which stays: " + String.join("; ", undoable)));
         });
     }
 
@@ -582,8 +637,10 @@ public final class Tandem {
             if (s != null && s.phase() != Phase.ROLLED_BACK && !s.checksum().equals(m.checksum())) {
                 problems.add(new MigrationException.Problem(dev.tandem.migration.SourceLocation.unknown(m.file()),
                         "the file was changed after migration " + m.name() + " was expanded (" + s.phase()
-                                + "); restore it as it was" + (s.phase() == Phase.COMPLETE
-                                ? " and write a new migration for further changes" : ", or roll the migration back first")));
+                                + "); " + (s.phase() == Phase.COMPLETE
+                                ? "restore it as it was and write a new migration for further changes"
+                                : "roll the migration back first (`tandem rollback` undoes what was planned at expand,"
+                                + " whatever the file says now), then expand again; or restore the file as it was")));
             }
             Phase phase = s == null ? Phase.PENDING : s.phase();
             if (current == null && phase != Phase.COMPLETE) {
@@ -602,6 +659,16 @@ public final class Tandem {
         }
         if (!problems.isEmpty()) throw new MigrationException(problems);
         return current;
+    }
+
+    /** Refuses, changing nothing, when anything would make contract fail after its point of no return. */
+    private void preflight(Connection c, String name, Phase phase, Plan plan) throws SQLException {
+        List<dev.tandem.engine.ContractPreflight.Problem> problems = new dev.tandem.engine.ContractPreflight(dialect).check(c, plan);
+        if (problems.isEmpty()) return;
+        state.history(c, name, phase.text, "contract refused", problems.size() + " problem(s)");
+        throw refused("contract of " + name + " refused before changing anything (" + name + " stays " + phase
+                + ", and `tandem rollback` is still possible):\n  - "
+                + String.join("\n  - ", problems.stream().map(Object::toString).toList()));
     }
 
     /** Contract breaks every version but the new one: verify, do not assume, that none of them still runs. */
@@ -657,8 +724,65 @@ public final class Tandem {
         return i + 1 < files.size() ? files.get(i + 1) : null;
     }
 
-    /** Plans a migration against the live catalog and checks its SQL expressions in a transaction that is rolled back. */
-    private Plan freshPlan(Connection c, Migration m, List<Migration> files) throws SQLException {
+    /** How long each raw SQL statement may wait or run when {@code plan} tries it (expand allows the statement timeout). */
+    private static final Duration PLAN_PROBE_TIMEOUT = Duration.ofSeconds(2);
+
+    /**
+     * Plans a migration against the live catalog, all in one transaction that is always rolled back: the migration's
+     * raw SQL runs first, in order (so the plan sees what it creates, and its locks are measured), then the catalog
+     * is read and the plan made, then the file's SQL expressions and the drops contract will make are checked.
+     *
+     * @param probeTimeout how long each raw SQL statement may take; null: do not run raw SQL (its locks unknown)
+     */
+    private Plan freshPlan(Connection c, Migration m, List<Migration> files, Duration probeTimeout) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            Map<dev.tandem.migration.Operation.RawSql, dev.tandem.engine.RawSqlProbe.Result> probes = probeTimeout == null
+                    ? Map.of() : new dev.tandem.engine.RawSqlProbe(dialect, probeTimeout).run(c, m);
+            dialect.setTransactionTimeouts(c, config.lockTimeout, config.statementTimeout);
+            Plan plan = planAndCheck(c, m, files, probes);
+            List<MigrationException.Problem> blocked = new ArrayList<>();
+            for (var p : new dev.tandem.engine.ContractPreflight(dialect).blockedDrops(c, plan)) {
+                blocked.add(new MigrationException.Problem(p.at() != null ? p.at()
+                        : dev.tandem.migration.SourceLocation.unknown(m.file()), p.toString()));
+            }
+            if (!blocked.isEmpty()) throw new MigrationException(blocked);
+            return plan;
+        } finally {
+            c.rollback();
+            c.setAutoCommit(auto);
+        }
+    }
+
+    /** The expand-time plan: raw SQL is tried with the statement timeout, and waits for its locks are retried. */
+    private Plan freshPlanForExpand(Connection c, Migration m, List<Migration> files) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            Plan plan = freshPlan(c, m, files, config.statementTimeout);
+            List<String> unknown = plan.expand().stream().filter(s -> s.lock().startsWith("unknown:")).map(Step::description).toList();
+            if (unknown.isEmpty()) return plan;
+            if (attempt == 5) {
+                throw new TandemException(TandemException.Kind.DATABASE, "expand of " + m.name() + " did not start: "
+                        + String.join(", ", unknown) + " could not finish within " + config.statementTimeout.toMillis()
+                        + " ms in 5 tries (it waits for a lock a long transaction holds, or runs longer than"
+                        + " --statement-timeout). Nothing was changed; run `tandem expand` again later.");
+            }
+            sleepQuietly(dev.tandem.engine.Executor.backoff(attempt));
+        }
+    }
+
+    private static void sleepQuietly(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TandemException(TandemException.Kind.DATABASE, "interrupted");
+        }
+    }
+
+    private Plan planAndCheck(Connection c, Migration m, List<Migration> files,
+                              Map<dev.tandem.migration.Operation.RawSql, dev.tandem.engine.RawSqlProbe.Result> probes)
+            throws SQLException {
         Catalog catalog = dialect.readCatalog(c, config.schema);
         String previous = null;
         Map<String, MigrationState> states = state.all(c);
@@ -669,28 +793,50 @@ public final class Tandem {
                 previous = s.versionSchema();
             }
         }
-        Planner.Result result = new Planner(dialect, config.stateSchema).plan(m, catalog, previous);
+        Planner.Result result = new Planner(dialect, config.stateSchema).plan(m, catalog, previous, probes);
         runChecks(c, result.checks());
         return result.plan();
     }
 
+    /**
+     * Checks the file's SQL expressions, each on its own (a failed one leaves the transaction usable for the next).
+     * Each type is checked once, where it first appears; an expression over a type that does not exist is not checked,
+     * so one wrong type is one problem, not one per expression that reads the column.
+     */
     private void runChecks(Connection c, List<PlanContext.ExpressionCheck> checks) throws SQLException {
         List<MigrationException.Problem> problems = new ArrayList<>();
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
-            for (PlanContext.ExpressionCheck check : checks) {
-                try {
-                    dialect.checkExpression(c, check.expression(), check.rowTypes(), check.targetType());
-                } catch (SQLException e) {
-                    problems.add(new MigrationException.Problem(check.location(), check.what() + " `" + check.expression()
-                            + "` is not valid" + (check.targetType() != null ? " for type " + check.targetType() : "")
-                            + ": " + firstLine(e.getMessage())));
+        Map<String, Boolean> typeExists = new java.util.HashMap<>();
+        for (PlanContext.ExpressionCheck check : checks) {
+            List<String> types = new ArrayList<>(check.rowTypes().values());
+            if (check.targetType() != null) types.add(0, check.targetType());
+            boolean typesOk = true;
+            for (String type : types) {
+                if (!typeExists.containsKey(type)) {
+                    java.sql.Savepoint sp = c.setSavepoint();
+                    try {
+                        dialect.checkType(c, type);
+                        c.releaseSavepoint(sp);
+                        typeExists.put(type, true);
+                    } catch (SQLException e) {
+                        c.rollback(sp);
+                        typeExists.put(type, false);
+                        problems.add(new MigrationException.Problem(check.location(), "type " + type + " is not valid: "
+                                + firstLine(dialect.describeError(e))));
+                    }
                 }
+                typesOk &= typeExists.get(type);
             }
-        } finally {
-            c.rollback();
-            c.setAutoCommit(auto);
+            if (!typesOk) continue;
+            java.sql.Savepoint sp = c.setSavepoint();
+            try {
+                dialect.checkExpression(c, check.expression(), check.rowTypes(), check.targetType());
+                c.releaseSavepoint(sp);
+            } catch (SQLException e) {
+                c.rollback(sp);
+                problems.add(new MigrationException.Problem(check.location(), check.what() + " `" + check.expression()
+                        + "` is not valid" + (check.targetType() != null ? " for type " + check.targetType() : "")
+                        + ": " + firstLine(dialect.describeError(e))));
+            }
         }
         if (!problems.isEmpty()) throw new MigrationException(problems);
     }

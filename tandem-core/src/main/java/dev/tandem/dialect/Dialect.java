@@ -170,6 +170,26 @@ public interface Dialect {
     /** The boolean expression of a CHECK constraint as the catalog prints its definition, or null if it is none. */
     String checkExpression(String constraintDefinition);
 
+    /**
+     * The user's objects that would stop contract from dropping {@code dropped} without CASCADE (views, materialized
+     * views, rules, policies, generated columns, functions, triggers, foreign keys of other tables), each named as the
+     * database names it; empty when the drop can go ahead. Objects in {@code ownSchemas} and Tandem's own are skipped.
+     */
+    List<String> dropBlockers(Connection connection, String schema, dev.tandem.engine.Plan.Dropped dropped,
+                              java.util.Collection<String> ownSchemas) throws SQLException;
+
+    /**
+     * The database's message for a user to read: what went wrong and its detail, without advice that would have Tandem
+     * drop the user's objects (PostgreSQL's "Use DROP ... CASCADE" hint).
+     */
+    String describeError(SQLException e);
+
+    /**
+     * The relations this session holds locks on in its open transaction, each with the strongest lock mode it holds
+     * (named as the database documents it, e.g. {@code ACCESS EXCLUSIVE}), keyed by the relation's qualified name.
+     */
+    java.util.Map<String, String> relationLocksHeld(Connection connection) throws SQLException;
+
     /** The DDL vocabulary the planner uses. */
     Ddl ddl();
 }

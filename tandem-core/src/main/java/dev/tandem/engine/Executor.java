@@ -41,13 +41,35 @@ public final class Executor {
         this.listener = listener;
     }
 
-    public void run(Connection c, String migration, Phase phase, List<Step> steps, int alreadyDone) throws SQLException {
+    /**
+     * What the user can do when step {@code index} failed and rolled back: where the migration now stands (the
+     * steps before it are done) and which command goes on from there.
+     */
+    @FunctionalInterface
+    public interface Advice {
+        String after(int index);
+    }
+
+    /** Runs the steps from {@code alreadyDone} on; the migration is in {@code phase} from the first step on. */
+    public void run(Connection c, String migration, Phase phase, List<Step> steps, int alreadyDone, Advice advice)
+            throws SQLException {
+        run(c, migration, phase, steps, alreadyDone, alreadyDone, advice);
+    }
+
+    /**
+     * Runs the steps from {@code alreadyDone} on, but records the migration as being in {@code phase} only from step
+     * {@code enterPhaseAt} on, in that step's own transaction: the steps before it only check (they change nothing
+     * either version relies on), so a failure there leaves the migration in the phase it was in. Before that step
+     * no checkpoint is written; running the command again repeats those checks.
+     */
+    public void run(Connection c, String migration, Phase phase, List<Step> steps, int alreadyDone, int enterPhaseAt,
+                    Advice advice) throws SQLException {
         listener.phaseStarted(migration, phase, steps.size(), alreadyDone);
         long phaseStart = System.nanoTime();
         for (int i = alreadyDone; i < steps.size(); i++) {
             Step step = steps.get(i);
             long start = System.nanoTime();
-            boolean ran = runWithRetry(c, migration, phase, i, steps.size(), step);
+            boolean ran = runWithRetry(c, migration, phase, i, steps.size(), step, enterPhaseAt, advice);
             if (ran) {
                 listener.stepFinished(migration, phase, i, steps.size(), step, Duration.ofNanos(System.nanoTime() - start));
             }
@@ -55,28 +77,28 @@ public final class Executor {
         listener.phaseFinished(migration, phase, Duration.ofNanos(System.nanoTime() - phaseStart));
     }
 
-    private boolean runWithRetry(Connection c, String migration, Phase phase, int index, int total, Step step)
-            throws SQLException {
+    private boolean runWithRetry(Connection c, String migration, Phase phase, int index, int total, Step step,
+                                 int enterPhaseAt, Advice advice) throws SQLException {
         long deadline = System.nanoTime() + settings.retryDeadline().toNanos();
         for (int attempt = 1; ; attempt++) {
             try {
-                return runOnce(c, migration, phase, index, total, step);
+                return runOnce(c, migration, phase, index, total, step, enterPhaseAt);
             } catch (SQLException e) {
                 rollbackQuietly(c);
+                String reason = dialect.describeError(e);
                 if (!dialect.isRetryable(e)) {
-                    state.history(autocommit(c), migration, phase.text, "step failed",
-                            step.description() + ": " + e.getMessage());
+                    state.history(autocommit(c), migration, phase.text, "step failed", step.description() + ": " + reason);
                     throw new TandemException(TandemException.Kind.DATABASE, "step " + (index + 1) + "/" + total + " of "
-                            + phase + " (" + step.description() + ") failed: " + e.getMessage()
-                            + "\nSQL: " + step.sql() + "\nNothing after this step was run; fix the cause and run the same command again.", e);
+                            + phase + " (" + step.description() + ") failed and was rolled back: " + reason
+                            + "\nSQL: " + step.sql() + "\n" + advice.after(index), e);
                 }
                 Duration wait = backoff(attempt);
                 if (System.nanoTime() + wait.toNanos() > deadline) {
                     throw new TandemException(TandemException.Kind.DATABASE, "step " + (index + 1) + "/" + total + " of "
                             + phase + " (" + step.description() + ") could not get its lock within "
                             + settings.retryDeadline().toSeconds() + " s (" + attempt + " attempts, each waiting at most "
-                            + settings.lockTimeout().toMillis() + " ms): a long transaction holds the table. "
-                            + "Nothing after this step was run; run the same command again later.", e);
+                            + settings.lockTimeout().toMillis() + " ms): a long transaction holds the table.\n"
+                            + advice.after(index), e);
                 }
                 log.info("{}: lock not available for '{}' (attempt {}), retrying in {} ms: {}", migration,
                         step.description(), attempt, wait.toMillis(), e.getMessage());
@@ -87,7 +109,8 @@ public final class Executor {
     }
 
     /** @return false when the step was found already done */
-    private boolean runOnce(Connection c, String migration, Phase phase, int index, int total, Step step) throws SQLException {
+    private boolean runOnce(Connection c, String migration, Phase phase, int index, int total, Step step, int enterPhaseAt)
+            throws SQLException {
         boolean concurrent = step.mode() == Step.Mode.CONCURRENT;
         c.setAutoCommit(concurrent);
         // Steps that take only a weak lock (concurrent builds, validation scans) may wait as long as they need:
@@ -106,7 +129,8 @@ public final class Executor {
             log.debug("{} {} step {}/{}: {}", migration, phase, index + 1, total, step.sql());
             execute(c, step.sql());
         }
-        state.setStepsDone(c, migration, index + 1);
+        if (index == enterPhaseAt) state.setPhase(c, migration, phase);
+        if (index >= enterPhaseAt) state.setStepsDone(c, migration, index + 1);
         if (!concurrent) c.commit();
         state.history(autocommit(c), migration, phase.text, skip ? "step skipped (already done)" : "step done", step.description());
         return !skip;
@@ -144,7 +168,7 @@ public final class Executor {
     }
 
     /** Jittered exponential back-off: 50 ms, 100 ms, … up to 5 s, each scaled by a random 50–100 %. */
-    static Duration backoff(int attempt) {
+    public static Duration backoff(int attempt) {
         long max = Math.min(5000, 50L << Math.min(attempt - 1, 10));
         return Duration.ofMillis((long) (max * (0.5 + ThreadLocalRandom.current().nextDouble() * 0.5)));
     }

@@ -12,7 +12,43 @@ import java.util.List;
  *                              the tables directly
  */
 public record Plan(String migration, String schema, String versionSchema, String previousVersionSchema,
-                   List<Step> expand, List<BackfillTask> backfill, List<Step> contract, List<Step> rollback) {
+                   List<Step> expand, List<BackfillTask> backfill, List<Step> contract, List<Step> rollback,
+                   List<Dropped> contractDrops, List<Irreversible> irreversible) {
+
+    public Plan {
+        // Plans stored by earlier Tandem versions have neither list.
+        contractDrops = contractDrops == null ? List.of() : List.copyOf(contractDrops);
+        irreversible = irreversible == null ? List.of() : List.copyOf(irreversible);
+    }
+
+    /**
+     * Something of the previous version's shape that contract drops, so that before contract Tandem can look for
+     * the database objects that would stop the drop (views, rules, policies, foreign keys, ... of the user's).
+     *
+     * @param kind  {@code table}, {@code column}, {@code index} or {@code constraint}
+     * @param table the table's physical name (for an index, the table it is on)
+     * @param name  the column, index or constraint; null for a table
+     * @param at    the operation that drops it, where one does (null for what Tandem itself replaces)
+     */
+    public record Dropped(String kind, String table, String name, dev.tandem.migration.SourceLocation at) {
+    }
+
+    /**
+     * An expand step that rollback cannot undo (raw SQL without {@code down}). Once expand has run it, rollback
+     * refuses unless told to leave it in place.
+     *
+     * @param expandStep the step's index in {@link #expand()}
+     * @param reason     what it is and where it comes from (file:line)
+     */
+    public record Irreversible(int expandStep, String reason) {
+    }
+
+    /** The first contract step after which the previous version's shape is gone: every step before it only checks. */
+    public int pointOfNoReturn() {
+        int i = 0;
+        while (i < contract.size() && contract.get(i).mode() == Step.Mode.LONG) i++;
+        return i;
+    }
 
     /**
      * Filling the new-form columns of one table's existing rows.

@@ -52,10 +52,16 @@ public final class PlanContext {
     /** Every table of the new version (and dropped ones, flagged), keyed by physical name. */
     public final Map<String, TableModel> tables = new LinkedHashMap<>();
     public final List<ExpressionCheck> checks = new ArrayList<>();
+    /** What contract will drop of the previous version's shape, for the check for objects that would block it. */
+    public final List<Plan.Dropped> contractDrops = new ArrayList<>();
+    /** Raw SQL without {@code down}: the steps (by identity) and why rollback cannot undo them. */
+    private final Map<Step, String> irreversible = new java.util.IdentityHashMap<>();
     /** Index names the new version has, to refuse duplicates; physical index name → table model. */
     public final Map<String, String> indexes = new LinkedHashMap<>();
 
     private final Map<Object, Object> notes = new java.util.IdentityHashMap<>();
+    /** What probing the migration's raw SQL measured (empty when it was not probed). */
+    public final Map<dev.tandem.migration.Operation.RawSql, RawSqlProbe.Result> probes = new java.util.IdentityHashMap<>();
 
     private final EnumMap<ExpandStage, List<Step>> expand = new EnumMap<>(ExpandStage.class);
     private final EnumMap<ContractStage, List<Step>> contract = new EnumMap<>(ContractStage.class);
@@ -124,6 +130,26 @@ public final class PlanContext {
 
     public void rollback(RollbackStage stage, Step step) {
         rollback.computeIfAbsent(stage, s -> new ArrayList<>()).add(step);
+    }
+
+    /** Contract will drop this: a column ({@code name} set), a table, an index or a constraint. */
+    public void willDrop(String kind, String table, String name, SourceLocation at) {
+        contractDrops.add(new Plan.Dropped(kind, table, name, at));
+    }
+
+    /** Marks an expand step that rollback cannot undo. */
+    public void irreversible(Step step, String reason) {
+        irreversible.put(step, reason);
+    }
+
+    /** The irreversible steps with their index in the flattened expand phase. */
+    List<Plan.Irreversible> irreversibleSteps(List<Step> expandSteps) {
+        List<Plan.Irreversible> result = new ArrayList<>();
+        for (int i = 0; i < expandSteps.size(); i++) {
+            String reason = irreversible.get(expandSteps.get(i));
+            if (reason != null) result.add(new Plan.Irreversible(i, reason));
+        }
+        return result;
     }
 
     /** Raw SQL is undone last-first, so each down runs against what the later ups had not yet built. */

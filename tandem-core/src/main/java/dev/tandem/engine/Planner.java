@@ -25,6 +25,7 @@ import dev.tandem.migration.Operation;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -44,7 +45,17 @@ public final class Planner {
     }
 
     public Result plan(Migration migration, Catalog catalog, String previousVersionSchema) {
+        return plan(migration, catalog, previousVersionSchema, Map.of());
+    }
+
+    /**
+     * Plans {@code migration} against {@code catalog}, which should be read after the migration's raw SQL ran (see
+     * {@link RawSqlProbe}), so that what that SQL creates is known; {@code probes} label the raw SQL steps' locks.
+     */
+    public Result plan(Migration migration, Catalog catalog, String previousVersionSchema,
+                       Map<Operation.RawSql, RawSqlProbe.Result> probes) {
         PlanContext ctx = new PlanContext(dialect, catalog.schema(), migration.name(), previousVersionSchema, catalog);
+        ctx.probes.putAll(probes);
         List<MigrationException.Problem> problems = new ArrayList<>();
         for (Operation op : migration.operations()) {
             try {
@@ -63,8 +74,9 @@ public final class Planner {
             for (Operation op : migration.operations()) handle(op, q, ctx);
         }
         List<Plan.BackfillTask> backfill = tableSteps(ctx);
+        List<Step> expand = ctx.expandSteps();
         Plan plan = new Plan(migration.name(), ctx.schema, ctx.versionSchema, previousVersionSchema,
-                ctx.expandSteps(), backfill, ctx.contractSteps(), ctx.rollbackSteps());
+                expand, backfill, ctx.contractSteps(), ctx.rollbackSteps(), ctx.contractDrops, ctx.irreversibleSteps(expand));
         return new Result(plan, List.copyOf(ctx.checks));
     }
 
@@ -117,6 +129,7 @@ public final class Planner {
             if (t.needsSync()) {
                 Ddl.SyncTrigger trigger = syncTrigger(ctx, t, done);
                 if (done != null) {
+                    ctx.willDrop("column", t.physical, done, null);
                     ctx.expand(ExpandStage.COLUMNS, ddl.addColumn(ctx.schema, t.physical, done, "boolean"));
                     ctx.contract(ContractStage.DROP, ddl.dropColumn(ctx.schema, t.physical, done));
                     ctx.rollback(RollbackStage.DROP_COLUMNS, ddl.dropColumn(ctx.schema, t.physical, done));
@@ -133,7 +146,10 @@ public final class Planner {
                 backfill.add(new Plan.BackfillTask(t.physical, key, keyTypes, sets, done));
             }
             for (ColumnModel c : t.columns) {
-                if (c.shadowed()) ctx.contract(ContractStage.DROP, ddl.dropColumn(ctx.schema, t.physical, c.oldPhysical));
+                if (c.shadowed()) {
+                    ctx.willDrop("column", t.physical, c.oldPhysical, null);
+                    ctx.contract(ContractStage.DROP, ddl.dropColumn(ctx.schema, t.physical, c.oldPhysical));
+                }
             }
             for (ColumnModel c : t.columns) {
                 if (!c.physical.equals(c.name)) {

@@ -71,6 +71,11 @@ public record Step(String description, String sql, String lock, Effect effect, S
         return new Step(what.toString(), sql.toString(), lock + ", all in one short transaction", Effect.METADATA, Mode.TRANSACTIONAL);
     }
 
+    /** The same step with the lock it takes as measured (or why it is unknown). */
+    public Step withLock(String measured) {
+        return new Step(description, sql, measured, effect, skipIf, skipParams, mode, repairIf, repair);
+    }
+
     public Step skipIf(String query, String... params) {
         return new Step(description, sql, lock, effect, query, List.of(params), mode, repairIf, repair);
     }

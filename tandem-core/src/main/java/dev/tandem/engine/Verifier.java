@@ -18,6 +18,8 @@ import java.util.Map;
  */
 public final class Verifier {
     private static final int CHUNK = 10_000;
+    /** The finding for rows the backfill has not reached. */
+    public static final String NOT_BACKFILLED = "not backfilled yet";
 
     private final Dialect dialect;
 
@@ -42,7 +44,7 @@ public final class Verifier {
         for (Catalog.Table table : catalog.tables().values()) {
             Plan.BackfillTask task = plan.backfill().stream().filter(t -> t.table().equals(table.name())).findFirst().orElse(null);
             Map<String, String> predicates = new LinkedHashMap<>();
-            if (task != null) predicates.put("not backfilled yet", dialect.quote(task.doneColumn()) + " IS NOT TRUE");
+            if (task != null) predicates.put(NOT_BACKFILLED, dialect.quote(task.doneColumn()) + " IS NOT TRUE");
             for (Catalog.Constraint k : table.constraints()) {
                 String expr = k.type() == 'c' && !k.validated() ? dialect.checkExpression(k.definition()) : null;
                 if (expr != null) predicates.put("breaks " + k.name(), "NOT (" + expr + ")");

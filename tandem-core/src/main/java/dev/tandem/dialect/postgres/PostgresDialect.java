@@ -148,11 +148,61 @@ public final class PostgresDialect implements Dialect {
                 + " SELECT (" + expression + ") FROM (SELECT " + String.join(", ", row) + ") AS " + quote("_tandem_row")
                 + " LIMIT 0")) {
             ps.execute();
+        } catch (SQLException e) {
+            // The server names the probe's own column ("v"); say it in the file's terms instead.
+            var m = java.util.regex.Pattern.compile("column \"v\" is of type (.+) but expression is of type (.+)")
+                    .matcher(String.valueOf(e.getMessage()));
+            if (m.find()) {
+                throw new SQLException("it yields " + m.group(2).trim() + ", which cannot be stored in a column of type "
+                        + m.group(1).trim() + " (add a cast)", e.getSQLState(), e);
+            }
+            throw e;
         } finally {
             try (Statement st = c.createStatement()) {
                 st.execute("ROLLBACK TO SAVEPOINT tandem_check");
             }
         }
+    }
+
+    @Override
+    public List<String> dropBlockers(Connection c, String schema, dev.tandem.engine.Plan.Dropped dropped,
+                                     java.util.Collection<String> ownSchemas) throws SQLException {
+        return PostgresDependents.blockers(c, schema, dropped, ownSchemas);
+    }
+
+    @Override
+    public Map<String, String> relationLocksHeld(Connection c) throws SQLException {
+        // pg_locks lists every lock mode held separately ("Viewing Locks", pg_locks in the PostgreSQL manual); the
+        // table-level modes conflict in this order of strength (section 13.3.1, "Table-Level Locks").
+        Map<String, String> locks = new java.util.TreeMap<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT l.relation::regclass::text, max(array_position(ARRAY['AccessShareLock', 'RowShareLock',
+                       'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock',
+                       'ExclusiveLock', 'AccessExclusiveLock'], l.mode))
+                FROM pg_locks l
+                WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
+                  AND l.relation NOT IN (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                         WHERE n.nspname IN ('pg_catalog', 'information_schema') OR n.nspname LIKE 'pg\\_%')
+                GROUP BY 1""")) {
+            try (ResultSet rs = ps.executeQuery()) {
+                String[] names = {"ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE",
+                        "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"};
+                while (rs.next()) locks.put(rs.getString(1), names[rs.getInt(2) - 1]);
+            }
+        }
+        return locks;
+    }
+
+    @Override
+    public String describeError(SQLException e) {
+        if (!(e instanceof org.postgresql.util.PSQLException p) || p.getServerErrorMessage() == null) {
+            return e.getMessage();
+        }
+        var m = p.getServerErrorMessage();
+        StringBuilder sb = new StringBuilder(m.getMessage());
+        if (m.getDetail() != null) sb.append(" (").append(m.getDetail().replace('\n', ' ')).append(')');
+        if (m.getHint() != null && !m.getHint().contains("CASCADE")) sb.append(". ").append(m.getHint());
+        return sb.toString();
     }
 
     @Override

@@ -48,6 +48,7 @@ public final class DropColumnHandler implements OperationHandler<DropColumn> {
     @Override
     public void contract(DropColumn op, PlanContext ctx) {
         Columns.Target t = ctx.recall(op);
+        ctx.willDrop("column", t.table().physical, t.column().physical, op.location());
         ctx.contract(ContractStage.DROP, ctx.ddl.dropColumn(ctx.schema, t.table().physical, t.column().physical));
     }
 

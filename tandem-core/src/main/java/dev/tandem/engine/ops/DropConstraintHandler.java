@@ -32,6 +32,7 @@ public final class DropConstraintHandler implements OperationHandler<DropConstra
     @Override
     public void contract(DropConstraint op, PlanContext ctx) {
         TableModel table = ctx.recall(op);
+        ctx.willDrop("constraint", table.physical, op.name(), op.location());
         ctx.contract(ContractStage.DROP, ctx.ddl.dropConstraint(ctx.schema, table.physical, op.name()));
     }
 

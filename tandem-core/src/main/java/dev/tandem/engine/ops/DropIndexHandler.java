@@ -31,6 +31,7 @@ public final class DropIndexHandler implements OperationHandler<DropIndex> {
 
     @Override
     public void contract(DropIndex op, PlanContext ctx) {
+        ctx.willDrop("index", ctx.catalog.indexToTable().get(op.name()), op.name(), op.location());
         ctx.contract(ContractStage.CLEANUP, ctx.ddl.dropIndex(ctx.schema, op.name()));
     }
 

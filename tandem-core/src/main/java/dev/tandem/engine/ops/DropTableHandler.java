@@ -37,6 +37,7 @@ public final class DropTableHandler implements OperationHandler<DropTable> {
     @Override
     public void contract(DropTable op, PlanContext ctx) {
         TableModel table = ctx.recall(op);
+        ctx.willDrop("table", table.physical, null, op.location());
         ctx.contract(ContractStage.DROP, ctx.ddl.dropTable(ctx.schema, table.physical));
     }
 

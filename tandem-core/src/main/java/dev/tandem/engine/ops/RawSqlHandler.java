@@ -18,7 +18,13 @@ public final class RawSqlHandler implements OperationHandler<RawSql> {
 
     @Override
     public void expand(RawSql op, PlanContext ctx) {
-        ctx.expand(ExpandStage.TABLES, ctx.ddl.rawSql("raw SQL from " + op.location(), op.up()));
+        var probe = ctx.probes.get(op);
+        var step = ctx.ddl.rawSql("raw SQL from " + op.location(), op.up())
+                .withLock(probe != null ? probe.locks() : "unknown: not probed (plan --no-probe)");
+        ctx.expand(ExpandStage.TABLES, step);
+        if (op.down() == null) {
+            ctx.irreversible(step, "the sql operation at " + op.location() + " has no `down`, so rollback cannot undo it");
+        }
     }
 
     @Override

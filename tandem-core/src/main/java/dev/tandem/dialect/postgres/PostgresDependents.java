@@ -1,0 +1,107 @@
+package dev.tandem.dialect.postgres;
+
+import dev.tandem.engine.Plan;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Finds the objects that would make a contract's {@code DROP} fail: those with a normal dependency ({@code
+ * pg_depend.deptype = 'n'}) on what is dropped. PostgreSQL refuses to drop an object that others depend on this way
+ * unless CASCADE is given ("Dependency Tracking", section 5.15 of the PostgreSQL manual), and Tandem never cascades
+ * into the user's objects. Automatic and internal dependencies (the table's own indexes, constraints on the column)
+ * go with the drop and are not blockers.
+ */
+final class PostgresDependents {
+    private PostgresDependents() {
+    }
+
+    /** What the dropped object is, as pg_depend references it: the class, the object and (for a column) its number. */
+    private static final String TARGETS = """
+            WITH rel AS (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                         WHERE n.nspname = ? AND c.relname = ?),
+            target AS (
+              SELECT 'pg_class'::regclass AS refclass, rel.oid AS refobj, a.attnum::int AS refsub, NULL::oid AS self
+              FROM rel JOIN pg_attribute a ON a.attrelid = rel.oid AND a.attname = ? AND NOT a.attisdropped
+              WHERE ? = 'column'
+              UNION ALL
+              SELECT 'pg_class'::regclass, rel.oid, NULL, rel.oid FROM rel WHERE ? = 'table'
+              UNION ALL
+              SELECT 'pg_class'::regclass, x.indexrelid, NULL, NULL FROM rel
+              JOIN pg_index x ON x.indrelid = rel.oid JOIN pg_class i ON i.oid = x.indexrelid AND i.relname = ?
+              WHERE ? = 'index'
+              UNION ALL
+              SELECT 'pg_constraint'::regclass, k.oid, NULL, NULL FROM rel
+              JOIN pg_constraint k ON k.conrelid = rel.oid AND k.conname = ? WHERE ? = 'constraint'
+              UNION ALL
+              SELECT 'pg_class'::regclass, k.conindid, NULL, NULL FROM rel
+              JOIN pg_constraint k ON k.conrelid = rel.oid AND k.conname = ? AND k.conindid <> 0 WHERE ? = 'constraint'
+            ),
+            dependent AS (
+              SELECT d.classid, d.objid, d.objsubid, t.self,
+                     CASE d.classid
+                       WHEN 'pg_rewrite'::regclass THEN (SELECT r.ev_class FROM pg_rewrite r WHERE r.oid = d.objid)
+                       WHEN 'pg_constraint'::regclass THEN (SELECT k.conrelid FROM pg_constraint k WHERE k.oid = d.objid)
+                       WHEN 'pg_trigger'::regclass THEN (SELECT g.tgrelid FROM pg_trigger g WHERE g.oid = d.objid)
+                       WHEN 'pg_policy'::regclass THEN (SELECT p.polrelid FROM pg_policy p WHERE p.oid = d.objid)
+                       WHEN 'pg_attrdef'::regclass THEN (SELECT ad.adrelid FROM pg_attrdef ad WHERE ad.oid = d.objid)
+                       WHEN 'pg_class'::regclass THEN d.objid
+                     END AS owner,
+                     CASE d.classid
+                       WHEN 'pg_constraint'::regclass THEN (SELECT k.conname FROM pg_constraint k WHERE k.oid = d.objid)
+                       WHEN 'pg_trigger'::regclass THEN (SELECT g.tgname FROM pg_trigger g WHERE g.oid = d.objid)
+                     END AS name
+              FROM target t
+              JOIN pg_depend d ON d.refclassid = t.refclass AND d.refobjid = t.refobj
+                              AND (t.refsub IS NULL OR d.refobjsubid = t.refsub)
+              WHERE d.deptype = 'n'
+            )
+            SELECT DISTINCT
+                   CASE WHEN d.classid = 'pg_rewrite'::regclass THEN
+                          (SELECT CASE WHEN r.rulename <> '_RETURN' THEN 'rule ' || quote_ident(r.rulename) || ' on '
+                                       WHEN c.relkind = 'm' THEN 'materialized view ' ELSE 'view ' END
+                                  || quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+                           FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
+                           JOIN pg_namespace n ON n.oid = c.relnamespace WHERE r.oid = d.objid)
+                        WHEN d.classid = 'pg_attrdef'::regclass THEN
+                          (SELECT 'generated column ' || quote_ident(a.attname) || ' of ' || ad.adrelid::regclass::text
+                           FROM pg_attrdef ad JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+                           WHERE ad.oid = d.objid)
+                        ELSE pg_describe_object(d.classid, d.objid, d.objsubid) END AS what,
+                   (SELECT n.nspname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = d.owner)
+                     AS owner_schema
+            FROM dependent d
+            -- A table's own rules, triggers, policies and constraints go with DROP TABLE.
+            WHERE (d.self IS NULL OR d.owner IS DISTINCT FROM d.self)
+              AND coalesce(d.name, '') NOT LIKE '\\_tandem\\_%'
+            ORDER BY 1
+            """;
+
+    /**
+     * The user's objects that would stop contract from dropping {@code dropped}, each described as PostgreSQL names
+     * it ("view app.v", "constraint c_fk on table c", "policy p on table t"). Objects in {@code ownSchemas} (the
+     * version schemas, which contract replaces first) and Tandem's own {@code _tandem_*} objects are not counted.
+     */
+    static List<String> blockers(Connection c, String schema, Plan.Dropped dropped, Collection<String> ownSchemas)
+            throws SQLException {
+        List<String> result = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(TARGETS)) {
+            String name = dropped.name() == null ? "" : dropped.name();
+            String kind = dropped.kind();
+            Object[] params = {schema, dropped.table(), name, kind, kind, name, kind, name, kind, name, kind};
+            for (int i = 0; i < params.length; i++) ps.setObject(i + 1, params[i]);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (rs.getString(1) == null || ownSchemas.contains(rs.getString(2))) continue;
+                    result.add(rs.getString(1));
+                }
+            }
+        }
+        return result;
+    }
+}

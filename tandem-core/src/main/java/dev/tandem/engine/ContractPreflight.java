@@ -1,0 +1,101 @@
+package dev.tandem.engine;
+
+import dev.tandem.catalog.Catalog;
+import dev.tandem.dialect.Dialect;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Everything that could make a contract fail after its point of no return, checked before it: rows that break a
+ * constraint contract validates, rows the backfill has not filled, invalid indexes contract would turn into
+ * constraints, and the user's objects that would stop a drop. Contract runs only when this finds nothing, so a
+ * contract that starts dropping finishes, and one that cannot is refused while rollback is still possible.
+ * Read-only: it walks the tables as {@code verify} does, in short read-only statements.
+ */
+public final class ContractPreflight {
+    private final Dialect dialect;
+
+    public ContractPreflight(Dialect dialect) {
+        this.dialect = dialect;
+    }
+
+    /** One thing in the way of contract, and what the user can do about it. */
+    public record Problem(String what, String todo, dev.tandem.migration.SourceLocation at) {
+        Problem(String what, String todo) {
+            this(what, todo, null);
+        }
+
+        @Override
+        public String toString() {
+            return what + ": " + todo;
+        }
+    }
+
+    /** What stands in the way of contracting {@code plan}; empty when contract can run to the end. */
+    public List<Problem> check(Connection c, Plan plan) throws SQLException {
+        List<Problem> problems = new ArrayList<>(blockedDrops(c, plan));
+        Catalog catalog = dialect.readCatalog(c, plan.schema());
+        problems.addAll(rowProblems(c, plan, catalog));
+        Set<String> touched = new LinkedHashSet<>();
+        plan.backfill().forEach(t -> touched.add(t.table()));
+        plan.contractDrops().forEach(d -> touched.add(d.table()));
+        for (String table : touched) {
+            for (Catalog.Index i : catalog.table(table).map(Catalog.Table::indexes).orElse(List.of())) {
+                if (!i.valid()) {
+                    problems.add(new Problem("index " + i.name() + " on " + table + " is invalid (a concurrent build"
+                            + " failed or was cancelled)", "drop it (DROP INDEX CONCURRENTLY) and build it again, or run"
+                            + " `tandem rollback` and `tandem expand`"));
+                }
+            }
+        }
+        return problems;
+    }
+
+    /** The same check for the drops alone: what {@code plan} and {@code expand} can tell before anything changes. */
+    public List<Problem> blockedDrops(Connection c, Plan plan) throws SQLException {
+        List<Problem> problems = new ArrayList<>();
+        List<String> own = new ArrayList<>();
+        own.add(plan.versionSchema());
+        if (plan.previousVersionSchema() != null) own.add(plan.previousVersionSchema());
+        for (Plan.Dropped d : plan.contractDrops()) {
+            for (String blocker : dialect.dropBlockers(c, plan.schema(), d, own)) {
+                problems.add(new Problem(blocker + " depends on " + describe(d) + ", which contract drops",
+                        "drop or change " + blocker + " in an earlier migration (or with a `sql` operation before"
+                                + " this migration's expand), then plan again; Tandem never drops your objects with CASCADE",
+                        d.at()));
+            }
+        }
+        return problems;
+    }
+
+    private static String describe(Plan.Dropped d) {
+        return switch (d.kind()) {
+            case "table" -> "table " + d.table();
+            case "column" -> "column " + d.name() + " of table " + d.table();
+            default -> d.kind() + " " + d.name() + " of table " + d.table();
+        };
+    }
+
+    private List<Problem> rowProblems(Connection c, Plan plan, Catalog catalog) throws SQLException {
+        List<Problem> problems = new ArrayList<>();
+        for (Verifier.TableReport report : new Verifier(dialect).verify(c, plan, catalog)) {
+            for (Map.Entry<String, Verifier.Finding> f : report.findings().entrySet()) {
+                if (f.getValue().rows() == 0) continue;
+                String keys = f.getValue().sampleKeys().isEmpty() ? ""
+                        : " (keys " + String.join(", ", f.getValue().sampleKeys()) + ")";
+                boolean unfilled = f.getKey().equals(Verifier.NOT_BACKFILLED);
+                problems.add(new Problem(f.getValue().rows() + " row(s) of " + report.table() + " " + f.getKey() + keys,
+                        unfilled ? "run `tandem backfill` (rows written with triggers off need `--by-key`)"
+                                : "fix those rows (through either version), check with `tandem verify`, then run"
+                                + " `tandem contract` again; or `tandem rollback`"));
+            }
+        }
+        return problems;
+    }
+}

@@ -1,0 +1,76 @@
+package dev.tandem.engine;
+
+import dev.tandem.dialect.Dialect;
+import dev.tandem.migration.Migration;
+import dev.tandem.migration.MigrationException;
+import dev.tandem.migration.Operation;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.StringJoiner;
+
+/**
+ * Runs a migration's raw {@code sql} operations, in order, inside the caller's open transaction, which the caller
+ * always rolls back. Two things come of it: the planner sees the catalog as the migration's own SQL leaves it (a type
+ * or column it creates), and each raw step's lock is measured (what this session holds in {@code pg_locks} after
+ * the statement) instead of guessed. Each statement runs under a short lock and statement timeout, so a probe on a
+ * live database never queues the application behind it for long.
+ */
+public final class RawSqlProbe {
+    private final Dialect dialect;
+    private final Duration timeout;
+
+    /** What probing one raw SQL operation showed: the locks it took, or why they are unknown. */
+    public record Result(boolean finished, String locks) {
+    }
+
+    public RawSqlProbe(Dialect dialect, Duration timeout) {
+        this.dialect = dialect;
+        this.timeout = timeout;
+    }
+
+    /**
+     * Runs every raw SQL operation of {@code migration} in the open transaction of {@code c}.
+     *
+     * @return per operation, what was measured
+     * @throws MigrationException when a statement fails for a reason other than a timeout: the operation's
+     *                            location and the database's message; later operations are not run
+     */
+    public Map<Operation.RawSql, Result> run(Connection c, Migration migration) throws SQLException {
+        Map<Operation.RawSql, Result> results = new IdentityHashMap<>();
+        for (Operation op : migration.operations()) {
+            if (!(op instanceof Operation.RawSql raw)) continue;
+            dialect.setTransactionTimeouts(c, timeout, timeout);
+            Map<String, String> before = dialect.relationLocksHeld(c);
+            Savepoint sp = c.setSavepoint();
+            try (Statement st = c.createStatement()) {
+                st.execute(raw.up());
+            } catch (SQLException e) {
+                c.rollback(sp);
+                if (dialect.isRetryable(e)) {
+                    results.put(raw, new Result(false, "unknown: it did not finish within " + timeout.toMillis()
+                            + " ms when plan tried it (waiting for a lock, or running long)"));
+                    continue;
+                }
+                throw new MigrationException(raw.location(), "the sql operation fails: " + dialect.describeError(e));
+            }
+            results.put(raw, new Result(true, describe(before, dialect.relationLocksHeld(c))));
+            c.releaseSavepoint(sp);
+        }
+        return results;
+    }
+
+    /** The locks taken by the statement: relations locked now that were not, or locked more strongly than before. */
+    private static String describe(Map<String, String> before, Map<String, String> after) {
+        StringJoiner taken = new StringJoiner("; ");
+        after.forEach((relation, mode) -> {
+            if (!mode.equals(before.get(relation))) taken.add(mode + " on " + relation);
+        });
+        return taken.length() == 0 ? "measured: no table locks" : "measured: " + taken;
+    }
+}

@@ -1,0 +1,266 @@
+package dev.tandem.lifecycle;
+
+import dev.tandem.Tandem;
+import dev.tandem.TandemException;
+import dev.tandem.migration.MigrationException;
+import dev.tandem.state.Phase;
+import dev.tandem.testing.CatalogSnapshot;
+import dev.tandem.testing.Migrations;
+import dev.tandem.testing.Pg;
+import dev.tandem.testing.Rows;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Every failure leaves a way forward: contract refuses up front what would fail after its point of no return, a
+ * step that rolled back leaves the migration where it was, rollback works from the plan stored at expand, and raw
+ * SQL is planned from what it really does.
+ */
+class NoDeadEndsTest {
+    @TempDir
+    Path dir;
+    String schema;
+    Migrations files;
+
+    @BeforeEach
+    void setUp() {
+        schema = Pg.newSchema("dead_ends");
+        files = new Migrations(dir);
+    }
+
+    private Tandem tandem() {
+        return Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema)
+                .retryDeadline(Duration.ofSeconds(2)).lockWait(Duration.ofSeconds(2)).load();
+    }
+
+    private String q(String table) {
+        return "\"" + schema + "\"." + table;
+    }
+
+    private Phase phase(Tandem tandem) {
+        return tandem.status().current().orElseThrow().phase();
+    }
+
+    /** case: failed-validate-strands-migration — a row breaks the constraint contract would validate. */
+    @Test
+    void contractRefusesRowsBreakingAConstraintAndChangesNothing() {
+        Pg.exec("CREATE TABLE " + q("t") + " (id int PRIMARY KEY, r int NOT NULL); INSERT INTO " + q("t") + " VALUES (1, -1), (2, 5)");
+        files.write("001_r_check.yaml", """
+                operations:
+                  - add_constraint: {table: t, name: t_r_positive, check: "r >= 0"}
+                """);
+        Tandem tandem = tandem();
+        tandem.expand();
+        var before = CatalogSnapshot.of(schema);
+
+        assertThatThrownBy(tandem::contract).isInstanceOf(TandemException.class)
+                .satisfies(e -> assertThat(((TandemException) e).kind()).isEqualTo(TandemException.Kind.REFUSED))
+                .hasMessageContaining("refused before changing anything")
+                .hasMessageContaining("1 row(s) of t")
+                .hasMessageContaining("keys 1")
+                .hasMessageContaining("rollback");
+        assertThat(CatalogSnapshot.of(schema)).isEqualTo(before);
+        assertThat(phase(tandem)).isEqualTo(Phase.EXPANDED);
+
+        // The way forward the message names: fix the row, contract again.
+        Rows.update(Pg.dataSource(), "UPDATE " + q("t") + " SET r = 1 WHERE id = 1");
+        tandem.contract();
+        assertThat(tandem.status().migrations().get(0).phase()).isEqualTo(Phase.COMPLETE);
+    }
+
+    @Test
+    void rollbackStaysAvailableAfterARefusedContract() {
+        Pg.exec("CREATE TABLE " + q("t") + " (id int PRIMARY KEY, r int NOT NULL); INSERT INTO " + q("t") + " VALUES (1, -1)");
+        files.write("001_r_check.yaml", """
+                operations:
+                  - add_constraint: {table: t, name: t_r_positive, check: "r >= 0"}
+                """);
+        Tandem tandem = tandem();
+        var pristine = CatalogSnapshot.of(schema);
+        tandem.expand();
+        assertThatThrownBy(tandem::contract).isInstanceOf(TandemException.class);
+        assertThat(tandem.rollback().message()).contains("as before its expand");
+        assertThat(CatalogSnapshot.of(schema)).isEqualTo(pristine);
+    }
+
+    /** case: user-view-blocks-drop — a user's view reads the column the migration drops. */
+    @Test
+    void planRefusesADropThatAUserViewBlocksNamingTheViewAndTheLine() {
+        Pg.exec("CREATE TABLE " + q("t") + " (id int PRIMARY KEY, a text); CREATE VIEW " + q("v") + " AS SELECT id, a FROM " + q("t"));
+        files.write("001_drop_a.yaml", """
+                operations:
+                  - create_index: {name: t_a_idx, table: t, columns: [a]}
+                  - drop_column: {table: t, column: a}
+                """);
+        Tandem tandem = tandem();
+        var before = CatalogSnapshot.of(schema);
+        for (Runnable phase : new Runnable[]{tandem::plan, tandem::expand}) {
+            assertThatThrownBy(phase::run).isInstanceOf(MigrationException.class)
+                    .hasMessageContaining("001_drop_a.yaml:3")
+                    .hasMessageContaining("view " + schema + ".v depends on column a of table t")
+                    .hasMessageNotContaining("Use DROP ... CASCADE");
+        }
+        assertThat(CatalogSnapshot.of(schema)).isEqualTo(before);
+        assertThat(tandem.status().current().orElseThrow().phase()).isEqualTo(Phase.PENDING);
+    }
+
+    /** The same kind of object appearing between expand and contract: contract refuses, the migration stays where it was. */
+    @Test
+    void contractRefusesObjectsMadeAfterExpandThatBlockADrop() {
+        Pg.exec("CREATE TABLE " + q("t") + " (id int PRIMARY KEY, a text, b int); INSERT INTO " + q("t") + " VALUES (1, 'x', 2)");
+        files.write("001_drop.yaml", """
+                operations:
+                  - drop_column: {table: t, column: a}
+                  - alter_column: {table: t, column: b, type: bigint, up: "b::bigint", down: "b::int"}
+                """);
+        Tandem tandem = tandem();
+        tandem.expand();
+        tandem.backfill();
+        Pg.exec("CREATE VIEW " + q("v") + " AS SELECT a FROM " + q("t")
+                + "; CREATE MATERIALIZED VIEW " + q("mv") + " AS SELECT b FROM " + q("t")
+                + "; ALTER TABLE " + q("t") + " ENABLE ROW LEVEL SECURITY; CREATE POLICY p ON " + q("t") + " USING (a <> 'secret')");
+        var before = CatalogSnapshot.of(schema);
+        assertThatThrownBy(tandem::contract).isInstanceOf(TandemException.class)
+                .satisfies(e -> assertThat(((TandemException) e).kind()).isEqualTo(TandemException.Kind.REFUSED))
+                .hasMessageContaining("view " + schema + ".v depends on column a of table t")
+                .hasMessageContaining("materialized view " + schema + ".mv depends on column b of table t")
+                .hasMessageContaining("policy p on table " + schema + ".t depends on column a of table t")
+                .hasMessageContaining("stays backfilled");
+        assertThat(CatalogSnapshot.of(schema)).isEqualTo(before);
+        assertThat(phase(tandem)).isEqualTo(Phase.BACKFILLED);
+
+        Pg.exec("DROP VIEW " + q("v") + "; DROP MATERIALIZED VIEW " + q("mv") + "; DROP POLICY p ON " + q("t"));
+        tandem.contract();
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT b FROM " + q("t") + " WHERE id = 1")).isEqualTo(2L);
+    }
+
+    /** A failed expand is undone by rollback from the stored plan, even after the file was edited. */
+    @Test
+    void aFailedExpandCanBeRolledBackAfterTheFileWasEdited() throws Exception {
+        Pg.exec("CREATE TABLE " + q("a") + " (id int PRIMARY KEY); CREATE TABLE " + q("b") + " (id int PRIMARY KEY)");
+        files.write("001_two.yaml", """
+                operations:
+                  - add_column: {table: a, column: {name: x, type: int}}
+                  - add_column: {table: b, column: {name: y, type: int}}
+                """);
+        Tandem tandem = tandem();
+        var pristine = CatalogSnapshot.of(schema);
+        try (Connection holder = Pg.dataSource().getConnection(); Statement st = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            st.execute("LOCK TABLE " + q("b") + " IN ACCESS SHARE MODE");
+            assertThatThrownBy(tandem::expand).isInstanceOf(TandemException.class)
+                    .hasMessageContaining("`tandem rollback`");
+            holder.rollback();
+        }
+        assertThat(phase(tandem)).isEqualTo(Phase.EXPANDING);
+
+        files.write("001_two.yaml", """
+                operations:
+                  - add_column: {table: a, column: {name: x2, type: int}}
+                """);
+        assertThatThrownBy(tandem::expand).isInstanceOf(MigrationException.class)
+                .hasMessageContaining("roll the migration back first")
+                .hasMessageContaining("then expand again");
+        tandem.rollback();
+        assertThat(CatalogSnapshot.of(schema)).isEqualTo(pristine);
+        tandem.expand();
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM information_schema.columns WHERE table_schema = ?"
+                + " AND column_name = 'x2'", schema)).isEqualTo(1L);
+    }
+
+    /** case: sql-defined-type — a later operation uses a type the migration's own sql creates. */
+    @Test
+    void laterOperationsSeeWhatEarlierSqlCreates() {
+        Pg.exec("CREATE TABLE " + q("t") + " (id int PRIMARY KEY, status text NOT NULL); INSERT INTO " + q("t") + " VALUES (1, 'open')");
+        files.write("001_status_enum.yaml", """
+                operations:
+                  - sql: {up: "CREATE TYPE st AS ENUM ('open', 'closed')", down: "DROP TYPE st"}
+                  - alter_column: {table: t, column: status, type: st, up: "status::st", down: "status::text"}
+                """.replace("CREATE TYPE st", "CREATE TYPE \\\"" + schema + "\\\".st")
+                .replace("DROP TYPE st", "DROP TYPE \\\"" + schema + "\\\".st")
+                .replace("type: st,", "type: '\"" + schema + "\".st',")
+                .replace("status::st", "status::\\\"" + schema + "\\\".st"));
+        Tandem tandem = tandem();
+        var before = CatalogSnapshot.of(schema);
+        tandem.plan();
+        assertThat(CatalogSnapshot.of(schema)).isEqualTo(before);
+        tandem.migrate();
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT status::text FROM " + q("t") + " WHERE id = 1")).isEqualTo("open");
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = ?::regclass"
+                + " AND attname = 'status'", schema + ".t")).isEqualTo(schema + ".st");
+    }
+
+    /** One real problem is reported once, never followed by `current transaction is aborted` for later fields. */
+    @Test
+    void oneProblemIsReportedWithoutFollowOnErrors() {
+        Pg.exec("CREATE TABLE " + q("t") + " (id int PRIMARY KEY, a text NOT NULL, b int NOT NULL)");
+        files.write("001_bad.yaml", """
+                operations:
+                  - alter_column: {table: t, column: a, type: no_such_type, up: "a::no_such_type", down: "a::text"}
+                  - alter_column: {table: t, column: b, type: bigint, up: "b::bigint", down: "b::int"}
+                """);
+        assertThatThrownBy(() -> tandem().plan()).isInstanceOf(MigrationException.class)
+                .hasMessageContaining("no_such_type")
+                .hasMessageNotContaining("current transaction is aborted")
+                .satisfies(e -> assertThat(((MigrationException) e).problems()).singleElement()
+                        .satisfies(p -> assertThat(p.location().line()).isEqualTo(2)));
+    }
+
+    /** case: raw-sql-column — the new version sees the column its sql added; without down, rollback refuses up front. */
+    @Test
+    void rawSqlIsPlannedFromWhatItDoesAndWithoutDownIsIrreversible() {
+        files.write("001_init.yaml", """
+                operations:
+                  - create_table:
+                      table: users
+                      columns:
+                        - {name: id, type: bigint, primary_key: true}
+                        - {name: name, type: text}
+                """);
+        Tandem tandem = tandem();
+        tandem.migrate();
+        files.write("002_note.yaml", "operations:\n  - sql: {up: \"ALTER TABLE \\\"" + schema + "\\\".users ADD COLUMN note text\"}\n");
+
+        var report = tandem.plan();
+        assertThat(report.plan().irreversible()).singleElement()
+                .satisfies(x -> assertThat(x.reason()).contains("002_note.yaml:2").contains("no `down`"));
+        assertThat(report.plan().expand().get(0).lock()).contains("ACCESS EXCLUSIVE on").doesNotContain("catalog only");
+        assertThat(tandem.expand().message()).contains("Rollback cannot undo it");
+        Rows.update(Pg.dataSource(schema + "_002_note"), "INSERT INTO users (id, name, note) VALUES (1, 'Ann', 'hi')");
+
+        var expanded = CatalogSnapshot.of(schema);
+        assertThatThrownBy(tandem::rollback).isInstanceOf(TandemException.class)
+                .satisfies(e -> assertThat(((TandemException) e).kind()).isEqualTo(TandemException.Kind.REFUSED))
+                .hasMessageContaining("no `down`").hasMessageContaining("--leave-raw-sql");
+        assertThat(CatalogSnapshot.of(schema)).isEqualTo(expanded);
+
+        assertThat(tandem.rollback(true).message()).contains("except what has no `down`").contains("002_note.yaml:2");
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT note FROM " + q("users") + " WHERE id = 1")).isEqualTo("hi");
+    }
+
+    /** Raw SQL that cannot get its lock is reported as unknown, never guessed. */
+    @Test
+    void aRawSqlProbeThatCannotFinishSaysSo() throws Exception {
+        Pg.exec("CREATE TABLE " + q("t") + " (id int PRIMARY KEY)");
+        files.write("001_sql.yaml", "operations:\n  - sql: {up: \"ALTER TABLE \\\"" + schema + "\\\".t ADD COLUMN c int\", down: \"ALTER TABLE \\\""
+                + schema + "\\\".t DROP COLUMN c\"}\n");
+        Tandem tandem = tandem();
+        try (Connection holder = Pg.dataSource().getConnection(); Statement st = holder.createStatement()) {
+            holder.setAutoCommit(false);
+            st.execute("LOCK TABLE " + q("t") + " IN ACCESS SHARE MODE");
+            assertThat(tandem.plan().plan().expand().get(0).lock()).startsWith("unknown: it did not finish within 2000 ms");
+            holder.rollback();
+        }
+        assertThat(tandem.plan().plan().expand().get(0).lock()).isEqualTo("measured: ACCESS EXCLUSIVE on " + schema + ".t");
+        assertThat(tandem.plan(false).plan().expand().get(0).lock()).startsWith("unknown: not probed");
+    }
+}
