@@ -33,6 +33,10 @@ final class PlanPrinter {
         backfill(plan.backfill(), next.equals("backfill"));
         steps("contract", plan.contract(), next.equals("contract"));
         steps("rollback", plan.rollback(), next.equals("rollback"));
+        for (Plan.Irreversible x : plan.irreversible()) {
+            out.println("  IRREVERSIBLE: " + x.reason() + " (expand step " + (x.expandStep() + 1) + "); once expand has run"
+                    + " it, `tandem rollback` refuses (see `tandem rollback --help`)");
+        }
     }
 
     /** The phase the next lifecycle command runs. */
