@@ -190,6 +190,14 @@ public interface Dialect {
      */
     java.util.Map<String, String> relationLocksHeld(Connection connection) throws SQLException;
 
+    /** How many rows of a table or view break a condition, with a few of them as text. */
+    record Violations(long rows, List<String> samples) {
+    }
+
+    /** Counts the rows of {@code schema.relation} for which {@code condition} (SQL over its columns) is false; read-only. */
+    Violations violations(Connection connection, String schema, String relation, String condition, int samples)
+            throws SQLException;
+
     /** The DDL vocabulary the planner uses. */
     Ddl ddl();
 }

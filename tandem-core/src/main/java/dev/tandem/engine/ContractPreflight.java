@@ -42,6 +42,14 @@ public final class ContractPreflight {
         List<Problem> problems = new ArrayList<>(blockedDrops(c, plan));
         Catalog catalog = dialect.readCatalog(c, plan.schema());
         problems.addAll(rowProblems(c, plan, catalog));
+        for (Plan.RowCheck check : plan.rowChecks()) {
+            Dialect.Violations v = dialect.violations(c, plan.versionSchema(), check.view(), check.condition(), 5);
+            if (v.rows() > 0) {
+                problems.add(new Problem(v.rows() + " row(s) of " + check.view() + " break the " + check.what()
+                        + " (rows " + String.join(", ", v.samples()) + ")", "fix those rows (through either version),"
+                        + " then run `tandem contract` again; or `tandem rollback`"));
+            }
+        }
         Set<String> touched = new LinkedHashSet<>();
         plan.backfill().forEach(t -> touched.add(t.table()));
         plan.contractDrops().forEach(d -> touched.add(d.table()));

@@ -13,9 +13,10 @@ import java.util.List;
  */
 public record Plan(String migration, String schema, String versionSchema, String previousVersionSchema,
                    List<Step> expand, List<BackfillTask> backfill, List<Step> contract, List<Step> rollback,
-                   List<Dropped> contractDrops, List<Irreversible> irreversible) {
+                   List<Dropped> contractDrops, List<Irreversible> irreversible, List<RowCheck> rowChecks) {
 
     public Plan {
+        rowChecks = rowChecks == null ? List.of() : List.copyOf(rowChecks);
         // Plans stored by earlier Tandem versions have neither list.
         contractDrops = contractDrops == null ? List.of() : List.copyOf(contractDrops);
         irreversible = irreversible == null ? List.of() : List.copyOf(irreversible);
@@ -41,6 +42,17 @@ public record Plan(String migration, String schema, String versionSchema, String
      * @param reason     what it is and where it comes from (file:line)
      */
     public record Irreversible(int expandStep, String reason) {
+    }
+
+    /**
+     * A condition every row must meet that contract enforces only after its point of no return (a check written
+     * with the new version's names), so it is checked beforehand through the new version's view.
+     *
+     * @param view      the new version's name of the table (a view in the version schema)
+     * @param what      what the user calls it, for messages
+     * @param condition SQL over the new version's row
+     */
+    public record RowCheck(String view, String what, String condition) {
     }
 
     /** The first contract step after which the previous version's shape is gone: every step before it only checks. */

@@ -132,6 +132,8 @@ public final class PlanContext {
         rollback.computeIfAbsent(stage, s -> new ArrayList<>()).add(step);
     }
 
+    public final List<Plan.RowCheck> rowChecks = new ArrayList<>();
+
     /** Contract will drop this: a column ({@code name} set), a table, an index or a constraint. */
     public void willDrop(String kind, String table, String name, SourceLocation at) {
         contractDrops.add(new Plan.Dropped(kind, table, name, at));

@@ -76,7 +76,7 @@ public final class Planner {
         List<Plan.BackfillTask> backfill = tableSteps(ctx);
         List<Step> expand = ctx.expandSteps();
         Plan plan = new Plan(migration.name(), ctx.schema, ctx.versionSchema, previousVersionSchema,
-                expand, backfill, ctx.contractSteps(), ctx.rollbackSteps(), ctx.contractDrops, ctx.irreversibleSteps(expand));
+                expand, backfill, ctx.contractSteps(), ctx.rollbackSteps(), ctx.contractDrops, ctx.irreversibleSteps(expand), ctx.rowChecks);
         return new Result(plan, List.copyOf(ctx.checks));
     }
 

@@ -77,6 +77,28 @@ class NoDeadEndsTest {
         assertThat(tandem.status().migrations().get(0).phase()).isEqualTo(Phase.COMPLETE);
     }
 
+    /** A check contract adds only after the renames (it uses the new names) is checked before anything is dropped. */
+    @Test
+    void contractChecksTheNewVersionsCheckBeforeThePointOfNoReturn() {
+        Pg.exec("CREATE TABLE " + q("t") + " (id int PRIMARY KEY, b int NOT NULL); INSERT INTO " + q("t") + " VALUES (1, 3), (7, -2)");
+        files.write("001_b.yaml", """
+                operations:
+                  - alter_column: {table: t, column: b, type: bigint, check: "b > 0", up: "b::bigint", down: "b::int"}
+                """);
+        Tandem tandem = tandem();
+        tandem.expand();
+        tandem.backfill();
+        var before = CatalogSnapshot.of(schema);
+        assertThatThrownBy(tandem::contract).isInstanceOf(TandemException.class)
+                .hasMessageContaining("1 row(s) of t break the check `b > 0` of column b (rows (7,-2))")
+                .hasMessageContaining("stays backfilled");
+        assertThat(CatalogSnapshot.of(schema)).isEqualTo(before);
+        assertThat(phase(tandem)).isEqualTo(Phase.BACKFILLED);
+        Rows.update(Pg.dataSource(), "UPDATE " + q("t") + " SET b = 2 WHERE id = 7");
+        tandem.contract();
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT b FROM " + q("t") + " WHERE id = 7")).isEqualTo(2L);
+    }
+
     @Test
     void rollbackStaysAvailableAfterARefusedContract() {
         Pg.exec("CREATE TABLE " + q("t") + " (id int PRIMARY KEY, r int NOT NULL); INSERT INTO " + q("t") + " VALUES (1, -1)");

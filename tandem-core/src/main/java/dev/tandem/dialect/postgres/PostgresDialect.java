@@ -194,6 +194,26 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
+    public Violations violations(Connection c, String schema, String relation, String condition, int samples)
+            throws SQLException {
+        // A prepared statement holds one command, so the condition (already checked as an expression) cannot add another.
+        String from = " FROM " + qualify(schema, relation) + " AS " + quote("_tandem_row") + " WHERE NOT (" + condition + ")";
+        long rows;
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*)" + from); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            rows = rs.getLong(1);
+        }
+        List<String> found = new ArrayList<>();
+        if (rows > 0) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + quote("_tandem_row") + "::text" + from + " LIMIT " + samples);
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) found.add(rs.getString(1));
+            }
+        }
+        return new Violations(rows, found);
+    }
+
+    @Override
     public String describeError(SQLException e) {
         if (!(e instanceof org.postgresql.util.PSQLException p) || p.getServerErrorMessage() == null) {
             return e.getMessage();

@@ -206,6 +206,8 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
         }
         if (op.check() != null) {
             // The check is written with the new version's names, which the table has only after the renames.
+            ctx.rowChecks.add(new dev.tandem.engine.Plan.RowCheck(finalTable, "check `" + op.check() + "` of column "
+                    + column.name, op.check()));
             ctx.contract(ContractStage.LATE_CONSTRAINTS, ctx.ddl.addCheckNotValid(ctx.schema, finalTable, checkName(a), op.check()));
             ctx.contract(ContractStage.LATE_CONSTRAINTS, ctx.ddl.validateConstraint(ctx.schema, finalTable, checkName(a)));
         }
