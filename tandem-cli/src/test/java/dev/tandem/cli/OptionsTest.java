@@ -95,9 +95,10 @@ class OptionsTest {
     }
 
     @Test
-    void unreachableDatabaseIsADatabaseErrorWithoutPassword() {
+    void unreachableDatabaseIsADatabaseErrorWithoutPassword(@org.junit.jupiter.api.io.TempDir java.nio.file.Path empty) {
+        // An empty folder of its own: whatever else lies in the temp folder is not a migration.
         Cli.Result r = Cli.run("status", "--url=jdbc:postgresql://127.0.0.1:1/app?connectTimeout=2",
-                "--password=Hunter2Secret", "--migrations", System.getProperty("java.io.tmpdir"));
+                "--password=Hunter2Secret", "--migrations", empty.toString());
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
         assertThat(r.err()).startsWith("tandem: error: ");
         assertThat(r.all()).doesNotContain("Hunter2Secret").doesNotContain("\tat ");
