@@ -49,7 +49,10 @@ public final class TableModel {
 
     /** Whether this migration changes anything about the table's rows (so it needs a sync trigger). */
     public boolean needsSync() {
-        return live != null && (!droppedColumns.isEmpty() || columns.stream().anyMatch(ColumnModel::changesData));
+        // A column dropped without `down` reads as NULL (or its default) to the old version: nothing to translate,
+        // so it costs the application's writes no trigger call.
+        return live != null && (droppedColumns.stream().anyMatch(d -> d.down() != null)
+                || columns.stream().anyMatch(ColumnModel::changesData));
     }
 
     public boolean needsBackfill() {
