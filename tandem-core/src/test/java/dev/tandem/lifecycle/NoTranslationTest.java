@@ -43,4 +43,29 @@ class NoTranslationTest {
         tandem.migrate();
         assertThat(Rows.query(Pg.dataSource(), "SELECT id, title, c, note FROM \"" + schema + "\".t ORDER BY id")).hasSize(2);
     }
+
+    /** case: nullable-without-down — the old version's column is still NOT NULL, so plan asks for `down`. */
+    @Test
+    void aColumnBecomingNullableNeedsDownAndWorksWithIt() {
+        String schema = Pg.newSchema("nullable");
+        Pg.exec("CREATE TABLE \"" + schema + "\".t (id int PRIMARY KEY, name text NOT NULL)");
+        new Migrations(dir).write("001_name_optional.yaml", """
+                operations:
+                  - alter_column: {table: t, column: name, nullable: true}
+                """);
+        Tandem tandem = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema).load();
+        org.assertj.core.api.Assertions.assertThatThrownBy(tandem::plan)
+                .isInstanceOf(dev.tandem.migration.MigrationException.class)
+                .hasMessageContaining("001_name_optional.yaml:2")
+                .hasMessageContaining("becomes nullable").hasMessageContaining("give `down`");
+        new Migrations(dir).write("001_name_optional.yaml", """
+                operations:
+                  - alter_column: {table: t, column: name, nullable: true, down: "coalesce(name, '')"}
+                """);
+        tandem.expand();
+        Rows.update(Pg.dataSource(schema + "_001_name_optional"), "INSERT INTO t VALUES (1, NULL)");
+        assertThat(Rows.scalar(Pg.dataSource(schema), "SELECT name FROM t WHERE id = 1")).isEqualTo("");
+        tandem.migrate();
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT name FROM \"" + schema + "\".t WHERE id = 1")).isNull();
+    }
 }

@@ -62,6 +62,13 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
             throw new MigrationException(op.location(), where + " becomes NOT NULL: give `up`, an expression over the"
                     + " previous version's row that never returns NULL (e.g. coalesce(" + live.name() + ", ...))");
         }
+        boolean becomesNullable = Boolean.TRUE.equals(op.nullable()) && live.notNull();
+        if (becomesNullable && op.down() == null) {
+            // The previous version's column stays NOT NULL until contract: a NULL the new version writes needs a value there.
+            throw new MigrationException(op.location(), where + " becomes nullable, but the previous version still"
+                    + " requires a value: give `down`, an expression over the new version's row that never returns NULL"
+                    + " (e.g. coalesce(" + op.column() + ", '')), for what the previous version reads where the new one wrote NULL");
+        }
         for (Catalog.Constraint c : table.live.constraints()) {
             if (c.type() == 'c' && c.columns().contains(live.name())) {
                 throw new MigrationException(op.location(), where + " has CHECK constraint \"" + c.name() + "\": drop it"
