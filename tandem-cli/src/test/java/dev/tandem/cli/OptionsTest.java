@@ -1,12 +1,14 @@
 package dev.tandem.cli;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine.TypeConversionException;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -16,6 +18,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** What needs no database: help, usage errors, durations, progress lines, redaction. */
 class OptionsTest {
+    /** Migrations: none. (The shared temporary directory may hold anyone's files, which are read before connecting.) */
+    @TempDir
+    Path emptyDir;
 
     @ParameterizedTest
     @ValueSource(strings = {"", "plan", "expand", "backfill", "contract", "rollback", "status", "migrate"})
@@ -98,7 +103,7 @@ class OptionsTest {
     @Test
     void unreachableDatabaseIsADatabaseErrorWithoutPassword() {
         Cli.Result r = Cli.run("status", "--url=jdbc:postgresql://127.0.0.1:1/app?connectTimeout=2",
-                "--password=Hunter2Secret", "--migrations", System.getProperty("java.io.tmpdir"));
+                "--password=Hunter2Secret", "--migrations", emptyDir.toString());
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
         assertThat(r.err()).startsWith("tandem: error: ");
         assertThat(r.all()).doesNotContain("Hunter2Secret").doesNotContain("\tat ");
@@ -247,7 +252,7 @@ class OptionsTest {
     @Test
     void aLibpqUriIsTriedAndItsPasswordNeverShows() {
         Cli.Result r = Cli.run("status", "--url=postgresql://app:Hunter2Secret@127.0.0.1:1/app?connect_timeout=2",
-                "--migrations", System.getProperty("java.io.tmpdir"));
+                "--migrations", emptyDir.toString());
         assertThat(r.exitCode()).as("a database error, not bad input: " + r).isEqualTo(1);
         assertThat(r.all()).doesNotContain("Hunter2Secret");
         assertThat(Secrets.redact("postgresql://app:Hunter2Secret@h/db failed", null)).isEqualTo("postgresql://app:***@h/db failed");
