@@ -86,11 +86,12 @@ final class Demo {
             else rolling(tandem, nodes, balancer);
             step("all nodes serve version " + DemoSchema.V2);
             Thread.sleep(settings.dwell().toMillis());
+            // Nodes first: the requests in flight finish, and count, in the last step, before its last line.
+            for (Node n : nodes) n.close();
             ticker.shutdownNow();
             synchronized (this) {
                 print(metrics.finish());
             }
-            for (Node n : nodes) n.close();
             return new DemoReport(settings.naive() ? "naive" : "rolling", settings.rows(), settings.nodes(),
                     DemoReport.rows(metrics.steps()), consistency(), List.copyOf(metrics.errorSamples));
         } finally {

@@ -95,7 +95,7 @@ final class Metrics {
         try {
             Interval last = takeInterval();
             if (current.end == 0) current.end = System.nanoTime();
-            // Requests finishing from now on (nodes shutting down) are not part of any step.
+            // The nodes are closed by now; should anything still finish, it belongs to no step.
             current = new Step("after the last step");
             return last;
         } finally {
