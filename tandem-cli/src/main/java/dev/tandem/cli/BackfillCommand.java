@@ -15,8 +15,9 @@ import java.util.List;
 
 @Command(name = "backfill", description = {
         "Fill the new columns of existing rows of the migration in flight.",
-        "%nWorks in small batches along the primary key, each its own short transaction; stopped or killed, it"
-                + " resumes after the last batch when run again. Shows a progress bar per table on a terminal, a log"
+        "%nWorks in small batches, each its own short transaction: page by page in the table's physical order by"
+                + " default (PostgreSQL 14+, tables neither partitioned nor inheritance parents), by key otherwise or with"
+                + " --by-key. Stopped or killed, it resumes after the last batch when run again. Shows a progress bar per table on a terminal, a log"
                 + " line every 2 s otherwise, and JSON progress events with --json.",
         "%nFrom another terminal, --pause, --resume and --rate control a running backfill; they take effect before"
                 + " its next batch, and `tandem status` shows whether it is running, paused or throttled, and why."})

@@ -12,8 +12,10 @@ import java.time.Duration;
 /** Where the database and the migrations are, and how long Tandem may wait for locks: shared by every command. */
 public final class ConnectionOptions {
 
-    @Option(names = "--url", paramLabel = "JDBC-URL", defaultValue = "${env:TANDEM_URL}", showDefaultValue = Visibility.NEVER,
-            description = "The database, e.g. jdbc:postgresql://localhost:5432/app (env TANDEM_URL). Required.")
+    @Option(names = "--url", paramLabel = "URL", defaultValue = "${env:TANDEM_URL}", showDefaultValue = Visibility.NEVER,
+            description = "The database (env TANDEM_URL). Required. A JDBC URL, e.g."
+                    + " jdbc:postgresql://localhost:5432/app?user=app, or a libpq URI as psql takes it, e.g."
+                    + " postgresql://app@localhost:5432/app (also postgres://).")
     String url;
 
     @Option(names = "--user", paramLabel = "NAME", defaultValue = "${env:TANDEM_USER}", showDefaultValue = Visibility.NEVER,
@@ -58,15 +60,31 @@ public final class ConnectionOptions {
         return password != null && !password.isEmpty() ? password : Secrets.passwordInUrl(url);
     }
 
-    /** The URL with its password masked: the only form in which it may be printed. */
+    /**
+     * The JDBC URL with its password masked: the only form in which it may be printed. A libpq URI is shown as
+     * the JDBC URL it became (without its user and password, which are passed to the driver apart).
+     */
     String maskedUrl() {
-        return Secrets.redact(url, secret());
+        if (url == null) return null;
+        String jdbc;
+        try {
+            jdbc = DatabaseUrl.parse(url).jdbcUrl();
+        } catch (IllegalArgumentException e) {
+            jdbc = url;
+        }
+        return Secrets.redact(jdbc, secret());
     }
 
     Tandem.Config config(CommandSpec spec) {
         if (url == null || url.isBlank()) {
             throw new ParameterException(spec.commandLine(), "Missing database URL: give --url=jdbc:postgresql://HOST:PORT/DATABASE"
-                    + " or set TANDEM_URL");
+                    + " (or postgresql://USER@HOST:PORT/DATABASE) or set TANDEM_URL");
+        }
+        DatabaseUrl database;
+        try {
+            database = DatabaseUrl.parse(url);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--url: " + e.getMessage());
         }
         if (lockTimeout.isZero()) {
             throw new ParameterException(spec.commandLine(), "--lock-timeout must be more than 0 (0 would let DDL wait"
@@ -76,7 +94,8 @@ public final class ConnectionOptions {
             throw new ParameterException(spec.commandLine(), "--schema and --state-schema must not be empty");
         }
         return Tandem.configure()
-                .url(url.trim(), blankToNull(user), blankToNull(password))
+                // --user and --password win over the ones in a libpq URI, as they do over a JDBC URL's parameters.
+                .url(database.jdbcUrl(), firstOf(user, database.user()), firstOf(password, database.password()))
                 .migrations(migrations)
                 .schema(schema)
                 .stateSchema(stateSchema)
@@ -85,7 +104,7 @@ public final class ConnectionOptions {
                 .retryDeadline(retryDeadline);
     }
 
-    private static String blankToNull(String s) {
-        return s == null || s.isEmpty() ? null : s;
+    private static String firstOf(String option, String fromUrl) {
+        return option == null || option.isEmpty() ? fromUrl : option;
     }
 }

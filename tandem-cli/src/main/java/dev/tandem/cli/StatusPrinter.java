@@ -52,10 +52,15 @@ final class StatusPrinter {
         out.println("next: " + status.next().text);
         if (!versions.isEmpty()) {
             out.println();
-            out.println("How an application selects its version (its connections' search_path):");
+            out.println("How an application selects its version (its connections' search_path), and names itself so that");
+            out.println("status and contract see it (ApplicationName: a connection property, or &ApplicationName=... in the URL):");
             for (VersionConnection v : versions) {
                 out.println("  " + v.versionSchema() + "  (" + role(v) + ")");
                 out.println("    JDBC URL (pgjdbc):  " + (maskedUrl != null ? v.jdbcUrl(maskedUrl) : v.jdbcOption()));
+                if (v.applicationName() != null) {
+                    out.println("    ApplicationName:    " + v.applicationName() + "  (" + VersionConnection.INSTANCE
+                            + ": a name unique to each instance, e.g. its host name)");
+                }
                 out.println("    HikariCP:           connectionInitSql: " + v.initSql());
             }
         }

@@ -31,17 +31,35 @@ record VersionConnection(String role, String migration, String versionSchema, St
 
     /** pgjdbc's URL parameters: the search path, and the application name Tandem counts instances by. */
     String jdbcOption() {
-        String option = "currentSchema=" + URLEncoder.encode(dialect.searchPathValue(searchPath()), StandardCharsets.UTF_8);
-        return migration == null ? option : option + "&ApplicationName="
-                + URLEncoder.encode(TandemDataSource.applicationName(migration, "<instance>"), StandardCharsets.UTF_8);
+        String name = applicationName();
+        return name == null ? searchPathOption()
+                : searchPathOption() + "&ApplicationName=" + URLEncoder.encode(name, StandardCharsets.UTF_8);
     }
+
+    /** pgjdbc's URL parameter for the search path alone: complete, nothing in it to fill in. */
+    private String searchPathOption() {
+        return "currentSchema=" + URLEncoder.encode(dialect.searchPathValue(searchPath()), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The application_name an instance of this version connects with, {@code <instance>} standing for the name of
+     * the instance, which only the instance knows; null for the tables before any migration (no version to name).
+     */
+    String applicationName() {
+        return migration == null ? null : TandemDataSource.applicationName(migration, INSTANCE);
+    }
+
+    static final String INSTANCE = "<instance>";
 
     /** For pools that run SQL on each new connection, e.g. HikariCP's connectionInitSql. */
     String initSql() {
         return dialect.setSearchPathStatement(searchPath());
     }
 
-    /** {@code url} (already masked) with its currentSchema set to this version. */
+    /**
+     * {@code url} (already masked) with its currentSchema set to this version: a URL to paste as it is. The
+     * application name is left out, as its instance part differs from instance to instance.
+     */
     String jdbcUrl(String url) {
         String base = url;
         List<String> params = new ArrayList<>();
@@ -53,7 +71,7 @@ record VersionConnection(String role, String migration, String versionSchema, St
                 if (!p.isEmpty() && !lower.startsWith("currentschema=") && !lower.startsWith("applicationname=")) params.add(p);
             }
         }
-        params.add(jdbcOption());
+        params.add(searchPathOption());
         return base + "?" + String.join("&", params);
     }
 

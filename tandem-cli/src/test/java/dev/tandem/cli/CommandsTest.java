@@ -136,6 +136,55 @@ class CommandsTest {
         }
     }
 
+    /**
+     * The JDBC URL status prints is pasted as it is: it must work as printed, with nothing in it to fill in (the
+     * instance's name, which only the instance knows, is shown apart). docs/CLI.md shows the same form.
+     */
+    @Test
+    void statusPrintsAPasteableUrl() throws Exception {
+        write("001_init.yaml", INIT);
+        assertThat(tandem("migrate").exitCode()).isZero();
+        write("002_email.yaml", EMAIL);
+        assertThat(tandem("expand").exitCode()).isZero();
+
+        Cli.Result r = tandem("status");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        List<String> lines = r.out().lines().toList();
+        int at = lines.indexOf("  " + schema + "_002_email  (new version 002_email, in flight)");
+        assertThat(at).as(r.out()).isPositive();
+        String urlLine = lines.get(at + 1);
+        assertThat(urlLine).startsWith("    JDBC URL (pgjdbc):  jdbc:postgresql://").doesNotContain("<").doesNotContain("%3C")
+                .doesNotContain("ApplicationName");
+        String printed = urlLine.substring("    JDBC URL (pgjdbc):  ".length());
+        // Only the new version's view has the email column: selecting it proves the search path took.
+        try (Connection c = DriverManager.getConnection(printed); Statement st = c.createStatement()) {
+            st.executeQuery("SELECT email FROM users").close();
+        }
+        String nameLine = lines.get(at + 2);
+        assertThat(nameLine).isEqualTo("    ApplicationName:    tandem:002_email:<instance>  (<instance>: a name unique"
+                + " to each instance, e.g. its host name)");
+
+        // docs/CLI.md's example (schema shop): the same lines, the same URL parameters.
+        String doc = Files.readString(Path.of("..", "docs", "CLI.md"));
+        assertThat(doc).contains(lines.get(at - 2)).contains(lines.get(at - 1))
+                .contains(nameLine)
+                .contains(printed.substring(printed.indexOf("currentSchema=")).replace(schema, "shop"))
+                .contains(lines.get(at + 3).replace(schema, "shop"));
+    }
+
+    /** The form tandem sandbox prints for psql works for --url too, and --user still wins over the URI's user. */
+    @Test
+    void aLibpqUriReachesTheDatabase() throws Exception {
+        write("001_init.yaml", INIT);
+        Cli.Result r = tandemAt("postgresql://postgres@localhost:" + pg.getPort() + "/postgres?application_name=x", "migrate");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        r = tandemAt("postgres://localhost:" + pg.getPort() + "/postgres", "status", "--user", "postgres");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("001_init   complete");
+        r = tandemAt("postgresql://postgres@localhost:" + pg.getPort() + "/postgres", "status", "--user", "nobody_here");
+        assertThat(r.exitCode()).as("--user nobody_here was used: " + r).isEqualTo(1);
+    }
+
     @Test
     void statusCheckFollowsTheLifecycle() throws Exception {
         write("001_init.yaml", INIT);

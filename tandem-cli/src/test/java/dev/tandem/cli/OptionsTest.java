@@ -1,13 +1,16 @@
 package dev.tandem.cli;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine.TypeConversionException;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,6 +18,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** What needs no database: help, usage errors, durations, progress lines, redaction. */
 class OptionsTest {
+    /** Migrations: none. (The shared temporary directory may hold anyone's files, which are read before connecting.) */
+    @TempDir
+    Path emptyDir;
 
     @ParameterizedTest
     @ValueSource(strings = {"", "plan", "expand", "backfill", "contract", "rollback", "status", "migrate"})
@@ -22,7 +28,7 @@ class OptionsTest {
         Cli.Result r = command.isEmpty() ? Cli.run("--help") : Cli.run(command, "--help");
         assertThat(r.exitCode()).as(r.toString()).isZero();
         assertThat(r.out()).contains("Usage: tandem").contains("Exit codes:").contains("Another Tandem process holds the migration lock");
-        if (!command.isEmpty()) assertThat(r.out()).contains("--url=JDBC-URL", "--lock-timeout", "--json", "--verbose");
+        if (!command.isEmpty()) assertThat(r.out()).contains("--url=URL", "--lock-timeout", "--json", "--verbose");
     }
 
     @Test
@@ -95,10 +101,9 @@ class OptionsTest {
     }
 
     @Test
-    void unreachableDatabaseIsADatabaseErrorWithoutPassword(@org.junit.jupiter.api.io.TempDir java.nio.file.Path empty) {
-        // An empty folder of its own: whatever else lies in the temp folder is not a migration.
+    void unreachableDatabaseIsADatabaseErrorWithoutPassword() {
         Cli.Result r = Cli.run("status", "--url=jdbc:postgresql://127.0.0.1:1/app?connectTimeout=2",
-                "--password=Hunter2Secret", "--migrations", empty.toString());
+                "--password=Hunter2Secret", "--migrations", emptyDir.toString());
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
         assertThat(r.err()).startsWith("tandem: error: ");
         assertThat(r.all()).doesNotContain("Hunter2Secret").doesNotContain("\tat ");
@@ -149,5 +154,108 @@ class OptionsTest {
                 "002_email: backfill users: 4,000/10,000 rows (40%), 2,000 rows/s, about 3 s left",
                 "002_email: backfill users: 4,000/10,000 rows (40%) done in 3.0 s, 1,000 rows/s",
                 "002_email: backfill orders: 0/0 rows (100%) done in 0 ms");
+    }
+
+    /**
+     * Every command's description is whole sentences: the first one is the summary 'tandem --help' lists, and
+     * picocli prints each element as a paragraph of its own, so an element that stops mid-sentence shows as a
+     * cut line.
+     */
+    @Test
+    void everyCommandDescriptionIsWholeSentences() {
+        var commands = Main.newCommandLine().getSubcommands();
+        assertThat(commands.keySet()).contains("plan", "expand", "backfill", "verify", "status", "contract", "rollback",
+                "migrate", "demo", "sandbox");
+        String mainHelp = Cli.run("--help").out();
+        for (var e : commands.entrySet()) {
+            String[] description = e.getValue().getCommandSpec().usageMessage().description();
+            assertThat(description).as(e.getKey()).isNotEmpty();
+            for (String paragraph : description) {
+                String text = paragraph.replace("%n", "").strip();
+                assertThat(text).as(e.getKey() + ": a description paragraph ends a sentence").matches("(?s).*[.:)]$");
+            }
+            String summary = description[0];
+            assertThat(summary).as(e.getKey() + ": the summary is one line of its own").doesNotContain("%n");
+            assertThat(summary.strip()).as(e.getKey() + ": the summary is one sentence").matches("[A-Z][^.]*(\\.[^ .][^.]*)*\\.");
+            // As 'tandem --help' lists it: the summary whole, however picocli wraps it.
+            assertThat(listed(mainHelp, e.getKey())).as(e.getKey() + " in tandem --help").isEqualTo(summary.strip());
+            for (String code : e.getValue().getCommandSpec().usageMessage().exitCodeList().values()) {
+                assertThat(code.strip()).as(e.getKey() + ": exit code text").matches("(?s)[A-Z].*[.)]$");
+            }
+        }
+    }
+
+    /** The text 'tandem --help' shows next to a command in its list, continuation lines joined. */
+    private static String listed(String help, String command) {
+        List<String> lines = help.lines().toList();
+        int start = lines.indexOf("Commands:");
+        StringBuilder text = null;
+        for (String line : lines.subList(start + 1, lines.size())) {
+            if (line.isBlank()) break;
+            boolean continuation = line.startsWith("    ") && !line.startsWith("  " + command + " ");
+            if (text != null && continuation) {
+                text.append(' ').append(line.strip());
+            } else if (text != null) {
+                break;
+            } else if (line.startsWith("  " + command + " ")) {
+                text = new StringBuilder(line.substring(command.length() + 2).strip());
+            }
+        }
+        return text == null ? null : text.toString();
+    }
+
+    @Test
+    void libpqUrisBecomeJdbcUrls() {
+        DatabaseUrl u = DatabaseUrl.parse("postgresql://postgres@localhost:55432/postgres");
+        assertThat(u.jdbcUrl()).isEqualTo("jdbc:postgresql://localhost:55432/postgres");
+        assertThat(u.user()).isEqualTo("postgres");
+        assertThat(u.password()).isNull();
+
+        u = DatabaseUrl.parse("postgres://app:p%40ss:w%2Frd@db1:5433,db2/my%20db?sslmode=require&application_name=a%20b"
+                + "&connect_timeout=5&target_session_attrs=read-write");
+        assertThat(u.jdbcUrl()).isEqualTo("jdbc:postgresql://db1:5433,db2/my+db?sslmode=require&ApplicationName=a+b"
+                + "&connectTimeout=5&targetServerType=primary");
+        assertThat(u.user()).isEqualTo("app");
+        assertThat(u.password()).isEqualTo("p@ss:w/rd");
+
+        assertThat(DatabaseUrl.parse("postgresql://[::1]:6000/db").jdbcUrl()).isEqualTo("jdbc:postgresql://[::1]:6000/db");
+        assertThat(DatabaseUrl.parse("postgresql:///db?host=h&port=6000&user=u&password=pw&dbname=other").jdbcUrl())
+                .isEqualTo("jdbc:postgresql://h:6000/other");
+        assertThat(DatabaseUrl.parse("POSTGRESQL://").jdbcUrl()).isEqualTo("jdbc:postgresql://localhost/");
+        assertThat(DatabaseUrl.parse("postgresql://h/a+b").jdbcUrl()).as("a plus is a plus in libpq")
+                .isEqualTo("jdbc:postgresql://h/a%2Bb");
+        // A JDBC URL is the driver's business, as it always was.
+        assertThat(DatabaseUrl.parse(" jdbc:postgresql://h/db?user=x ").jdbcUrl()).isEqualTo("jdbc:postgresql://h/db?user=x");
+
+        for (String bad : new String[]{"postgresql://h/db?keepalives=1", "postgresql://%2Fvar%2Frun/db",
+                "postgresql://h:99999/db", "postgresql://h/db%zz", "postgresql://h/db?target_session_attrs=fastest",
+                "mysql://h/db", "localhost:5432/db", "postgresql://h/db?sslmode"}) {
+            assertThatThrownBy(() -> DatabaseUrl.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThatThrownBy(() -> DatabaseUrl.parse("postgresql://h/db?keepalives=1")).hasMessageContaining("keepalives")
+                .hasMessageContaining("sslmode");
+    }
+
+    @Test
+    void urlFormsInHelpAndErrors() {
+        assertThat(Cli.run("status", "--help").out()).contains("postgresql://").contains("jdbc:postgresql://");
+        Cli.Result r = Cli.run("status", "--url=mysql://u:Hunter2Secret@db/app");
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err()).contains("--url: unsupported database URL (expected jdbc:postgresql://")
+                .contains("postgresql://[USER[:PASSWORD]@]HOST");
+        r = Cli.run("status", "--url=postgresql://u:Hunter2Secret@db/app?keepalives=1");
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err()).contains("URL parameter 'keepalives' is not supported here");
+        assertThat(r.all()).doesNotContain("Hunter2Secret");
+    }
+
+    @Test
+    void aLibpqUriIsTriedAndItsPasswordNeverShows() {
+        Cli.Result r = Cli.run("status", "--url=postgresql://app:Hunter2Secret@127.0.0.1:1/app?connect_timeout=2",
+                "--migrations", emptyDir.toString());
+        assertThat(r.exitCode()).as("a database error, not bad input: " + r).isEqualTo(1);
+        assertThat(r.all()).doesNotContain("Hunter2Secret");
+        assertThat(Secrets.redact("postgresql://app:Hunter2Secret@h/db failed", null)).isEqualTo("postgresql://app:***@h/db failed");
+        assertThat(Secrets.passwordInUrl("postgres://app:p%40ss@h/db")).isEqualTo("p@ss");
     }
 }

@@ -77,7 +77,7 @@ public sealed interface Operation permits Operation.CreateTable, Operation.AddCo
         public String kind() { return "drop_constraint"; }
     }
 
-    /** Free SQL: {@code up} runs at expand, {@code down} at rollback. Tandem cannot make it lock-safe; the linter warns. */
+    /** Free SQL: {@code up} runs at expand, {@code down} at rollback. Tandem cannot make it lock-safe (there is no linter). */
     record RawSql(String up, String down, SourceLocation location) implements Operation {
         public String kind() { return "sql"; }
     }

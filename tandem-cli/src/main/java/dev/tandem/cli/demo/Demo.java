@@ -34,6 +34,7 @@ final class Demo {
     }
 
     private final DataSource database;
+    private final DemoSchemas schemas;
     private final String schema;
     private final Path migrations;
     private final Settings settings;
@@ -43,9 +44,10 @@ final class Demo {
     private final Set<Long> deleted = ConcurrentHashMap.newKeySet();
     private final Queue<Long> deletable = new ConcurrentLinkedQueue<>();
 
-    Demo(DataSource database, String schema, Path migrations, Settings settings, PrintWriter log) {
+    Demo(DataSource database, DemoSchemas schemas, Path migrations, Settings settings, PrintWriter log) {
         this.database = database;
-        this.schema = schema;
+        this.schemas = schemas;
+        this.schema = schemas.schema;
         this.migrations = migrations;
         this.settings = settings;
         this.log = log;
@@ -53,6 +55,10 @@ final class Demo {
 
     DemoReport run() throws Exception {
         Tandem tandem = tandem(TandemListener.NONE);
+        announce("the change: " + DemoSchema.V1 + " -> " + DemoSchema.V2 + (settings.naive()
+                ? ", as a plain migration tool makes it (one transaction of ALTER TABLE)"
+                : ", as Tandem makes it (expand, backfill, contract)"));
+        for (String line : DemoSchema.CHANGE_SUMMARY) announce("  " + line);
         announce("preparing: schema " + schema + " with " + settings.rows() + " users (migration " + DemoSchema.V1 + ")");
         DemoSchema.write(migrations, false);
         tandem.migrate();
@@ -61,7 +67,7 @@ final class Demo {
         if (settings.naive()) {
             // A plain migration tool has no version schemas: its applications use the tables themselves.
             try (Connection c = database.getConnection(); Statement st = c.createStatement()) {
-                st.execute("DROP SCHEMA \"" + (schema + "_" + DemoSchema.V1).replace("\"", "\"\"") + "\" CASCADE");
+                st.execute("DROP SCHEMA " + schemas.quoted(schemas.versionSchema(DemoSchema.V1)) + " CASCADE");
             }
         }
 
@@ -71,7 +77,7 @@ final class Demo {
             t.setDaemon(true);
             return t;
         });
-        try (LoadBalancer balancer = new LoadBalancer(settings.requestsPerSecond())) {
+        try (LoadBalancer balancer = new LoadBalancer(settings.requestsPerSecond(), metrics::shed)) {
             ticker.scheduleAtFixedRate(this::liveLine, 1, 1, TimeUnit.SECONDS);
             step("all " + settings.nodes() + " nodes serve version " + DemoSchema.V1);
             for (int i = 1; i <= settings.nodes(); i++) nodes.add(startNode(i, DemoSchema.V1, balancer));
@@ -80,12 +86,14 @@ final class Demo {
             else rolling(tandem, nodes, balancer);
             step("all nodes serve version " + DemoSchema.V2);
             Thread.sleep(settings.dwell().toMillis());
-            metrics.finish();
+            // Nodes first: the requests in flight finish, and count, in the last step, before its last line.
             for (Node n : nodes) n.close();
             ticker.shutdownNow();
+            synchronized (this) {
+                print(metrics.finish());
+            }
             return new DemoReport(settings.naive() ? "naive" : "rolling", settings.rows(), settings.nodes(),
-                    DemoReport.rows(metrics.steps()), consistency(), metrics.totalFailures.sum(), balancer.shed.sum(),
-                    List.copyOf(metrics.errorSamples));
+                    DemoReport.rows(metrics.steps()), consistency(), List.copyOf(metrics.errorSamples));
         } finally {
             ticker.shutdownNow();
             for (Node n : nodes) n.close();
@@ -106,13 +114,15 @@ final class Demo {
             nodes.set(i - 1, startNode(i, DemoSchema.V2, balancer));
             Thread.sleep(settings.dwell().toMillis());
         }
-        Metrics.Step backfill = step("backfill " + settings.rows() + " rows under traffic");
+        Metrics.Step backfill = step("backfill under traffic");
         long t0 = System.nanoTime();
+        java.util.concurrent.atomic.AtomicLong filled = new java.util.concurrent.atomic.AtomicLong();
         tandem(new TandemListener() {
             private long last;
 
             @Override
             public void backfillProgress(String migration, String table, long done, long total, double rowsPerSecond) {
+                filled.set(done);
                 if (System.nanoTime() - last > 1_000_000_000L || done == total) {
                     last = System.nanoTime();
                     announce(String.format("  backfill %s: %d/%d rows (%.0f%%), %.0f rows/s", table, done, total,
@@ -120,7 +130,8 @@ final class Demo {
                 }
             }
         }).backfill();
-        backfill.backfillRowsPerSecond = settings.rows() / ((System.nanoTime() - t0) / 1e9);
+        // The rows the backfill reports, not the seeded count: users created before it started are filled too.
+        backfill.backfillRowsPerSecond = filled.get() / ((System.nanoTime() - t0) / 1e9);
 
         step("contract guard: is any " + DemoSchema.V1 + " instance left?");
         List<StateStore.Instance> old = plain.status().instances().stream()
@@ -137,7 +148,7 @@ final class Demo {
         step("naive: ALTER TABLE in one transaction while " + DemoSchema.V1 + " serves");
         try (Connection c = database.getConnection(); Statement st = c.createStatement()) {
             c.setAutoCommit(false);
-            st.execute("SET search_path TO \"" + schema.replace("\"", "\"\"") + "\"");
+            st.execute("SET search_path TO " + schemas.quoted(schema));
             for (String sql : DemoSchema.NAIVE_CHANGE.split(";\n")) st.execute(sql);
             c.commit();
         }
@@ -152,17 +163,19 @@ final class Demo {
     }
 
     private Node startNode(int i, String version, LoadBalancer balancer) {
-        Node node = new Node("node-" + i, version, database, schema, settings.threadsPerNode(), !settings.naive(),
+        Node node = new Node("node-" + i, version, database, schema, schemas.stateSchema(), settings.threadsPerNode(), !settings.naive(),
                 balancer.queue, new Requests(version, settings.rows(), created, deletable, deleted), metrics);
         node.start();
         return node;
     }
 
     private Tandem tandem(TandemListener listener) {
-        return Tandem.configure().dataSource(database).migrations(migrations).schema(schema).listener(listener).load();
+        return Tandem.configure().dataSource(database).migrations(migrations).schema(schema)
+                .stateSchema(schemas.stateSchema()).listener(listener).load();
     }
 
     private static TandemListener lockWaits(Metrics.Step step) {
+        step.ranDdl = true;
         return new TandemListener() {
             @Override
             public void stepRetry(String migration, Step s, int attempt, Duration wait, String reason) {
@@ -171,26 +184,32 @@ final class Demo {
         };
     }
 
-    private Metrics.Step step(String name) {
+    /** The last live line of the step that ends, then the next step's heading, in that order. */
+    private synchronized Metrics.Step step(String name) {
+        print(metrics.begin(name));
         announce("==> " + name);
-        return metrics.begin(name);
+        return metrics.current();
     }
 
     private void announce(String text) {
         log.println(text);
     }
 
-    private void liveLine() {
-        var line = metrics.liveLine(1.0);
+    private synchronized void liveLine() {
+        print(metrics.interval());
+    }
+
+    private void print(Metrics.Interval line) {
         if (line.isEmpty()) return;
         StringBuilder sb = new StringBuilder("    ");
-        line.forEach((v, s) -> sb.append(v).append(": ").append(s).append("   "));
+        line.byVersion().forEach((v, s) -> sb.append(v).append(": ").append(s).append("   "));
+        if (line.shed() > 0) sb.append(line.shed()).append(" shed");
         log.println(sb.toString().stripTrailing());
     }
 
     private void exec(String sql, String version) throws SQLException {
         try (Connection c = database.getConnection(); Statement st = c.createStatement()) {
-            st.execute("SET search_path TO \"" + (schema + "_" + version).replace("\"", "\"\"") + "\", \"" + schema.replace("\"", "\"\"") + "\"");
+            st.execute("SET search_path TO " + schemas.quoted(schemas.versionSchema(version)) + ", " + schemas.quoted(schema));
             st.execute(sql);
         }
     }
@@ -199,7 +218,7 @@ final class Demo {
     private List<DemoReport.Check> consistency() throws SQLException {
         List<DemoReport.Check> checks = new ArrayList<>();
         try (Connection c = database.getConnection(); Statement st = c.createStatement()) {
-            st.execute("SET search_path TO \"" + schema.replace("\"", "\"\"") + "\"");
+            st.execute("SET search_path TO " + schemas.quoted(schema));
             long expected = settings.rows() + created.size() - deleted.size();
             long actual = scalar(st, "SELECT count(*) FROM users");
             checks.add(new DemoReport.Check("row count is seeded + created - deleted", expected == actual,

@@ -3,6 +3,8 @@ package dev.tandem.cli.demo;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.tandem.TandemException;
+import dev.tandem.cli.DatabaseUrl;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.Command;
@@ -16,56 +18,59 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.Statement;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
 /** {@code tandem demo}: a rolling upgrade of an identity service under live traffic, with the proof nobody noticed. */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
-        description = {"Runs a rolling upgrade of a simulated identity service (users table as Keystone had it) under",
-                "live traffic: node by node from version 001 to 002 (rename a column, add a computed NOT NULL",
-                "email, integer flag to boolean, drop a column), then backfill and contract. Reports per step",
-                "requests, failures and latency by version, then checks every row.",
-                "Without --url it starts an embedded PostgreSQL in a temporary directory."},
+        description = {"Run a rolling upgrade of a simulated service under live traffic, and measure it.",
+                "%nThe service is an identity service (its users table as Keystone had it) on several nodes. Node by"
+                        + " node it moves from version 001 to 002, which renames a column, adds a computed NOT NULL email,"
+                        + " turns an integer flag into a boolean and drops a column; then Tandem backfills and contracts."
+                        + " The report shows, per step, the requests served by each version, the failures and the"
+                        + " latency, then checks every row.",
+                "%nWithout --url it starts an embedded PostgreSQL in a temporary directory."},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:no request failed and every row is consistent",
-                "1:a request failed or a row is inconsistent (expected with --naive)",
-                "2:bad options"})
+        exitCodeList = {"0:No request failed and every row is consistent.",
+                "1:A request failed or a row is inconsistent (expected with --naive).",
+                "2:Bad options."})
 public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--url", paramLabel = "JDBC-URL", description = "Use this PostgreSQL instead of an embedded one.")
+    @Option(names = "--url", paramLabel = "URL", description = "Use this PostgreSQL instead of an embedded one: a JDBC URL"
+            + " (jdbc:postgresql://HOST:PORT/DATABASE) or a libpq URI (postgresql://USER@HOST:PORT/DATABASE).")
     String url;
 
-    @Option(names = "--user", description = "Database user for --url.")
+    @Option(names = "--user", paramLabel = "NAME", description = "Database user for --url.")
     String user;
 
-    @Option(names = "--password", description = "Database password for --url (never printed).")
+    @Option(names = "--password", paramLabel = "PASSWORD", description = "Database password for --url (never printed).")
     String password;
 
-    @Option(names = "--schema", defaultValue = "tandem_demo",
-            description = "Schema the demo creates and uses (default: ${DEFAULT-VALUE}); with --url it must not exist yet, unless --reset.")
+    @Option(names = "--schema", paramLabel = "SCHEMA", defaultValue = "tandem_demo",
+            description = "Schema the demo creates and uses (default: ${DEFAULT-VALUE}), with its Tandem state in"
+                    + " SCHEMA_state and the version schemas SCHEMA_001_identity and SCHEMA_002_user_email. What a previous"
+                    + " demo run left there is dropped first; a schema of those names the demo did not create is refused.")
     String schema;
 
-    @Option(names = "--reset", description = "With --url: drop the demo schema and its Tandem state first.")
+    @Option(names = "--reset", description = "Drop the schemas named after --schema first, even if the demo did not create them.")
     boolean reset;
 
-    @Option(names = "--rows", defaultValue = "100000", description = "Users loaded before the upgrade (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rows", paramLabel = "N", defaultValue = "100000", description = "Users loaded before the upgrade (default: ${DEFAULT-VALUE}).")
     int rows;
 
-    @Option(names = "--nodes", defaultValue = "4", description = "Service nodes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--nodes", paramLabel = "N", defaultValue = "4", description = "Service nodes (default: ${DEFAULT-VALUE}).")
     int nodes;
 
-    @Option(names = "--threads", defaultValue = "2", description = "Worker threads per node (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "2", description = "Worker threads per node (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--rate", defaultValue = "200", description = "Requests per second sent to the service (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rate", paramLabel = "N", defaultValue = "200", description = "Requests per second sent to the service (default: ${DEFAULT-VALUE}).")
     int rate;
 
-    @Option(names = "--duration", defaultValue = "3s", converter = dev.tandem.cli.DurationConverter.class,
+    @Option(names = "--duration", paramLabel = "DURATION", defaultValue = "3s", converter = dev.tandem.cli.DurationConverter.class,
             description = "How long each step of the upgrade serves traffic (default: ${DEFAULT-VALUE}).")
     Duration duration;
 
@@ -95,15 +100,17 @@ public final class DemoCommand implements Callable<Integer> {
                 ds.setURL(embedded.getJdbcUrl("postgres", "postgres"));
                 database = ds;
             } else {
-                PGSimpleDataSource ds = new PGSimpleDataSource();
-                ds.setURL(url);
-                if (user != null) ds.setUser(user);
-                if (password != null) ds.setPassword(password);
-                database = ds;
+                database = dataSource(url);
             }
-            prepare(database, url == null || reset);
+            DemoSchemas schemas = new DemoSchemas(schema);
+            try (Connection c = database.getConnection()) {
+                schemas.dropPrevious(c, reset, log);
+                schemas.create(c);
+            } catch (SQLException e) {
+                throw new TandemException(TandemException.Kind.DATABASE, "the demo's database failed: " + e.getMessage(), e);
+            }
             Demo.Settings settings = new Demo.Settings(rows, nodes, threads, rate, duration, naive);
-            DemoReport report = new Demo(database, schema, migrations, settings, log).run();
+            DemoReport report = new Demo(database, schemas, migrations, settings, log).run();
             report.print(log);
             if (json) {
                 spec.commandLine().getOut().println(new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -116,40 +123,23 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** A fresh demo schema: refuses to touch an existing one on a real database unless told to. */
-    private void prepare(DataSource database, boolean dropExisting) throws Exception {
-        try (Connection c = database.getConnection(); Statement st = c.createStatement()) {
-            boolean exists;
-            try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ?)")) {
-                ps.setString(1, schema);
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    exists = rs.getBoolean(1);
-                }
-            }
-            if (exists && !dropExisting) {
-                throw new ParameterException(spec.commandLine(), "schema \"" + schema + "\" already exists; use --reset to"
-                        + " drop it (and its Tandem state), or --schema to choose another");
-            }
-            String q = '"' + schema.replace("\"", "\"\"") + '"';
-            st.execute("DROP SCHEMA IF EXISTS " + q + " CASCADE");
-            for (String version : new String[]{DemoSchema.V1, DemoSchema.V2}) {
-                st.execute("DROP SCHEMA IF EXISTS \"" + (schema + "_" + version).replace("\"", "\"\"") + "\" CASCADE");
-            }
-            try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass('tandem.migrations') IS NOT NULL")) {
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    if (rs.getBoolean(1)) {
-                        for (String table : new String[]{"migrations", "backfill", "history", "instances"}) {
-                            try (PreparedStatement del = c.prepareStatement("DELETE FROM tandem." + table + " WHERE schema_name = ?")) {
-                                del.setString(1, schema);
-                                del.executeUpdate();
-                            }
-                        }
-                    }
-                }
-            }
-            st.execute("CREATE SCHEMA " + q);
+    private DataSource dataSource(String url) {
+        DatabaseUrl parsed;
+        try {
+            parsed = DatabaseUrl.parse(url);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--url: " + e.getMessage());
         }
+        if (!parsed.jdbcUrl().startsWith("jdbc:postgresql:")) {
+            throw new ParameterException(spec.commandLine(), "--url: unsupported database URL (expected "
+                    + "jdbc:postgresql://HOST:PORT/DATABASE or postgresql://USER@HOST:PORT/DATABASE)");
+        }
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setURL(parsed.jdbcUrl());
+        String u = user != null ? user : parsed.user();
+        String p = password != null ? password : parsed.password();
+        if (u != null) ds.setUser(u);
+        if (p != null) ds.setPassword(p);
+        return ds;
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The identity service's schema, as Keystone had it, and the change its rolling upgrade makes: {@code name}
@@ -16,6 +17,13 @@ final class DemoSchema {
 
     private DemoSchema() {
     }
+
+    /** The change in a few lines: the table's shape before and after, and what happens to each column. */
+    static final List<String> CHANGE_SUMMARY = List.of(
+            "before: users(id bigint, name text, password_hash text, enabled integer, extra text)",
+            "after:  users(id bigint, username text, password_hash text, enabled boolean, email text NOT NULL)",
+            "name is renamed to username; email is new, lower(name) || '@example.org' for existing users;",
+            "enabled changes from integer to boolean (enabled <> 0); extra is dropped.");
 
     static final String INIT = """
             operations:

@@ -3,7 +3,6 @@ package dev.tandem.cli.demo;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Sends requests at a steady rate to whichever nodes are in rotation: a node taken out simply stops taking them,
@@ -11,11 +10,13 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class LoadBalancer implements AutoCloseable {
     final BlockingQueue<Requests.Kind> queue;
-    final LongAdder shed = new LongAdder();
+    private final Runnable onShed;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread generator;
 
-    LoadBalancer(int requestsPerSecond) {
+    /** @param onShed called for each request shed, so that it is counted in the step of the upgrade it fell in */
+    LoadBalancer(int requestsPerSecond, Runnable onShed) {
+        this.onShed = onShed;
         this.queue = new ArrayBlockingQueue<>(Math.max(10, requestsPerSecond * 5));
         this.generator = new Thread(() -> generate(requestsPerSecond), "load-balancer");
         generator.setDaemon(true);
@@ -27,7 +28,7 @@ final class LoadBalancer implements AutoCloseable {
         long next = System.nanoTime();
         while (running.get()) {
             next += interval;
-            if (!queue.offer(Requests.pick())) shed.increment();
+            if (!queue.offer(Requests.pick())) onShed.run();
             long sleep = next - System.nanoTime();
             if (sleep > 0) {
                 try {

@@ -31,7 +31,7 @@ final class Node implements AutoCloseable {
      * @param tandemRouting true: connections are pinned to the version's schema by {@link TandemDataSource};
      *                      false: the naive way, straight at the tables
      */
-    Node(String id, String version, DataSource database, String schema, int threads, boolean tandemRouting,
+    Node(String id, String version, DataSource database, String schema, String stateSchema, int threads, boolean tandemRouting,
          BlockingQueue<Requests.Kind> balancer, Requests requests, Metrics metrics) {
         this.id = id;
         this.version = version;
@@ -45,7 +45,7 @@ final class Node implements AutoCloseable {
             config.setConnectionInitSql("SET search_path TO \"" + schema.replace("\"", "\"\"") + "\"");
         }
         this.pool = new HikariDataSource(config);
-        this.versioned = tandemRouting ? TandemDataSource.builder(pool, version).schema(schema).instanceId(id)
+        this.versioned = tandemRouting ? TandemDataSource.builder(pool, version).schema(schema).stateSchema(stateSchema).instanceId(id)
                 .heartbeat(Duration.ofSeconds(2)).build() : null;
         this.connections = tandemRouting ? versioned : pool;
         for (int i = 0; i < threads; i++) {

@@ -9,9 +9,9 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code tandem sandbox}: a throw-away PostgreSQL to follow the tutorial with, nothing installed. */
 @Command(name = "sandbox", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
-        description = {"Starts an embedded PostgreSQL (in a temporary directory) and keeps it running until Ctrl-C,",
-                "printing the TANDEM_URL to use from another terminal. For trying Tandem out; the data is",
-                "deleted when it stops."})
+        description = {"Start a throw-away PostgreSQL to try Tandem on, until Ctrl-C.",
+                "%nThe server is embedded and keeps its data in a temporary directory, deleted when it stops. It"
+                        + " prints the TANDEM_URL to use from another terminal, and the same database as a psql URL."})
 public final class SandboxCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "55432", description = "Port to listen on, on localhost (default: ${DEFAULT-VALUE}).")
     int port;
