@@ -2,13 +2,15 @@ package dev.tandem.cli;
 
 import dev.tandem.Tandem;
 import dev.tandem.engine.Plan;
+import dev.tandem.engine.Locks;
 import dev.tandem.engine.Step;
+import dev.tandem.engine.TableLock;
 import dev.tandem.state.Phase;
 
 import java.io.PrintWriter;
 import java.util.List;
 
-/** The human layout of a plan: per phase, each statement with its lock and effect. */
+/** The human layout of a plan: per phase, each statement with the lock it takes on each table and view, and its effect. */
 final class PlanPrinter {
     private final PrintWriter out;
 
@@ -60,10 +62,32 @@ final class PlanPrinter {
             Step s = steps.get(i);
             out.println("  " + Text.padRight(String.valueOf(i + 1), width) + ". "
                     + s.description().strip().replaceAll("\\s*\n\\s*", "\n" + pad));
-            out.println(pad + "lock:   " + (s.lock() == null ? "none" : s.lock()));
+            locks(s.locks(), pad);
             out.println(pad + "effect: " + s.effect().text + mode(s));
             out.println(Text.indent(s.sql(), pad + "  "));
         }
+    }
+
+    /** One line per table or view: the mode as PostgreSQL names it, and what the application notices. */
+    private void locks(Locks locks, String pad) {
+        String label = pad + "locks:  ";
+        if (!locks.known()) {
+            out.println(label + "unknown (" + locks.reason() + ")");
+            return;
+        }
+        if (locks.tables().isEmpty()) {
+            out.println(label + "none on tables or views");
+            return;
+        }
+        int width = locks.tables().stream().mapToInt(t -> t.mode().text.length()).max().orElse(0);
+        String next = " ".repeat(label.length());
+        boolean first = true;
+        for (TableLock t : locks.tables()) {
+            out.println((first ? label : next) + Text.padRight(t.mode().text, width) + "  " + t.qualifiedName()
+                    + (t.renamedTo() != null ? " (renamed to " + t.renamedTo() + ")" : "") + ": " + t.mode().blocks());
+            first = false;
+        }
+        if (locks.source() == Locks.Source.MEASURED) out.println(next + "(measured by running it in a rolled-back transaction)");
     }
 
     private static String mode(Step s) {

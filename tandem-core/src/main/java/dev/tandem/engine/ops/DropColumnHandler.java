@@ -48,7 +48,8 @@ public final class DropColumnHandler implements OperationHandler<DropColumn> {
     @Override
     public void contract(DropColumn op, PlanContext ctx) {
         Columns.Target t = ctx.recall(op);
-        ctx.contract(ContractStage.DROP, ctx.ddl.dropColumn(ctx.schema, t.table().physical, t.column().physical));
+        ctx.contract(ContractStage.DROP, ctx.ddl.dropColumn(ctx.schema, t.table().physical, t.column().physical,
+                t.table().referencedTables(t.column().physical)));
     }
 
     @Override

@@ -32,7 +32,10 @@ public final class DropConstraintHandler implements OperationHandler<DropConstra
     @Override
     public void contract(DropConstraint op, PlanContext ctx) {
         TableModel table = ctx.recall(op);
-        ctx.contract(ContractStage.DROP, ctx.ddl.dropConstraint(ctx.schema, table.physical, op.name()));
+        var constraint = table.live.constraints().stream().filter(c -> c.name().equals(op.name())).findFirst().orElseThrow();
+        ctx.contract(ContractStage.DROP, constraint.type() == 'f'
+                ? ctx.ddl.dropForeignKey(ctx.schema, table.physical, op.name(), constraint.referencedTable())
+                : ctx.ddl.dropConstraint(ctx.schema, table.physical, op.name()));
     }
 
     @Override

@@ -31,7 +31,7 @@ public final class DropIndexHandler implements OperationHandler<DropIndex> {
 
     @Override
     public void contract(DropIndex op, PlanContext ctx) {
-        ctx.contract(ContractStage.CLEANUP, ctx.ddl.dropIndex(ctx.schema, op.name()));
+        ctx.contract(ContractStage.CLEANUP, ctx.ddl.dropIndex(ctx.schema, ctx.catalog.indexToTable().get(op.name()), op.name()));
     }
 
     @Override

@@ -37,7 +37,8 @@ public final class DropTableHandler implements OperationHandler<DropTable> {
     @Override
     public void contract(DropTable op, PlanContext ctx) {
         TableModel table = ctx.recall(op);
-        ctx.contract(ContractStage.DROP, ctx.ddl.dropTable(ctx.schema, table.physical));
+        ctx.contract(ContractStage.DROP, ctx.ddl.dropTable(ctx.schema, table.physical,
+                table.referencedTables(null)));
     }
 
     @Override
