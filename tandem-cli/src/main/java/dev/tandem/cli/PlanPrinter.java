@@ -68,7 +68,7 @@ final class PlanPrinter {
         }
     }
 
-    /** One line per table or view: the mode as PostgreSQL names it, and what the application notices. */
+    /** One line per table or view: the mode as PostgreSQL names it, and what the application notices meanwhile. */
     private void locks(Locks locks, String pad) {
         String label = pad + "locks:  ";
         if (!locks.known()) {
@@ -79,12 +79,11 @@ final class PlanPrinter {
             out.println(label + "none on tables or views");
             return;
         }
-        int width = locks.tables().stream().mapToInt(t -> t.mode().text.length()).max().orElse(0);
         String next = " ".repeat(label.length());
         boolean first = true;
         for (TableLock t : locks.tables()) {
-            out.println((first ? label : next) + Text.padRight(t.mode().text, width) + "  " + t.qualifiedName()
-                    + (t.renamedTo() != null ? " (renamed to " + t.renamedTo() + ")" : "") + ": " + t.mode().blocks());
+            out.println((first ? label : next) + t.mode().text + " on " + t.qualifiedName()
+                    + (t.renamedTo() != null ? " (renamed to " + t.renamedTo() + ")" : "") + " (" + t.mode().blocks() + ")");
             first = false;
         }
         if (locks.source() == Locks.Source.MEASURED) out.println(next + "(measured by running it in a rolled-back transaction)");
