@@ -27,9 +27,9 @@ public record Step(String description, String sql, Locks locks, Effect effect, S
     /** What the statement does to the data; says nothing about lock modes, which {@link Locks} gives. */
     public enum Effect {
         METADATA("brief: catalog only"),
-        SCAN("scans the table: as long as the table is big"),
-        BUILD("builds an index concurrently: as long as the table is big"),
-        REWRITE("rewrites the table: as long as the table is big"),
+        SCAN("grows with the table: scans it"),
+        BUILD("grows with the table: builds an index concurrently"),
+        REWRITE("grows with the table: rewrites it"),
         UNKNOWN("unknown: raw SQL, run as written");
 
         public final String text;
