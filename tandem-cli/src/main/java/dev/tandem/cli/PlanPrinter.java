@@ -86,7 +86,7 @@ final class PlanPrinter {
                     + (t.renamedTo() != null ? " (renamed to " + t.renamedTo() + ")" : "") + " (" + t.mode().blocks() + ")");
             first = false;
         }
-        if (locks.source() == Locks.Source.MEASURED) out.println(next + "(measured by running it in a rolled-back transaction)");
+        if (locks.source() == Locks.Source.MEASURED) out.println(next + "(measured from pg_locks, not derived from the SQL)");
     }
 
     private static String mode(Step s) {

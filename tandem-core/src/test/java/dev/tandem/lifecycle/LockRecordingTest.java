@@ -56,6 +56,11 @@ class LockRecordingTest {
                               name: tags_other_item_fk
                               foreign_key: {columns: [other_item], references_table: items, references_columns: [id]}
                         """),
+                migration("drop_index of a renamed table", """
+                        operations:
+                          - rename_table: {from: items, to: products}
+                          - drop_index: {name: items_name_idx}
+                        """),
                 migration("drop_constraint foreign_key", """
                         operations:
                           - drop_constraint: {table: tags, name: tags_item_id_fkey}

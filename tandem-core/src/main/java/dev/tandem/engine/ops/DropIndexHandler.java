@@ -31,7 +31,9 @@ public final class DropIndexHandler implements OperationHandler<DropIndex> {
 
     @Override
     public void contract(DropIndex op, PlanContext ctx) {
-        ctx.contract(ContractStage.CLEANUP, ctx.ddl.dropIndex(ctx.schema, ctx.catalog.indexToTable().get(op.name()), op.name()));
+        // Cleanup runs after contract renamed the table: it goes by its new name by then.
+        String table = ctx.tables.get(ctx.catalog.indexToTable().get(op.name())).name;
+        ctx.contract(ContractStage.CLEANUP, ctx.ddl.dropIndex(ctx.schema, table, op.name()));
     }
 
     @Override
