@@ -759,7 +759,7 @@ public final class Tandem {
     private Plan freshPlanForExpand(Connection c, Migration m, List<Migration> files) throws SQLException {
         for (int attempt = 1; ; attempt++) {
             Plan plan = freshPlan(c, m, files, config.statementTimeout);
-            List<String> unknown = plan.expand().stream().filter(s -> s.lock().startsWith("unknown:")).map(Step::description).toList();
+            List<String> unknown = plan.expand().stream().filter(s -> !s.locks().known()).map(Step::description).toList();
             if (unknown.isEmpty()) return plan;
             if (attempt == 5) {
                 throw new TandemException(TandemException.Kind.DATABASE, "expand of " + m.name() + " did not start: "

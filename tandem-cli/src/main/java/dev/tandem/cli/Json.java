@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import dev.tandem.engine.LockMode;
 import dev.tandem.state.Phase;
 
 import java.io.IOException;
@@ -67,7 +68,9 @@ final class Json {
     private static final class EnumSerializer extends JsonSerializer<Enum> {
         @Override
         public void serialize(Enum value, JsonGenerator gen, SerializerProvider serializers) throws IOException {
-            gen.writeString(value instanceof Phase p ? p.text : value.name().toLowerCase(Locale.ROOT));
+            // Lock modes as PostgreSQL names them (ACCESS EXCLUSIVE), phases by their text.
+            gen.writeString(value instanceof Phase p ? p.text : value instanceof LockMode m ? m.text
+                    : value.name().toLowerCase(Locale.ROOT));
         }
     }
 }

@@ -87,7 +87,7 @@ final class JsonEvents implements CliListener {
     private static ObjectNode step(ObjectNode node, String migration, Phase phase, int index, int total, Step step) {
         return node.put("migration", migration).put("phase", phase.text).put("command", CliListener.verb(phase))
                 .put("index", index + 1).put("total", total).put("description", step.description())
-                .put("sql", step.sql()).put("lock", step.lock())
+                .put("sql", step.sql()).put("lock", step.locks().summary()).putPOJO("locks", step.locks())
                 .put("effect", step.effect().name().toLowerCase(java.util.Locale.ROOT)).put("effect_text", step.effect().text);
     }
 }

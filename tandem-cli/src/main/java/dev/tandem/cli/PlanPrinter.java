@@ -2,13 +2,15 @@ package dev.tandem.cli;
 
 import dev.tandem.Tandem;
 import dev.tandem.engine.Plan;
+import dev.tandem.engine.Locks;
 import dev.tandem.engine.Step;
+import dev.tandem.engine.TableLock;
 import dev.tandem.state.Phase;
 
 import java.io.PrintWriter;
 import java.util.List;
 
-/** The human layout of a plan: per phase, each statement with its lock and effect. */
+/** The human layout of a plan: per phase, each statement with the lock it takes on each table and view, and its effect. */
 final class PlanPrinter {
     private final PrintWriter out;
 
@@ -64,10 +66,31 @@ final class PlanPrinter {
             Step s = steps.get(i);
             out.println("  " + Text.padRight(String.valueOf(i + 1), width) + ". "
                     + s.description().strip().replaceAll("\\s*\n\\s*", "\n" + pad));
-            out.println(pad + "lock:   " + (s.lock() == null ? "none" : s.lock()));
+            locks(s.locks(), pad);
             out.println(pad + "effect: " + s.effect().text + mode(s));
             out.println(Text.indent(s.sql(), pad + "  "));
         }
+    }
+
+    /** One line per table or view: the mode as PostgreSQL names it, and what the application notices meanwhile. */
+    private void locks(Locks locks, String pad) {
+        String label = pad + "locks:  ";
+        if (!locks.known()) {
+            out.println(label + "unknown (" + locks.reason() + ")");
+            return;
+        }
+        if (locks.tables().isEmpty()) {
+            out.println(label + "none on tables or views");
+            return;
+        }
+        String next = " ".repeat(label.length());
+        boolean first = true;
+        for (TableLock t : locks.tables()) {
+            out.println((first ? label : next) + t.mode().text + " on " + t.qualifiedName()
+                    + (t.renamedTo() != null ? " (renamed to " + t.renamedTo() + ")" : "") + " (" + t.mode().blocks() + ")");
+            first = false;
+        }
+        if (locks.source() == Locks.Source.MEASURED) out.println(next + "(measured from pg_locks, not derived from the SQL)");
     }
 
     private static String mode(Step s) {

@@ -236,6 +236,7 @@ class CommandsTest {
         assertThat(events).anySatisfy(e -> {
             assertThat(e.get("event").asText()).isEqualTo("step_finished");
             assertThat(e.get("lock").asText()).isNotEmpty();
+            assertThat(e.get("locks").get("source").asText()).isEqualTo("derived");
             assertThat(e.get("sql").asText()).isNotEmpty();
         });
         JsonNode last = events.get(events.size() - 1);
@@ -334,11 +335,29 @@ class CommandsTest {
     }
 
     @Test
+    void planNeverCallsRawSqlCatalogOnly() throws Exception {
+        write("001_init.yaml", INIT);
+        assertThat(tandem("migrate").exitCode()).isZero();
+        write("002_raw.yaml", """
+                operations:
+                  - sql:
+                      up: 'CREATE INDEX users_name_idx ON "%1$s".users (name)'
+                """.formatted(schema));
+        Cli.Result r = tandem("plan");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        List<String> lines = r.out().lines().toList();
+        int raw = lines.indexOf(lines.stream().filter(l -> l.contains("raw SQL from")).findFirst().orElseThrow());
+        assertThat(lines.get(raw + 1).strip()).isEqualTo("locks:  unknown (not probed)");
+        assertThat(lines.get(raw + 2).strip()).isEqualTo("effect: unknown: raw SQL, run as written");
+    }
+
+    @Test
     void planPrintsStatementsAndLocksAndChangesNothing() throws Exception {
         write("001_init.yaml", INIT);
         Cli.Result r = tandem("plan");
         assertThat(r.exitCode()).as(r.toString()).isZero();
-        assertThat(r.out()).contains("migration 001_init (pending)").contains("CREATE TABLE").contains("lock:");
+        assertThat(r.out()).contains("migration 001_init (pending)").contains("CREATE TABLE")
+                .contains("locks:  ACCESS EXCLUSIVE on " + schema + ".users (blocks reads and writes)");
         assertThat(query("SELECT count(*) FROM pg_namespace WHERE nspname = '" + stateSchema() + "'")).isEqualTo("0");
 
         assertThat(tandem("migrate").exitCode()).isZero();
@@ -346,8 +365,11 @@ class CommandsTest {
         r = tandem("plan");
         assertThat(r.exitCode()).as(r.toString()).isZero();
         assertThat(r.out()).contains("migration 002_email (pending)")
-                .contains("expand ").contains("ALTER TABLE").contains("ACCESS EXCLUSIVE")
-                .contains("effect: catalog only")
+                .contains("expand ").contains("ALTER TABLE")
+                .contains("locks:  ACCESS EXCLUSIVE on " + schema + ".users (blocks reads and writes)")
+                .contains("locks:  SHARE ROW EXCLUSIVE on " + schema + ".users (blocks writes)")
+                .contains("locks:  SHARE UPDATE EXCLUSIVE on " + schema + ".users (blocks no reads or writes)")
+                .contains("effect: brief: catalog only")
                 .contains("backfill ").contains("users in batches by (id)").contains("lower(name) || '@example.org'")
                 .contains("contract ").contains("rollback ");
         assertThat(columnExists("users", "email")).isFalse();
@@ -357,7 +379,11 @@ class CommandsTest {
         JsonNode plan = JSON.readTree(r.out());
         assertThat(plan.get("migration").asText()).isEqualTo("002_email");
         assertThat(plan.get("phase").asText()).isEqualTo("pending");
-        assertThat(plan.get("plan").get("expand").get(0).get("lock").asText()).isNotEmpty();
+        JsonNode locks = plan.get("plan").get("expand").get(0).get("locks");
+        assertThat(locks.get("source").asText()).isEqualTo("derived");
+        assertThat(locks.get("tables").get(0).get("schema").asText()).isEqualTo(schema);
+        assertThat(locks.get("tables").get(0).get("table").asText()).isEqualTo("users");
+        assertThat(locks.get("tables").get(0).get("mode").asText()).isEqualTo("ACCESS EXCLUSIVE");
         assertThat(plan.get("plan").get("backfill").get(0).get("key_columns").get(0).asText()).isEqualTo("id");
 
         // In flight: the recorded plan.

@@ -1,7 +1,10 @@
 package dev.tandem.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tandem.engine.LockMode;
+import dev.tandem.engine.Locks;
 import dev.tandem.engine.Step;
+import dev.tandem.engine.TableLock;
 import dev.tandem.state.Phase;
 import org.junit.jupiter.api.Test;
 
@@ -15,9 +18,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The human and JSON progress output, fed by hand as the core's executor would. */
 class OutputTest {
     static final Step ADD = Step.metadata("add column users.email", "ALTER TABLE users ADD COLUMN email text",
-            "ACCESS EXCLUSIVE (brief, catalog only)");
-    static final Step VIEW = Step.metadata("create view v.users", "CREATE VIEW ...", "none");
-    static final Step SWITCH = Step.metadata("switch to the new shape:\n  - drop schema a\n  - rename column x", "...", "ACCESS EXCLUSIVE");
+            Locks.derived(new TableLock("app", "users", LockMode.ACCESS_EXCLUSIVE)));
+    static final Step VIEW = Step.metadata("create view v.users", "CREATE VIEW ...",
+            Locks.derived(new TableLock("v", "users", LockMode.ACCESS_EXCLUSIVE), new TableLock("app", "users", LockMode.ACCESS_SHARE)));
+    static final Step SWITCH = Step.metadata("switch to the new shape:\n  - drop schema a\n  - rename column x", "...",
+            Locks.derived(new TableLock("app", "users", LockMode.ACCESS_EXCLUSIVE)));
 
     @Test
     void stepLinesWithSkipsAndRetries() {

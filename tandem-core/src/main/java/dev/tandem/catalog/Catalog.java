@@ -28,6 +28,41 @@ public record Catalog(String schema, Map<String, Table> tables, Map<String, Stri
 
     /** @param type p (primary key), u (unique), c (check), f (foreign key); {@code definition} from pg_get_constraintdef */
     public record Constraint(String name, char type, List<String> columns, String definition, boolean validated) {
+
+        /**
+         * The table a foreign key references, by its name without schema, read from {@code definition}
+         * ({@code FOREIGN KEY (a) REFERENCES "x"."t"(id) ...}); null for other constraints.
+         */
+        public String referencedTable() {
+            if (type != 'f') return null;
+            int at = definition.indexOf(" REFERENCES ");
+            if (at < 0) return null;
+            int i = at + " REFERENCES ".length();
+            String last = null;
+            while (i < definition.length()) {
+                StringBuilder name = new StringBuilder();
+                if (definition.charAt(i) == '"') {
+                    for (i++; i < definition.length(); i++) {
+                        char ch = definition.charAt(i);
+                        if (ch == '"' && i + 1 < definition.length() && definition.charAt(i + 1) == '"') {
+                            name.append('"');
+                            i++;
+                        } else if (ch == '"') {
+                            i++;
+                            break;
+                        } else {
+                            name.append(ch);
+                        }
+                    }
+                } else {
+                    while (i < definition.length() && ".( ".indexOf(definition.charAt(i)) < 0) name.append(definition.charAt(i++));
+                }
+                last = name.toString();
+                if (i < definition.length() && definition.charAt(i) == '.') i++;
+                else break;
+            }
+            return last;
+        }
     }
 
     /** @param definition from pg_get_indexdef; {@code constraint} names the constraint it backs, or null */

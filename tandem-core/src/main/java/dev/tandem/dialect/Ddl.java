@@ -6,8 +6,10 @@ import dev.tandem.migration.ColumnDef;
 import java.util.List;
 
 /**
- * DDL text for the planner, one method per statement shape, each returning a {@link Step} that says which
- * lock it takes and what it does to the table. Names are always quoted here, never by callers.
+ * DDL text for the planner, one method per statement shape, each returning a {@link Step} that says, per table
+ * and view it touches, the strongest lock it takes, and what it does to the table. Names are always quoted here,
+ * never by callers. Where a statement reaches tables its text does not name (the table a dropped foreign key
+ * references, the views a dropped schema holds), the caller names them.
  */
 public interface Ddl {
 
@@ -41,18 +43,21 @@ public interface Ddl {
 
     Step createSchema(String schema);
 
-    Step dropSchema(String schema);
+    /** @param views the views in it, which the drop locks */
+    Step dropSchema(String schema, List<String> views);
 
     Step createTable(String schema, String table, List<ColumnDef> columns);
 
-    Step dropTable(String schema, String table);
+    /** @param referencedTables tables its foreign keys reference: dropping them locks those too */
+    Step dropTable(String schema, String table, List<String> referencedTables);
 
     Step renameTable(String schema, String from, String to);
 
     /** Adds a nullable column with no default: catalog only, never a rewrite. */
     Step addColumn(String schema, String table, String column, String type);
 
-    Step dropColumn(String schema, String table, String column);
+    /** @param referencedTables tables the column's foreign keys reference: they are dropped with it */
+    Step dropColumn(String schema, String table, String column, List<String> referencedTables);
 
     Step renameColumn(String schema, String table, String from, String to);
 
@@ -66,18 +71,24 @@ public interface Ddl {
     Step addForeignKeyNotValid(String schema, String table, String name, List<String> columns, String refTable,
                                List<String> refColumns, String onDelete);
 
+    /** Validates a CHECK constraint; foreign keys use {@link #validateForeignKey}. */
     Step validateConstraint(String schema, String table, String name);
+
+    Step validateForeignKey(String schema, String table, String name, String refTable);
 
     /** SET NOT NULL; cheap when a validated {@code CHECK (col IS NOT NULL)} already proves it. */
     Step setNotNull(String schema, String table, String column);
 
+    /** Drops a constraint that is not a foreign key; those use {@link #dropForeignKey}. */
     Step dropConstraint(String schema, String table, String name);
+
+    Step dropForeignKey(String schema, String table, String name, String refTable);
 
     Step renameConstraint(String schema, String table, String from, String to);
 
     Step createIndex(String schema, String table, String name, List<String> columns, boolean unique, String method);
 
-    Step dropIndex(String schema, String name);
+    Step dropIndex(String schema, String table, String name);
 
     Step renameIndex(String schema, String from, String to);
 

@@ -185,10 +185,10 @@ public interface Dialect {
     String describeError(SQLException e);
 
     /**
-     * The relations this session holds locks on in its open transaction, each with the strongest lock mode it holds
-     * (named as the database documents it, e.g. {@code ACCESS EXCLUSIVE}), keyed by the relation's qualified name.
+     * The tables and views this session holds locks on in its open transaction, each with the strongest lock mode
+     * it holds; the database's own catalogs are left out.
      */
-    java.util.Map<String, String> relationLocksHeld(Connection connection) throws SQLException;
+    List<dev.tandem.engine.TableLock> relationLocksHeld(Connection connection) throws SQLException;
 
     /** How many rows of a table or view break a condition, with a few of them as text. */
     record Violations(long rows, List<String> samples) {

@@ -117,9 +117,12 @@ public final class Planner {
         List<Plan.BackfillTask> backfill = new ArrayList<>();
         ctx.expand(ExpandStage.VIEWS, ddl.createSchema(ctx.versionSchema));
         if (ctx.previousVersionSchema != null) {
-            ctx.contract(ContractStage.DROP_OLD_VERSION, ddl.dropSchema(ctx.previousVersionSchema));
+            // The previous version has a view for every table it knew, under the name the table has now.
+            List<String> oldViews = ctx.tables.values().stream().filter(t -> !t.created()).map(t -> t.physical).toList();
+            ctx.contract(ContractStage.DROP_OLD_VERSION, ddl.dropSchema(ctx.previousVersionSchema, oldViews));
         }
-        ctx.rollback(RollbackStage.DROP_NEW_VERSION, ddl.dropSchema(ctx.versionSchema));
+        List<String> newViews = ctx.tables.values().stream().filter(t -> !t.droppedInNewVersion).map(t -> t.name).toList();
+        ctx.rollback(RollbackStage.DROP_NEW_VERSION, ddl.dropSchema(ctx.versionSchema, newViews));
         for (TableModel t : ctx.tables.values()) {
             if (!t.droppedInNewVersion) {
                 ctx.expand(ExpandStage.VIEWS, ddl.createView(ctx.versionSchema, t.name, ctx.schema, t.physical, ctx.newRow(t)));
@@ -131,8 +134,8 @@ public final class Planner {
                 if (done != null) {
                     ctx.willDrop("column", t.physical, done, null);
                     ctx.expand(ExpandStage.COLUMNS, ddl.addColumn(ctx.schema, t.physical, done, "boolean"));
-                    ctx.contract(ContractStage.DROP, ddl.dropColumn(ctx.schema, t.physical, done));
-                    ctx.rollback(RollbackStage.DROP_COLUMNS, ddl.dropColumn(ctx.schema, t.physical, done));
+                    ctx.contract(ContractStage.DROP, ddl.dropColumn(ctx.schema, t.physical, done, List.of()));
+                    ctx.rollback(RollbackStage.DROP_COLUMNS, ddl.dropColumn(ctx.schema, t.physical, done, List.of()));
                 }
                 ctx.expand(ExpandStage.SYNC, ddl.createSyncTrigger(trigger));
                 ctx.contract(ContractStage.DROP_SYNC, ddl.dropSyncTrigger(trigger));
@@ -148,7 +151,8 @@ public final class Planner {
             for (ColumnModel c : t.columns) {
                 if (c.shadowed()) {
                     ctx.willDrop("column", t.physical, c.oldPhysical, null);
-                    ctx.contract(ContractStage.DROP, ddl.dropColumn(ctx.schema, t.physical, c.oldPhysical));
+                    ctx.contract(ContractStage.DROP, ddl.dropColumn(ctx.schema, t.physical, c.oldPhysical,
+                            t.referencedTables(c.oldPhysical)));
                 }
             }
             for (ColumnModel c : t.columns) {

@@ -12,7 +12,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.StringJoiner;
+import java.util.List;
 
 /**
  * Runs a migration's raw {@code sql} operations, in order, inside the caller's open transaction, which the caller
@@ -25,8 +25,8 @@ public final class RawSqlProbe {
     private final Dialect dialect;
     private final Duration timeout;
 
-    /** What probing one raw SQL operation showed: the locks it took, or why they are unknown. */
-    public record Result(boolean finished, String locks) {
+    /** What probing one raw SQL operation showed: the locks it took, or (when it did not finish) why they are unknown. */
+    public record Result(boolean finished, List<TableLock> locks, String unknownReason) {
     }
 
     public RawSqlProbe(Dialect dialect, Duration timeout) {
@@ -46,31 +46,30 @@ public final class RawSqlProbe {
         for (Operation op : migration.operations()) {
             if (!(op instanceof Operation.RawSql raw)) continue;
             dialect.setTransactionTimeouts(c, timeout, timeout);
-            Map<String, String> before = dialect.relationLocksHeld(c);
+            List<TableLock> before = dialect.relationLocksHeld(c);
             Savepoint sp = c.setSavepoint();
             try (Statement st = c.createStatement()) {
                 st.execute(raw.up());
             } catch (SQLException e) {
                 c.rollback(sp);
                 if (dialect.isRetryable(e)) {
-                    results.put(raw, new Result(false, "unknown: it did not finish within " + timeout.toMillis()
-                            + " ms when plan tried it (waiting for a lock, or running long)"));
+                    results.put(raw, new Result(false, List.of(), "it did not finish within " + timeout.toMillis()
+                            + " ms when it was tried (waiting for a lock, or running long)"));
                     continue;
                 }
                 throw new MigrationException(raw.location(), "the sql operation fails: " + dialect.describeError(e));
             }
-            results.put(raw, new Result(true, describe(before, dialect.relationLocksHeld(c))));
+            results.put(raw, new Result(true, taken(before, dialect.relationLocksHeld(c)), null));
             c.releaseSavepoint(sp);
         }
         return results;
     }
 
-    /** The locks taken by the statement: relations locked now that were not, or locked more strongly than before. */
-    private static String describe(Map<String, String> before, Map<String, String> after) {
-        StringJoiner taken = new StringJoiner("; ");
-        after.forEach((relation, mode) -> {
-            if (!mode.equals(before.get(relation))) taken.add(mode + " on " + relation);
-        });
-        return taken.length() == 0 ? "measured: no table locks" : "measured: " + taken;
+    /**
+     * The locks taken by the statement: relations locked now that were not, or locked more strongly than before. A
+     * lock an earlier raw statement of the same migration already took is not seen again (the transaction holds it).
+     */
+    private static List<TableLock> taken(List<TableLock> before, List<TableLock> after) {
+        return after.stream().filter(a -> !before.contains(a)).toList();
     }
 }

@@ -43,6 +43,17 @@ public final class TableModel {
         return columns.stream().filter(c -> c.name.equals(name)).findFirst();
     }
 
+    /**
+     * The tables that the live foreign keys of this table reference, only those over {@code column} when it is
+     * not null: dropping the table or column drops those keys' triggers on the referenced tables, and locks them.
+     */
+    public List<String> referencedTables(String column) {
+        if (live == null) return List.of();
+        return live.constraints().stream().filter(c -> c.type() == 'f')
+                .filter(c -> column == null || c.columns().contains(column))
+                .map(Catalog.Constraint::referencedTable).filter(java.util.Objects::nonNull).distinct().toList();
+    }
+
     public boolean renamed() {
         return !name.equals(physical);
     }

@@ -255,7 +255,7 @@ class NoDeadEndsTest {
         var report = tandem.plan();
         assertThat(report.plan().irreversible()).singleElement()
                 .satisfies(x -> assertThat(x.reason()).contains("002_note.yaml:2").contains("no `down`"));
-        assertThat(report.plan().expand().get(0).lock()).contains("ACCESS EXCLUSIVE on").doesNotContain("catalog only");
+        assertThat(report.plan().expand().get(0).locks().summary()).isEqualTo("ACCESS EXCLUSIVE on " + schema + ".users (measured)");
         assertThat(tandem.expand().message()).contains("Rollback cannot undo it");
         Rows.update(Pg.dataSource(schema + "_002_note"), "INSERT INTO users (id, name, note) VALUES (1, 'Ann', 'hi')");
 
@@ -279,10 +279,10 @@ class NoDeadEndsTest {
         try (Connection holder = Pg.dataSource().getConnection(); Statement st = holder.createStatement()) {
             holder.setAutoCommit(false);
             st.execute("LOCK TABLE " + q("t") + " IN ACCESS SHARE MODE");
-            assertThat(tandem.plan().plan().expand().get(0).lock()).startsWith("unknown: it did not finish within 2000 ms");
+            assertThat(tandem.plan().plan().expand().get(0).locks().summary()).startsWith("unknown (it did not finish within 2000 ms");
             holder.rollback();
         }
-        assertThat(tandem.plan().plan().expand().get(0).lock()).isEqualTo("measured: ACCESS EXCLUSIVE on " + schema + ".t");
-        assertThat(tandem.plan(false).plan().expand().get(0).lock()).startsWith("unknown: not probed");
+        assertThat(tandem.plan().plan().expand().get(0).locks().summary()).isEqualTo("ACCESS EXCLUSIVE on " + schema + ".t (measured)");
+        assertThat(tandem.plan(false).plan().expand().get(0).locks().summary()).startsWith("unknown (not probed");
     }
 }

@@ -1,20 +1,24 @@
 package dev.tandem.dialect.postgres;
 
 import dev.tandem.dialect.Ddl;
+import dev.tandem.engine.LockMode;
+import dev.tandem.engine.Locks;
 import dev.tandem.engine.Step;
 import dev.tandem.engine.Step.Effect;
 import dev.tandem.engine.Step.Mode;
+import dev.tandem.engine.TableLock;
 import dev.tandem.migration.ColumnDef;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** PostgreSQL DDL. Lock names follow the "Explicit Locking" chapter of the PostgreSQL manual. */
+/**
+ * PostgreSQL DDL. Each statement's locks are those the "Explicit Locking" chapter of the PostgreSQL manual and the
+ * statement's own page give, per table and view it touches; LockRecordingTest checks them against pg_locks.
+ */
 final class PostgresDdl implements Ddl {
-    private static final String ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE (brief, catalog only)";
-    private static final String SHARE_UPDATE_EXCLUSIVE = "SHARE UPDATE EXCLUSIVE (reads and writes go on)";
-    private static final String SHARE_ROW_EXCLUSIVE = "SHARE ROW EXCLUSIVE (brief, catalog only)";
-    private static final String NONE = "none on tables";
+    private static final LockMode ACCESS_EXCLUSIVE = LockMode.ACCESS_EXCLUSIVE;
+    private static final Locks NONE = Locks.derived();
 
     private static final String CONSTRAINT_EXISTS =
             "SELECT EXISTS (SELECT 1 FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
@@ -52,15 +56,36 @@ final class PostgresDdl implements Ddl {
         return d.qualify(schema, table);
     }
 
+    private static TableLock on(String schema, String table, LockMode mode) {
+        return new TableLock(schema, table, mode);
+    }
+
+    private static Locks exclusive(String schema, String table) {
+        return Locks.derived(on(schema, table, ACCESS_EXCLUSIVE));
+    }
+
+    /**
+     * Dropping a foreign key drops its triggers on the referenced table too, which takes ACCESS EXCLUSIVE there
+     * (a measured fact the manual does not spell out).
+     */
+    private static Locks exclusiveWithReferenced(String schema, String table, List<String> referencedTables) {
+        List<TableLock> locks = new ArrayList<>();
+        locks.add(on(schema, table, ACCESS_EXCLUSIVE));
+        for (String r : referencedTables) locks.add(on(schema, r, ACCESS_EXCLUSIVE));
+        return Locks.derived(locks);
+    }
+
     @Override
     public Step createSchema(String schema) {
         return Step.metadata("create schema " + schema, "CREATE SCHEMA IF NOT EXISTS " + q(schema), NONE);
     }
 
     @Override
-    public Step dropSchema(String schema) {
+    public Step dropSchema(String schema, List<String> views) {
+        // Dropping a view locks the view, not the table it reads.
         return Step.metadata("drop schema " + schema + " and its views",
-                "DROP SCHEMA IF EXISTS " + q(schema) + " CASCADE", ACCESS_EXCLUSIVE + " on its views only");
+                "DROP SCHEMA IF EXISTS " + q(schema) + " CASCADE",
+                Locks.derived(views.stream().map(v -> on(schema, v, ACCESS_EXCLUSIVE)).toList()));
     }
 
     @Override
@@ -84,8 +109,16 @@ final class PostgresDdl implements Ddl {
                         + " (" + q(c.references().column()) + ") ON DELETE " + c.references().onDelete());
             }
         }
+        // The new table is locked, though nobody else can see it yet; a REFERENCES adds the foreign key's
+        // triggers to the referenced table under SHARE ROW EXCLUSIVE, which blocks its writes for that moment.
+        List<TableLock> locks = new ArrayList<>();
+        locks.add(on(schema, table, ACCESS_EXCLUSIVE));
+        for (ColumnDef c : columns) {
+            if (c.references() != null) locks.add(on(schema, c.references().table(), LockMode.SHARE_ROW_EXCLUSIVE));
+        }
         return Step.metadata("create table " + table,
-                "CREATE TABLE IF NOT EXISTS " + t(schema, table) + " (\n  " + String.join(",\n  ", parts) + "\n)", NONE);
+                "CREATE TABLE IF NOT EXISTS " + t(schema, table) + " (\n  " + String.join(",\n  ", parts) + "\n)",
+                Locks.derived(locks));
     }
 
     /** PostgreSQL's own naming for unnamed constraints, so that what Tandem builds equals what CREATE TABLE builds. */
@@ -94,53 +127,57 @@ final class PostgresDdl implements Ddl {
     }
 
     @Override
-    public Step dropTable(String schema, String table) {
-        return Step.metadata("drop table " + table, "DROP TABLE IF EXISTS " + t(schema, table), ACCESS_EXCLUSIVE);
+    public Step dropTable(String schema, String table, List<String> referencedTables) {
+        return Step.metadata("drop table " + table, "DROP TABLE IF EXISTS " + t(schema, table),
+                exclusiveWithReferenced(schema, table, referencedTables));
     }
 
     @Override
     public Step renameTable(String schema, String from, String to) {
         return Step.metadata("rename table " + from + " to " + to,
-                "ALTER TABLE " + t(schema, from) + " RENAME TO " + q(to), ACCESS_EXCLUSIVE)
+                "ALTER TABLE " + t(schema, from) + " RENAME TO " + q(to),
+                Locks.derived(new TableLock(schema, from, ACCESS_EXCLUSIVE, to)))
                 .skipIf(RELATION_MISSING, schema, from);
     }
 
     @Override
     public Step addColumn(String schema, String table, String column, String type) {
         return Step.metadata("add column " + table + "." + column,
-                "ALTER TABLE " + t(schema, table) + " ADD COLUMN IF NOT EXISTS " + q(column) + " " + type, ACCESS_EXCLUSIVE);
+                "ALTER TABLE " + t(schema, table) + " ADD COLUMN IF NOT EXISTS " + q(column) + " " + type,
+                exclusive(schema, table));
     }
 
     @Override
-    public Step dropColumn(String schema, String table, String column) {
+    public Step dropColumn(String schema, String table, String column, List<String> referencedTables) {
         return Step.metadata("drop column " + table + "." + column,
-                "ALTER TABLE " + t(schema, table) + " DROP COLUMN IF EXISTS " + q(column), ACCESS_EXCLUSIVE);
+                "ALTER TABLE " + t(schema, table) + " DROP COLUMN IF EXISTS " + q(column),
+                exclusiveWithReferenced(schema, table, referencedTables));
     }
 
     @Override
     public Step renameColumn(String schema, String table, String from, String to) {
         return Step.metadata("rename column " + table + "." + from + " to " + to,
-                "ALTER TABLE " + t(schema, table) + " RENAME COLUMN " + q(from) + " TO " + q(to), ACCESS_EXCLUSIVE)
+                "ALTER TABLE " + t(schema, table) + " RENAME COLUMN " + q(from) + " TO " + q(to), exclusive(schema, table))
                 .skipIf(COLUMN_MISSING, schema, table, from);
     }
 
     @Override
     public Step setDefault(String schema, String table, String column, String expr) {
         return Step.metadata("set default of " + table + "." + column,
-                "ALTER TABLE " + t(schema, table) + " ALTER COLUMN " + q(column) + " SET DEFAULT " + expr, ACCESS_EXCLUSIVE);
+                "ALTER TABLE " + t(schema, table) + " ALTER COLUMN " + q(column) + " SET DEFAULT " + expr, exclusive(schema, table));
     }
 
     @Override
     public Step dropDefault(String schema, String table, String column) {
         return Step.metadata("drop default of " + table + "." + column,
-                "ALTER TABLE " + t(schema, table) + " ALTER COLUMN " + q(column) + " DROP DEFAULT", ACCESS_EXCLUSIVE);
+                "ALTER TABLE " + t(schema, table) + " ALTER COLUMN " + q(column) + " DROP DEFAULT", exclusive(schema, table));
     }
 
     @Override
     public Step addCheckNotValid(String schema, String table, String name, String expr) {
         return Step.metadata("add check " + name + " (not valid: existing rows checked at contract)",
                 "ALTER TABLE " + t(schema, table) + " ADD CONSTRAINT " + q(name) + " CHECK (" + expr + ") NOT VALID",
-                ACCESS_EXCLUSIVE).skipIf(CONSTRAINT_EXISTS, schema, table, name);
+                exclusive(schema, table)).skipIf(CONSTRAINT_EXISTS, schema, table, name);
     }
 
     @Override
@@ -150,7 +187,8 @@ final class PostgresDdl implements Ddl {
                 "ALTER TABLE " + t(schema, table) + " ADD CONSTRAINT " + q(name) + " FOREIGN KEY (" + d.quoteAll(columns)
                         + ") REFERENCES " + t(schema, refTable) + " (" + d.quoteAll(refColumns) + ") ON DELETE "
                         + onDeleteAction(onDelete) + " NOT VALID",
-                SHARE_ROW_EXCLUSIVE + " on both tables").skipIf(CONSTRAINT_EXISTS, schema, table, name);
+                Locks.derived(on(schema, table, LockMode.SHARE_ROW_EXCLUSIVE), on(schema, refTable, LockMode.SHARE_ROW_EXCLUSIVE)))
+                .skipIf(CONSTRAINT_EXISTS, schema, table, name);
     }
 
     private static String onDeleteAction(String action) {
@@ -162,28 +200,45 @@ final class PostgresDdl implements Ddl {
 
     @Override
     public Step validateConstraint(String schema, String table, String name) {
+        return validate(schema, table, name, Locks.derived(on(schema, table, LockMode.SHARE_UPDATE_EXCLUSIVE)));
+    }
+
+    @Override
+    public Step validateForeignKey(String schema, String table, String name, String refTable) {
+        return validate(schema, table, name, Locks.derived(on(schema, table, LockMode.SHARE_UPDATE_EXCLUSIVE),
+                on(schema, refTable, LockMode.ROW_SHARE)));
+    }
+
+    private Step validate(String schema, String table, String name, Locks locks) {
         return new Step("validate " + name + " over existing rows",
                 "ALTER TABLE " + t(schema, table) + " VALIDATE CONSTRAINT " + q(name),
-                SHARE_UPDATE_EXCLUSIVE, Effect.SCAN, Mode.LONG).skipIf(CONSTRAINT_VALIDATED, schema, table, name);
+                locks, Effect.SCAN, Mode.LONG).skipIf(CONSTRAINT_VALIDATED, schema, table, name);
     }
 
     @Override
     public Step setNotNull(String schema, String table, String column) {
         return Step.metadata("set " + table + "." + column + " NOT NULL (proved by the validated check, no scan)",
-                "ALTER TABLE " + t(schema, table) + " ALTER COLUMN " + q(column) + " SET NOT NULL", ACCESS_EXCLUSIVE)
+                "ALTER TABLE " + t(schema, table) + " ALTER COLUMN " + q(column) + " SET NOT NULL", exclusive(schema, table))
                 .skipIf(COLUMN_NOT_NULL, schema, table, column);
     }
 
     @Override
     public Step dropConstraint(String schema, String table, String name) {
         return Step.metadata("drop constraint " + name,
-                "ALTER TABLE " + t(schema, table) + " DROP CONSTRAINT IF EXISTS " + q(name), ACCESS_EXCLUSIVE);
+                "ALTER TABLE " + t(schema, table) + " DROP CONSTRAINT IF EXISTS " + q(name), exclusive(schema, table));
+    }
+
+    @Override
+    public Step dropForeignKey(String schema, String table, String name, String refTable) {
+        return Step.metadata("drop foreign key " + name,
+                "ALTER TABLE " + t(schema, table) + " DROP CONSTRAINT IF EXISTS " + q(name),
+                exclusiveWithReferenced(schema, table, List.of(refTable)));
     }
 
     @Override
     public Step renameConstraint(String schema, String table, String from, String to) {
         return Step.metadata("rename constraint " + from + " to " + to,
-                "ALTER TABLE " + t(schema, table) + " RENAME CONSTRAINT " + q(from) + " TO " + q(to), ACCESS_EXCLUSIVE)
+                "ALTER TABLE " + t(schema, table) + " RENAME CONSTRAINT " + q(from) + " TO " + q(to), exclusive(schema, table))
                 .skipIf("SELECT NOT (" + CONSTRAINT_EXISTS.substring("SELECT ".length()) + ")", schema, table, from);
     }
 
@@ -192,7 +247,8 @@ final class PostgresDdl implements Ddl {
         String sql = "CREATE " + (unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " + q(name) + " ON "
                 + t(schema, table) + " USING " + indexMethod(method) + " (" + d.quoteAll(columns) + ")";
         // A concurrent build that fails (or is killed) leaves an INVALID index behind: drop it and build again.
-        return new Step("build index " + name + " concurrently", sql, SHARE_UPDATE_EXCLUSIVE, Effect.BUILD, Mode.CONCURRENT)
+        return new Step("build index " + name + " concurrently", sql,
+                Locks.derived(on(schema, table, LockMode.SHARE_UPDATE_EXCLUSIVE)), Effect.BUILD, Mode.CONCURRENT)
                 .skipIf(INDEX_VALID, schema, name)
                 .repairIf(INDEX_INVALID, "DROP INDEX CONCURRENTLY IF EXISTS " + d.qualify(schema, name));
     }
@@ -205,29 +261,30 @@ final class PostgresDdl implements Ddl {
     }
 
     @Override
-    public Step dropIndex(String schema, String name) {
+    public Step dropIndex(String schema, String table, String name) {
+        // The index itself is locked ACCESS EXCLUSIVE only at the end, once no transaction can be using it.
         return new Step("drop index " + name + " concurrently", "DROP INDEX CONCURRENTLY IF EXISTS " + d.qualify(schema, name),
-                SHARE_UPDATE_EXCLUSIVE, Effect.METADATA, Mode.CONCURRENT);
+                Locks.derived(on(schema, table, LockMode.SHARE_UPDATE_EXCLUSIVE)), Effect.METADATA, Mode.CONCURRENT);
     }
 
     @Override
     public Step renameIndex(String schema, String from, String to) {
         return Step.metadata("rename index " + from + " to " + to,
-                "ALTER INDEX IF EXISTS " + d.qualify(schema, from) + " RENAME TO " + q(to), SHARE_UPDATE_EXCLUSIVE);
+                "ALTER INDEX IF EXISTS " + d.qualify(schema, from) + " RENAME TO " + q(to), NONE);
     }
 
     @Override
     public Step addUniqueUsingIndex(String schema, String table, String constraint, String index) {
         return Step.metadata("turn index " + index + " into unique constraint " + constraint,
                 "ALTER TABLE " + t(schema, table) + " ADD CONSTRAINT " + q(constraint) + " UNIQUE USING INDEX " + q(index),
-                ACCESS_EXCLUSIVE).skipIf(CONSTRAINT_EXISTS, schema, table, constraint);
+                exclusive(schema, table)).skipIf(CONSTRAINT_EXISTS, schema, table, constraint);
     }
 
     @Override
     public Step addPrimaryKeyUsingIndex(String schema, String table, String constraint, String index) {
         return Step.metadata("turn index " + index + " into primary key " + constraint,
                 "ALTER TABLE " + t(schema, table) + " ADD CONSTRAINT " + q(constraint) + " PRIMARY KEY USING INDEX " + q(index),
-                ACCESS_EXCLUSIVE).skipIf(CONSTRAINT_EXISTS, schema, table, constraint);
+                exclusive(schema, table)).skipIf(CONSTRAINT_EXISTS, schema, table, constraint);
     }
 
     @Override
@@ -238,7 +295,9 @@ final class PostgresDdl implements Ddl {
         }
         return Step.metadata("create view " + versionSchema + "." + view,
                 "CREATE OR REPLACE VIEW " + d.qualify(versionSchema, view) + " AS SELECT " + String.join(", ", cols)
-                        + " FROM " + t(schema, table), "none on the table");
+                        + " FROM " + t(schema, table),
+                // Defining the view reads the table's definition (ACCESS SHARE); the view itself is created or replaced.
+                Locks.derived(on(versionSchema, view, ACCESS_EXCLUSIVE), on(schema, table, LockMode.ACCESS_SHARE)));
     }
 
     @Override
@@ -252,7 +311,8 @@ final class PostgresDdl implements Ddl {
                 // through with its first test instead.
                 + "CREATE OR REPLACE TRIGGER " + q(s.trigger()) + " BEFORE INSERT OR UPDATE ON " + t(s.schema(), s.table())
                 + " FOR EACH ROW EXECUTE FUNCTION " + d.qualify(s.functionSchema(), s.function()) + "()";
-        return Step.metadata("create sync trigger on " + s.table(), sql, SHARE_ROW_EXCLUSIVE);
+        return Step.metadata("create sync trigger on " + s.table(), sql,
+                Locks.derived(on(s.schema(), s.table(), LockMode.SHARE_ROW_EXCLUSIVE)));
     }
 
     @Override
@@ -260,12 +320,12 @@ final class PostgresDdl implements Ddl {
         return Step.metadata("drop sync trigger on " + s.table(),
                 "DROP TRIGGER IF EXISTS " + q(s.trigger()) + " ON " + t(s.schema(), s.table()) + ";\n"
                         + "DROP FUNCTION IF EXISTS " + d.qualify(s.functionSchema(), s.function()) + "()",
-                ACCESS_EXCLUSIVE);
+                exclusive(s.schema(), s.table()));
     }
 
     @Override
     public Step rawSql(String description, String sql) {
-        return new Step(description, sql, "unknown: raw SQL", Effect.METADATA, Mode.TRANSACTIONAL);
+        return Step.raw(description, sql);
     }
 
     @Override

@@ -171,26 +171,26 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
-    public Map<String, String> relationLocksHeld(Connection c) throws SQLException {
-        // pg_locks lists every lock mode held separately ("Viewing Locks", pg_locks in the PostgreSQL manual); the
-        // table-level modes conflict in this order of strength (section 13.3.1, "Table-Level Locks").
-        Map<String, String> locks = new java.util.TreeMap<>();
+    public List<dev.tandem.engine.TableLock> relationLocksHeld(Connection c) throws SQLException {
+        // pg_locks lists each lock mode held separately ("pg_locks" in the PostgreSQL manual); LockMode keeps the
+        // strongest. Tables and views only, as plan reports them: indexes, sequences and TOAST tables are left out.
+        Map<String, dev.tandem.engine.TableLock> locks = new java.util.TreeMap<>();
         try (PreparedStatement ps = c.prepareStatement("""
-                SELECT l.relation::regclass::text, max(array_position(ARRAY['AccessShareLock', 'RowShareLock',
-                       'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock',
-                       'ExclusiveLock', 'AccessExclusiveLock'], l.mode))
+                SELECT n.nspname, r.relname, l.mode
                 FROM pg_locks l
+                JOIN pg_class r ON r.oid = l.relation
+                JOIN pg_namespace n ON n.oid = r.relnamespace
                 WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
-                  AND l.relation NOT IN (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                                         WHERE n.nspname IN ('pg_catalog', 'information_schema') OR n.nspname LIKE 'pg\\_%')
-                GROUP BY 1""")) {
-            try (ResultSet rs = ps.executeQuery()) {
-                String[] names = {"ACCESS SHARE", "ROW SHARE", "ROW EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE",
-                        "SHARE ROW EXCLUSIVE", "EXCLUSIVE", "ACCESS EXCLUSIVE"};
-                while (rs.next()) locks.put(rs.getString(1), names[rs.getInt(2) - 1]);
+                  AND r.relkind IN ('r', 'p', 'v', 'm', 'f')
+                  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'""");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                var lock = new dev.tandem.engine.TableLock(rs.getString(1), rs.getString(2),
+                        dev.tandem.engine.LockMode.of(rs.getString(3)));
+                locks.merge(lock.qualifiedName(), lock, (a, b) -> a.mode().strongest(b.mode()) == a.mode() ? a : b);
             }
         }
-        return locks;
+        return List.copyOf(locks.values());
     }
 
     @Override

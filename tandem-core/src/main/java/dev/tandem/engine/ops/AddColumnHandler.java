@@ -108,7 +108,8 @@ public final class AddColumnHandler implements OperationHandler<AddColumn> {
             ctx.contract(ContractStage.VALIDATE, ctx.ddl.validateConstraint(ctx.schema, physical, checkName(a)));
         }
         if (def.references() != null) {
-            ctx.contract(ContractStage.VALIDATE, ctx.ddl.validateConstraint(ctx.schema, physical, foreignKeyName(a)));
+            ctx.contract(ContractStage.VALIDATE, ctx.ddl.validateForeignKey(ctx.schema, physical, foreignKeyName(a),
+                    referenced(op, ctx)));
         }
         if (def.unique()) {
             ctx.contract(ContractStage.FINALIZE, ctx.ddl.addUniqueUsingIndex(ctx.schema, a.table().name, uniqueName(a), uniqueName(a)));
@@ -119,6 +120,12 @@ public final class AddColumnHandler implements OperationHandler<AddColumn> {
     public void rollback(AddColumn op, PlanContext ctx) {
         Added a = ctx.recall(op);
         // Dropping the column drops its constraints and index with it.
-        ctx.rollback(RollbackStage.DROP_COLUMNS, ctx.ddl.dropColumn(ctx.schema, a.table().physical, op.column().name()));
+        List<String> referenced = op.column().references() == null ? List.of() : List.of(referenced(op, ctx));
+        ctx.rollback(RollbackStage.DROP_COLUMNS, ctx.ddl.dropColumn(ctx.schema, a.table().physical, op.column().name(), referenced));
+    }
+
+    /** The physical table the new column's foreign key references. */
+    private static String referenced(AddColumn op, PlanContext ctx) {
+        return Columns.referencedColumn(ctx, op.column().references(), op.column().location()).table().physical;
     }
 }

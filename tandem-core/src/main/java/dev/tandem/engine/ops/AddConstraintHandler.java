@@ -68,6 +68,9 @@ public final class AddConstraintHandler implements OperationHandler<AddConstrain
         Planned p = ctx.recall(op);
         if (op.unique() != null) {
             ctx.contract(ContractStage.FINALIZE, ctx.ddl.addUniqueUsingIndex(ctx.schema, p.table().name, op.name(), op.name()));
+        } else if (op.foreignKey() != null) {
+            ctx.contract(ContractStage.VALIDATE, ctx.ddl.validateForeignKey(ctx.schema, p.table().physical, op.name(),
+                    p.references()[0].table().physical));
         } else {
             ctx.contract(ContractStage.VALIDATE, ctx.ddl.validateConstraint(ctx.schema, p.table().physical, op.name()));
         }
@@ -77,7 +80,10 @@ public final class AddConstraintHandler implements OperationHandler<AddConstrain
     public void rollback(AddConstraint op, PlanContext ctx) {
         Planned p = ctx.recall(op);
         if (op.unique() != null) {
-            ctx.rollback(RollbackStage.DROP_INDEXES, ctx.ddl.dropIndex(ctx.schema, op.name()));
+            ctx.rollback(RollbackStage.DROP_INDEXES, ctx.ddl.dropIndex(ctx.schema, p.table().physical, op.name()));
+        } else if (op.foreignKey() != null) {
+            ctx.rollback(RollbackStage.DROP_CONSTRAINTS, ctx.ddl.dropForeignKey(ctx.schema, p.table().physical, op.name(),
+                    p.references()[0].table().physical));
         } else {
             ctx.rollback(RollbackStage.DROP_CONSTRAINTS, ctx.ddl.dropConstraint(ctx.schema, p.table().physical, op.name()));
         }

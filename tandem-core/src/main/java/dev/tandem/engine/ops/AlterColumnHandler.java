@@ -219,11 +219,13 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
             ctx.contract(ContractStage.LATE_CONSTRAINTS, ctx.ddl.validateConstraint(ctx.schema, finalTable, checkName(a)));
         }
         if (op.references() != null) {
-            ctx.contract(ContractStage.VALIDATE, ctx.ddl.validateConstraint(ctx.schema, physical, foreignKeyName(a)));
+            ctx.contract(ContractStage.VALIDATE, ctx.ddl.validateForeignKey(ctx.schema, physical, foreignKeyName(a),
+                    referenced(op, ctx)));
         }
         for (Carried c : a.carried()) {
             if (c.foreignKey() != null) {
-                ctx.contract(ContractStage.VALIDATE, ctx.ddl.validateConstraint(ctx.schema, physical, c.temporary()));
+                ctx.contract(ContractStage.VALIDATE, ctx.ddl.validateForeignKey(ctx.schema, physical, c.temporary(),
+                        c.foreignKey().referencedTable()));
                 ctx.contract(ContractStage.FINALIZE, ctx.ddl.renameConstraint(ctx.schema, finalTable, c.temporary(), c.original()));
             } else if (c.index().constraint() != null) {
                 ctx.contract(ContractStage.FINALIZE, ctx.ddl.addUniqueUsingIndex(ctx.schema, finalTable, c.index().constraint(), c.temporary()));
@@ -240,7 +242,17 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
     @Override
     public void rollback(AlterColumn op, PlanContext ctx) {
         Altered a = ctx.recall(op);
-        // The shadow column takes its constraints and indexes with it.
-        ctx.rollback(RollbackStage.DROP_COLUMNS, ctx.ddl.dropColumn(ctx.schema, a.table().physical, a.column().physical));
+        // The shadow column takes its constraints and indexes with it, and its foreign keys' triggers on other tables.
+        List<String> referenced = new ArrayList<>();
+        if (op.references() != null) referenced.add(referenced(op, ctx));
+        for (Carried c : a.carried()) {
+            if (c.foreignKey() != null) referenced.add(c.foreignKey().referencedTable());
+        }
+        ctx.rollback(RollbackStage.DROP_COLUMNS, ctx.ddl.dropColumn(ctx.schema, a.table().physical, a.column().physical, referenced));
+    }
+
+    /** The physical table the shadow column's new foreign key references. */
+    private static String referenced(AlterColumn op, PlanContext ctx) {
+        return Columns.referencedColumn(ctx, op.references(), op.location()).table().physical;
     }
 }

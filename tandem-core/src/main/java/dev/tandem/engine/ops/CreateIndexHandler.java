@@ -40,6 +40,7 @@ public final class CreateIndexHandler implements OperationHandler<CreateIndex> {
 
     @Override
     public void rollback(CreateIndex op, PlanContext ctx) {
-        ctx.rollback(RollbackStage.DROP_INDEXES, ctx.ddl.dropIndex(ctx.schema, op.name()));
+        Planned p = ctx.recall(op);
+        ctx.rollback(RollbackStage.DROP_INDEXES, ctx.ddl.dropIndex(ctx.schema, p.table().physical, op.name()));
     }
 }

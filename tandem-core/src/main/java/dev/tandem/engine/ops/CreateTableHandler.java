@@ -61,6 +61,8 @@ public final class CreateTableHandler implements OperationHandler<CreateTable> {
     @Override
     public void rollback(CreateTable op, PlanContext ctx) {
         TableModel table = ctx.recall(op);
-        ctx.rollback(RollbackStage.DROP_TABLES, ctx.ddl.dropTable(ctx.schema, table.physical));
+        List<String> referenced = op.columns().stream().filter(c -> c.references() != null)
+                .map(c -> withPhysicalReference(ctx, c).references().table()).distinct().toList();
+        ctx.rollback(RollbackStage.DROP_TABLES, ctx.ddl.dropTable(ctx.schema, table.physical, referenced));
     }
 }

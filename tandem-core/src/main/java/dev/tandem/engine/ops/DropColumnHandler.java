@@ -49,7 +49,8 @@ public final class DropColumnHandler implements OperationHandler<DropColumn> {
     public void contract(DropColumn op, PlanContext ctx) {
         Columns.Target t = ctx.recall(op);
         ctx.willDrop("column", t.table().physical, t.column().physical, op.location());
-        ctx.contract(ContractStage.DROP, ctx.ddl.dropColumn(ctx.schema, t.table().physical, t.column().physical));
+        ctx.contract(ContractStage.DROP, ctx.ddl.dropColumn(ctx.schema, t.table().physical, t.column().physical,
+                t.table().referencedTables(t.column().physical)));
     }
 
     @Override

@@ -33,7 +33,10 @@ public final class DropConstraintHandler implements OperationHandler<DropConstra
     public void contract(DropConstraint op, PlanContext ctx) {
         TableModel table = ctx.recall(op);
         ctx.willDrop("constraint", table.physical, op.name(), op.location());
-        ctx.contract(ContractStage.DROP, ctx.ddl.dropConstraint(ctx.schema, table.physical, op.name()));
+        var constraint = table.live.constraints().stream().filter(c -> c.name().equals(op.name())).findFirst().orElseThrow();
+        ctx.contract(ContractStage.DROP, constraint.type() == 'f'
+                ? ctx.ddl.dropForeignKey(ctx.schema, table.physical, op.name(), constraint.referencedTable())
+                : ctx.ddl.dropConstraint(ctx.schema, table.physical, op.name()));
     }
 
     @Override

@@ -32,7 +32,9 @@ public final class DropIndexHandler implements OperationHandler<DropIndex> {
     @Override
     public void contract(DropIndex op, PlanContext ctx) {
         ctx.willDrop("index", ctx.catalog.indexToTable().get(op.name()), op.name(), op.location());
-        ctx.contract(ContractStage.CLEANUP, ctx.ddl.dropIndex(ctx.schema, op.name()));
+        // Cleanup runs after contract renamed the table: it goes by its new name by then.
+        String table = ctx.tables.get(ctx.catalog.indexToTable().get(op.name())).name;
+        ctx.contract(ContractStage.CLEANUP, ctx.ddl.dropIndex(ctx.schema, table, op.name()));
     }
 
     @Override

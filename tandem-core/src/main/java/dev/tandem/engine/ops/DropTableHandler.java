@@ -38,7 +38,8 @@ public final class DropTableHandler implements OperationHandler<DropTable> {
     public void contract(DropTable op, PlanContext ctx) {
         TableModel table = ctx.recall(op);
         ctx.willDrop("table", table.physical, null, op.location());
-        ctx.contract(ContractStage.DROP, ctx.ddl.dropTable(ctx.schema, table.physical));
+        ctx.contract(ContractStage.DROP, ctx.ddl.dropTable(ctx.schema, table.physical,
+                table.referencedTables(null)));
     }
 
     @Override

@@ -19,8 +19,10 @@ public final class RawSqlHandler implements OperationHandler<RawSql> {
     @Override
     public void expand(RawSql op, PlanContext ctx) {
         var probe = ctx.probes.get(op);
-        var step = ctx.ddl.rawSql("raw SQL from " + op.location(), op.up())
-                .withLock(probe != null ? probe.locks() : "unknown: not probed (plan --no-probe)");
+        var step = ctx.ddl.rawSql("raw SQL from " + op.location(), op.up());
+        if (probe == null) step = step.withUnknownLocks(dev.tandem.engine.Step.NOT_PROBED + " (plan --no-probe)");
+        else if (probe.finished()) step = step.withMeasuredLocks(probe.locks());
+        else step = step.withUnknownLocks(probe.unknownReason());
         ctx.expand(ExpandStage.TABLES, step);
         if (op.down() == null) {
             ctx.irreversible(step, "the sql operation at " + op.location() + " has no `down`, so rollback cannot undo it");
