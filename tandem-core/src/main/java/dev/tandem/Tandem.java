@@ -738,10 +738,11 @@ public final class Tandem {
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
+            java.util.Set<String> before = java.util.Set.copyOf(dialect.readCatalog(c, config.schema).tables().keySet());
             Map<dev.tandem.migration.Operation.RawSql, dev.tandem.engine.RawSqlProbe.Result> probes = probeTimeout == null
                     ? Map.of() : new dev.tandem.engine.RawSqlProbe(dialect, probeTimeout).run(c, m);
             dialect.setTransactionTimeouts(c, config.lockTimeout, config.statementTimeout);
-            Plan plan = planAndCheck(c, m, files, probes);
+            Plan plan = planAndCheck(c, m, files, probes, before);
             List<MigrationException.Problem> blocked = new ArrayList<>();
             for (var p : new dev.tandem.engine.ContractPreflight(dialect).blockedDrops(c, plan)) {
                 blocked.add(new MigrationException.Problem(p.at() != null ? p.at()
@@ -781,8 +782,8 @@ public final class Tandem {
     }
 
     private Plan planAndCheck(Connection c, Migration m, List<Migration> files,
-                              Map<dev.tandem.migration.Operation.RawSql, dev.tandem.engine.RawSqlProbe.Result> probes)
-            throws SQLException {
+                              Map<dev.tandem.migration.Operation.RawSql, dev.tandem.engine.RawSqlProbe.Result> probes,
+                              java.util.Set<String> tablesBefore) throws SQLException {
         Catalog catalog = dialect.readCatalog(c, config.schema);
         String previous = null;
         Map<String, MigrationState> states = state.all(c);
@@ -793,7 +794,7 @@ public final class Tandem {
                 previous = s.versionSchema();
             }
         }
-        Planner.Result result = new Planner(dialect, config.stateSchema).plan(m, catalog, previous, probes);
+        Planner.Result result = new Planner(dialect, config.stateSchema).plan(m, catalog, previous, probes, tablesBefore);
         runChecks(c, result.checks());
         return result.plan();
     }

@@ -6,10 +6,19 @@ import java.util.Map;
 import java.util.Optional;
 
 /** The live schema as the database reports it: the input of the planner, and what tests compare. */
-public record Catalog(String schema, Map<String, Table> tables, Map<String, String> indexToTable) {
+public record Catalog(String schema, Map<String, Table> tables, Map<String, String> indexToTable, int serverVersion) {
 
+    /**
+     * @param privileges    what roles other than the owner may do with the table or its columns
+     * @param rowSecurity   whether row-level security is enabled on the table
+     */
     public record Table(String name, List<Column> columns, List<String> primaryKey, List<Constraint> constraints,
-                        List<Index> indexes) {
+                        List<Index> indexes, List<Privilege> privileges, boolean rowSecurity) {
+        public Table(String name, List<Column> columns, List<String> primaryKey, List<Constraint> constraints,
+                     List<Index> indexes) {
+            this(name, columns, primaryKey, constraints, indexes, List.of(), false);
+        }
+
         public Optional<Column> column(String name) {
             return columns.stream().filter(c -> c.name().equals(name)).findFirst();
         }
@@ -68,6 +77,17 @@ public record Catalog(String schema, Map<String, Table> tables, Map<String, Stri
     /** @param definition from pg_get_indexdef; {@code constraint} names the constraint it backs, or null */
     public record Index(String name, List<String> columns, boolean unique, boolean valid, String definition,
                         String constraint, boolean simple) {
+    }
+
+    /**
+     * One privilege a role holds on a table or one of its columns ({@code aclexplode} of {@code relacl} and
+     * {@code attacl}).
+     *
+     * @param grantee   the role, or {@code PUBLIC}
+     * @param privilege SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES or TRIGGER
+     * @param column    the column, or null for the whole table
+     */
+    public record Privilege(String grantee, String privilege, String column, boolean grantable) {
     }
 
     public Catalog {

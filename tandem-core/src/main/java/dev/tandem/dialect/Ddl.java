@@ -96,7 +96,23 @@ public interface Ddl {
 
     Step addPrimaryKeyUsingIndex(String schema, String table, String constraint, String index);
 
-    Step createView(String versionSchema, String view, String schema, String table, List<ViewColumn> columns);
+    /**
+     * A version's view of a table. With {@code securityInvoker} (PostgreSQL 15+), privileges on the table and its
+     * row-level security policies are checked as the querying role, as they are on the table itself ("CREATE VIEW",
+     * security_invoker, in the PostgreSQL manual); without, as the view's owner.
+     */
+    Step createView(String versionSchema, String view, String schema, String table, List<ViewColumn> columns,
+                    boolean securityInvoker);
+
+    /** A privilege to give on a view (or a column of a table); {@code column} null for the whole relation. */
+    record Grant(String grantee, String privilege, String column, boolean grantable) {
+    }
+
+    /** Gives the roles on {@code schema.relation} the privileges they hold on the table it stands for. */
+    Step grant(String schema, String relation, List<Grant> grants, String why);
+
+    /** Lets the roles use a version schema (without it, PostgreSQL silently skips the schema in their search path). */
+    Step grantSchemaUsage(String schema, java.util.Collection<String> roles);
 
     Step createSyncTrigger(SyncTrigger trigger);
 

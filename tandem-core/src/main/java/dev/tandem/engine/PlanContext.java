@@ -133,6 +133,8 @@ public final class PlanContext {
     }
 
     public final List<Plan.RowCheck> rowChecks = new ArrayList<>();
+    /** The tables that existed before the migration's raw SQL ran (the catalog itself is read after it). */
+    public final java.util.Set<String> tablesBeforeRawSql = new java.util.HashSet<>();
 
     /** Contract will drop this: a column ({@code name} set), a table, an index or a constraint. */
     public void willDrop(String kind, String table, String name, SourceLocation at) {

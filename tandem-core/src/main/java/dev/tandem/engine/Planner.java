@@ -45,7 +45,7 @@ public final class Planner {
     }
 
     public Result plan(Migration migration, Catalog catalog, String previousVersionSchema) {
-        return plan(migration, catalog, previousVersionSchema, Map.of());
+        return plan(migration, catalog, previousVersionSchema, Map.of(), catalog.tables().keySet());
     }
 
     /**
@@ -53,9 +53,10 @@ public final class Planner {
      * {@link RawSqlProbe}), so that what that SQL creates is known; {@code probes} label the raw SQL steps' locks.
      */
     public Result plan(Migration migration, Catalog catalog, String previousVersionSchema,
-                       Map<Operation.RawSql, RawSqlProbe.Result> probes) {
+                       Map<Operation.RawSql, RawSqlProbe.Result> probes, java.util.Set<String> tablesBeforeRawSql) {
         PlanContext ctx = new PlanContext(dialect, catalog.schema(), migration.name(), previousVersionSchema, catalog);
         ctx.probes.putAll(probes);
+        ctx.tablesBeforeRawSql.addAll(tablesBeforeRawSql);
         List<MigrationException.Problem> problems = new ArrayList<>();
         for (Operation op : migration.operations()) {
             try {
@@ -73,7 +74,7 @@ public final class Planner {
         for (Question q : List.of(Question.EXPAND, Question.CONTRACT, Question.ROLLBACK)) {
             for (Operation op : migration.operations()) handle(op, q, ctx);
         }
-        List<Plan.BackfillTask> backfill = tableSteps(ctx);
+        List<Plan.BackfillTask> backfill = tableSteps(ctx, migration);
         List<Step> expand = ctx.expandSteps();
         Plan plan = new Plan(migration.name(), ctx.schema, ctx.versionSchema, previousVersionSchema,
                 expand, backfill, ctx.contractSteps(), ctx.rollbackSteps(), ctx.contractDrops, ctx.irreversibleSteps(expand), ctx.rowChecks);
@@ -112,20 +113,26 @@ public final class Planner {
      * What follows from the table as a whole rather than from one operation: the sync trigger, the backfill,
      * the version schema's views, and at contract the drops and renames that put the new shape in place.
      */
-    private List<Plan.BackfillTask> tableSteps(PlanContext ctx) {
+    private List<Plan.BackfillTask> tableSteps(PlanContext ctx, Migration migration) {
         Ddl ddl = ctx.ddl;
         List<Plan.BackfillTask> backfill = new ArrayList<>();
         ctx.expand(ExpandStage.VIEWS, ddl.createSchema(ctx.versionSchema));
         if (ctx.previousVersionSchema != null) {
             // The previous version has a view for every table it knew, under the name the table has now.
-            List<String> oldViews = ctx.tables.values().stream().filter(t -> !t.created()).map(t -> t.physical).toList();
+            // Tables this migration's raw SQL creates are in the catalog the plan is made from, but not in that schema.
+            List<String> oldViews = ctx.tables.values().stream().filter(t -> !t.created())
+                    .filter(t -> ctx.tablesBeforeRawSql.contains(t.physical)).map(t -> t.physical).toList();
             ctx.contract(ContractStage.DROP_OLD_VERSION, ddl.dropSchema(ctx.previousVersionSchema, oldViews));
         }
         List<String> newViews = ctx.tables.values().stream().filter(t -> !t.droppedInNewVersion).map(t -> t.name).toList();
         ctx.rollback(RollbackStage.DROP_NEW_VERSION, ddl.dropSchema(ctx.versionSchema, newViews));
+        ViewPrivileges privileges = new ViewPrivileges(ctx);
+        boolean securityInvoker = privileges.securityInvoker(migration.operations().get(0).location());
         for (TableModel t : ctx.tables.values()) {
             if (!t.droppedInNewVersion) {
-                ctx.expand(ExpandStage.VIEWS, ddl.createView(ctx.versionSchema, t.name, ctx.schema, t.physical, ctx.newRow(t)));
+                ctx.expand(ExpandStage.VIEWS, ddl.createView(ctx.versionSchema, t.name, ctx.schema, t.physical, ctx.newRow(t),
+                        securityInvoker));
+                privileges.carry(t);
             }
             if (t.created() || t.droppedInNewVersion) continue;
             String done = t.needsBackfill() ? Names.DONE_COLUMN : null;
@@ -163,6 +170,7 @@ public final class Planner {
             if (t.renamed()) ctx.contract(ContractStage.RENAME_TABLES, ddl.renameTable(ctx.schema, t.physical, t.name));
             renameDefaultNames(ctx, t);
         }
+        privileges.grantUsage();
         return backfill;
     }
 

@@ -76,6 +76,31 @@ final class PostgresDdl implements Ddl {
     }
 
     @Override
+    public Step grant(String schema, String relation, List<Grant> grants, String why) {
+        List<String> sql = new ArrayList<>();
+        for (Grant g : grants) {
+            String privilege = switch (g.privilege()) {
+                case "SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER" -> g.privilege();
+                default -> throw new IllegalArgumentException("not a table privilege: " + g.privilege());
+            };
+            sql.add("GRANT " + privilege + (g.column() != null ? " (" + q(g.column()) + ")" : "") + " ON "
+                    + d.qualify(schema, relation) + " TO " + grantee(g.grantee()) + (g.grantable() ? " WITH GRANT OPTION" : ""));
+        }
+        // GRANT changes the catalog row only: it takes no lock on the relation (checked with pg_locks).
+        return Step.metadata(why, String.join(";\n", sql), Locks.derived());
+    }
+
+    @Override
+    public Step grantSchemaUsage(String schema, java.util.Collection<String> roles) {
+        return Step.metadata("let " + String.join(", ", roles) + " use schema " + schema, "GRANT USAGE ON SCHEMA " + q(schema)
+                + " TO " + String.join(", ", roles.stream().map(this::grantee).toList()), Locks.derived());
+    }
+
+    private String grantee(String role) {
+        return "PUBLIC".equals(role) ? "PUBLIC" : q(role);
+    }
+
+    @Override
     public Step createSchema(String schema) {
         return Step.metadata("create schema " + schema, "CREATE SCHEMA IF NOT EXISTS " + q(schema), NONE);
     }
@@ -288,14 +313,16 @@ final class PostgresDdl implements Ddl {
     }
 
     @Override
-    public Step createView(String versionSchema, String view, String schema, String table, List<ViewColumn> columns) {
+    public Step createView(String versionSchema, String view, String schema, String table, List<ViewColumn> columns,
+                           boolean securityInvoker) {
         List<String> cols = new ArrayList<>();
         for (ViewColumn c : columns) {
             cols.add(c.physical().equals(c.name()) ? q(c.physical()) : q(c.physical()) + " AS " + q(c.name()));
         }
         return Step.metadata("create view " + versionSchema + "." + view,
-                "CREATE OR REPLACE VIEW " + d.qualify(versionSchema, view) + " AS SELECT " + String.join(", ", cols)
-                        + " FROM " + t(schema, table),
+                "CREATE OR REPLACE VIEW " + d.qualify(versionSchema, view)
+                        + (securityInvoker ? " WITH (security_invoker = true)" : "")
+                        + " AS SELECT " + String.join(", ", cols) + " FROM " + t(schema, table),
                 // Defining the view reads the table's definition (ACCESS SHARE); the view itself is created or replaced.
                 Locks.derived(on(versionSchema, view, ACCESS_EXCLUSIVE), on(schema, table, LockMode.ACCESS_SHARE)));
     }

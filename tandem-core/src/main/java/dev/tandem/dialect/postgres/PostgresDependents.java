@@ -39,8 +39,11 @@ final class PostgresDependents {
               SELECT 'pg_constraint'::regclass, k.oid, NULL, NULL FROM rel
               JOIN pg_constraint k ON k.conrelid = rel.oid AND k.conname = ? WHERE ? = 'constraint'
               UNION ALL
+              -- The index a primary key, unique or exclusion constraint owns goes with it (a foreign key's conindid
+              -- is the referenced table's index, which stays).
               SELECT 'pg_class'::regclass, k.conindid, NULL, NULL FROM rel
-              JOIN pg_constraint k ON k.conrelid = rel.oid AND k.conname = ? AND k.conindid <> 0 WHERE ? = 'constraint'
+              JOIN pg_constraint k ON k.conrelid = rel.oid AND k.conname = ? AND k.contype IN ('p', 'u', 'x')
+              WHERE ? = 'constraint'
             ),
             dependent AS (
               SELECT d.classid, d.objid, d.objsubid, t.self,
@@ -59,7 +62,7 @@ final class PostgresDependents {
               FROM target t
               JOIN pg_depend d ON d.refclassid = t.refclass AND d.refobjid = t.refobj
                               AND (t.refsub IS NULL OR d.refobjsubid = t.refsub)
-              WHERE d.deptype = 'n'
+              WHERE d.deptype = 'n' AND NOT (d.classid = t.refclass AND d.objid = t.refobj)
             )
             SELECT DISTINCT
                    CASE WHEN d.classid = 'pg_rewrite'::regclass THEN

@@ -435,15 +435,52 @@ public final class PostgresDialect implements Dialect {
                 }
             }
         }
+        Map<String, List<Catalog.Privilege>> privileges = new LinkedHashMap<>();
+        java.util.Set<String> rowSecurity = new java.util.HashSet<>();
+        // Privileges of roles other than the owner (the owner's are implicit), on tables and on single columns.
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT t.relname, CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END,
+                       x.privilege_type, NULL::text, x.is_grantable, t.relrowsecurity
+                FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace
+                LEFT JOIN LATERAL aclexplode(t.relacl) x ON x.grantee <> t.relowner
+                WHERE n.nspname = ? AND t.relkind IN ('r', 'p')
+                UNION ALL
+                SELECT t.relname, CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(x.grantee) END,
+                       x.privilege_type, a.attname::text, x.is_grantable, t.relrowsecurity
+                FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace
+                JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS NOT NULL
+                CROSS JOIN LATERAL aclexplode(a.attacl) x
+                WHERE n.nspname = ? AND t.relkind IN ('r', 'p') AND x.grantee <> t.relowner
+                ORDER BY 1, 2, 3, 4""")) {
+            ps.setString(1, schema);
+            ps.setString(2, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (rs.getBoolean(6)) rowSecurity.add(rs.getString(1));
+                    if (rs.getString(3) == null) continue;
+                    privileges.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new Catalog.Privilege(
+                            rs.getString(2), rs.getString(3), rs.getString(4), rs.getBoolean(5)));
+                }
+            }
+        }
         Map<String, Catalog.Table> tables = new LinkedHashMap<>();
         for (var e : columns.entrySet()) {
             String name = e.getKey();
             tables.put(name, new Catalog.Table(name, List.copyOf(e.getValue()),
                     primaryKeys.getOrDefault(name, List.of()),
                     List.copyOf(constraints.getOrDefault(name, List.of())),
-                    List.copyOf(indexes.getOrDefault(name, List.of()))));
+                    List.copyOf(indexes.getOrDefault(name, List.of())),
+                    List.copyOf(privileges.getOrDefault(name, List.of())), rowSecurity.contains(name)));
         }
-        return new Catalog(schema, tables, indexToTable);
+        return new Catalog(schema, tables, indexToTable, serverVersionNum(c));
+    }
+
+    /** The server's version as a number, e.g. 150004 for 15.4 ("server_version_num" in the PostgreSQL manual). */
+    private static int serverVersionNum(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_setting('server_version_num')::int")) {
+            rs.next();
+            return rs.getInt(1);
+        }
     }
 
     private static List<String> strings(Array array) throws SQLException {

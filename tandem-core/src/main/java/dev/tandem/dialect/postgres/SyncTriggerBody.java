@@ -62,6 +62,15 @@ final class SyncTriggerBody {
         }
         line(1, "ELSE");
         if (!s.ups().isEmpty()) {
+            // A session that asked for the new version but may not use its schema (no USAGE: PostgreSQL skips it
+            // silently) would have up() overwrite what it wrote. Refuse its write instead of translating it.
+            String vs = d.literal(s.newVersionSchema());
+            line(2, "IF strpos(current_setting('search_path'), " + vs + ") > 0 THEN");
+            line(3, "RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = 'the search path names version"
+                    + " schema ' || " + vs + " || ' but role ' || current_user || ' cannot use it, so this write cannot be"
+                    + " told from the previous version''s', HINT = 'GRANT USAGE ON SCHEMA ' || quote_ident(" + vs + ")"
+                    + " || ' TO ' || quote_ident(current_user) || ', and the privileges it holds on the table on the view';");
+            line(2, "END IF;");
             block(2, used(s.oldBindings(), s.ups()), "NEW", () -> {
                 for (Assignment a : s.ups()) {
                     line(3, "NEW." + d.quote(a.target()) + " := (" + a.expr() + ");");

@@ -1,0 +1,107 @@
+package dev.tandem.schema;
+
+import dev.tandem.Tandem;
+import dev.tandem.migration.MigrationException;
+import dev.tandem.testing.Migrations;
+import dev.tandem.testing.Pg;
+import dev.tandem.testing.Rows;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * case: grants-and-rls — an application role that is not the owner, on a table with row-level security, works
+ * through its version schema with exactly the rights it had: no lost write, no other tenant's rows.
+ */
+class PrivilegesTest {
+    @TempDir
+    Path dir;
+    String schema;
+    String role;
+    Tandem tandem;
+
+    @BeforeEach
+    void setUp() {
+        schema = Pg.newSchema("grants");
+        role = schema + "_app";
+        Pg.exec("CREATE ROLE \"" + role + "\" LOGIN");
+        Pg.exec(("CREATE TABLE %1$s.t (id int PRIMARY KEY, tenant text NOT NULL, body text NOT NULL);"
+                + "INSERT INTO %1$s.t VALUES (1, 'a', 'x'), (2, 'b', 'y');"
+                + "ALTER TABLE %1$s.t ENABLE ROW LEVEL SECURITY;"
+                + "CREATE POLICY p ON %1$s.t USING (tenant = current_setting('app.tenant', true));"
+                + "GRANT USAGE ON SCHEMA %1$s TO %2$s; GRANT SELECT, INSERT, UPDATE ON %1$s.t TO %2$s")
+                .formatted("\"" + schema + "\"", "\"" + role + "\""));
+        new Migrations(dir).write("001_title.yaml", """
+                operations:
+                  - add_column: {table: t, column: {name: title, type: text}, up: "upper(body)"}
+                """);
+        tandem = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema).load();
+    }
+
+    private Connection asApp(String searchPath) throws SQLException {
+        Connection c = Pg.dataSourceAs(role).getConnection();
+        try (Statement st = c.createStatement()) {
+            st.execute("SET search_path TO " + searchPath);
+            st.execute("SET app.tenant = 'a'");
+        }
+        return c;
+    }
+
+    private static Object one(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getObject(1);
+        }
+    }
+
+    @Test
+    void aRoleThatIsNotTheOwnerWritesThroughItsVersionWithTheRightsItHad() throws Exception {
+        if (serverVersion() < 150000) {
+            assertThatThrownBy(tandem::expand).isInstanceOf(MigrationException.class)
+                    .hasMessageContaining("row-level security").hasMessageContaining("PostgreSQL 15");
+            return;
+        }
+        tandem.expand();
+        try (Connection c = asApp("\"" + schema + "_001_title\", \"" + schema + "\"")) {
+            assertThat(one(c, "INSERT INTO t (id, tenant, body, title) VALUES (3, 'a', 'z', 'my title') RETURNING title"))
+                    .isEqualTo("my title");
+            assertThat(one(c, "SELECT count(*) FROM t")).isEqualTo(2L);
+            try (Statement st = c.createStatement()) {
+                assertThat(st.executeUpdate("UPDATE t SET body = 'stolen' WHERE id = 2")).isZero();
+                assertThatThrownBy(() -> st.executeUpdate("DELETE FROM t WHERE id = 1")).isInstanceOf(SQLException.class)
+                        .hasMessageContaining("permission denied");
+            }
+        }
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT title FROM \"" + schema + "\".t WHERE id = 3")).isEqualTo("my title");
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT body FROM \"" + schema + "\".t WHERE id = 2")).isEqualTo("y");
+    }
+
+    @Test
+    void aSessionThatCannotUseItsVersionSchemaIsRefusedNotTranslated() throws Exception {
+        if (serverVersion() < 150000) return;
+        tandem.expand();
+        Pg.exec("REVOKE USAGE ON SCHEMA \"" + schema + "_001_title\" FROM \"" + role + "\"");
+        try (Connection c = asApp("\"" + schema + "_001_title\", \"" + schema + "\"")) {
+            assertThatThrownBy(() -> one(c, "INSERT INTO t (id, tenant, body) VALUES (4, 'a', 'w') RETURNING id"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("cannot use it");
+        }
+        // The previous version, which does not name the new schema, writes as before.
+        try (Connection c = asApp("\"" + schema + "\"")) {
+            assertThat(one(c, "INSERT INTO t (id, tenant, body) VALUES (5, 'a', 'v') RETURNING id")).isEqualTo(5);
+        }
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT title FROM \"" + schema + "\".t WHERE id = 5")).isEqualTo("V");
+    }
+
+    private static int serverVersion() {
+        return ((Number) Rows.scalar(Pg.dataSource(), "SELECT current_setting('server_version_num')::int")).intValue();
+    }
+}
