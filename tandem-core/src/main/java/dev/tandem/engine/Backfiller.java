@@ -68,8 +68,10 @@ public final class Backfiller {
     }
 
     public void run(Plan plan) throws SQLException {
-        for (Plan.BackfillTask task : plan.backfill()) {
-            runTask(plan, task);
+        try (BackfillHeartbeat alive = BackfillHeartbeat.start(dialect, state, plan.migration(), connections)) {
+            for (Plan.BackfillTask task : plan.backfill()) {
+                runTask(plan, task);
+            }
         }
     }
 

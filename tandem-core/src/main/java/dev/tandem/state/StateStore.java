@@ -223,7 +223,7 @@ public final class StateStore {
                 + " file = EXCLUDED.file, version_schema = EXCLUDED.version_schema,"
                 + " previous_version_schema = EXCLUDED.previous_version_schema, plan = EXCLUDED.plan, steps_done = 0,"
                 + " started_at = now(), expanded_at = NULL, backfilled_at = NULL, completed_at = NULL,"
-                + " rolled_back_at = NULL, updated_at = now()")) {
+                + " rolled_back_at = NULL, updated_at = now(), " + CLEAR_BACKFILL_CONTROL)) {
             ps.setString(1, schema);
             ps.setString(2, name);
             ps.setString(3, checksum);
@@ -246,11 +246,16 @@ public final class StateStore {
             case EXPANDED -> ", expanded_at = now()";
             case BACKFILLED -> ", backfilled_at = now()";
             case COMPLETE -> ", completed_at = now()";
-            case ROLLED_BACK -> ", rolled_back_at = now()";
+            // Pause, rate limit and activity belong to this migration's one backfill, which a rollback ends: an
+            // expand after it starts a backfill of its own, neither paused nor limited by the old one's settings.
+            case ROLLED_BACK -> ", rolled_back_at = now(), " + CLEAR_BACKFILL_CONTROL;
             default -> "";
         };
         updateMigration(c, name, "phase = ?, steps_done = 0, updated_at = now()" + stamp, phase.text);
     }
+
+    private static final String CLEAR_BACKFILL_CONTROL = "backfill_paused = false, backfill_max_rows_per_second = NULL,"
+            + " backfill_status = NULL, backfill_reason = NULL, backfill_seen_at = NULL";
 
     /** {@code UPDATE migrations SET <assignments>} for one migration; {@code values} fill the assignments' markers. */
     private void updateMigration(Connection c, String migration, String assignments, Object... values) throws SQLException {
@@ -285,9 +290,19 @@ public final class StateStore {
     public record BackfillControl(boolean paused, Integer maxRowsPerSecond) {
     }
 
-    /** What a backfill is doing now, and why, as {@code status} shows it from anywhere. */
+    /**
+     * What a backfill is doing now, and why, as {@code status} shows it from anywhere: running, paused, throttled, done,
+     * failed, or {@value #INTERRUPTED} when it said it was running but its process stopped beating.
+     */
     public record BackfillActivity(String status, String reason, Instant seenAt, boolean paused, Integer maxRowsPerSecond) {
     }
+
+    /**
+     * A running backfill writes {@code backfill_seen_at} every 2 s (engine.BackfillHeartbeat); one not seen for this
+     * long is no longer running, whatever it last said: its process was killed or lost the database for good.
+     */
+    public static final java.time.Duration BACKFILL_STALE = java.time.Duration.ofSeconds(10);
+    public static final String INTERRUPTED = "interrupted";
 
     public BackfillControl control(Connection c, String migration) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT backfill_paused, backfill_max_rows_per_second FROM "
@@ -305,17 +320,37 @@ public final class StateStore {
 
     public Optional<BackfillActivity> activity(Connection c, String migration) throws SQLException {
         if (!installed(c)) return Optional.empty();
+        // Staleness is judged by the database's clock, which also stamped the beats: no skew between hosts.
         try (PreparedStatement ps = c.prepareStatement("SELECT backfill_status, backfill_reason, backfill_seen_at,"
-                + " backfill_paused, backfill_max_rows_per_second FROM " + table("migrations") + " WHERE schema_name = ? AND name = ?")) {
-            ps.setString(1, schema);
-            ps.setString(2, migration);
+                + " backfill_paused, backfill_max_rows_per_second,"
+                + " coalesce(backfill_seen_at > now() - make_interval(secs => ?), false) FROM " + table("migrations")
+                + " WHERE schema_name = ? AND name = ?")) {
+            ps.setDouble(1, BACKFILL_STALE.toMillis() / 1000.0);
+            ps.setString(2, schema);
+            ps.setString(3, migration);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) return Optional.empty();
                 int rate = rs.getInt(5);
                 Integer maxRate = rs.wasNull() ? null : rate;
-                return Optional.of(new BackfillActivity(rs.getString(1), rs.getString(2), instant(rs, 3), rs.getBoolean(4), maxRate));
+                String status = rs.getString(1);
+                String reason = rs.getString(2);
+                boolean paused = rs.getBoolean(4);
+                if (status != null && LIVE_STATES.contains(status) && !rs.getBoolean(6)) {
+                    status = INTERRUPTED;
+                    reason = "run tandem backfill to resume" + (paused
+                            ? " (it is paused: it will hold until `tandem backfill --resume`)" : "");
+                }
+                return Optional.of(new BackfillActivity(status, reason, instant(rs, 3), paused, maxRate));
             }
         }
+    }
+
+    /** What only a backfill whose process is alive can be doing; the others (done, failed) stay true after it ends. */
+    private static final java.util.Set<String> LIVE_STATES = java.util.Set.of("running", "paused", "throttled");
+
+    /** The running backfill's heartbeat: its process is alive. See {@link #BACKFILL_STALE}. */
+    public void beat(Connection c, String migration) throws SQLException {
+        updateMigration(c, migration, "backfill_seen_at = now()");
     }
 
     public void setPaused(Connection c, String migration, boolean paused) throws SQLException {
