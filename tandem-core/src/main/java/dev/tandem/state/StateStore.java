@@ -428,17 +428,18 @@ public final class StateStore {
 
     /** Written in the same transaction as the batch it records, so a checkpoint never runs ahead of the data. */
     public void checkpoint(Connection c, String migration, String tableName, List<String> lastKey, long rows,
-                           boolean done, int batchSize) throws SQLException {
+                           long total, boolean done, int batchSize) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("backfill") + " SET last_key = coalesce(?, last_key),"
-                + " rows_done = rows_done + ?, done = ?, batch_size = ?, updated_at = now()"
+                + " rows_done = rows_done + ?, rows_total = ?, done = ?, batch_size = ?, updated_at = now()"
                 + " WHERE schema_name = ? AND migration = ? AND table_name = ?")) {
             ps.setArray(1, lastKey == null ? null : c.createArrayOf("text", lastKey.toArray()));
             ps.setLong(2, rows);
-            ps.setBoolean(3, done);
-            ps.setInt(4, batchSize);
-            ps.setString(5, schema);
-            ps.setString(6, migration);
-            ps.setString(7, tableName);
+            ps.setLong(3, total);
+            ps.setBoolean(4, done);
+            ps.setInt(5, batchSize);
+            ps.setString(6, schema);
+            ps.setString(7, migration);
+            ps.setString(8, tableName);
             ps.executeUpdate();
         }
     }
