@@ -140,7 +140,7 @@ public final class DemoCommand implements Callable<Integer> {
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     if (rs.getBoolean(1)) {
-                        for (String table : new String[]{"migrations", "backfill", "history", "instances"}) {
+                        for (String table : new String[]{"migrations", "backfill", "history", "instances", "instance_versions"}) {
                             try (PreparedStatement del = c.prepareStatement("DELETE FROM tandem." + table + " WHERE schema_name = ?")) {
                                 del.setString(1, schema);
                                 del.executeUpdate();
