@@ -314,7 +314,7 @@ public final class Tandem {
     /** Expands the next pending migration (or finishes an interrupted expand). */
     public Outcome expand() {
         List<Migration> files = migrations();
-        return withLock(c -> {
+        return withLock("expand", c -> {
             Current cur = current(c, files);
             if (cur == null) return new Outcome(null, Phase.COMPLETE, false, "nothing to expand: every migration is complete");
             String name = cur.migration.name();
@@ -356,7 +356,7 @@ public final class Tandem {
     /** Fills new and shadow columns of existing rows for the migration in flight. */
     public Outcome backfill() {
         List<Migration> files = migrations();
-        return nothingToDoIsFine(() -> withLock(c -> {
+        return nothingToDoIsFine(() -> withLock("backfill", c -> {
             Current cur = requireInFlight(c, files, "backfill");
             String name = cur.migration.name();
             switch (cur.phase()) {
@@ -467,7 +467,7 @@ public final class Tandem {
      */
     public Outcome contract(Duration waitForOthers, boolean force) {
         List<Migration> files = migrations();
-        return nothingToDoIsFine(() -> withLock(c -> {
+        return nothingToDoIsFine(() -> withLock("contract", c -> {
             Current cur = requireInFlight(c, files, "contract");
             String name = cur.migration.name();
             Plan plan = StateStore.planFromJson(cur.state.planJson());
@@ -502,7 +502,7 @@ public final class Tandem {
     /** Undoes the expand of the migration in flight; the previous version never notices. Refused after contract. */
     public Outcome rollback() {
         List<Migration> files = migrations();
-        return withLock(c -> {
+        return withLock("rollback", c -> {
             Current cur = current(c, files);
             if (cur == null || !cur.phase().inFlight()) {
                 MigrationState last = lastComplete(c, files);
@@ -725,7 +725,8 @@ public final class Tandem {
                 // Kept only once it holds the lock: a connection without it must never be handed out.
                 Connection fresh = connect();
                 try {
-                    MigrationLock.acquire(dialect, fresh, lockKey(), config.lockWait);
+                    dialect.setApplicationName(fresh, Names.toolApplicationName("backfill"));
+                    MigrationLock.acquire(dialect, fresh, lockKey(), config.lockWait, config.listener::message);
                 } catch (RuntimeException | SQLException e) {
                     closeQuietly(fresh);
                     throw e;
@@ -796,10 +797,14 @@ public final class Tandem {
         }
     }
 
-    /** Runs changing work under the migration lock, with the state tables in place. */
-    private <T> T withLock(Work<T> work) {
+    /**
+     * Runs changing work under the migration lock, with the state tables in place. The connection is named after
+     * the command, this process and its host: who waits for the lock is told who holds it.
+     */
+    private <T> T withLock(String command, Work<T> work) {
         return withConnection(c -> {
-            try (MigrationLock lock = MigrationLock.acquire(dialect, c, lockKey(), config.lockWait)) {
+            dialect.setApplicationName(c, Names.toolApplicationName(command));
+            try (MigrationLock lock = MigrationLock.acquire(dialect, c, lockKey(), config.lockWait, config.listener::message)) {
                 state.install(c);
                 return work.run(c);
             }

@@ -13,8 +13,44 @@ public final class Names {
     private Names() {
     }
 
-    /** The application_name of Tandem's own connections (not of the applications' TandemDataSource). */
+    /**
+     * The application_name of Tandem's own connections (not of the applications' TandemDataSource), alone (Tandem
+     * before commands were named, and its connections that run no command) or followed by a space and
+     * {@link #toolApplicationName what runs}.
+     */
     public static final String TOOL_APPLICATION_NAME = "tandem";
+
+    /**
+     * {@code tandem backfill pid 4242 on db-admin-1}: what another Tandem process, waiting for the migration lock,
+     * tells its user about the holder, read from pg_stat_activity. The host comes last, so that it is what
+     * PostgreSQL's 63-byte limit cuts. Never {@code tandem:…}, the form of application instances.
+     */
+    public static String toolApplicationName(String command) {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException | RuntimeException e) {
+            host = "unknown host";
+        }
+        return truncate(TOOL_APPLICATION_NAME + " " + command + " pid " + ProcessHandle.current().pid() + " on " + host);
+    }
+
+    /** Whether an application_name is one of Tandem's own connections (see {@link #toolApplicationName}). */
+    public static boolean isTool(String applicationName) {
+        return applicationName != null && (applicationName.equals(TOOL_APPLICATION_NAME)
+                || applicationName.startsWith(TOOL_APPLICATION_NAME + " "));
+    }
+
+    private static String truncate(String name) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < name.length(); ) {
+            int cp = name.codePointAt(i);
+            if ((sb + new String(Character.toChars(cp))).getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) break;
+            sb.appendCodePoint(cp);
+            i += Character.charCount(cp);
+        }
+        return sb.toString();
+    }
 
     public static String versionSchema(String schema, String migration) {
         return fit(schema + "_" + migration);

@@ -156,18 +156,23 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
-    public String migrationLockHolders(Connection c, String key) throws SQLException {
+    public List<LockHolder> migrationLockHolders(Connection c, String key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
-                SELECT string_agg(format('pid %s (%s, %s, since %s)', a.pid, coalesce(nullif(a.application_name, ''), 'no name'),
-                                         coalesce(a.client_addr::text, 'local'), date_trunc('second', a.backend_start)), '; ')
+                SELECT nullif(a.application_name, ''), coalesce(a.client_addr::text, 'local'), a.backend_start
                 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid,
                      LATERAL (SELECT hashtextextended(?, 0) AS k) h
                 WHERE l.locktype = 'advisory' AND l.granted
-                  AND l.classid::bigint = ((h.k >> 32) & 4294967295) AND l.objid::bigint = (h.k & 4294967295)""")) {
+                  AND l.classid::bigint = ((h.k >> 32) & 4294967295) AND l.objid::bigint = (h.k & 4294967295)
+                ORDER BY a.backend_start""")) {
             ps.setString(1, key);
+            List<LockHolder> holders = new java.util.ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getString(1) != null ? rs.getString(1) : "unknown session";
+                while (rs.next()) {
+                    java.sql.Timestamp since = rs.getTimestamp(3);
+                    holders.add(new LockHolder(rs.getString(1), rs.getString(2), since == null ? null : since.toInstant()));
+                }
             }
+            return holders;
         }
     }
 
@@ -276,8 +281,11 @@ public final class PostgresDialect implements Dialect {
     public int otherActiveSessions(Connection c, String toolApplicationName) throws SQLException {
         // state is NULL for sessions of roles this one may not inspect (without pg_read_all_stats): they do not count.
         try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
-                + " AND state = 'active' AND pid <> pg_backend_pid() AND application_name IS DISTINCT FROM ?")) {
+                + " AND state = 'active' AND pid <> pg_backend_pid()"
+                + " AND coalesce(application_name, '') <> ? AND coalesce(application_name, '') NOT LIKE ?")) {
+            // Tandem's own sessions: the bare name, or the name, a space and the command (Names.toolApplicationName).
             ps.setString(1, toolApplicationName);
+            ps.setString(2, toolApplicationName.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + " %");
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getInt(1);
