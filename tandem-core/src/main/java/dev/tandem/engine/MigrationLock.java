@@ -55,7 +55,7 @@ public final class MigrationLock implements AutoCloseable {
             if (wait.toMillis() >= 1000 && nextReport == 0) {
                 List<Dialect.LockHolder> holders = dialect.migrationLockHolders(c, key);
                 progress.accept("waiting up to " + wait.toSeconds() + " s for the migration lock, held by "
-                        + describe(holders) + backfillHint(holders));
+                        + describe(holders) + (backfillHint(holders).isEmpty() ? "" : "." + backfillHint(holders)));
                 nextReport = now + REPORT_EVERY.toNanos();
             } else if (nextReport != 0 && now >= nextReport) {
                 progress.accept("still waiting for the migration lock: " + Duration.ofNanos(now - started).toSeconds()
