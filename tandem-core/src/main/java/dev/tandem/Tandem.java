@@ -244,7 +244,7 @@ public final class Tandem {
             MigrationState s = states.remove(m.name());
             if (s == null) {
                 result.add(new MigrationStatus(m.name(), m.file(), Phase.PENDING, null, false, false, false, List.of(),
-                        null, null, null, null, null, null));
+                        List.of(), null, null, null, null, null, null));
             } else {
                 result.add(status(c, s, m));
             }
@@ -255,12 +255,13 @@ public final class Tandem {
 
     private MigrationStatus status(Connection c, MigrationState s, Migration file) throws SQLException {
         boolean changed = file != null && !file.checksum().equals(s.checksum());
-        boolean needsBackfill = s.planJson() != null && !StateStore.planFromJson(s.planJson()).backfill().isEmpty();
+        List<Plan.BackfillTask> tasks = s.planJson() == null ? List.of() : StateStore.planFromJson(s.planJson()).backfill();
+        boolean needsBackfill = !tasks.isEmpty();
         return new MigrationStatus(s.name(), file != null ? file.file() : s.file(), s.phase(),
                 // A version's schema goes when the next migration is contracted: then nothing can select it.
                 s.versionSchema() != null && s.phase() != Phase.ROLLED_BACK && dialect.schemaExists(c, s.versionSchema())
                         ? s.versionSchema() : null, changed, file == null, needsBackfill,
-                state.backfills(c, s.name()), state.activity(c, s.name()).orElse(null), s.startedAt(), s.expandedAt(), s.backfilledAt(), s.completedAt(), s.rolledBackAt());
+                state.backfills(c, s.name()), tasks, state.activity(c, s.name()).orElse(null), s.startedAt(), s.expandedAt(), s.backfilledAt(), s.completedAt(), s.rolledBackAt());
     }
 
     /** What the next phase will run, statement by statement. Reads only; changes nothing. */
