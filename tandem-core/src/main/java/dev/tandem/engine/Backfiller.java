@@ -147,13 +147,13 @@ public final class Backfiller {
                     boolean lost = dialect.isConnectionLost(e) || isClosed(c);
                     if (!lost && !dialect.isRetryable(e)) {
                         throw new TandemException(TandemException.Kind.DATABASE, "backfill of " + task.table()
-                                + " failed: " + e.getMessage() + "\nThe last committed batch is checkpointed;"
+                                + " failed: " + Names.forUser(e.getMessage()) + "\nThe last committed batch is checkpointed;"
                                 + " fix the cause and run backfill again.", e);
                     }
                     if (deadline == 0) deadline = System.nanoTime() + settings.retryDeadline().toNanos();
                     if (System.nanoTime() > deadline) {
                         throw new TandemException(TandemException.Kind.DATABASE, "backfill of " + task.table()
-                                + " kept failing for " + settings.retryDeadline().toSeconds() + " s: " + e.getMessage(), e);
+                                + " kept failing for " + settings.retryDeadline().toSeconds() + " s: " + Names.forUser(e.getMessage()), e);
                     }
                     log.warn("backfill of {}: {} — retrying", task.table(), e.getMessage());
                     sleep(Executor.backoff(3));

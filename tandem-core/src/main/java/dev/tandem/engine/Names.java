@@ -60,8 +60,26 @@ public final class Names {
         return fit("_tandem_new_" + column);
     }
 
-    public static String notNullCheck(String table, String column) {
-        return fit("_tandem_nn_" + table + "_" + column);
+    /**
+     * The NOT VALID check that stands in for NOT NULL until contract. An application that writes a null gets
+     * {@code violates check constraint "email is NOT NULL in version 002_email"}: its own column's name and the
+     * version that asks for it, not a name of Tandem's. {@code column}: the user's name for the column (of the new
+     * version), never a shadow column's. Check constraints are named per table, so the table need not be in it.
+     */
+    public static String notNullCheck(String column, String migration) {
+        return fit(column + " is NOT NULL in version " + migration);
+    }
+
+    /**
+     * A database message with the names Tandem gave its own objects put in the user's terms: a shadow column as the
+     * column it becomes, the done flag and the sync trigger by what they are. For messages a user reads (a failed
+     * batch, say), never for SQL.
+     */
+    public static String forUser(String message) {
+        if (message == null) return null;
+        return message.replaceAll("\"_tandem_new_([^\"]+)\"", "\"$1\" (its new version's form)")
+                .replace("\"" + DONE_COLUMN + "\"", "Tandem's backfill flag").replace(DONE_COLUMN, "Tandem's backfill flag")
+                .replaceAll("\"_tandem_sync_([^\"]+)\"", "Tandem's sync trigger for $1");
     }
 
     public static String temporary(String name) {

@@ -148,11 +148,24 @@ public final class PostgresDialect implements Dialect {
                 + " SELECT (" + expression + ") FROM (SELECT " + String.join(", ", row) + ") AS " + quote("_tandem_row")
                 + " LIMIT 0")) {
             ps.execute();
+        } catch (SQLException e) {
+            throw inUsersTerms(e);
         } finally {
             try (Statement st = c.createStatement()) {
                 st.execute("ROLLBACK TO SAVEPOINT tandem_check");
             }
         }
+    }
+
+    /** The probe's "v" column and "_tandem_row" alias are Tandem's; the user wrote neither, so neither is named. */
+    private static SQLException inUsersTerms(SQLException e) {
+        String message = e.getMessage();
+        if (message == null) return e;
+        String said = message.replaceFirst("column \"v\" is of type (.+?) but expression is of type",
+                        "the column is of type $1 but the expression is of type")
+                .replace("relation \"_tandem_check\"", "the column")
+                .replace("table \"_tandem_row\"", "the row");
+        return said.equals(message) ? e : new SQLException(said, e.getSQLState(), e);
     }
 
     @Override
