@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -55,6 +56,38 @@ class StatusTruthTest {
         JsonNode activity = JSON.readTree(status(schema, dir, "--json").out()).get("migrations").get(1).get("activity");
         assertThat(activity.get("status").asText()).isEqualTo("interrupted");
         assertThat(activity.get("reason").asText()).isEqualTo("run tandem backfill to resume");
+    }
+
+    /** The real thing: a backfill in a process of its own, killed with SIGKILL while it runs. */
+    @Test
+    void aBackfillProcessKilledWhileRunningGoesFromRunningToInterrupted() throws Exception {
+        String schema = Pg.newSchema("sigkill");
+        Tandem tandem = expanded(schema, dir, false);
+        Pg.exec("INSERT INTO \"" + schema + "\".a SELECT g, g FROM generate_series(501, 20000) g");
+        tandem.backfillRate(1000);
+        Process backfill = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "backfill", "--url", Pg.url(),
+                "--schema", schema, "--migrations", dir.toString(), "--quiet")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("backfill.log").toFile()).start();
+        try {
+            await(() -> status(schema, dir).out().contains("backfill: running"), "the backfill to run");
+            backfill.destroyForcibly(); // SIGKILL: no shutdown hook, no last word in the state
+            assertThat(backfill.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            long killedAt = System.nanoTime();
+            await(() -> status(schema, dir).out().contains("backfill: interrupted — run tandem backfill to resume"),
+                    "status to see the backfill interrupted");
+            assertThat(Duration.ofNanos(System.nanoTime() - killedAt)).isLessThan(Duration.ofSeconds(20));
+        } finally {
+            backfill.destroyForcibly();
+        }
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+            Thread.sleep(200);
+        }
     }
 
     @Test
