@@ -1,5 +1,7 @@
 package dev.tandem;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.tandem.engine.Plan;
 import dev.tandem.state.BackfillState;
 import dev.tandem.state.Phase;
 import dev.tandem.state.StateStore;
@@ -14,10 +16,15 @@ import java.util.List;
  * @param fileChanged   true when the file no longer matches the checksum recorded at expand
  * @param fileMissing   true when the database knows the migration but the directory has no file for it
  * @param needsBackfill whether its plan has existing rows to fill
- * @param activity      what its backfill is doing now (running, paused, throttled, done, failed) and why, or null
+ * @param backfillTasks what its plan backfills: each table's key columns and their types, which say what the
+ *                      positions in {@code backfill} are
+ * @param activity      what its backfill is doing now (running, paused, throttled, done, failed, interrupted) and
+ *                      why, or null
  */
 public record MigrationStatus(String name, String file, Phase phase, String versionSchema, boolean fileChanged,
-                              boolean fileMissing, boolean needsBackfill, List<BackfillState> backfill, StateStore.BackfillActivity activity, Instant startedAt,
+                              boolean fileMissing, boolean needsBackfill, List<BackfillState> backfill,
+                              @JsonIgnore List<Plan.BackfillTask> backfillTasks,
+                              StateStore.BackfillActivity activity, Instant startedAt,
                               Instant expandedAt, Instant backfilledAt, Instant completedAt, Instant rolledBackAt) {
 
     public long rowsDone() {

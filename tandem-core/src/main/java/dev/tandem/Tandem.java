@@ -245,7 +245,7 @@ public final class Tandem {
             MigrationState s = states.remove(m.name());
             if (s == null) {
                 result.add(new MigrationStatus(m.name(), m.file(), Phase.PENDING, null, false, false, false, List.of(),
-                        null, null, null, null, null, null));
+                        List.of(), null, null, null, null, null, null));
             } else {
                 result.add(status(c, s, m));
             }
@@ -256,12 +256,13 @@ public final class Tandem {
 
     private MigrationStatus status(Connection c, MigrationState s, Migration file) throws SQLException {
         boolean changed = file != null && !file.checksum().equals(s.checksum());
-        boolean needsBackfill = s.planJson() != null && !StateStore.planFromJson(s.planJson()).backfill().isEmpty();
+        List<Plan.BackfillTask> tasks = s.planJson() == null ? List.of() : StateStore.planFromJson(s.planJson()).backfill();
+        boolean needsBackfill = !tasks.isEmpty();
         return new MigrationStatus(s.name(), file != null ? file.file() : s.file(), s.phase(),
                 // A version's schema goes when the next migration is contracted: then nothing can select it.
                 s.versionSchema() != null && s.phase() != Phase.ROLLED_BACK && dialect.schemaExists(c, s.versionSchema())
                         ? s.versionSchema() : null, changed, file == null, needsBackfill,
-                state.backfills(c, s.name()), state.activity(c, s.name()).orElse(null), s.startedAt(), s.expandedAt(), s.backfilledAt(), s.completedAt(), s.rolledBackAt());
+                state.backfills(c, s.name()), tasks, state.activity(c, s.name()).orElse(null), s.startedAt(), s.expandedAt(), s.backfilledAt(), s.completedAt(), s.rolledBackAt());
     }
 
     /** What the next phase will run, statement by statement. Reads only; changes nothing. */
@@ -326,7 +327,7 @@ public final class Tandem {
     /** Expands the next pending migration (or finishes an interrupted expand). */
     public Outcome expand() {
         List<Migration> files = migrations();
-        return withLock(c -> {
+        return withLock("expand", c -> {
             Current cur = current(c, files);
             if (cur == null) return new Outcome(null, Phase.COMPLETE, false, "nothing to expand: every migration is complete");
             String name = cur.migration.name();
@@ -374,7 +375,7 @@ public final class Tandem {
     /** Fills new and shadow columns of existing rows for the migration in flight. */
     public Outcome backfill() {
         List<Migration> files = migrations();
-        return nothingToDoIsFine(() -> withLock(c -> {
+        return nothingToDoIsFine(() -> withLock("backfill", c -> {
             Current cur = requireInFlight(c, files, "backfill");
             String name = cur.migration.name();
             switch (cur.phase()) {
@@ -485,7 +486,7 @@ public final class Tandem {
      */
     public Outcome contract(Duration waitForOthers, boolean force) {
         List<Migration> files = migrations();
-        return nothingToDoIsFine(() -> withLock(c -> {
+        return nothingToDoIsFine(() -> withLock("contract", c -> {
             Current cur = requireInFlight(c, files, "contract");
             String name = cur.migration.name();
             Plan plan = StateStore.planFromJson(cur.state.planJson());
@@ -542,7 +543,7 @@ public final class Tandem {
      *                         undone; {@link TandemException.Kind#DATABASE} when a step fails (run it again)
      */
     public Outcome rollback(boolean leaveRawSql) {
-        return withLock(c -> {
+        return withLock("rollback", c -> {
             MigrationState inFlight = state.all(c).values().stream().filter(s -> s.phase().inFlight()).findFirst().orElse(null);
             if (inFlight == null) {
                 MigrationState last = lastComplete(c, migrations());
@@ -872,7 +873,8 @@ public final class Tandem {
                 // Kept only once it holds the lock: a connection without it must never be handed out.
                 Connection fresh = connect();
                 try {
-                    MigrationLock.acquire(dialect, fresh, lockKey(), config.lockWait);
+                    dialect.setApplicationName(fresh, Names.toolApplicationName("backfill"));
+                    MigrationLock.acquire(dialect, fresh, lockKey(), config.lockWait, config.listener::message);
                 } catch (RuntimeException | SQLException e) {
                     closeQuietly(fresh);
                     throw e;
@@ -943,10 +945,14 @@ public final class Tandem {
         }
     }
 
-    /** Runs changing work under the migration lock, with the state tables in place. */
-    private <T> T withLock(Work<T> work) {
+    /**
+     * Runs changing work under the migration lock, with the state tables in place. The connection is named after
+     * the command, this process and its host: who waits for the lock is told who holds it.
+     */
+    private <T> T withLock(String command, Work<T> work) {
         return withConnection(c -> {
-            try (MigrationLock lock = MigrationLock.acquire(dialect, c, lockKey(), config.lockWait)) {
+            dialect.setApplicationName(c, Names.toolApplicationName(command));
+            try (MigrationLock lock = MigrationLock.acquire(dialect, c, lockKey(), config.lockWait, config.listener::message)) {
                 state.install(c);
                 return work.run(c);
             }

@@ -10,8 +10,8 @@ interface BackfillProgress extends AutoCloseable {
     @Override
     void close();
 
-    /** A progress bar when a person watches a terminal, otherwise a log line every 2 s. */
+    /** A progress bar when a person watches a terminal, otherwise a log line every 2 s (every 10 s while no batch ends). */
     static BackfillProgress forConsole(PrintWriter err) {
-        return System.console() != null ? new BackfillBar(err) : new BackfillLog(err, System::nanoTime, 2_000);
+        return System.console() != null ? new BackfillBar(err) : BackfillLog.ticking(err, 2_000);
     }
 }

@@ -44,6 +44,8 @@ final class StatusCommand extends TandemCommand {
         ArrayNode migrations = root.putArray("migrations");
         for (MigrationStatus m : status.migrations()) {
             ObjectNode node = Json.MAPPER.valueToTree(m);
+            ArrayNode backfill = node.putArray("backfill");
+            m.backfill().forEach(b -> backfill.add(BackfillJson.of(b, m)));
             node.put("rows_done", m.rowsDone()).put("rows_total", m.rowsTotal());
             migrations.add(node);
         }

@@ -272,7 +272,7 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
         // Bounded too, so that shutting the application down never waits on a lock; a row left behind goes stale.
         try (Connection c = delegate.getConnection()) {
             inBoundedTransaction(c, () -> {
-                state.removeInstance(c, instanceId);
+                state.removeInstance(c, instanceId, version);
                 return true;
             });
         } catch (SQLException e) {

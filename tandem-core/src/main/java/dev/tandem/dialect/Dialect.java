@@ -67,8 +67,12 @@ public interface Dialect {
     void checkExpression(Connection connection, String expression, java.util.Map<String, String> rowTypes,
                          String targetType) throws SQLException;
 
-    /** Names the sessions holding the migration lock, for the error message of the one that waited in vain. */
-    String migrationLockHolders(Connection connection, String key) throws SQLException;
+    /** The sessions holding the migration lock, for the messages of the one that waits for it. */
+    java.util.List<LockHolder> migrationLockHolders(Connection connection, String key) throws SQLException;
+
+    /** A session holding the migration lock: its application_name (null if none), client address, and since when. */
+    record LockHolder(String applicationName, String client, java.time.Instant since) {
+    }
 
     boolean schemaExists(Connection connection, String schema) throws SQLException;
 

@@ -68,8 +68,10 @@ public final class Backfiller {
     }
 
     public void run(Plan plan) throws SQLException {
-        for (Plan.BackfillTask task : plan.backfill()) {
-            runTask(plan, task);
+        try (BackfillHeartbeat alive = BackfillHeartbeat.start(dialect, state, plan.migration(), connections)) {
+            for (Plan.BackfillTask task : plan.backfill()) {
+                runTask(plan, task);
+            }
         }
     }
 
@@ -115,7 +117,7 @@ public final class Backfiller {
                         batch = Math.max(1, Math.min(batch, control.maxRowsPerSecond()));
                     }
                     long t0 = System.nanoTime();
-                    Batch b = batch(c, plan, task, s, last, batch, skipTriggers);
+                    Batch b = batch(c, plan, task, s, last, batch, skipTriggers, done);
                     if (b.rewritten()) {
                         String what = "backfill of " + task.table() + ": the table was rewritten (VACUUM FULL, CLUSTER or"
                                 + " the like) while it was walked page by page; walking it again by key from the start,"
@@ -138,20 +140,20 @@ public final class Backfiller {
                     sleep(yield.after(Duration.ofNanos(System.nanoTime() - t0)));
                     batch = nextBatchSize(batch, ms);
                     double seconds = (System.nanoTime() - started) / 1e9;
-                    listener.backfillProgress(plan.migration(), task.table(), done, Math.max(done, s.rowsTotal()),
+                    listener.backfillProgress(plan.migration(), task.table(), done, b.total(),
                             seconds > 0 ? (done - doneAtStart) / seconds : 0);
                 } catch (SQLException e) {
                     rollbackQuietly(c);
                     boolean lost = dialect.isConnectionLost(e) || isClosed(c);
                     if (!lost && !dialect.isRetryable(e)) {
                         throw new TandemException(TandemException.Kind.DATABASE, "backfill of " + task.table()
-                                + " failed: " + e.getMessage() + "\nThe last committed batch is checkpointed;"
+                                + " failed: " + Names.forUser(e.getMessage()) + "\nThe last committed batch is checkpointed;"
                                 + " fix the cause and run backfill again.", e);
                     }
                     if (deadline == 0) deadline = System.nanoTime() + settings.retryDeadline().toNanos();
                     if (System.nanoTime() > deadline) {
                         throw new TandemException(TandemException.Kind.DATABASE, "backfill of " + task.table()
-                                + " kept failing for " + settings.retryDeadline().toSeconds() + " s: " + e.getMessage(), e);
+                                + " kept failing for " + settings.retryDeadline().toSeconds() + " s: " + Names.forUser(e.getMessage()), e);
                     }
                     log.warn("backfill of {}: {} — retrying", task.table(), e.getMessage());
                     sleep(Executor.backoff(3));
@@ -182,16 +184,55 @@ public final class Backfiller {
                 reason = lag;
             }
         }
+        announceHold(plan, status, reason);
+        announceRate(plan, control.maxRowsPerSecond());
         if (status == null) {
             // Yielding is not holding: the backfill goes on, at a share of the time, and status says so.
             recordActivity(c, plan, "running", yield.busy() ? yield.reason() : null);
             return false;
         }
         recordActivity(c, plan, status, reason);
-        listener.message("backfill " + status + ": " + reason);
-        log.info("backfill {}: {}", status, reason);
         sleep(Duration.ofMillis(500));
         return true;
+    }
+
+    /** The hold last told to the listener (paused, throttled), or null while the backfill runs. */
+    private String announcedHold;
+
+    /**
+     * Tells the backfill's own output once when it starts or stops holding, not at every check (twice a second):
+     * whoever watches it learns why it stands still, and how to get it going, without a screen full of repeats.
+     */
+    private void announceHold(Plan plan, String status, String reason) {
+        if (java.util.Objects.equals(status, announcedHold)) return;
+        String what;
+        if ("paused".equals(status)) {
+            what = "paused — run tandem backfill --resume";
+        } else if (status != null) {
+            what = status + " — " + reason;
+        } else {
+            what = "running again" + ("paused".equals(announcedHold) ? " (resumed)" : "");
+        }
+        announcedHold = status;
+        listener.message(plan.migration() + ": backfill " + what);
+        log.info("backfill of {}: {}", plan.migration(), what);
+    }
+
+    /** The rate limit last told to the listener; {@code rateAnnounced} false: none told yet. */
+    private Integer announcedRate;
+    private boolean rateAnnounced;
+
+    /** Says in the backfill's own output that it is rate limited (or no longer), when that starts or changes. */
+    private void announceRate(Plan plan, Integer rate) {
+        if (rateAnnounced && java.util.Objects.equals(rate, announcedRate)) return;
+        if (rate != null) {
+            listener.message(plan.migration() + ": backfill rate limited to " + rate + " rows/s"
+                    + " (change it with tandem backfill --rate N, lift it with --rate none)");
+        } else if (rateAnnounced) {
+            listener.message(plan.migration() + ": backfill rate limit lifted");
+        }
+        announcedRate = rate;
+        rateAnnounced = true;
     }
 
     private void sampleTraffic(Connection c, Plan.BackfillTask task, Yield yield) throws SQLException {
@@ -350,26 +391,52 @@ public final class Backfiller {
         return state.backfills(c, plan.migration()).stream().filter(b -> b.table().equals(task.table())).findFirst().orElse(null);
     }
 
-    /** A batch's rows walked, where it ended, whether it was the last; or that a page walk found the table rewritten. */
-    private record Batch(long walked, List<String> lastKey, boolean finished, boolean rewritten) {
-        static final Batch REWRITTEN = new Batch(0, null, false, true);
+    /**
+     * A batch's rows walked, where it ended, whether it was the last, and the table's rows as now estimated; or that
+     * a page walk found the table rewritten.
+     */
+    private record Batch(long walked, List<String> lastKey, boolean finished, boolean rewritten, long total) {
+        static final Batch REWRITTEN = new Batch(0, null, false, true, 0);
+
+        Batch withTotal(long total) {
+            return new Batch(walked, lastKey, finished, rewritten, total);
+        }
     }
 
+    /** {@code doneBefore}: the rows counted before this batch, which the checkpoint adds the batch's rows to. */
     private Batch batch(Connection c, Plan plan, Plan.BackfillTask task, BackfillState s, List<String> last, int size,
-                        boolean skipTriggers) throws SQLException {
+                        boolean skipTriggers, long doneBefore) throws SQLException {
         c.setAutoCommit(false);
         Batch b = s.walk() == BackfillState.Walk.PAGES ? pageBatch(c, plan, task, s.upperKey(), last, size, skipTriggers)
                 : keyBatch(c, plan, task, s.upperKey(), last, size, skipTriggers);
-        if (!b.rewritten()) state.checkpoint(c, plan.migration(), task.table(), b.lastKey(), b.walked(), b.finished(), size);
+        if (!b.rewritten()) {
+            b = b.withTotal(total(s, b, doneBefore + b.walked()));
+            state.checkpoint(c, plan.migration(), task.table(), b.lastKey(), b.walked(), b.total(), b.finished(), size);
+        }
         c.commit();
         c.setAutoCommit(true);
         return b;
     }
 
+    /**
+     * The table's rows, corrected as the walk goes: the catalog's estimate at the start may be far off (reltuples is
+     * as old as the last ANALYZE). When the walk ends, the rows it counted are the real number. A page walk knows the
+     * pages left and the rows it found per page so far; a key walk knows no better than the estimate until it ends.
+     */
+    private static long total(BackfillState s, Batch b, long done) {
+        if (b.finished()) return done;
+        if (s.walk() == BackfillState.Walk.PAGES) {
+            long end = Long.parseLong(s.upperKey().get(0));
+            long walkedPages = Long.parseLong(b.lastKey().get(0));
+            return done + Math.round((end - walkedPages) * ((double) done / walkedPages));
+        }
+        return Math.max(done, s.rowsTotal());
+    }
+
     private Batch keyBatch(Connection c, Plan plan, Plan.BackfillTask task, List<String> upper, List<String> last,
                            int size, boolean skipTriggers) throws SQLException {
         Dialect.BatchResult r = dialect.backfillBatch(c, plan.schema(), task, last, upper, size, skipTriggers);
-        return new Batch(r.walked(), r.lastKey(), r.last(), false);
+        return new Batch(r.walked(), r.lastKey(), r.last(), false, 0);
     }
 
     /** {@code upper}: the page count, the storage and the rows per page when the walk began; {@code last}: the next page. */
@@ -381,10 +448,10 @@ public final class Backfiller {
         long to = Math.min(end, from + Math.max(1, Math.round(size / perPage)));
         Dialect.PageBatch r = dialect.backfillPages(c, plan.schema(), task, from, to, upper.get(1), skipTriggers);
         if (r.rewritten()) return Batch.REWRITTEN;
-        // Rows walked, for progress and the rate limit: the pages' share of the rows when the walk began. Rounded as
-        // differences of running totals, so that the batches add up to the whole table's rows, not to a drift.
-        long walked = Math.round(to * perPage) - Math.round(from * perPage);
-        return new Batch(walked, List.of(Long.toString(to)), to >= end, false);
+        // Rows counted for progress and the rate limit: the rows this batch filled, a real number (the rows per page
+        // when the walk began are only an estimate, and a count from it could pass the rows that exist). Rows an
+        // application wrote since expand are not counted: the sync trigger filled them.
+        return new Batch(r.filled(), List.of(Long.toString(to)), to >= end, false, 0);
     }
 
     private static boolean isClosed(Connection c) {

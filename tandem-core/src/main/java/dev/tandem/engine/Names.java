@@ -13,8 +13,44 @@ public final class Names {
     private Names() {
     }
 
-    /** The application_name of Tandem's own connections (not of the applications' TandemDataSource). */
+    /**
+     * The application_name of Tandem's own connections (not of the applications' TandemDataSource), alone (Tandem
+     * before commands were named, and its connections that run no command) or followed by a space and
+     * {@link #toolApplicationName what runs}.
+     */
     public static final String TOOL_APPLICATION_NAME = "tandem";
+
+    /**
+     * {@code tandem backfill pid 4242 on db-admin-1}: what another Tandem process, waiting for the migration lock,
+     * tells its user about the holder, read from pg_stat_activity. The host comes last, so that it is what
+     * PostgreSQL's 63-byte limit cuts. Never {@code tandem:…}, the form of application instances.
+     */
+    public static String toolApplicationName(String command) {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException | RuntimeException e) {
+            host = "unknown host";
+        }
+        return truncate(TOOL_APPLICATION_NAME + " " + command + " pid " + ProcessHandle.current().pid() + " on " + host);
+    }
+
+    /** Whether an application_name is one of Tandem's own connections (see {@link #toolApplicationName}). */
+    public static boolean isTool(String applicationName) {
+        return applicationName != null && (applicationName.equals(TOOL_APPLICATION_NAME)
+                || applicationName.startsWith(TOOL_APPLICATION_NAME + " "));
+    }
+
+    private static String truncate(String name) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < name.length(); ) {
+            int cp = name.codePointAt(i);
+            if ((sb + new String(Character.toChars(cp))).getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) break;
+            sb.appendCodePoint(cp);
+            i += Character.charCount(cp);
+        }
+        return sb.toString();
+    }
 
     public static String versionSchema(String schema, String migration) {
         return fit(schema + "_" + migration);
@@ -24,8 +60,26 @@ public final class Names {
         return fit("_tandem_new_" + column);
     }
 
-    public static String notNullCheck(String table, String column) {
-        return fit("_tandem_nn_" + table + "_" + column);
+    /**
+     * The NOT VALID check that stands in for NOT NULL until contract. An application that writes a null gets
+     * {@code violates check constraint "email is NOT NULL in version 002_email"}: its own column's name and the
+     * version that asks for it, not a name of Tandem's. {@code column}: the user's name for the column (of the new
+     * version), never a shadow column's. Check constraints are named per table, so the table need not be in it.
+     */
+    public static String notNullCheck(String column, String migration) {
+        return fit(column + " is NOT NULL in version " + migration);
+    }
+
+    /**
+     * A database message with the names Tandem gave its own objects put in the user's terms: a shadow column as the
+     * column it becomes, the done flag and the sync trigger by what they are. For messages a user reads (a failed
+     * batch, say), never for SQL.
+     */
+    public static String forUser(String message) {
+        if (message == null) return null;
+        return message.replaceAll("\"_tandem_new_([^\"]+)\"", "\"$1\" (its new version's form)")
+                .replace("\"" + DONE_COLUMN + "\"", "Tandem's backfill flag").replace(DONE_COLUMN, "Tandem's backfill flag")
+                .replaceAll("\"_tandem_sync_([^\"]+)\"", "Tandem's sync trigger for $1");
     }
 
     public static String temporary(String name) {

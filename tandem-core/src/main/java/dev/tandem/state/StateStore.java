@@ -70,6 +70,10 @@ public final class StateStore {
             // Backfills started before page walks existed walked the key, and carry on that way.
             st.execute("ALTER TABLE " + table("backfill") + " ADD COLUMN IF NOT EXISTS walk text NOT NULL DEFAULT 'key'");
             installInstances(st);
+            // Older client libraries (a rolling upgrade runs them next to new ones) beat into this table.
+            st.execute("CREATE TABLE IF NOT EXISTS " + table(LEGACY_INSTANCES) + " (instance_id text PRIMARY KEY,"
+                    + " schema_name text NOT NULL, version text NOT NULL, host text, pid bigint,"
+                    + " started_at timestamptz NOT NULL DEFAULT now(), last_seen timestamptz NOT NULL DEFAULT now())");
             st.execute("CREATE TABLE IF NOT EXISTS " + table("history") + " ("
                     + "id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), schema_name text NOT NULL,"
                     + " migration text, phase text, event text NOT NULL, detail text)");
@@ -91,10 +95,20 @@ public final class StateStore {
         }
     }
 
+    /**
+     * One row per instance id and version: in a rolling restart the same node id runs the old version (draining)
+     * and the new one at once, and both must show, and count for the contract guard. Tandem before this kept one row
+     * per id ({@value #LEGACY_INSTANCES}, where a beat of one version overwrote the other's); re-keying that table
+     * would break the beats of the older libraries still running, so it stays, and is read too.
+     */
+    private static final String INSTANCES = "instance_versions";
+    private static final String LEGACY_INSTANCES = "instances";
+
     private void installInstances(Statement st) throws SQLException {
-        st.execute("CREATE TABLE IF NOT EXISTS " + table("instances") + " (instance_id text PRIMARY KEY,"
+        st.execute("CREATE TABLE IF NOT EXISTS " + table(INSTANCES) + " (instance_id text NOT NULL,"
                 + " schema_name text NOT NULL, version text NOT NULL, host text, pid bigint,"
-                + " started_at timestamptz NOT NULL DEFAULT now(), last_seen timestamptz NOT NULL DEFAULT now())");
+                + " started_at timestamptz NOT NULL DEFAULT now(), last_seen timestamptz NOT NULL DEFAULT now(),"
+                + " PRIMARY KEY (instance_id, version))");
     }
 
     /**
@@ -120,10 +134,10 @@ public final class StateStore {
 
     /** An application instance says it is alive and which version it runs; see {@link #installHeartbeat}. */
     public void heartbeat(Connection c, String instanceId, String version, String host, long pid) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table("instances")
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table(INSTANCES)
                 + " (instance_id, schema_name, version, host, pid) VALUES (?, ?, ?, ?, ?)"
-                + " ON CONFLICT (instance_id) DO UPDATE SET last_seen = now(), version = EXCLUDED.version,"
-                + " schema_name = EXCLUDED.schema_name")) {
+                + " ON CONFLICT (instance_id, version) DO UPDATE SET last_seen = now(), schema_name = EXCLUDED.schema_name,"
+                + " host = EXCLUDED.host, pid = EXCLUDED.pid")) {
             ps.setString(1, instanceId);
             ps.setString(2, schema);
             ps.setString(3, version);
@@ -133,11 +147,14 @@ public final class StateStore {
         }
     }
 
-    public void removeInstance(Connection c, String instanceId) throws SQLException {
+    /** Removes this version's row of the instance only: the same id may be running the other version still. */
+    public void removeInstance(Connection c, String instanceId, String version) throws SQLException {
         // Not installed(): heartbeats run before Tandem ever installed its migration state.
-        if (!exists(c, "instances")) return;
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table("instances") + " WHERE instance_id = ?")) {
+        if (!exists(c, INSTANCES)) return;
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table(INSTANCES)
+                + " WHERE instance_id = ? AND version = ?")) {
             ps.setString(1, instanceId);
+            ps.setString(2, version);
             ps.executeUpdate();
         }
     }
@@ -147,7 +164,7 @@ public final class StateStore {
      * {@code tandem:<version>:<instance>}, and those whose heartbeat is younger than {@code fresh}.
      */
     public List<Instance> liveInstances(Connection c, java.time.Duration fresh) throws SQLException {
-        Map<String, Instance> found = new LinkedHashMap<>();
+        Map<List<String>, Instance> found = new LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT split_part(application_name, ':', 2), substr(application_name, length(split_part(application_name, ':', 2)) + 9),
                        coalesce(client_addr::text, client_hostname, 'local'), max(state_change), count(*)
@@ -155,27 +172,27 @@ public final class StateStore {
                 GROUP BY 1, 2, 3""")) {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    found.put(rs.getString(2), new Instance(rs.getString(2), rs.getString(1), rs.getString(3),
-                            instant(rs, 4), rs.getInt(5), false));
+                    // Keyed by version and id: one node id on two versions (a rolling restart) is two instances.
+                    // The same pair from two client addresses adds up.
+                    found.merge(List.of(rs.getString(1), rs.getString(2)), new Instance(rs.getString(2), rs.getString(1),
+                            rs.getString(3), instant(rs, 4), rs.getInt(5), false), Instance::plus);
                 }
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, table("instances"));
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                if (!rs.getBoolean(1)) return List.copyOf(found.values());
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT instance_id, version, host, last_seen FROM " + table("instances")
-                + " WHERE schema_name = ? AND last_seen > now() - make_interval(secs => ?) ORDER BY instance_id")) {
-            ps.setString(1, schema);
-            ps.setDouble(2, fresh.toMillis() / 1000.0);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    Instance seen = found.get(rs.getString(1));
-                    found.put(rs.getString(1), new Instance(rs.getString(1), rs.getString(2), rs.getString(3),
-                            instant(rs, 4), seen == null ? 0 : seen.connections(), true));
+        // The legacy table first: a beat of the same instance and version in the new one is the newer word.
+        for (String heartbeats : List.of(LEGACY_INSTANCES, INSTANCES)) {
+            if (!exists(c, heartbeats)) continue;
+            try (PreparedStatement ps = c.prepareStatement("SELECT instance_id, version, host, last_seen FROM " + table(heartbeats)
+                    + " WHERE schema_name = ? AND last_seen > now() - make_interval(secs => ?) ORDER BY instance_id, version")) {
+                ps.setString(1, schema);
+                ps.setDouble(2, fresh.toMillis() / 1000.0);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        List<String> key = List.of(rs.getString(2), rs.getString(1));
+                        Instance seen = found.get(key);
+                        found.put(key, new Instance(rs.getString(1), rs.getString(2), rs.getString(3),
+                                instant(rs, 4), seen == null ? 0 : seen.connections(), true));
+                    }
                 }
             }
         }
@@ -184,6 +201,12 @@ public final class StateStore {
 
     /** An application instance: from pg_stat_activity (connections) and/or its heartbeat row. */
     public record Instance(String id, String version, String host, Instant lastSeen, int connections, boolean heartbeat) {
+        /** The same instance and version seen from another client address: its connections add up. */
+        Instance plus(Instance other) {
+            Instant later = lastSeen == null || (other.lastSeen != null && other.lastSeen.isAfter(lastSeen)) ? other.lastSeen : lastSeen;
+            return new Instance(id, version, host.equals(other.host) ? host : host + ", " + other.host, later,
+                    connections + other.connections, heartbeat || other.heartbeat);
+        }
     }
 
     public Map<String, MigrationState> all(Connection c) throws SQLException {
@@ -223,7 +246,7 @@ public final class StateStore {
                 + " file = EXCLUDED.file, version_schema = EXCLUDED.version_schema,"
                 + " previous_version_schema = EXCLUDED.previous_version_schema, plan = EXCLUDED.plan, steps_done = 0,"
                 + " started_at = now(), expanded_at = NULL, backfilled_at = NULL, completed_at = NULL,"
-                + " rolled_back_at = NULL, updated_at = now()")) {
+                + " rolled_back_at = NULL, updated_at = now(), " + CLEAR_BACKFILL_CONTROL)) {
             ps.setString(1, schema);
             ps.setString(2, name);
             ps.setString(3, checksum);
@@ -246,11 +269,16 @@ public final class StateStore {
             case EXPANDED -> ", expanded_at = now()";
             case BACKFILLED -> ", backfilled_at = now()";
             case COMPLETE -> ", completed_at = now()";
-            case ROLLED_BACK -> ", rolled_back_at = now()";
+            // Pause, rate limit and activity belong to this migration's one backfill, which a rollback ends: an
+            // expand after it starts a backfill of its own, neither paused nor limited by the old one's settings.
+            case ROLLED_BACK -> ", rolled_back_at = now(), " + CLEAR_BACKFILL_CONTROL;
             default -> "";
         };
         updateMigration(c, name, "phase = ?, steps_done = 0, updated_at = now()" + stamp, phase.text);
     }
+
+    private static final String CLEAR_BACKFILL_CONTROL = "backfill_paused = false, backfill_max_rows_per_second = NULL,"
+            + " backfill_status = NULL, backfill_reason = NULL, backfill_seen_at = NULL";
 
     /** {@code UPDATE migrations SET <assignments>} for one migration; {@code values} fill the assignments' markers. */
     private void updateMigration(Connection c, String migration, String assignments, Object... values) throws SQLException {
@@ -285,9 +313,19 @@ public final class StateStore {
     public record BackfillControl(boolean paused, Integer maxRowsPerSecond) {
     }
 
-    /** What a backfill is doing now, and why, as {@code status} shows it from anywhere. */
+    /**
+     * What a backfill is doing now, and why, as {@code status} shows it from anywhere: running, paused, throttled, done,
+     * failed, or {@value #INTERRUPTED} when it said it was running but its process stopped beating.
+     */
     public record BackfillActivity(String status, String reason, Instant seenAt, boolean paused, Integer maxRowsPerSecond) {
     }
+
+    /**
+     * A running backfill writes {@code backfill_seen_at} every 2 s (engine.BackfillHeartbeat); one not seen for this
+     * long is no longer running, whatever it last said: its process was killed or lost the database for good.
+     */
+    public static final java.time.Duration BACKFILL_STALE = java.time.Duration.ofSeconds(10);
+    public static final String INTERRUPTED = "interrupted";
 
     public BackfillControl control(Connection c, String migration) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT backfill_paused, backfill_max_rows_per_second FROM "
@@ -305,17 +343,37 @@ public final class StateStore {
 
     public Optional<BackfillActivity> activity(Connection c, String migration) throws SQLException {
         if (!installed(c)) return Optional.empty();
+        // Staleness is judged by the database's clock, which also stamped the beats: no skew between hosts.
         try (PreparedStatement ps = c.prepareStatement("SELECT backfill_status, backfill_reason, backfill_seen_at,"
-                + " backfill_paused, backfill_max_rows_per_second FROM " + table("migrations") + " WHERE schema_name = ? AND name = ?")) {
-            ps.setString(1, schema);
-            ps.setString(2, migration);
+                + " backfill_paused, backfill_max_rows_per_second,"
+                + " coalesce(backfill_seen_at > now() - make_interval(secs => ?), false) FROM " + table("migrations")
+                + " WHERE schema_name = ? AND name = ?")) {
+            ps.setDouble(1, BACKFILL_STALE.toMillis() / 1000.0);
+            ps.setString(2, schema);
+            ps.setString(3, migration);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) return Optional.empty();
                 int rate = rs.getInt(5);
                 Integer maxRate = rs.wasNull() ? null : rate;
-                return Optional.of(new BackfillActivity(rs.getString(1), rs.getString(2), instant(rs, 3), rs.getBoolean(4), maxRate));
+                String status = rs.getString(1);
+                String reason = rs.getString(2);
+                boolean paused = rs.getBoolean(4);
+                if (status != null && LIVE_STATES.contains(status) && !rs.getBoolean(6)) {
+                    status = INTERRUPTED;
+                    reason = "run tandem backfill to resume" + (paused
+                            ? " (it is paused: it will hold until `tandem backfill --resume`)" : "");
+                }
+                return Optional.of(new BackfillActivity(status, reason, instant(rs, 3), paused, maxRate));
             }
         }
+    }
+
+    /** What only a backfill whose process is alive can be doing; the others (done, failed) stay true after it ends. */
+    private static final java.util.Set<String> LIVE_STATES = java.util.Set.of("running", "paused", "throttled");
+
+    /** The running backfill's heartbeat: its process is alive. See {@link #BACKFILL_STALE}. */
+    public void beat(Connection c, String migration) throws SQLException {
+        updateMigration(c, migration, "backfill_seen_at = now()");
     }
 
     public void setPaused(Connection c, String migration, boolean paused) throws SQLException {
@@ -393,17 +451,18 @@ public final class StateStore {
 
     /** Written in the same transaction as the batch it records, so a checkpoint never runs ahead of the data. */
     public void checkpoint(Connection c, String migration, String tableName, List<String> lastKey, long rows,
-                           boolean done, int batchSize) throws SQLException {
+                           long total, boolean done, int batchSize) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("backfill") + " SET last_key = coalesce(?, last_key),"
-                + " rows_done = rows_done + ?, done = ?, batch_size = ?, updated_at = now()"
+                + " rows_done = rows_done + ?, rows_total = ?, done = ?, batch_size = ?, updated_at = now()"
                 + " WHERE schema_name = ? AND migration = ? AND table_name = ?")) {
             ps.setArray(1, lastKey == null ? null : c.createArrayOf("text", lastKey.toArray()));
             ps.setLong(2, rows);
-            ps.setBoolean(3, done);
-            ps.setInt(4, batchSize);
-            ps.setString(5, schema);
-            ps.setString(6, migration);
-            ps.setString(7, tableName);
+            ps.setLong(3, total);
+            ps.setBoolean(4, done);
+            ps.setInt(5, batchSize);
+            ps.setString(6, schema);
+            ps.setString(7, migration);
+            ps.setString(8, tableName);
             ps.executeUpdate();
         }
     }

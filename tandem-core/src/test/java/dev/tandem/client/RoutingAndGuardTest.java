@@ -140,7 +140,7 @@ class RoutingAndGuardTest {
                 awaitHeartbeatRow(emptyState, "early-node");
                 awaitHeartbeatRow("tandem", "busy-state-node");
             }
-            assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM \"" + emptyState + "\".instances")).isEqualTo(0L);
+            assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM \"" + emptyState + "\".instance_versions")).isEqualTo(0L);
             reader.rollback();
         }
     }
@@ -168,7 +168,7 @@ class RoutingAndGuardTest {
         awaitHeartbeatRow("tandem", "held-node");
         try (Connection holder = Pg.dataSource().getConnection(); Statement st = holder.createStatement()) {
             holder.setAutoCommit(false);
-            st.execute("SELECT * FROM tandem.instances WHERE instance_id = 'held-node' FOR UPDATE");
+            st.execute("SELECT * FROM tandem.instance_versions WHERE instance_id = 'held-node' FOR UPDATE");
             Thread.sleep(200); // a beat is now waiting for the row
             node.close();
             holder.rollback();
@@ -176,7 +176,7 @@ class RoutingAndGuardTest {
     }
 
     private static void awaitHeartbeatRow(String stateSchema, String instanceId) throws InterruptedException {
-        String sql = "SELECT count(*) FROM \"" + stateSchema + "\".instances WHERE instance_id = '" + instanceId + "'";
+        String sql = "SELECT count(*) FROM \"" + stateSchema + "\".instance_versions WHERE instance_id = '" + instanceId + "'";
         for (int i = 0; i < 100; i++) {
             try {
                 if (Rows.scalar(Pg.dataSource(), sql).equals(1L)) return;

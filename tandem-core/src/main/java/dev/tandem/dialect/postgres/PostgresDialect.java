@@ -149,19 +149,23 @@ public final class PostgresDialect implements Dialect {
                 + " LIMIT 0")) {
             ps.execute();
         } catch (SQLException e) {
-            // The server names the probe's own column ("v"); say it in the file's terms instead.
-            var m = java.util.regex.Pattern.compile("column \"v\" is of type (.+) but expression is of type (.+)")
-                    .matcher(String.valueOf(e.getMessage()));
-            if (m.find()) {
-                throw new SQLException("it yields " + m.group(2).trim() + ", which cannot be stored in a column of type "
-                        + m.group(1).trim() + " (add a cast)", e.getSQLState(), e);
-            }
-            throw e;
+            throw inUsersTerms(e);
         } finally {
             try (Statement st = c.createStatement()) {
                 st.execute("ROLLBACK TO SAVEPOINT tandem_check");
             }
         }
+    }
+
+    /** The probe's "v" column and "_tandem_row" alias are Tandem's; the user wrote neither, so neither is named. */
+    private static SQLException inUsersTerms(SQLException e) {
+        String message = e.getMessage();
+        if (message == null) return e;
+        String said = message.replaceFirst("column \"v\" is of type (.+?) but expression is of type",
+                        "the column is of type $1 but the expression is of type")
+                .replace("relation \"_tandem_check\"", "the column")
+                .replace("table \"_tandem_row\"", "the row");
+        return said.equals(message) ? e : new SQLException(said, e.getSQLState(), e);
     }
 
     @Override
@@ -226,18 +230,23 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
-    public String migrationLockHolders(Connection c, String key) throws SQLException {
+    public List<LockHolder> migrationLockHolders(Connection c, String key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
-                SELECT string_agg(format('pid %s (%s, %s, since %s)', a.pid, coalesce(nullif(a.application_name, ''), 'no name'),
-                                         coalesce(a.client_addr::text, 'local'), date_trunc('second', a.backend_start)), '; ')
+                SELECT nullif(a.application_name, ''), coalesce(a.client_addr::text, 'local'), a.backend_start
                 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid,
                      LATERAL (SELECT hashtextextended(?, 0) AS k) h
                 WHERE l.locktype = 'advisory' AND l.granted
-                  AND l.classid::bigint = ((h.k >> 32) & 4294967295) AND l.objid::bigint = (h.k & 4294967295)""")) {
+                  AND l.classid::bigint = ((h.k >> 32) & 4294967295) AND l.objid::bigint = (h.k & 4294967295)
+                ORDER BY a.backend_start""")) {
             ps.setString(1, key);
+            List<LockHolder> holders = new java.util.ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getString(1) != null ? rs.getString(1) : "unknown session";
+                while (rs.next()) {
+                    java.sql.Timestamp since = rs.getTimestamp(3);
+                    holders.add(new LockHolder(rs.getString(1), rs.getString(2), since == null ? null : since.toInstant()));
+                }
             }
+            return holders;
         }
     }
 
@@ -346,8 +355,11 @@ public final class PostgresDialect implements Dialect {
     public int otherActiveSessions(Connection c, String toolApplicationName) throws SQLException {
         // state is NULL for sessions of roles this one may not inspect (without pg_read_all_stats): they do not count.
         try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'"
-                + " AND state = 'active' AND pid <> pg_backend_pid() AND application_name IS DISTINCT FROM ?")) {
+                + " AND state = 'active' AND pid <> pg_backend_pid()"
+                + " AND coalesce(application_name, '') <> ? AND coalesce(application_name, '') NOT LIKE ?")) {
+            // Tandem's own sessions: the bare name, or the name, a space and the command (Names.toolApplicationName).
             ps.setString(1, toolApplicationName);
+            ps.setString(2, toolApplicationName.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + " %");
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return rs.getInt(1);

@@ -66,7 +66,7 @@ public final class AddColumnHandler implements OperationHandler<AddColumn> {
         }
         if (a.column().notNull) {
             ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.addCheckNotValid(ctx.schema, table,
-                    Names.notNullCheck(table, def.name()), ctx.ddl.notNullCheck(def.name())));
+                    Names.notNullCheck(def.name(), ctx.migration), ctx.ddl.notNullCheck(def.name())));
         }
         if (def.check() != null) {
             ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.addCheckNotValid(ctx.schema, table, checkName(a), def.check()));
@@ -98,7 +98,7 @@ public final class AddColumnHandler implements OperationHandler<AddColumn> {
         Added a = ctx.recall(op);
         ColumnDef def = op.column();
         String physical = a.table().physical;
-        String nn = Names.notNullCheck(physical, def.name());
+        String nn = Names.notNullCheck(def.name(), ctx.migration);
         if (a.column().notNull) {
             ctx.contract(ContractStage.VALIDATE, ctx.ddl.validateConstraint(ctx.schema, physical, nn));
             ctx.contract(ContractStage.FINALIZE, ctx.ddl.setNotNull(ctx.schema, a.table().name, a.column().name));

@@ -160,7 +160,7 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
         }
         if (column.notNull) {
             ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.addCheckNotValid(ctx.schema, table,
-                    Names.notNullCheck(table, column.physical), ctx.ddl.notNullCheck(column.physical)));
+                    Names.notNullCheck(op.column(), ctx.migration), ctx.ddl.notNullCheck(column.physical)));
         }
         if (op.references() != null) {
             var target = Columns.referencedColumn(ctx, op.references(), op.location());
@@ -205,7 +205,7 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
         ColumnModel column = a.column();
         String physical = a.table().physical;
         String finalTable = a.table().name;
-        String nn = Names.notNullCheck(physical, column.physical);
+        String nn = Names.notNullCheck(op.column(), ctx.migration);
         if (column.notNull) {
             ctx.contract(ContractStage.VALIDATE, ctx.ddl.validateConstraint(ctx.schema, physical, nn));
             ctx.contract(ContractStage.FINALIZE, ctx.ddl.setNotNull(ctx.schema, finalTable, column.name));
