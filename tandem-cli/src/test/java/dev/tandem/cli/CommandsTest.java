@@ -343,11 +343,21 @@ class CommandsTest {
                   - sql:
                       up: 'CREATE INDEX users_name_idx ON "%1$s".users (name)'
                 """.formatted(schema));
+        // By default plan runs it in a transaction it rolls back, and reports the locks it saw.
         Cli.Result r = tandem("plan");
         assertThat(r.exitCode()).as(r.toString()).isZero();
         List<String> lines = r.out().lines().toList();
         int raw = lines.indexOf(lines.stream().filter(l -> l.contains("raw SQL from")).findFirst().orElseThrow());
-        assertThat(lines.get(raw + 1).strip()).isEqualTo("locks:  unknown (not probed)");
+        assertThat(lines.get(raw + 1).strip()).isEqualTo("locks:  SHARE on " + schema + ".users (blocks writes)");
+        assertThat(lines.get(raw + 2).strip()).isEqualTo("(measured from pg_locks, not derived from the SQL)");
+        assertThat(r.out()).contains("IRREVERSIBLE: the sql operation at").contains("has no `down`");
+        assertThat(dev.tandem.testing.Rows.scalar(dev.tandem.testing.Pg.dataSource(), "SELECT to_regclass(?)::text",
+                "\"" + schema + "\".users_name_idx")).as("the probe's index was rolled back").isNull();
+
+        r = tandem("plan", "--no-probe");
+        lines = r.out().lines().toList();
+        raw = lines.indexOf(lines.stream().filter(l -> l.contains("raw SQL from")).findFirst().orElseThrow());
+        assertThat(lines.get(raw + 1).strip()).isEqualTo("locks:  unknown (not probed: plan --no-probe)");
         assertThat(lines.get(raw + 2).strip()).isEqualTo("effect: unknown: raw SQL, run as written");
     }
 

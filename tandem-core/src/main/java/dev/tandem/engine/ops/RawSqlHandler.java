@@ -20,7 +20,7 @@ public final class RawSqlHandler implements OperationHandler<RawSql> {
     public void expand(RawSql op, PlanContext ctx) {
         var probe = ctx.probes.get(op);
         var step = ctx.ddl.rawSql("raw SQL from " + op.location(), op.up());
-        if (probe == null) step = step.withUnknownLocks(dev.tandem.engine.Step.NOT_PROBED + " (plan --no-probe)");
+        if (probe == null) step = step.withUnknownLocks(dev.tandem.engine.Step.NOT_PROBED + ": plan --no-probe");
         else if (probe.finished()) step = step.withMeasuredLocks(probe.locks());
         else step = step.withUnknownLocks(probe.unknownReason());
         ctx.expand(ExpandStage.TABLES, step);
