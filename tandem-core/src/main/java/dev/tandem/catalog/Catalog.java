@@ -13,10 +13,10 @@ public record Catalog(String schema, Map<String, Table> tables, Map<String, Stri
      * @param rowSecurity   whether row-level security is enabled on the table
      */
     public record Table(String name, List<Column> columns, List<String> primaryKey, List<Constraint> constraints,
-                        List<Index> indexes, List<Privilege> privileges, boolean rowSecurity) {
+                        List<Index> indexes, List<Privilege> privileges, boolean rowSecurity, List<Trigger> triggers) {
         public Table(String name, List<Column> columns, List<String> primaryKey, List<Constraint> constraints,
                      List<Index> indexes) {
-            this(name, columns, primaryKey, constraints, indexes, List.of(), false);
+            this(name, columns, primaryKey, constraints, indexes, List.of(), false, List.of());
         }
 
         public Optional<Column> column(String name) {
@@ -88,6 +88,14 @@ public record Catalog(String schema, Map<String, Table> tables, Map<String, Stri
      * @param column    the column, or null for the whole table
      */
     public record Privilege(String grantee, String privilege, String column, boolean grantable) {
+    }
+
+    /**
+     * An enabled trigger of the user's (not Tandem's, not internal) on a table.
+     *
+     * @param beforeRow whether it is a BEFORE ... FOR EACH ROW trigger, which can change the row being written
+     */
+    public record Trigger(String name, boolean beforeRow, boolean onInsert, boolean onUpdate) {
     }
 
     public Catalog {

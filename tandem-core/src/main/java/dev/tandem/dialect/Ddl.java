@@ -35,10 +35,20 @@ public interface Ddl {
      * @param insertOnlyDowns  old-only columns filled from the new row on insert only (dropped columns)
      * @param doneColumn       flag column marking rows that no longer need a backfill, or null
      */
+    /**
+     * Tandem's sync trigger of one table. When the table has BEFORE row triggers of the user's, it is two triggers:
+     * {@code firstTrigger} fires before them and gives the previous version's columns their values from a new
+     * version's write ({@code down}), so the user's triggers see and adjust the row they were written for;
+     * {@code trigger} fires after them and computes the new version's columns from the row as they left it
+     * ({@code up}). Otherwise {@code firstTrigger} is null and {@code trigger} does both.
+     */
     record SyncTrigger(String schema, String table, String functionSchema, String function, String trigger,
                        String newVersionSchema, List<Binding> oldBindings, List<Binding> newBindings,
                        List<Assignment> fills, List<Assignment> ups, List<Assignment> downs,
-                       List<Assignment> insertOnlyDowns, String doneColumn) {
+                       List<Assignment> insertOnlyDowns, String doneColumn, String firstTrigger) {
+        public String firstFunction() {
+            return function + "_first";
+        }
     }
 
     Step createSchema(String schema);

@@ -90,6 +90,19 @@ public final class Names {
         return "sync_" + hash(schema + "." + table + "." + migration).substring(0, 16);
     }
 
+    /**
+     * Tandem's sync triggers of a table that has BEFORE row triggers of the user's: PostgreSQL fires the triggers of
+     * one event in the byte order of their names ("Overview of Trigger Behavior" in its manual), so these names sort
+     * before ({@code !}) and after ({@code ~}) any ASCII name a user gives a trigger.
+     */
+    public static String syncTriggerFirst(String migration) {
+        return fit("!tandem_sync_" + migration);
+    }
+
+    public static String syncTriggerLast(String migration) {
+        return fit("~tandem_sync_" + migration);
+    }
+
     public static String syncTrigger(String migration) {
         return fit("_tandem_sync_" + migration);
     }

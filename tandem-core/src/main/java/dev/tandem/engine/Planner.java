@@ -218,8 +218,31 @@ public final class Planner {
         }
         List<Ddl.Assignment> insertOnly = t.droppedColumns.stream().filter(d -> d.down() != null)
                 .map(d -> new Ddl.Assignment(d.physical(), d.down(), null)).toList();
+        boolean split = !userBeforeRowTriggers(ctx, t).isEmpty();
         return new Ddl.SyncTrigger(ctx.schema, t.physical, stateSchema, Names.syncFunction(ctx.schema, t.physical, ctx.migration),
-                Names.syncTrigger(ctx.migration), ctx.versionSchema, oldBindings, newBindings, fills, ups, downs, insertOnly, done);
+                split ? Names.syncTriggerLast(ctx.migration) : Names.syncTrigger(ctx.migration), ctx.versionSchema,
+                oldBindings, newBindings, fills, ups, downs, insertOnly, done, split ? Names.syncTriggerFirst(ctx.migration) : null);
+    }
+
+    /**
+     * The user's BEFORE row triggers on writes Tandem syncs. Tandem's two triggers must fire around them, which
+     * PostgreSQL decides by name: a name that would not sort between the two is refused, naming it.
+     */
+    private static List<Catalog.Trigger> userBeforeRowTriggers(PlanContext ctx, TableModel t) {
+        List<Catalog.Trigger> user = t.live.triggers().stream()
+                .filter(g -> g.beforeRow() && (g.onInsert() || g.onUpdate())).toList();
+        byte[] first = Names.syncTriggerFirst(ctx.migration).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] last = Names.syncTriggerLast(ctx.migration).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (Catalog.Trigger g : user) {
+            byte[] name = g.name().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            if (java.util.Arrays.compareUnsigned(name, first) <= 0 || java.util.Arrays.compareUnsigned(name, last) >= 0) {
+                throw new MigrationException(dev.tandem.migration.SourceLocation.unknown(ctx.migration), "trigger \""
+                        + g.name() + "\" on table \"" + t.name + "\" has a name Tandem's sync triggers cannot fire around"
+                        + " (PostgreSQL fires triggers in the order of their names): rename it to start with a letter,"
+                        + " a digit or an underscore");
+            }
+        }
+        return user;
     }
 
     /** Without a primary key, a unique index over NOT NULL columns is as good a key for walking the table. */

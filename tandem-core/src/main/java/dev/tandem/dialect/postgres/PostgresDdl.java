@@ -329,23 +329,32 @@ final class PostgresDdl implements Ddl {
 
     @Override
     public Step createSyncTrigger(SyncTrigger s) {
-        String body = new SyncTriggerBody(d, s).render();
+        String sql = s.firstTrigger() == null
+                ? trigger(s, s.trigger(), s.function(), new SyncTriggerBody(d, s).render())
+                : trigger(s, s.firstTrigger(), s.firstFunction(), new SyncTriggerBody(d, s).render(SyncTriggerBody.Part.FIRST))
+                + ";\n" + trigger(s, s.trigger(), s.function(), new SyncTriggerBody(d, s).render(SyncTriggerBody.Part.LAST));
+        return Step.metadata(s.firstTrigger() == null ? "create sync trigger on " + s.table()
+                        : "create sync triggers on " + s.table() + ", firing before and after its own BEFORE triggers", sql,
+                Locks.derived(on(s.schema(), s.table(), LockMode.SHARE_ROW_EXCLUSIVE)));
+    }
+
+    private String trigger(SyncTrigger s, String trigger, String function, String body) {
         String tag = "$tandem_sync$";
-        String sql = "CREATE OR REPLACE FUNCTION " + d.qualify(s.functionSchema(), s.function()) + "() RETURNS trigger "
+        return "CREATE OR REPLACE FUNCTION " + d.qualify(s.functionSchema(), function) + "() RETURNS trigger "
                 + "LANGUAGE plpgsql AS " + tag + "\n" + body + tag + ";\n"
                 // No WHEN clause: PostgreSQL compiles a trigger's WHEN expression once per statement, which cost the
                 // applications' single-row writes more than the whole PL/pgSQL call. The body lets backfill writes
                 // through with its first test instead.
-                + "CREATE OR REPLACE TRIGGER " + q(s.trigger()) + " BEFORE INSERT OR UPDATE ON " + t(s.schema(), s.table())
-                + " FOR EACH ROW EXECUTE FUNCTION " + d.qualify(s.functionSchema(), s.function()) + "()";
-        return Step.metadata("create sync trigger on " + s.table(), sql,
-                Locks.derived(on(s.schema(), s.table(), LockMode.SHARE_ROW_EXCLUSIVE)));
+                + "CREATE OR REPLACE TRIGGER " + q(trigger) + " BEFORE INSERT OR UPDATE ON " + t(s.schema(), s.table())
+                + " FOR EACH ROW EXECUTE FUNCTION " + d.qualify(s.functionSchema(), function) + "()";
     }
 
     @Override
     public Step dropSyncTrigger(SyncTrigger s) {
-        return Step.metadata("drop sync trigger on " + s.table(),
-                "DROP TRIGGER IF EXISTS " + q(s.trigger()) + " ON " + t(s.schema(), s.table()) + ";\n"
+        String first = s.firstTrigger() == null ? "" : "DROP TRIGGER IF EXISTS " + q(s.firstTrigger()) + " ON "
+                + t(s.schema(), s.table()) + ";\nDROP FUNCTION IF EXISTS " + d.qualify(s.functionSchema(), s.firstFunction()) + "();\n";
+        return Step.metadata("drop sync trigger on " + s.table(), first
+                        + "DROP TRIGGER IF EXISTS " + q(s.trigger()) + " ON " + t(s.schema(), s.table()) + ";\n"
                         + "DROP FUNCTION IF EXISTS " + d.qualify(s.functionSchema(), s.function()) + "()",
                 exclusive(s.schema(), s.table()));
     }

@@ -475,6 +475,22 @@ public final class PostgresDialect implements Dialect {
                 }
             }
         }
+        Map<String, List<Catalog.Trigger>> triggers = new LinkedHashMap<>();
+        // tgtype bits (pg_trigger.h): 1 row, 2 before, 4 insert, 16 update; Tandem's own triggers are left out.
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT t.relname, g.tgname, (g.tgtype & 3) = 3, (g.tgtype & 4) <> 0, (g.tgtype & 16) <> 0
+                FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+                WHERE n.nspname = ? AND t.relkind IN ('r', 'p') AND NOT g.tgisinternal AND g.tgenabled <> 'D'
+                  AND g.tgname NOT LIKE '\\_tandem\\_%' AND g.tgname NOT LIKE '!tandem%' AND g.tgname NOT LIKE '~tandem%'
+                ORDER BY 1, 2""")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    triggers.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new Catalog.Trigger(
+                            rs.getString(2), rs.getBoolean(3), rs.getBoolean(4), rs.getBoolean(5)));
+                }
+            }
+        }
         Map<String, Catalog.Table> tables = new LinkedHashMap<>();
         for (var e : columns.entrySet()) {
             String name = e.getKey();
@@ -482,7 +498,8 @@ public final class PostgresDialect implements Dialect {
                     primaryKeys.getOrDefault(name, List.of()),
                     List.copyOf(constraints.getOrDefault(name, List.of())),
                     List.copyOf(indexes.getOrDefault(name, List.of())),
-                    List.copyOf(privileges.getOrDefault(name, List.of())), rowSecurity.contains(name)));
+                    List.copyOf(privileges.getOrDefault(name, List.of())), rowSecurity.contains(name),
+                    List.copyOf(triggers.getOrDefault(name, List.of()))));
         }
         return new Catalog(schema, tables, indexToTable, serverVersionNum(c));
     }

@@ -25,8 +25,73 @@ final class SyncTriggerBody {
         this.s = trigger;
     }
 
+    /** Which of the sync trigger's jobs a body does: all of them, or its part before or after the user's triggers. */
+    enum Part { ALL, FIRST, LAST }
+
     String render() {
+        return render(Part.ALL);
+    }
+
+    String render(Part part) {
+        if (part == Part.FIRST) return renderFirst();
+        if (part == Part.LAST) return renderLast();
         line(0, "BEGIN");
+        fills();
+        line(1, "IF " + d.literal(s.newVersionSchema()) + " = ANY (current_schemas(false)) THEN");
+        downs();
+        line(1, "ELSE");
+        ups();
+        line(1, "END IF;");
+        markDone();
+        line(1, "RETURN NEW;");
+        line(0, "END;");
+        return out.toString();
+    }
+
+    /** Before the user's triggers: a new version's write gives the previous version's columns their values. */
+    private String renderFirst() {
+        line(0, "BEGIN");
+        fills();
+        line(1, "IF " + d.literal(s.newVersionSchema()) + " = ANY (current_schemas(false)) THEN");
+        downs();
+        line(1, "END IF;");
+        line(1, "RETURN NEW;");
+        line(0, "END;");
+        return out.toString();
+    }
+
+    /**
+     * After the user's triggers: the new version's columns follow the row as they left it. For a previous version's
+     * write (and the backfill's), {@code up}; for a new version's write, {@code up} only of the columns whose previous
+     * form a user's trigger changed after {@code down} set it, so what the new version wrote stands otherwise.
+     */
+    private String renderLast() {
+        line(0, "BEGIN");
+        line(1, "IF " + d.literal(s.newVersionSchema()) + " = ANY (current_schemas(false)) THEN");
+        List<Assignment> pairs = s.downs().stream().filter(a -> s.ups().stream().anyMatch(u -> u.target().equals(a.source()))).toList();
+        if (pairs.isEmpty()) {
+            line(2, "NULL;");
+        } else {
+            block(2, used(s.newBindings(), pairs), "NEW", () -> {
+                for (Assignment a : pairs) {
+                    Assignment up = s.ups().stream().filter(u -> u.target().equals(a.source())).findFirst().orElseThrow();
+                    line(3, "IF NEW." + d.quote(a.target()) + " IS DISTINCT FROM (" + a.expr() + ") THEN");
+                    block(4, used(s.oldBindings(), List.of(up)), "NEW", () ->
+                            line(5, "NEW." + d.quote(up.target()) + " := (" + up.expr() + ");"));
+                    line(3, "END IF;");
+                }
+            });
+        }
+        line(1, "ELSE");
+        ups();
+        line(1, "END IF;");
+        markDone();
+        line(1, "RETURN NEW;");
+        line(0, "END;");
+        return out.toString();
+    }
+
+    private void fills() {
         if (s.doneColumn() != null) {
             // One test for both cases of a row the backfill has not reached; done rows, most of them, skip it.
             String done = d.quote(s.doneColumn());
@@ -47,7 +112,9 @@ final class SyncTriggerBody {
             }
             line(1, "END IF;");
         }
-        line(1, "IF " + d.literal(s.newVersionSchema()) + " = ANY (current_schemas(false)) THEN");
+    }
+
+    private void downs() {
         if (!s.downs().isEmpty() || !s.insertOnlyDowns().isEmpty()) {
             block(2, used(s.newBindings(), concat(s.downs(), s.insertOnlyDowns())), "NEW", () -> {
                 for (Assignment a : s.insertOnlyDowns()) {
@@ -59,8 +126,12 @@ final class SyncTriggerBody {
                     line(3, "IF " + when + " THEN NEW." + d.quote(a.target()) + " := (" + a.expr() + "); END IF;");
                 }
             });
+        } else {
+            line(2, "NULL;");
         }
-        line(1, "ELSE");
+    }
+
+    private void ups() {
         if (!s.ups().isEmpty()) {
             // A session that asked for the new version but may not use its schema (no USAGE: PostgreSQL skips it
             // silently) would have up() overwrite what it wrote. Refuse its write instead of translating it.
@@ -79,15 +150,14 @@ final class SyncTriggerBody {
         } else {
             line(2, "NULL;");
         }
-        line(1, "END IF;");
+    }
+
+    private void markDone() {
         if (s.doneColumn() != null) {
             // Only when it changes: most writes hit rows that are already done, and an unchanged flag needs no write.
             String done = "NEW." + d.quote(s.doneColumn());
             line(1, "IF " + done + " IS NOT TRUE THEN " + done + " := true; END IF;");
         }
-        line(1, "RETURN NEW;");
-        line(0, "END;");
-        return out.toString();
     }
 
     /**
