@@ -477,7 +477,7 @@ class MigrationReaderTest {
         assertThat(errors("operations: []\n")).containsExactly("1:1: 'operations' must not be empty");
         assertThat(errors("operations:\n")).containsExactly("1:1: 'operations' must not be empty");
         assertThat(errors("# nothing here\n")).containsExactly(
-                "0:0: the file is empty; it must be a mapping with the key 'operations' (a list of operations)");
+                "1:1: the file is empty; it must be a mapping with the key 'operations' (a list of operations)");
         assertThat(errors("- drop_table: {table: a}\n")).containsExactly(
                 "1:1: the file must be a mapping with the key 'operations', got a list (write 'operations:' above"
                         + " the list)");
