@@ -66,8 +66,9 @@ class KillAnywhereTest {
         }
     }
 
-    /** At most this many kills per command per round, so that they spread over rounds. */
+    /** At most this many kills per command per round, so that they spread over rounds; backfill lasts longest. */
     static final int KILLS_PER_ROUND = 3;
+    static final int BACKFILL_KILLS_PER_ROUND = 5;
     /** Kills kept for contract, which comes once, last. */
     static final int CONTRACT_KILLS = 4;
 
@@ -116,7 +117,7 @@ class KillAnywhereTest {
             killWhileRunning(Stage.EXPAND, Math.min(KILLS_PER_ROUND, KILLS - CONTRACT_KILLS - kills.size()));
             new1.start();
             new2.start();
-            killWhileRunning(Stage.BACKFILL, Math.min(KILLS_PER_ROUND, KILLS - CONTRACT_KILLS - kills.size()));
+            killWhileRunning(Stage.BACKFILL, Math.min(BACKFILL_KILLS_PER_ROUND, KILLS - CONTRACT_KILLS - kills.size()));
             if (kills.size() >= KILLS - CONTRACT_KILLS) break;
             // The new version cannot outlive a rollback: its schema goes.
             new1.stop();
