@@ -256,13 +256,31 @@ public final class MigrationReader {
                 } else {
                     msg = problem;
                 }
-                return new Problem(loc, kind + oneLine(msg));
+                return new Problem(loc, kind + oneLine(msg) + yamlHint(problem));
             }
             String msg = e.getOriginalMessage();
             if (msg == null) msg = e.getClass().getSimpleName();
             Matcher m = JACKSON_SOURCE_REF.matcher(msg);
             msg = m.replaceAll("line $1, column $2");
             return new Problem(jacksonLocation(e.getLocation()), kind + oneLine(firstLine(msg)));
+        }
+
+        /** What to do about SnakeYAML's most common complaints, which say what the parser expected, not why. */
+        private static String yamlHint(String problem) {
+            if (problem == null) return "";
+            if (problem.startsWith("expected <block end>")) {
+                return "; indent this line like the other fields of its mapping (spaces only)";
+            }
+            if (problem.startsWith("mapping values are not allowed")) {
+                return "; quote a value that contains ': ', and indent a field like the fields beside it";
+            }
+            if (problem.startsWith("expected ',' or '}'") || problem.startsWith("expected ',' or ']'")) {
+                return "; close the bracket opened there, or separate its entries with commas";
+            }
+            if (problem.contains("unexpected end of stream")) {
+                return "; close the quote or bracket opened there";
+            }
+            return "";
         }
 
         private SourceLocation jacksonLocation(JsonLocation l) {

@@ -361,7 +361,8 @@ class MigrationReaderTest {
                       table: users
                         extra: x
                 """);
-        assertThat(errors).containsExactly("4:14: invalid YAML: mapping values are not allowed here");
+        assertThat(errors).containsExactly("4:14: invalid YAML: mapping values are not allowed here; quote a value that"
+                + " contains ': ', and indent a field like the fields beside it");
 
         List<String> unclosed = errors("""
                 operations:
@@ -371,6 +372,7 @@ class MigrationReaderTest {
         assertThat(unclosed).hasSize(1);
         assertThat(unclosed.get(0)).startsWith("2:30: invalid YAML: expected ',' or ']', but got }")
                 .contains("while parsing a flow sequence at line 2, column 25")
+                .endsWith("; close the bracket opened there, or separate its entries with commas")
                 .doesNotContain("\n").doesNotContain("in 'reader'").doesNotContain("^");
     }
 
