@@ -262,7 +262,20 @@ public final class MigrationReader {
             if (msg == null) msg = e.getClass().getSimpleName();
             Matcher m = JACKSON_SOURCE_REF.matcher(msg);
             msg = m.replaceAll("line $1, column $2");
-            return new Problem(jacksonLocation(e.getLocation()), kind + oneLine(firstLine(msg)));
+            return new Problem(jacksonLocation(e.getLocation()), kind + jsonAdvice(oneLine(firstLine(msg))));
+        }
+
+        /** Jackson's messages name its parser features; say instead what JSON allows. */
+        private static String jsonAdvice(String msg) {
+            if (msg.contains("maybe a (non-standard) comment?")) {
+                return "JSON has no comments; remove it (YAML migration files may have # comments)";
+            }
+            if (msg.contains("(''' (code 39))")) return msg + "; JSON needs double quotes around names and strings";
+            // A '}' or ']' where a name or value must come: a comma before it, which JSON does not allow.
+            if (msg.contains("('}' (code 125))") || msg.contains("(']' (code 93))")) {
+                return msg + "; remove the comma before it";
+            }
+            return msg;
         }
 
         /** What to do about SnakeYAML's most common complaints, which say what the parser expected, not why. */

@@ -383,7 +383,7 @@ class MigrationReaderTest {
                   {"drop_table": {"table": "users",}}
                 ]}
                 """)).containsExactly("2:36: invalid JSON: Unexpected character ('}' (code 125)):"
-                + " was expecting double-quote to start field name");
+                + " was expecting double-quote to start field name; remove the comma before it");
         List<String> eof = errors("001_eof.json", "{\"operations\": [\n  {\"drop_table\": {\"table\": \"users\"}}\n");
         assertThat(eof).hasSize(1);
         assertThat(eof.get(0)).startsWith("3:1: invalid JSON: Unexpected end-of-input").doesNotContain("Source:");
