@@ -1,6 +1,7 @@
 package dev.tandem.testing;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.net.URL;
@@ -22,8 +23,8 @@ public final class BadInputCorpus {
         /** Copies the case's bytes, unchanged, into {@code dir} as a migration file; returns its path. */
         public Path writeAsMigration(Path dir, String number) {
             Path target = dir.resolve(number + "_" + file);
-            try {
-                Files.copy(directory().resolve(file), target);
+            try (InputStream in = resource(file)) {
+                Files.copy(in, target);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -39,6 +40,14 @@ public final class BadInputCorpus {
     private BadInputCorpus() {
     }
 
+    /** A file of the corpus; read as a stream, as the corpus may be inside the core module's test jar. */
+    static InputStream resource(String file) {
+        InputStream in = BadInputCorpus.class.getResourceAsStream("/bad-input/" + file);
+        if (in == null) throw new IllegalStateException("bad-input/" + file + " is not on the test class path");
+        return in;
+    }
+
+    /** The corpus directory, where the test resources are a directory (in tandem-core's own tests). */
     public static Path directory() {
         URL url = BadInputCorpus.class.getResource("/bad-input/" + INDEX);
         if (url == null) throw new IllegalStateException("bad-input/" + INDEX + " is not on the test class path");
@@ -51,8 +60,8 @@ public final class BadInputCorpus {
 
     public static List<Case> cases() {
         List<Case> cases = new ArrayList<>();
-        try {
-            for (String line : Files.readAllLines(directory().resolve(INDEX), StandardCharsets.UTF_8)) {
+        try (InputStream in = resource(INDEX)) {
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
                 if (line.isBlank() || line.startsWith("#")) continue;
                 String[] f = line.split("\t", -1);
                 if (f.length != 3) throw new IllegalStateException(INDEX + ": expected 3 tab-separated columns: " + line);
