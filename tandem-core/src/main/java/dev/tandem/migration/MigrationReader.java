@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.tandem.migration.MigrationException.Problem;
 import dev.tandem.migration.Node.ListNode;
@@ -12,9 +14,6 @@ import dev.tandem.migration.Node.Scalar;
 
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -198,16 +197,7 @@ public final class MigrationReader {
         } catch (IOException e) {
             throw new MigrationException(SourceLocation.unknown(path), "cannot read file: " + reason(e));
         }
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new MigrationException(SourceLocation.unknown(path), "file is not valid UTF-8 text");
-        }
-        if (text.startsWith("\uFEFF")) text = text.substring(1);
+        String text = MigrationText.decode(bytes, path);
         boolean json = fileName.toLowerCase(Locale.ROOT).endsWith(".json");
         List<Operation> operations = new Parse(path).parse(text, json);
         return new Migration(stripExtension(fileName), path, operations, sha256(bytes));
@@ -225,8 +215,17 @@ public final class MigrationReader {
 
         List<Operation> parse(String text, boolean json) {
             Node root;
+            JsonParser parser = null;
             try (JsonParser p = json ? JSON.createParser(text) : YAML.createParser(text)) {
+                parser = p;
                 root = Node.read(p, file, problems);
+            } catch (StreamConstraintsException e) {
+                // Jackson's own message names its internals; say what is wrong with the file, and where.
+                JsonLocation at = parser == null ? null : parser.currentTokenLocation();
+                problems.add(new Problem(jacksonLocation(at), "values are nested more than "
+                        + StreamReadConstraints.DEFAULT_MAX_DEPTH + " levels deep here; a migration needs only a few"
+                        + " levels: look for brackets that are opened but never closed"));
+                throw new MigrationException(problems);
             } catch (JsonProcessingException e) {
                 problems.add(syntaxProblem(e, json));
                 throw new MigrationException(problems);
@@ -257,13 +256,44 @@ public final class MigrationReader {
                 } else {
                     msg = problem;
                 }
-                return new Problem(loc, kind + oneLine(msg));
+                return new Problem(loc, kind + oneLine(msg) + yamlHint(problem));
             }
             String msg = e.getOriginalMessage();
             if (msg == null) msg = e.getClass().getSimpleName();
             Matcher m = JACKSON_SOURCE_REF.matcher(msg);
             msg = m.replaceAll("line $1, column $2");
-            return new Problem(jacksonLocation(e.getLocation()), kind + oneLine(firstLine(msg)));
+            return new Problem(jacksonLocation(e.getLocation()), kind + jsonAdvice(oneLine(firstLine(msg))));
+        }
+
+        /** Jackson's messages name its parser features; say instead what JSON allows. */
+        private static String jsonAdvice(String msg) {
+            if (msg.contains("maybe a (non-standard) comment?")) {
+                return "JSON has no comments; remove it (YAML migration files may have # comments)";
+            }
+            if (msg.contains("(''' (code 39))")) return msg + "; JSON needs double quotes around names and strings";
+            // A '}' or ']' where a name or value must come: a comma before it, which JSON does not allow.
+            if (msg.contains("('}' (code 125))") || msg.contains("(']' (code 93))")) {
+                return msg + "; remove the comma before it";
+            }
+            return msg;
+        }
+
+        /** What to do about SnakeYAML's most common complaints, which say what the parser expected, not why. */
+        private static String yamlHint(String problem) {
+            if (problem == null) return "";
+            if (problem.startsWith("expected <block end>")) {
+                return "; indent this line like the other fields of its mapping (spaces only)";
+            }
+            if (problem.startsWith("mapping values are not allowed")) {
+                return "; quote a value that contains ': ', and indent a field like the fields beside it";
+            }
+            if (problem.startsWith("expected ',' or '}'") || problem.startsWith("expected ',' or ']'")) {
+                return "; close the bracket opened there, or separate its entries with commas";
+            }
+            if (problem.contains("unexpected end of stream")) {
+                return "; close the quote or bracket opened there";
+            }
+            return "";
         }
 
         private SourceLocation jacksonLocation(JsonLocation l) {
@@ -280,7 +310,7 @@ public final class MigrationReader {
         List<Operation> operations(Node root) {
             List<Operation> ops = new ArrayList<>();
             if (root == null || Node.isNull(root)) {
-                error(SourceLocation.unknown(file), "the file is empty; it must be a mapping with the key"
+                error(new SourceLocation(file, 1, 1), "the file is empty; it must be a mapping with the key"
                         + " 'operations' (a list of operations)");
                 return ops;
             }
@@ -408,13 +438,13 @@ public final class MigrationReader {
             String table = f.identifier("table");
             Node colNode = f.value("column");
             ColumnDef column = colNode == null ? null : column(colNode, "add_column column", "new_column");
-            String up = f.sql("up");
+            String up = f.expression("up");
             return new Operation.AddColumn(table, column, up, loc);
         }
 
         Operation dropColumn(MapNode m, SourceLocation loc) {
             Fields f = op(m, "drop_column", loc, Map.of());
-            return new Operation.DropColumn(f.identifier("table"), f.identifier("column"), f.sql("down"), loc);
+            return new Operation.DropColumn(f.identifier("table"), f.identifier("column"), f.expression("down"), loc);
         }
 
         Operation renameColumn(MapNode m, SourceLocation loc) {
@@ -427,16 +457,16 @@ public final class MigrationReader {
                     "rename", "alter_column cannot rename a column; use a separate rename_column operation"));
             String table = f.identifier("table");
             String column = f.identifier("column");
-            String type = f.sql("type");
+            String type = f.expression("type");
             Boolean nullable = f.bool("nullable");
             boolean defaultChanged = m.has("default");
-            String defaultExpr = f.sqlOrNull("default");
+            String defaultExpr = f.expressionOrNull("default");
             Boolean unique = f.bool("unique");
-            String check = f.sql("check");
+            String check = f.expression("check");
             ForeignKey references = f.has("references") ? references(f.value("references"),
                     "alter_column references") : null;
-            String up = f.sql("up");
-            String down = f.sql("down");
+            String up = f.expression("up");
+            String down = f.expression("down");
             List<String> changes = List.of("type", "nullable", "default", "unique", "check", "references");
             if (changes.stream().noneMatch(m::has) && !m.has("rename")) {
                 error(loc, "alter_column: nothing to change; give at least one of " + String.join(", ", changes));
@@ -483,7 +513,7 @@ public final class MigrationReader {
                 error(m.entry(given.get(1)).keyLocation(), "add_constraint: give exactly one of check, unique,"
                         + " foreign_key; found " + String.join(" and ", given));
             }
-            String check = f.sql("check");
+            String check = f.expression("check");
             List<String> unique = f.identifierList("unique");
             Operation.ForeignKeyConstraint fk = f.has("foreign_key") ? foreignKey(f.value("foreign_key")) : null;
             return new Operation.AddConstraint(table, name, check, unique, fk, loc);
@@ -512,14 +542,14 @@ public final class MigrationReader {
             Fields f = new Fields(m, what, m.location, NESTED_FIELDS.get(schemaKey), NESTED_REQUIRED.get(schemaKey),
                     special);
             String name = f.identifier("name");
-            String type = f.sql("type");
+            String type = f.expression("type");
             Boolean nullableGiven = f.bool("nullable");
-            String defaultExpr = f.sqlOrNull("default");
+            String defaultExpr = f.expressionOrNull("default");
             Boolean pkGiven = schemaKey.equals("column") ? f.bool("primary_key") : null;
             boolean primaryKey = pkGiven != null && pkGiven;
             Boolean uniqueGiven = f.bool("unique");
             String generated = f.choice("generated", GENERATED_KINDS, false);
-            String check = f.sql("check");
+            String check = f.expression("check");
             ForeignKey references = f.has("references") ? references(f.value("references"), what + " references")
                     : null;
             boolean nullable = nullableGiven == null || nullableGiven;
@@ -661,9 +691,24 @@ public final class MigrationReader {
                 return s;
             }
 
-            /** Like {@link #sql} but null is an accepted value (returns null). */
-            String sqlOrNull(String key) {
-                return Node.isNull(map.get(key)) ? null : sql(key);
+            /**
+             * A SQL expression (or type) that Tandem writes into statements of its own: it must not be able to end or
+             * escape them (see {@link SqlExpressionText}).
+             */
+            String expression(String key) {
+                String s = sql(key);
+                if (s == null) return null;
+                String problem = SqlExpressionText.problem(s);
+                if (problem != null) {
+                    bad(map.get(key), key + "' " + problem);
+                    return null;
+                }
+                return s;
+            }
+
+            /** Like {@link #expression} but null is an accepted value (returns null). */
+            String expressionOrNull(String key) {
+                return Node.isNull(map.get(key)) ? null : expression(key);
             }
 
             Boolean bool(String key) {
@@ -741,6 +786,13 @@ public final class MigrationReader {
     static String identifierProblem(String name) {
         if (name.isEmpty()) return "must not be empty";
         if (name.indexOf('\0') >= 0) return "must not contain NUL characters";
+        for (int i = 0; i < name.length(); i++) {
+            // Legal in a quoted PostgreSQL name, but never meant: a newline or a terminal escape sequence in a name
+            // would also reach plan output, logs and terminals as it is.
+            if (Character.isISOControl(name.charAt(i))) {
+                return "must not contain control characters (found U+%04X at position %d)".formatted((int) name.charAt(i), i + 1);
+            }
+        }
         int bytes = name.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > MAX_IDENTIFIER_BYTES) {
             return "is too long (" + bytes + " bytes; PostgreSQL identifiers have at most " + MAX_IDENTIFIER_BYTES

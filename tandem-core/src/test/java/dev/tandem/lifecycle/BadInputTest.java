@@ -56,7 +56,7 @@ class BadInputTest {
             up with a type error    | 'operations:\\n  - alter_column: {table: users, column: enabled, type: boolean, up: "enabled + 1", down: "1"}\\n' | 002_bad.yaml:2 | up `enabled + 1` is not valid for type boolean
             missing up              | 'operations:\\n  - add_column:\\n      table: users\\n      column: {name: email, type: text, nullable: false}\\n' | 002_bad.yaml:2 | give `up`
             missing down            | 'operations:\\n  - drop_column: {table: users, column: extra}\\n'                              | 002_bad.yaml:2 | give `down`
-            unknown type            | 'operations:\\n  - add_column: {table: users, column: {name: x, type: "int; DROP TABLE users"}}\\n' | 002_bad.yaml:2 | is not valid
+            unknown type            | 'operations:\\n  - add_column: {table: users, column: {name: x, type: "int; DROP TABLE users"}}\\n' | 002_bad.yaml:2 | which would end the statement
             """)
     void isRefusedWithFileAndLineAndChangesNothing(String what, String yaml, String where, String message) {
         Object before = databaseState();

@@ -361,7 +361,8 @@ class MigrationReaderTest {
                       table: users
                         extra: x
                 """);
-        assertThat(errors).containsExactly("4:14: invalid YAML: mapping values are not allowed here");
+        assertThat(errors).containsExactly("4:14: invalid YAML: mapping values are not allowed here; quote a value that"
+                + " contains ': ', and indent a field like the fields beside it");
 
         List<String> unclosed = errors("""
                 operations:
@@ -371,6 +372,7 @@ class MigrationReaderTest {
         assertThat(unclosed).hasSize(1);
         assertThat(unclosed.get(0)).startsWith("2:30: invalid YAML: expected ',' or ']', but got }")
                 .contains("while parsing a flow sequence at line 2, column 25")
+                .endsWith("; close the bracket opened there, or separate its entries with commas")
                 .doesNotContain("\n").doesNotContain("in 'reader'").doesNotContain("^");
     }
 
@@ -381,7 +383,7 @@ class MigrationReaderTest {
                   {"drop_table": {"table": "users",}}
                 ]}
                 """)).containsExactly("2:36: invalid JSON: Unexpected character ('}' (code 125)):"
-                + " was expecting double-quote to start field name");
+                + " was expecting double-quote to start field name; remove the comma before it");
         List<String> eof = errors("001_eof.json", "{\"operations\": [\n  {\"drop_table\": {\"table\": \"users\"}}\n");
         assertThat(eof).hasSize(1);
         assertThat(eof.get(0)).startsWith("3:1: invalid JSON: Unexpected end-of-input").doesNotContain("Source:");
@@ -477,7 +479,7 @@ class MigrationReaderTest {
         assertThat(errors("operations: []\n")).containsExactly("1:1: 'operations' must not be empty");
         assertThat(errors("operations:\n")).containsExactly("1:1: 'operations' must not be empty");
         assertThat(errors("# nothing here\n")).containsExactly(
-                "0:0: the file is empty; it must be a mapping with the key 'operations' (a list of operations)");
+                "1:1: the file is empty; it must be a mapping with the key 'operations' (a list of operations)");
         assertThat(errors("- drop_table: {table: a}\n")).containsExactly(
                 "1:1: the file must be a mapping with the key 'operations', got a list (write 'operations:' above"
                         + " the list)");

@@ -133,6 +133,11 @@ public final class PostgresDialect implements Dialect {
         if (expression.contains("$tandem")) {
             throw new SQLException("the expression must not contain \"$tandem\" (it delimits trigger bodies)");
         }
+        // The reader refuses these already; migrations built in code come here directly. pgjdbc splits even a
+        // prepared statement at a top-level ';', so an expression that escaped its parentheses would run as
+        // statements of its own, a COMMIT included.
+        String lexical = dev.tandem.migration.SqlExpressionText.problem(expression);
+        if (lexical != null) throw new SQLException("the expression " + lexical);
         checkType(c, targetType);
         for (String type : rowTypes.values()) checkType(c, type);
         List<String> row = new ArrayList<>();
@@ -142,7 +147,6 @@ public final class PostgresDialect implements Dialect {
             st.execute("SAVEPOINT tandem_check");
             st.execute("CREATE TEMP TABLE IF NOT EXISTS " + quote("_tandem_check") + " (v " + targetType + ") ON COMMIT DROP");
         }
-        // A prepared statement holds exactly one command, so an expression cannot end this one and start another.
         // The INSERT applies assignment-cast rules: the same ones the trigger and the backfill use.
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO pg_temp." + quote("_tandem_check")
                 + " SELECT (" + expression + ") FROM (SELECT " + String.join(", ", row) + ") AS " + quote("_tandem_row")
