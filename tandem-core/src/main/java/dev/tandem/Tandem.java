@@ -544,9 +544,16 @@ public final class Tandem {
      */
     public Outcome rollback(boolean leaveRawSql) {
         return withLock("rollback", c -> {
-            MigrationState inFlight = state.all(c).values().stream().filter(s -> s.phase().inFlight()).findFirst().orElse(null);
+            Map<String, MigrationState> states = state.all(c);
+            MigrationState inFlight = states.values().stream().filter(s -> s.phase().inFlight()).findFirst().orElse(null);
             if (inFlight == null) {
+                // Run again after it finished (say, killed after its last statement): done is done, as for expand.
+                MigrationState rolledBack = states.values().stream().filter(s -> s.phase() == Phase.ROLLED_BACK && s.rolledBackAt() != null)
+                        .max(java.util.Comparator.comparing(MigrationState::rolledBackAt)).orElse(null);
                 MigrationState last = lastComplete(c, migrations());
+                if (rolledBack != null && (last == null || rolledBack.rolledBackAt().isAfter(last.completedAt()))) {
+                    return new Outcome(rolledBack.name(), Phase.ROLLED_BACK, false, rolledBack.name() + " is already rolled back");
+                }
                 if (last != null) {
                     throw refused("nothing to roll back: " + last.name() + " was contracted at " + last.completedAt()
                             + ", which dropped the previous version's columns, triggers and views; write a new migration"

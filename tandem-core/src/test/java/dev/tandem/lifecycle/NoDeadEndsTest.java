@@ -112,6 +112,10 @@ class NoDeadEndsTest {
         assertThatThrownBy(tandem::contract).isInstanceOf(TandemException.class);
         assertThat(tandem.rollback().message()).contains("as before its expand");
         assertThat(CatalogSnapshot.of(schema)).isEqualTo(pristine);
+        // Run again (as after a kill that landed once it was done): done is done, not an error.
+        var again = tandem.rollback();
+        assertThat(again.changed()).isFalse();
+        assertThat(again.message()).isEqualTo("001_r_check is already rolled back");
     }
 
     /** case: user-view-blocks-drop — a user's view reads the column the migration drops. */
