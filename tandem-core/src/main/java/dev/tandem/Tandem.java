@@ -829,8 +829,8 @@ public final class Tandem {
                     } catch (SQLException e) {
                         c.rollback(sp);
                         typeExists.put(type, false);
-                        problems.add(new MigrationException.Problem(check.location(), "type " + type + " is not valid: "
-                                + firstLine(dialect.describeError(e))));
+                        problems.add(new MigrationException.Problem(check.location(), check.what() + ": type " + type
+                                + " is not valid: " + firstLine(dialect.describeError(e))));
                     }
                 }
                 typesOk &= typeExists.get(type);

@@ -81,6 +81,14 @@ public final class PlanContext {
         indexes.putAll(catalog.indexToTable());
     }
 
+    /** The migration being planned, for where its fields were written; null when planned without one. */
+    public dev.tandem.migration.Migration source;
+
+    /** Where {@code field} of {@code op} was written, for problems found against the database. */
+    public SourceLocation at(dev.tandem.migration.Operation op, String field) {
+        return source == null ? op.location() : source.at(op, field);
+    }
+
     /** The table the new version calls {@code name}, or a file:line error. */
     public TableModel table(String name, SourceLocation at) {
         return findTable(name).orElseThrow(() -> new MigrationException(at, "table \"" + name + "\" does not exist"

@@ -56,6 +56,7 @@ public final class Planner {
                        Map<Operation.RawSql, RawSqlProbe.Result> probes, java.util.Set<String> tablesBeforeRawSql) {
         PlanContext ctx = new PlanContext(dialect, catalog.schema(), migration.name(), previousVersionSchema, catalog);
         ctx.probes.putAll(probes);
+        ctx.source = migration;
         ctx.tablesBeforeRawSql.addAll(tablesBeforeRawSql);
         List<MigrationException.Problem> problems = new ArrayList<>();
         for (Operation op : migration.operations()) {

@@ -199,8 +199,9 @@ public final class MigrationReader {
         }
         String text = MigrationText.decode(bytes, path);
         boolean json = fileName.toLowerCase(Locale.ROOT).endsWith(".json");
-        List<Operation> operations = new Parse(path).parse(text, json);
-        return new Migration(stripExtension(fileName), path, operations, sha256(bytes));
+        Parse parse = new Parse(path);
+        List<Operation> operations = parse.parse(text, json);
+        return new Migration(stripExtension(fileName), path, operations, sha256(bytes), parse.fieldLocations);
     }
 
     // ------------------------------------------------------------------------------------------------------
@@ -208,6 +209,7 @@ public final class MigrationReader {
     private static final class Parse {
         private final String file;
         private final List<Problem> problems = new ArrayList<>();
+        final Map<Operation, Map<String, SourceLocation>> fieldLocations = new java.util.IdentityHashMap<>();
 
         Parse(String file) {
             this.file = file;
@@ -390,7 +392,7 @@ public final class MigrationReader {
                         + String.join(", ", FIELDS.get(kind)) + "), got " + value.describe());
                 return null;
             }
-            return switch (kind) {
+            Operation op = switch (kind) {
                 case "create_table" -> createTable(fields, loc);
                 case "add_column" -> addColumn(fields, loc);
                 case "drop_column" -> dropColumn(fields, loc);
@@ -405,6 +407,23 @@ public final class MigrationReader {
                 case "sql" -> rawSql(fields, loc);
                 default -> throw new IllegalStateException(kind);
             };
+            if (op != null) fieldLocations.put(op, locations(fields));
+            return op;
+        }
+
+        /** Where each field's value was written, and each field of a nested mapping as {@code field.nested}. */
+        private Map<String, SourceLocation> locations(MapNode fields) {
+            Map<String, SourceLocation> at = new LinkedHashMap<>();
+            for (MapNode.Entry e : fields.entries.values()) {
+                at.put(e.key(), e.value() != null && e.value().location != null ? e.value().location : e.keyLocation());
+                if (e.value() instanceof MapNode nested) {
+                    for (MapNode.Entry n : nested.entries.values()) {
+                        at.put(e.key() + "." + n.key(), n.value() != null && n.value().location != null
+                                ? n.value().location : n.keyLocation());
+                    }
+                }
+            }
+            return at;
         }
 
         // ---- operations ----

@@ -241,6 +241,26 @@ class NoDeadEndsTest {
                         .satisfies(p -> assertThat(p.location().line()).isEqualTo(2)));
     }
 
+    /** A problem found against the database points at the line of the field at fault, not of its operation. */
+    @Test
+    void anExpressionErrorPointsAtItsField() {
+        Pg.exec("CREATE TABLE " + q("t") + " (id int PRIMARY KEY, flag int NOT NULL)");
+        files.write("001_flag.yaml", """
+                operations:
+                  - alter_column:
+                      table: t
+                      column: flag
+                      type: boolean
+                      up: "flag <> 0"
+                      down: "flag || 'x'"
+                """);
+        assertThatThrownBy(() -> tandem().plan()).isInstanceOf(MigrationException.class)
+                .satisfies(e -> assertThat(((MigrationException) e).problems()).singleElement().satisfies(p -> {
+                    assertThat(p.location().line()).isEqualTo(7);
+                    assertThat(p.message()).startsWith("down `flag || 'x'` is not valid for type integer");
+                }));
+    }
+
     /** case: raw-sql-column — the new version sees the column its sql added; without down, rollback refuses up front. */
     @Test
     void rawSqlIsPlannedFromWhatItDoesAndWithoutDownIsIrreversible() {

@@ -163,13 +163,15 @@ public final class PostgresDialect implements Dialect {
 
     /** The probe's "v" column and "_tandem_row" alias are Tandem's; the user wrote neither, so neither is named. */
     private static SQLException inUsersTerms(SQLException e) {
-        String message = e.getMessage();
+        // The server's own message, without the driver's "ERROR: " and position decorations.
+        String message = e instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null
+                ? p.getServerErrorMessage().getMessage() : e.getMessage();
         if (message == null) return e;
         String said = message.replaceFirst("column \"v\" is of type (.+?) but expression is of type",
                         "the column is of type $1 but the expression is of type")
                 .replace("relation \"_tandem_check\"", "the column")
                 .replace("table \"_tandem_row\"", "the row");
-        return said.equals(message) ? e : new SQLException(said, e.getSQLState(), e);
+        return said.equals(e.getMessage()) ? e : new SQLException(said, e.getSQLState(), e);
     }
 
     @Override

@@ -52,7 +52,7 @@ public final class AddConstraintHandler implements OperationHandler<AddConstrain
         Planned p = ctx.recall(op);
         String table = p.table().physical;
         if (op.check() != null) {
-            ctx.check(op.location(), "check", op.check(), ctx.newRow(p.table()), ctx.newRowTypes(p.table()), "boolean");
+            ctx.check(ctx.at(op, "check"), "check", op.check(), ctx.newRow(p.table()), ctx.newRowTypes(p.table()), "boolean");
             ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.addCheckNotValid(ctx.schema, table, op.name(), op.check()));
         } else if (op.unique() != null) {
             ctx.expand(ExpandStage.INDEXES, ctx.ddl.createIndex(ctx.schema, table, op.name(), p.columns(), true, "btree"));

@@ -143,15 +143,15 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
         column.up = op.up() != null ? op.up() : ctx.dialect.quote(oldName);
         column.backfill = column.up;
         column.down = op.down() != null ? op.down() : ctx.dialect.quote(column.name);
-        ctx.check(op.location(), "up", column.up, ctx.oldRow(a.table()), ctx.oldRowTypes(a.table()), column.type);
-        ctx.check(op.location(), "down", column.down, ctx.newRow(a.table()), ctx.newRowTypes(a.table()), column.live.type());
+        ctx.check(ctx.at(op, "up"), "up", column.up, ctx.oldRow(a.table()), ctx.oldRowTypes(a.table()), column.type);
+        ctx.check(ctx.at(op, "down"), "down", column.down, ctx.newRow(a.table()), ctx.newRowTypes(a.table()), column.live.type());
         if (column.defaultExpr != null) {
             // A default the column keeps must fit its new type too (e.g. 1 does not fit a boolean): say so now.
-            ctx.check(op.location(), op.defaultChanged() ? "default" : "the column's current default (set `default:` for the new type)",
+            ctx.check(ctx.at(op, op.defaultChanged() ? "default" : "type"), op.defaultChanged() ? "default" : "the column's current default (set `default:` for the new type)",
                     column.defaultExpr, List.of(), java.util.Map.of(), column.type);
         }
         if (op.check() != null) {
-            ctx.check(op.location(), "check", op.check(), ctx.newRow(a.table()), ctx.newRowTypes(a.table()), "boolean");
+            ctx.check(ctx.at(op, "check"), "check", op.check(), ctx.newRow(a.table()), ctx.newRowTypes(a.table()), "boolean");
         }
 
         ctx.expand(ExpandStage.COLUMNS, ctx.ddl.addColumn(ctx.schema, table, column.physical, column.type));

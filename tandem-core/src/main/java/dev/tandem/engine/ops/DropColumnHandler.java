@@ -41,7 +41,7 @@ public final class DropColumnHandler implements OperationHandler<DropColumn> {
     public void expand(DropColumn op, PlanContext ctx) {
         Columns.Target t = ctx.recall(op);
         if (op.down() != null) {
-            ctx.check(op.location(), "down", op.down(), ctx.newRow(t.table()), ctx.newRowTypes(t.table()), t.column().live.type());
+            ctx.check(ctx.at(op, "down"), "down", op.down(), ctx.newRow(t.table()), ctx.newRowTypes(t.table()), t.column().live.type());
         }
     }
 
