@@ -44,8 +44,8 @@ final class CliProcess {
 
     /** Sessions Tandem has open (it names them); the test itself never uses that name. */
     static long toolSessions() {
-        return ((Number) Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM pg_stat_activity WHERE application_name = ?"
-                + " AND pid <> pg_backend_pid()", Names.TOOL_APPLICATION_NAME)).longValue();
+        return ((Number) Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM pg_stat_activity WHERE (application_name = ? OR application_name LIKE ? || ' %')"
+                + " AND pid <> pg_backend_pid()", Names.TOOL_APPLICATION_NAME, Names.TOOL_APPLICATION_NAME)).longValue();
     }
 
     /** Waits until the process has a database session (true) or has exited without one (false). */
@@ -98,8 +98,8 @@ final class CliProcess {
     }
 
     private static long blockedToolSessions() {
-        return ((Number) Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM pg_stat_activity WHERE application_name = ?"
-                + " AND wait_event_type = 'Lock'", Names.TOOL_APPLICATION_NAME)).longValue();
+        return ((Number) Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM pg_stat_activity WHERE (application_name = ? OR application_name LIKE ? || ' %')"
+                + " AND wait_event_type = 'Lock'", Names.TOOL_APPLICATION_NAME, Names.TOOL_APPLICATION_NAME)).longValue();
     }
 
     int waitFor() throws InterruptedException {

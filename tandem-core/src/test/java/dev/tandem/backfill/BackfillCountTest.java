@@ -53,4 +53,35 @@ class BackfillCountTest {
         assertThat(m.rowsDone()).isEqualTo(1200);
         assertThat(m.rowsTotal()).isEqualTo(1200);
     }
+
+    /**
+     * After a rollback and a new expand, the first pages hold the dead versions of the rows the first backfill moved:
+     * counting rows per page there alone made one batch of the whole table (no rate limit, one long transaction).
+     */
+    @org.junit.jupiter.api.Test
+    void aSecondBackfillAfterARollbackStillGoesInBatches() {
+        String schema = Pg.newSchema("count_again");
+        Migrations files = new Migrations(dir).write("001_init.yaml", BackfillTest.TABLE);
+        List<long[]> progress = new CopyOnWriteArrayList<>();
+        TandemListener listener = new TandemListener() {
+            @Override
+            public void backfillProgress(String migration, String table, long rowsDone, long rowsTotal, double rowsPerSecond) {
+                progress.add(new long[]{rowsDone, rowsTotal});
+            }
+        };
+        Tandem tandem = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema)
+                .batchSize(100, 500).listener(listener).load();
+        tandem.migrate();
+        Pg.exec("ALTER TABLE \"" + schema + "\".m SET (autovacuum_enabled = false);"
+                + "INSERT INTO \"" + schema + "\".m SELECT g, g FROM generate_series(1, 20000) g");
+        files.write("002_change.yaml", BackfillTest.WIDEN);
+        tandem.expand();
+        tandem.backfill();
+        tandem.rollback();
+        progress.clear();
+        tandem.expand();
+        tandem.backfill();
+        assertThat(progress.size()).as("batches").isGreaterThanOrEqualTo(20000 / 500);
+        assertThat(progress.get(progress.size() - 1)).containsExactly(20000, 20000);
+    }
 }

@@ -159,7 +159,8 @@ final class PostgresBackfill {
                 + " pg_relation_filepath(r.oid), r.relkind = 'r' AND NOT r.relhassubclass"
                 + " AND current_setting('server_version_num')::int >= 140000 AND current_setting('enable_tidscan')::boolean"
                 + " AND r.relam = (SELECT oid FROM pg_am WHERE amname = 'heap'),"
-                + " CASE WHEN r.relpages > 0 AND r.reltuples > 0 THEN r.reltuples / r.relpages END"
+                + " CASE WHEN r.relpages > 0 AND r.reltuples > 0 THEN r.reltuples / r.relpages END,"
+                + " (SELECT s.n_live_tup FROM pg_stat_all_tables s WHERE s.relid = r.oid)"
                 + " FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace WHERE n.nspname = ? AND r.relname = ?")) {
             ps.setString(1, schema);
             ps.setString(2, table);
@@ -168,18 +169,22 @@ final class PostgresBackfill {
                 end = rs.getLong(1);
                 storage = rs.getString(2);
                 perPage = rs.getDouble(4);
+                // The statistics' live row count follows writes that ANALYZE has not seen yet (a table filled, or
+                // half its rows moved, since).
+                if (end > 0) perPage = Math.max(perPage, (double) rs.getLong(5) / end);
             }
         }
-        if (perPage <= 0 && end > 0) perPage = sampledRowsPerPage(c, d.qualify(schema, table), Math.min(end, SAMPLE_PAGES));
+        // The batch size in pages is the batch size in rows divided by this, so an estimate too low makes one batch
+        // of the whole table (no rate limit, one long transaction), while one too high only makes the first batches
+        // short until the size adapts to their duration: take the highest of the estimates. The first pages are
+        // counted too: after a rollback and a new expand they hold the live rows, and the statistics the dead ones.
+        if (end > 0) perPage = Math.max(perPage, sampledRowsPerPage(c, d.qualify(schema, table), Math.min(end, SAMPLE_PAGES)));
         return new Dialect.Pages(end, storage, Math.max(1.0, perPage));
     }
 
     private static final long SAMPLE_PAGES = 100;
 
-    /**
-     * Never analyzed: reltuples and relpages (both from the same ANALYZE or VACUUM) say nothing, so count the rows on
-     * the first pages, a read of at most SAMPLE_PAGES pages.
-     */
+    /** The live rows on the first pages, per page: a read of at most SAMPLE_PAGES pages. */
     private static double sampledRowsPerPage(Connection c, String table, long pages) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + table + " WHERE ctid < CAST(? AS tid)")) {
             ps.setString(1, "(" + pages + ",0)");
