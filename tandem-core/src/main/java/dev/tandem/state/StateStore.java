@@ -63,12 +63,18 @@ public final class StateStore {
                     + " done boolean NOT NULL DEFAULT false, batch_size integer, updated_at timestamptz NOT NULL DEFAULT now(),"
                     + " PRIMARY KEY (schema_name, migration, table_name))");
             // Live control of a running backfill and what it is doing now; added by ALTER so older installs get them.
-            st.execute("ALTER TABLE " + table("migrations") + " ADD COLUMN IF NOT EXISTS backfill_paused boolean NOT NULL DEFAULT false,"
-                    + " ADD COLUMN IF NOT EXISTS backfill_max_rows_per_second integer,"
-                    + " ADD COLUMN IF NOT EXISTS backfill_status text, ADD COLUMN IF NOT EXISTS backfill_reason text,"
-                    + " ADD COLUMN IF NOT EXISTS backfill_seen_at timestamptz");
+            // Only when missing: ALTER TABLE takes ACCESS EXCLUSIVE even when every column exists, and every command
+            // would then wait behind anyone reading the state (or block a status that reads it).
+            if (!hasColumn(c, "migrations", "backfill_seen_at")) {
+                st.execute("ALTER TABLE " + table("migrations") + " ADD COLUMN IF NOT EXISTS backfill_paused boolean NOT NULL DEFAULT false,"
+                        + " ADD COLUMN IF NOT EXISTS backfill_max_rows_per_second integer,"
+                        + " ADD COLUMN IF NOT EXISTS backfill_status text, ADD COLUMN IF NOT EXISTS backfill_reason text,"
+                        + " ADD COLUMN IF NOT EXISTS backfill_seen_at timestamptz");
+            }
             // Backfills started before page walks existed walked the key, and carry on that way.
-            st.execute("ALTER TABLE " + table("backfill") + " ADD COLUMN IF NOT EXISTS walk text NOT NULL DEFAULT 'key'");
+            if (!hasColumn(c, "backfill", "walk")) {
+                st.execute("ALTER TABLE " + table("backfill") + " ADD COLUMN IF NOT EXISTS walk text NOT NULL DEFAULT 'key'");
+            }
             installInstances(st);
             // Older client libraries (a rolling upgrade runs them next to new ones) beat into this table.
             st.execute("CREATE TABLE IF NOT EXISTS " + table(LEGACY_INSTANCES) + " (instance_id text PRIMARY KEY,"
@@ -83,6 +89,18 @@ public final class StateStore {
     /** Whether the state tables exist; read-only commands treat a database without them as having no history. */
     public boolean installed(Connection c) throws SQLException {
         return exists(c, "migrations");
+    }
+
+    private boolean hasColumn(Connection c, String stateTable, String column) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(?)"
+                + " AND attname = ? AND NOT attisdropped)")) {
+            ps.setString(1, table(stateTable));
+            ps.setString(2, column);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
     }
 
     private boolean exists(Connection c, String stateTable) throws SQLException {
@@ -239,27 +257,40 @@ public final class StateStore {
 
     /** Records that a migration's expand starts with this plan (or starts again after a rollback). */
     public void begin(Connection c, String name, String checksum, String file, Plan plan) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table("migrations")
-                + " (schema_name, name, phase, checksum, file, version_schema, previous_version_schema, plan, steps_done, started_at)"
-                + " VALUES (?, ?, 'expanding', ?, ?, ?, ?, ?, 0, now())"
-                + " ON CONFLICT (schema_name, name) DO UPDATE SET phase = 'expanding', checksum = EXCLUDED.checksum,"
-                + " file = EXCLUDED.file, version_schema = EXCLUDED.version_schema,"
-                + " previous_version_schema = EXCLUDED.previous_version_schema, plan = EXCLUDED.plan, steps_done = 0,"
-                + " started_at = now(), expanded_at = NULL, backfilled_at = NULL, completed_at = NULL,"
-                + " rolled_back_at = NULL, updated_at = now(), " + CLEAR_BACKFILL_CONTROL)) {
-            ps.setString(1, schema);
-            ps.setString(2, name);
-            ps.setString(3, checksum);
-            ps.setString(4, file);
-            ps.setString(5, plan.versionSchema());
-            ps.setString(6, plan.previousVersionSchema());
-            ps.setString(7, toJson(plan));
-            ps.executeUpdate();
-        }
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table("backfill") + " WHERE schema_name = ? AND migration = ?")) {
-            ps.setString(1, schema);
-            ps.setString(2, name);
-            ps.executeUpdate();
+        // One transaction: a process killed between the two would leave the new expand the checkpoints of the
+        // backfill before the rollback, and a backfill that finds them done at once. (The migration's row first, as
+        // every writer of both tables locks them, so that they never deadlock.)
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table("migrations")
+                    + " (schema_name, name, phase, checksum, file, version_schema, previous_version_schema, plan, steps_done, started_at)"
+                    + " VALUES (?, ?, 'expanding', ?, ?, ?, ?, ?, 0, now())"
+                    + " ON CONFLICT (schema_name, name) DO UPDATE SET phase = 'expanding', checksum = EXCLUDED.checksum,"
+                    + " file = EXCLUDED.file, version_schema = EXCLUDED.version_schema,"
+                    + " previous_version_schema = EXCLUDED.previous_version_schema, plan = EXCLUDED.plan, steps_done = 0,"
+                    + " started_at = now(), expanded_at = NULL, backfilled_at = NULL, completed_at = NULL,"
+                    + " rolled_back_at = NULL, updated_at = now(), " + CLEAR_BACKFILL_CONTROL)) {
+                ps.setString(1, schema);
+                ps.setString(2, name);
+                ps.setString(3, checksum);
+                ps.setString(4, file);
+                ps.setString(5, plan.versionSchema());
+                ps.setString(6, plan.previousVersionSchema());
+                ps.setString(7, toJson(plan));
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table("backfill") + " WHERE schema_name = ? AND migration = ?")) {
+                ps.setString(1, schema);
+                ps.setString(2, name);
+                ps.executeUpdate();
+            }
+            c.commit();
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
         }
     }
 
