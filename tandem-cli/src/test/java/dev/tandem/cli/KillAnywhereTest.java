@@ -94,7 +94,8 @@ class KillAnywhereTest {
         // window its kills are drawn from.
         for (Stage stage : List.of(Stage.EXPAND, Stage.BACKFILL, Stage.ROLLBACK, Stage.EXPAND, Stage.BACKFILL, Stage.CONTRACT)) {
             CliProcess run = start(clean, stage.command);
-            assertThat(run.awaitWork()).as("%s started working", stage).isTrue();
+            // A quick command may finish before its session is seen: then it took less than one poll.
+            run.awaitWork();
             long from = System.nanoTime();
             assertThat(run.waitFor()).as("uninterrupted %s: %s", stage, run.log()).isZero();
             took.merge(stage, Duration.ofNanos(System.nanoTime() - from), (x, y) -> x.compareTo(y) >= 0 ? x : y);
