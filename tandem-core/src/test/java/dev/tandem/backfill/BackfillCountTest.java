@@ -30,12 +30,7 @@ class BackfillCountTest {
         String schema = Pg.newSchema("count");
         Migrations files = new Migrations(dir).write("001_init.yaml", BackfillTest.TABLE);
         List<long[]> progress = new CopyOnWriteArrayList<>();
-        TandemListener listener = new TandemListener() {
-            @Override
-            public void backfillProgress(String migration, String table, long rowsDone, long rowsTotal, double rowsPerSecond) {
-                progress.add(new long[]{rowsDone, rowsTotal});
-            }
-        };
+        TandemListener listener = recording(progress);
         Tandem tandem = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema)
                 .batchSize(50, 100).targetBatch(Duration.ofMillis(5)).byKey(byKey).listener(listener).load();
         tandem.migrate();
@@ -63,12 +58,7 @@ class BackfillCountTest {
         String schema = Pg.newSchema("count_again");
         Migrations files = new Migrations(dir).write("001_init.yaml", BackfillTest.TABLE);
         List<long[]> progress = new CopyOnWriteArrayList<>();
-        TandemListener listener = new TandemListener() {
-            @Override
-            public void backfillProgress(String migration, String table, long rowsDone, long rowsTotal, double rowsPerSecond) {
-                progress.add(new long[]{rowsDone, rowsTotal});
-            }
-        };
+        TandemListener listener = recording(progress);
         Tandem tandem = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema)
                 .batchSize(100, 500).listener(listener).load();
         tandem.migrate();
@@ -83,5 +73,15 @@ class BackfillCountTest {
         tandem.backfill();
         assertThat(progress.size()).as("batches").isGreaterThanOrEqualTo(20000 / 500);
         assertThat(progress.get(progress.size() - 1)).containsExactly(20000, 20000);
+    }
+
+    /** A listener that keeps every progress report as {rows done, rows total}. */
+    private static TandemListener recording(List<long[]> progress) {
+        return new TandemListener() {
+            @Override
+            public void backfillProgress(String migration, String table, long rowsDone, long rowsTotal, double rowsPerSecond) {
+                progress.add(new long[]{rowsDone, rowsTotal});
+            }
+        };
     }
 }

@@ -26,6 +26,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * SQL is planned from what it really does.
  */
 class NoDeadEndsTest {
+    /** case failed-validate-strands-migration: a constraint that an existing row breaks. */
+    static final String R_CHECK = """
+            operations:
+              - add_constraint: {table: t, name: t_r_positive, check: "r >= 0"}
+            """;
+
     @TempDir
     Path dir;
     String schema;
@@ -54,10 +60,7 @@ class NoDeadEndsTest {
     @Test
     void contractRefusesRowsBreakingAConstraintAndChangesNothing() {
         Pg.exec("CREATE TABLE " + q("t") + " (id int PRIMARY KEY, r int NOT NULL); INSERT INTO " + q("t") + " VALUES (1, -1), (2, 5)");
-        files.write("001_r_check.yaml", """
-                operations:
-                  - add_constraint: {table: t, name: t_r_positive, check: "r >= 0"}
-                """);
+        files.write("001_r_check.yaml", R_CHECK);
         Tandem tandem = tandem();
         tandem.expand();
         var before = CatalogSnapshot.of(schema);
@@ -102,10 +105,7 @@ class NoDeadEndsTest {
     @Test
     void rollbackStaysAvailableAfterARefusedContract() {
         Pg.exec("CREATE TABLE " + q("t") + " (id int PRIMARY KEY, r int NOT NULL); INSERT INTO " + q("t") + " VALUES (1, -1)");
-        files.write("001_r_check.yaml", """
-                operations:
-                  - add_constraint: {table: t, name: t_r_positive, check: "r >= 0"}
-                """);
+        files.write("001_r_check.yaml", R_CHECK);
         Tandem tandem = tandem();
         var pristine = CatalogSnapshot.of(schema);
         tandem.expand();
