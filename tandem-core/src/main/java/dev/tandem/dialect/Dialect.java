@@ -202,6 +202,12 @@ public interface Dialect {
     Violations violations(Connection connection, String schema, String relation, String condition, int samples)
             throws SQLException;
 
+    /**
+     * Null when a version schema's views can check privileges and row-level security as the querying role on the
+     * server {@code catalog} was read from; otherwise why they cannot (then a table with row-level security is refused).
+     */
+    String viewsCannotKeepRowSecurity(Catalog catalog);
+
     /** The DDL vocabulary the planner uses. */
     Ddl ddl();
 }

@@ -28,22 +28,21 @@ final class ViewPrivileges {
     }
 
     /**
-     * Whether the version's views check privileges and row-level security as the querying role: PostgreSQL 15+.
-     * On 14 they would check as their owner, so a table with row-level security is refused, naming why.
+     * Whether the version's views check privileges and row-level security as the querying role (where the server can).
+     * Where it cannot, a table with row-level security is refused, naming why.
      */
     boolean securityInvoker(SourceLocation at) {
-        boolean invoker = ctx.catalog.serverVersion() >= 150000;
-        if (!invoker) {
+        String cannot = ctx.dialect.viewsCannotKeepRowSecurity(ctx.catalog);
+        if (cannot != null) {
             for (TableModel t : ctx.tables.values()) {
                 if (t.live != null && t.live.rowSecurity() && !t.droppedInNewVersion) {
                     throw new MigrationException(at, "table \"" + t.name + "\" has row-level security, which a version"
-                            + " schema's views cannot keep on PostgreSQL " + ctx.catalog.serverVersion() / 10000 + " (views"
-                            + " check rows as their owner; security_invoker views need PostgreSQL 15): upgrade the server,"
-                            + " or disable row-level security on it before this migration");
+                            + " schema's views cannot keep here: " + cannot + ". Upgrade the server, or disable row-level"
+                            + " security on the table before this migration");
                 }
             }
         }
-        return invoker;
+        return cannot == null;
     }
 
     /** The steps that give the view of {@code t} the privileges roles hold on the table. */

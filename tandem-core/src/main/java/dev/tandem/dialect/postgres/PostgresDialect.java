@@ -224,6 +224,14 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
+    public String viewsCannotKeepRowSecurity(Catalog catalog) {
+        // security_invoker views came with PostgreSQL 15 ("CREATE VIEW" in its manual); before, a view reads its
+        // tables as the view's owner, for whom row-level security does not apply.
+        return catalog.serverVersion() >= 150000 ? null : "views check rows as their owner on PostgreSQL "
+                + catalog.serverVersion() / 10000 + " (security_invoker views need PostgreSQL 15)";
+    }
+
+    @Override
     public String describeError(SQLException e) {
         if (!(e instanceof org.postgresql.util.PSQLException p) || p.getServerErrorMessage() == null) {
             return e.getMessage();
