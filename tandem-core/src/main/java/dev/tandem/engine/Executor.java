@@ -85,7 +85,7 @@ public final class Executor {
                 return runOnce(c, migration, phase, index, total, step, enterPhaseAt);
             } catch (SQLException e) {
                 rollbackQuietly(c);
-                String reason = dialect.describeError(e);
+                String reason = Names.forUser(dialect.describeError(e));
                 if (!dialect.isRetryable(e)) {
                     state.history(autocommit(c), migration, phase.text, "step failed", step.description() + ": " + reason);
                     throw new TandemException(TandemException.Kind.DATABASE, "step " + (index + 1) + "/" + total + " of "

@@ -82,6 +82,18 @@ public final class Names {
                 .replaceAll("\"_tandem_sync_([^\"]+)\"", "Tandem's sync trigger for $1");
     }
 
+    /**
+     * A step's description with the names of Tandem's own objects said in the user's terms (as {@link #forUser}
+     * does for the database's messages, for names written bare as descriptions write them).
+     */
+    public static String describe(String description) {
+        if (description == null) return null;
+        return description.replaceAll("_tandem_new_([\\p{L}\\p{N}_$]+)", "$1 (new form)")
+                .replace(DONE_COLUMN, "backfill flag")
+                .replaceAll("_tandem_sync_[\\p{L}\\p{N}_$]+", "sync trigger")
+                .replaceAll("_tandem_([\\p{L}\\p{N}_$]+)", "$1 (rebuilt for the new form)");
+    }
+
     public static String temporary(String name) {
         return fit("_tandem_" + name);
     }

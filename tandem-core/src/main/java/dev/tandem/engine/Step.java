@@ -49,6 +49,9 @@ public record Step(String description, String sql, Locks locks, Effect effect, S
     }
 
     public Step {
+        // What people read (plan, progress lines, history) names Tandem's own objects by what they are; the SQL keeps
+        // their real names.
+        description = Names.describe(description);
         skipParams = skipParams == null ? List.of() : List.copyOf(skipParams);
         if (locks == null) throw new IllegalArgumentException("a step must say what it locks: " + description);
     }
