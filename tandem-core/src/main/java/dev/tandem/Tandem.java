@@ -581,6 +581,12 @@ public final class Tandem {
                             + " changed. Either go forward (`tandem backfill`, then `tandem contract`), or undo that SQL"
                             + " by hand and run `tandem rollback --leave-raw-sql`, which undoes everything else.");
                 }
+                List<dev.tandem.engine.ContractPreflight.Problem> yours =
+                        new dev.tandem.engine.ContractPreflight(dialect).versionSchema(c, plan.versionSchema());
+                if (!yours.isEmpty()) {
+                    throw refused("rollback of " + name + " refused before changing anything (" + name + " stays " + phase
+                            + "):\n  - " + String.join("\n  - ", yours.stream().map(Object::toString).toList()));
+                }
                 state.setPhase(c, name, Phase.ROLLING_BACK);
                 state.history(c, name, Phase.ROLLING_BACK.text, "rollback started", "from " + phase);
             }

@@ -183,6 +183,12 @@ public interface Dialect {
                               java.util.Collection<String> ownSchemas) throws SQLException;
 
     /**
+     * What is not Tandem's in or on a version schema (any object in it but its views, any object elsewhere that
+     * depends on one of its views): dropping the schema would take it along, so contract and rollback refuse.
+     */
+    List<String> versionSchemaBlockers(Connection connection, String versionSchema) throws SQLException;
+
+    /**
      * The database's message for a user to read: what went wrong and its detail, without advice that would have Tandem
      * drop the user's objects (PostgreSQL's "Use DROP ... CASCADE" hint).
      */

@@ -39,7 +39,8 @@ public final class ContractPreflight {
 
     /** What stands in the way of contracting {@code plan}; empty when contract can run to the end. */
     public List<Problem> check(Connection c, Plan plan) throws SQLException {
-        List<Problem> problems = new ArrayList<>(blockedDrops(c, plan));
+        List<Problem> problems = new ArrayList<>(blockedDrops(c, plan, true));
+        if (plan.previousVersionSchema() != null) problems.addAll(versionSchema(c, plan.previousVersionSchema()));
         Catalog catalog = dialect.readCatalog(c, plan.schema());
         problems.addAll(rowProblems(c, plan, catalog));
         for (Plan.RowCheck check : plan.rowChecks()) {
@@ -65,8 +66,26 @@ public final class ContractPreflight {
         return problems;
     }
 
+    /**
+     * Your objects in or on a version schema that is about to be dropped (contract drops the previous version's,
+     * rollback the new one's): Tandem drops only its own views.
+     */
+    public List<Problem> versionSchema(Connection c, String versionSchema) throws SQLException {
+        List<Problem> problems = new ArrayList<>();
+        for (String blocker : dialect.versionSchemaBlockers(c, versionSchema)) {
+            problems.add(new Problem(blocker + " is in or on version schema " + versionSchema + ", which is dropped with"
+                    + " its views", "move it out of that schema, or drop it or make it use the table itself, then run"
+                    + " the command again; Tandem never drops your objects"));
+        }
+        return problems;
+    }
+
     /** The same check for the drops alone: what {@code plan} and {@code expand} can tell before anything changes. */
     public List<Problem> blockedDrops(Connection c, Plan plan) throws SQLException {
+        return blockedDrops(c, plan, false);
+    }
+
+    private List<Problem> blockedDrops(Connection c, Plan plan, boolean atContract) throws SQLException {
         List<Problem> problems = new ArrayList<>();
         List<String> own = new ArrayList<>();
         own.add(plan.versionSchema());
@@ -74,8 +93,10 @@ public final class ContractPreflight {
         for (Plan.Dropped d : plan.contractDrops()) {
             for (String blocker : dialect.dropBlockers(c, plan.schema(), d, own)) {
                 problems.add(new Problem(blocker + " depends on " + describe(d) + ", which contract drops",
-                        "drop or change " + blocker + " in an earlier migration (or with a `sql` operation before"
-                                + " this migration's expand), then plan again; Tandem never drops your objects with CASCADE",
+                        atContract ? "drop or change " + blocker + " yourself, then run `tandem contract` again (or"
+                                + " `tandem rollback`); Tandem never drops your objects with CASCADE"
+                                : "drop or change " + blocker + " in an earlier migration (or with a `sql` operation before"
+                                + " this one's operations), then plan again; Tandem never drops your objects with CASCADE",
                         d.at()));
             }
         }

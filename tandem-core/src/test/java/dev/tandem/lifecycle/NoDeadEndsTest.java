@@ -169,6 +169,39 @@ class NoDeadEndsTest {
         assertThat(Rows.scalar(Pg.dataSource(), "SELECT b FROM " + q("t") + " WHERE id = 1")).isEqualTo(2L);
     }
 
+    /** Dropping a version schema takes only Tandem's views: your objects in it or on its views stop contract and rollback. */
+    @Test
+    void yourObjectsOnAVersionSchemaAreNeverDroppedWithIt() {
+        files.write("001_init.yaml", """
+                operations:
+                  - create_table:
+                      table: u
+                      columns:
+                        - {name: id, type: int, primary_key: true}
+                        - {name: name, type: text}
+                """);
+        Tandem tandem = tandem();
+        tandem.migrate();
+        files.write("002_zip.yaml", "operations:\n  - add_column: {table: u, column: {name: zip, type: text}}\n");
+        tandem.expand();
+        String v1 = schema + "_001_init", v2 = schema + "_002_zip";
+        Pg.exec("CREATE VIEW " + q("report") + " AS SELECT id, name FROM \"" + v1 + "\".u;"
+                + "CREATE TABLE \"" + v1 + "\".mydata (x int); INSERT INTO \"" + v1 + "\".mydata VALUES (42);"
+                + "CREATE VIEW " + q("report2") + " AS SELECT id, zip FROM \"" + v2 + "\".u");
+        var before = CatalogSnapshot.of(schema);
+        assertThatThrownBy(tandem::contract).isInstanceOf(TandemException.class)
+                .hasMessageContaining("view " + schema + ".report (it depends on " + v1 + ".u)")
+                .hasMessageContaining("table " + v1 + ".mydata is in or on version schema " + v1);
+        assertThatThrownBy(tandem::rollback).isInstanceOf(TandemException.class)
+                .hasMessageContaining("view " + schema + ".report2 (it depends on " + v2 + ".u)");
+        assertThat(CatalogSnapshot.of(schema)).isEqualTo(before);
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT x FROM \"" + v1 + "\".mydata")).isEqualTo(42);
+        assertThat(phase(tandem)).isEqualTo(Phase.EXPANDED);
+
+        Pg.exec("DROP VIEW " + q("report") + "; DROP VIEW " + q("report2") + "; DROP TABLE \"" + v1 + "\".mydata");
+        tandem.contract();
+    }
+
     /** A failed expand is undone by rollback from the stored plan, even after the file was edited. */
     @Test
     void aFailedExpandCanBeRolledBackAfterTheFileWasEdited() throws Exception {

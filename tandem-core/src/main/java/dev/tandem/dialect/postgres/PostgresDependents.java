@@ -86,6 +86,46 @@ final class PostgresDependents {
             """;
 
     /**
+     * What is not Tandem's in or on a version schema, which dropping the schema with its views would take along: any
+     * object in it but its views, and any object elsewhere that depends on one of its views.
+     */
+    static List<String> schemaBlockers(Connection c, String schema) throws SQLException {
+        List<String> result = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = ?)
+                SELECT CASE c.relkind WHEN 'r' THEN 'table ' WHEN 'p' THEN 'table ' WHEN 'm' THEN 'materialized view '
+                            WHEN 'S' THEN 'sequence ' WHEN 'f' THEN 'foreign table ' ELSE 'relation ' END
+                       || quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.oid = (SELECT oid FROM ns) AND c.relkind IN ('r', 'p', 'm', 'S', 'f')
+                UNION ALL
+                SELECT 'function ' || p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = (SELECT oid FROM ns)
+                UNION ALL
+                SELECT 'type ' || t.oid::regtype::text FROM pg_type t
+                WHERE t.typnamespace = (SELECT oid FROM ns) AND t.typrelid = 0 AND t.typelem = 0
+                UNION ALL
+                SELECT DISTINCT CASE WHEN d.classid = 'pg_rewrite'::regclass THEN
+                         (SELECT CASE WHEN o.relkind = 'm' THEN 'materialized view ' ELSE 'view ' END
+                                 || quote_ident(on2.nspname) || '.' || quote_ident(o.relname)
+                          FROM pg_rewrite r JOIN pg_class o ON o.oid = r.ev_class
+                          JOIN pg_namespace on2 ON on2.oid = o.relnamespace WHERE r.oid = d.objid)
+                       ELSE pg_describe_object(d.classid, d.objid, d.objsubid) END
+                       || ' (it depends on ' || quote_ident(n.nspname) || '.' || quote_ident(v.relname) || ')'
+                FROM pg_class v JOIN pg_namespace n ON n.oid = v.relnamespace
+                JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = v.oid AND d.deptype = 'n'
+                WHERE n.oid = (SELECT oid FROM ns) AND v.relkind = 'v'
+                  AND NOT (d.classid = 'pg_rewrite'::regclass
+                           AND (SELECT r.ev_class FROM pg_rewrite r WHERE r.oid = d.objid) = v.oid)
+                ORDER BY 1""")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) if (rs.getString(1) != null) result.add(rs.getString(1));
+            }
+        }
+        return result;
+    }
+
+    /**
      * The user's objects that would stop contract from dropping {@code dropped}, each described as PostgreSQL names
      * it ("view app.v", "constraint c_fk on table c", "policy p on table t"). Objects in {@code ownSchemas} (the
      * version schemas, which contract replaces first) and Tandem's own {@code _tandem_*} objects are not counted.

@@ -224,6 +224,11 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
+    public List<String> versionSchemaBlockers(Connection c, String versionSchema) throws SQLException {
+        return PostgresDependents.schemaBlockers(c, versionSchema);
+    }
+
+    @Override
     public String viewsCannotKeepRowSecurity(Catalog catalog) {
         // security_invoker views came with PostgreSQL 15 ("CREATE VIEW" in its manual); before, a view reads its
         // tables as the view's owner, for whom row-level security does not apply.
