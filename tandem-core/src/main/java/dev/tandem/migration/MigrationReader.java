@@ -155,6 +155,16 @@ public final class MigrationReader {
                 continue;
             }
             String name = stripExtension(fileName);
+            int nameBytes = name.getBytes(StandardCharsets.UTF_8).length;
+            if (nameBytes > MAX_VERSION_BYTES) {
+                // Application instances announce their version in application_name, which PostgreSQL cuts at 63
+                // bytes: a longer version could not be seen by status or the contract guard.
+                problems.add(new Problem(SourceLocation.unknown(path), "the migration name '" + name + "' is " + nameBytes
+                        + " bytes; at most " + MAX_VERSION_BYTES + " fit: it is the version application instances announce"
+                        + " as tandem:<version>:<instance> in application_name, which PostgreSQL cuts at 63 bytes. Rename"
+                        + " the file to a shorter name"));
+                continue;
+            }
             String other = byName.putIfAbsent(name, fileName);
             if (other != null) {
                 problems.add(new Problem(SourceLocation.unknown(path), "two files define migration '" + name
@@ -802,8 +812,15 @@ public final class MigrationReader {
     // ------------------------------------------------------------------------------------------------------
 
     /** Why {@code name} is not an acceptable PostgreSQL identifier, or null if it is. */
+    /** The longest migration name: "tandem:" + name + ":" + an instance id of 15 bytes fit in application_name. */
+    static final int MAX_VERSION_BYTES = 40;
+
     static String identifierProblem(String name) {
         if (name.isEmpty()) return "must not be empty";
+        if (name.startsWith("_tandem")) {
+            return "must not start with _tandem: such names are Tandem's own (shadow columns, the backfill flag,"
+                    + " temporary constraints); choose another name";
+        }
         if (name.indexOf('\0') >= 0) return "must not contain NUL characters";
         for (int i = 0; i < name.length(); i++) {
             // Legal in a quoted PostgreSQL name, but never meant: a newline or a terminal escape sequence in a name

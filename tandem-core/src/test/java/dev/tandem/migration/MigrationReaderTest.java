@@ -667,4 +667,21 @@ class MigrationReaderTest {
         assertThat(failure(() -> MigrationReader.readFile(missing)).getMessage())
                 .isEqualTo(missing + ": file does not exist");
     }
+
+    /** Names starting with _tandem are Tandem's own: a column of that name silently clashed with the backfill flag. */
+    @org.junit.jupiter.api.Test
+    void tandemsOwnNamesAreReserved() throws IOException {
+        assertThat(errors("""
+                operations:
+                  - add_column: {table: u, column: {name: _tandem_backfilled, type: text}, up: "'x'"}
+                """)).singleElement().asString().startsWith("2:").contains("must not start with _tandem");
+    }
+
+    /** The version is announced in application_name (63 bytes): a longer one could not be seen by the contract guard. */
+    @org.junit.jupiter.api.Test
+    void aMigrationNameMustFitInApplicationName() throws IOException {
+        write("001_add_a_column_for_the_new_reporting_feature_requested.yaml", "operations: []\n");
+        MigrationException e = failure(() -> MigrationReader.readDirectory(dir));
+        assertThat(e.getMessage()).contains("is 56 bytes; at most 40 fit").contains("application_name");
+    }
 }
