@@ -590,15 +590,23 @@ public final class Tandem {
                 state.setPhase(c, name, Phase.ROLLING_BACK);
                 state.history(c, name, Phase.ROLLING_BACK.text, "rollback started", "from " + phase);
             }
-            int steps = plan.rollback().size();
-            executor().run(c, name, Phase.ROLLING_BACK, plan.rollback(), done, i -> "Rollback of " + name
+            List<Step> rollbackSteps = leaveRawSql ? plan.rollback().stream().map(s -> s.effect() == Step.Effect.UNKNOWN
+                    ? s.leftAsItIs("raw SQL down left undone (--leave-raw-sql)") : s).toList() : plan.rollback();
+            int steps = rollbackSteps.size();
+            executor().run(c, name, Phase.ROLLING_BACK, rollbackSteps, done, i -> "Rollback of " + name
                     + " stopped at step " + (i + 1) + "/" + steps + "; the steps before it are done. Fix the cause and run"
-                    + " `tandem rollback` again to finish it.");
+                    + " `tandem rollback` again to finish it" + (rollbackSteps.get(i).effect() == Step.Effect.UNKNOWN
+                    ? ", or run `tandem rollback --leave-raw-sql` to leave this raw SQL's effects as they are" : "") + ".");
             state.setPhase(c, name, Phase.ROLLED_BACK);
             state.history(c, name, Phase.ROLLED_BACK.text, "rollback done", null);
-            return new Outcome(name, Phase.ROLLED_BACK, true, "rolled back " + name + (undoable.isEmpty()
+            List<String> left = new ArrayList<>(undoable);
+            if (leaveRawSql) {
+                rollbackSteps.stream().filter(s -> s.sql().equals("SELECT 1") && s.description().contains("--leave-raw-sql"))
+                        .forEach(s -> left.add(s.description()));
+            }
+            return new Outcome(name, Phase.ROLLED_BACK, true, "rolled back " + name + (left.isEmpty()
                     ? ": the schema is as before its expand"
-                    : ": everything expand did is undone except what has no `down`, which stays: " + String.join("; ", undoable)));
+                    : ": everything expand did is undone except raw SQL, whose effects stay: " + String.join("; ", left)));
         });
     }
 

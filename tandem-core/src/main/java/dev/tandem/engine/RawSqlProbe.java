@@ -62,7 +62,36 @@ public final class RawSqlProbe {
             results.put(raw, new Result(true, taken(before, dialect.relationLocksHeld(c)), null));
             c.releaseSavepoint(sp);
         }
+        checkDowns(c, migration, results);
         return results;
+    }
+
+    /**
+     * Runs each {@code down} after all the ups, last first, as rollback will: a down that fails would leave a rollback
+     * that cannot finish. Only where every up ran (a down after an up that did not finish proves nothing).
+     */
+    private void checkDowns(Connection c, Migration migration, Map<Operation.RawSql, Result> results) throws SQLException {
+        if (results.values().stream().anyMatch(r -> !r.finished())) return;
+        // The plan is made from the catalog after the ups: what the downs did is undone again afterwards.
+        Savepoint afterUps = c.setSavepoint();
+        try {
+            List<Operation> ops = migration.operations();
+            for (int i = ops.size() - 1; i >= 0; i--) {
+                if (!(ops.get(i) instanceof Operation.RawSql raw) || raw.down() == null) continue;
+                Savepoint sp = c.setSavepoint();
+                try (Statement st = c.createStatement()) {
+                    st.execute(raw.down());
+                    c.releaseSavepoint(sp);
+                } catch (SQLException e) {
+                    c.rollback(sp);
+                    if (dialect.isRetryable(e)) return;
+                    throw new MigrationException(migration.at(raw, "down"), "the sql operation's down fails when run after"
+                            + " its up, as rollback would run it: " + dialect.describeError(e));
+                }
+            }
+        } finally {
+            c.rollback(afterUps);
+        }
     }
 
     /**

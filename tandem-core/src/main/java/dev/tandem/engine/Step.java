@@ -127,6 +127,14 @@ public record Step(String description, String sql, Locks locks, Effect effect, S
         return new Step(what.toString(), sql.toString(), locks, effect, Mode.TRANSACTIONAL);
     }
 
+    /**
+     * This step, not run: what the user chose to leave as it is (raw SQL's down with {@code rollback --leave-raw-sql}).
+     * It still counts as a step, so the checkpoint of a rollback resumed later means the same step.
+     */
+    public Step leftAsItIs(String why) {
+        return new Step(why + ": " + description, "SELECT 1", Locks.derived(), Effect.METADATA, Mode.TRANSACTIONAL);
+    }
+
     public Step skipIf(String query, String... params) {
         return new Step(description, sql, locks, effect, query, List.of(params), mode, repairIf, repair);
     }

@@ -322,8 +322,20 @@ class NoDeadEndsTest {
                 .hasMessageContaining("no `down`").hasMessageContaining("--leave-raw-sql");
         assertThat(CatalogSnapshot.of(schema)).isEqualTo(expanded);
 
-        assertThat(tandem.rollback(true).message()).contains("except what has no `down`").contains("002_note.yaml:2");
+        assertThat(tandem.rollback(true).message()).contains("except raw SQL, whose effects stay").contains("002_note.yaml:2");
         assertThat(Rows.scalar(Pg.dataSource(), "SELECT note FROM " + q("users") + " WHERE id = 1")).isEqualTo("hi");
+    }
+
+    /** A raw `down` that would fail is found at plan, at its line: a rollback that cannot finish is a dead end. */
+    @Test
+    void aRawDownThatWouldFailIsRefusedAtPlan() {
+        files.write("001_audit.yaml", "operations:\n  - sql:\n      up: \"CREATE TABLE \\\"" + schema
+                + "\\\".audit (x int)\"\n      down: \"DROP TABLE \\\"" + schema + "\\\".audit_typo\"\n");
+        var before = CatalogSnapshot.of(schema);
+        assertThatThrownBy(() -> tandem().plan()).isInstanceOf(MigrationException.class)
+                .hasMessageContaining("001_audit.yaml:4:").hasMessageContaining("down fails")
+                .hasMessageContaining("audit_typo");
+        assertThat(CatalogSnapshot.of(schema)).isEqualTo(before);
     }
 
     /** Raw SQL that cannot get its lock is reported as unknown, never guessed. */
