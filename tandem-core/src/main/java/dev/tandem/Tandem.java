@@ -382,13 +382,19 @@ public final class Tandem {
                 case EXPANDED, BACKFILLING -> {
                 }
                 case BACKFILLED -> {
-                    return new Outcome(name, Phase.BACKFILLED, false, name + " is already backfilled");
+                    if (!config.byKey) return new Outcome(name, Phase.BACKFILLED, false, name + " is already backfilled");
                 }
                 case EXPANDING -> throw refused(name + " is not fully expanded; run `tandem expand` first");
                 default -> throw refused(name + " is " + cur.phase() + "; there is nothing to backfill");
             }
             Plan plan = StateStore.planFromJson(cur.state.planJson());
-            if (cur.phase() == Phase.EXPANDED) {
+            if (cur.phase() == Phase.BACKFILLED) {
+                // Rows written with triggers off since (a replica-role load, a subscriber) were never filled: walk
+                // every table again, by key, filling only rows not flagged done.
+                state.clearBackfills(c, name);
+                state.setPhase(c, name, Phase.BACKFILLING);
+                state.history(c, name, Phase.BACKFILLING.text, "backfill started again by key", "--by-key after backfilled");
+            } else if (cur.phase() == Phase.EXPANDED) {
                 state.setPhase(c, name, Phase.BACKFILLING);
                 state.history(c, name, Phase.BACKFILLING.text, "backfill started", null);
             }

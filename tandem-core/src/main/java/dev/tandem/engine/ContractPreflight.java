@@ -120,7 +120,8 @@ public final class ContractPreflight {
                         : " (keys " + String.join(", ", f.getValue().sampleKeys()) + ")";
                 boolean unfilled = f.getKey().equals(Verifier.NOT_BACKFILLED);
                 problems.add(new Problem(f.getValue().rows() + " row(s) of " + report.table() + " " + f.getKey() + keys,
-                        unfilled ? "run `tandem backfill` (rows written with triggers off need `--by-key`)"
+                        unfilled ? "run `tandem backfill --by-key`, which walks the table again by key and fills every"
+                                + " row not filled yet (rows written with triggers off are such rows)"
                                 : "fix those rows (through either version), check with `tandem verify`, then run"
                                 + " `tandem contract` again; or `tandem rollback`"));
             }

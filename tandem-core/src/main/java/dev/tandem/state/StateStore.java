@@ -294,6 +294,15 @@ public final class StateStore {
         }
     }
 
+    /** Forgets a migration's backfill checkpoints, so that its next backfill walks every table from the start. */
+    public void clearBackfills(Connection c, String migration) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table("backfill") + " WHERE schema_name = ? AND migration = ?")) {
+            ps.setString(1, schema);
+            ps.setString(2, migration);
+            ps.executeUpdate();
+        }
+    }
+
     /** Moves a migration to a phase; the timestamp column that goes with the phase is set. */
     public void setPhase(Connection c, String name, Phase phase) throws SQLException {
         String stamp = switch (phase) {

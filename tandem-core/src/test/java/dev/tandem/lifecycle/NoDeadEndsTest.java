@@ -202,6 +202,28 @@ class NoDeadEndsTest {
         tandem.contract();
     }
 
+    /** Rows written with triggers off after the backfill: contract names the way, and `backfill --by-key` takes it. */
+    @Test
+    void rowsWrittenWithTriggersOffAfterTheBackfillCanStillBeFilled() {
+        Pg.exec("CREATE TABLE " + q("t") + " (id int PRIMARY KEY, a int NOT NULL); INSERT INTO " + q("t") + " VALUES (1, 1)");
+        files.write("001_c.yaml", """
+                operations:
+                  - add_column: {table: t, column: {name: c, type: int}, up: "a * 3"}
+                """);
+        Tandem tandem = tandem();
+        tandem.expand();
+        tandem.backfill();
+        Pg.exec("SET session_replication_role = replica; INSERT INTO " + q("t") + " (id, a) VALUES (1000, 5)");
+        assertThatThrownBy(tandem::contract).isInstanceOf(TandemException.class)
+                .hasMessageContaining("1 row(s) of t not backfilled yet (keys 1000)")
+                .hasMessageContaining("run `tandem backfill --by-key`");
+        assertThat(tandem.backfill().changed()).isFalse();
+        Tandem byKey = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema).byKey(true).load();
+        assertThat(byKey.backfill().changed()).isTrue();
+        tandem.contract();
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT c FROM " + q("t") + " WHERE id = 1000")).isEqualTo(15);
+    }
+
     /** A failed expand is undone by rollback from the stored plan, even after the file was edited. */
     @Test
     void aFailedExpandCanBeRolledBackAfterTheFileWasEdited() throws Exception {
