@@ -408,7 +408,7 @@ public final class PostgresDialect implements Dialect {
                 JOIN pg_namespace n ON n.oid = t.relnamespace
                 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
                 LEFT JOIN pg_attrdef ad ON ad.adrelid = t.oid AND ad.adnum = a.attnum
-                WHERE n.nspname = ? AND t.relkind IN ('r', 'p')
+                WHERE n.nspname = ? AND t.relkind IN ('r', 'p') AND NOT t.relispartition
                 ORDER BY t.relname, a.attnum""")) {
             ps.setString(1, schema);
             try (ResultSet rs = ps.executeQuery()) {
@@ -454,7 +454,7 @@ public final class PostgresDialect implements Dialect {
                 JOIN pg_class i ON i.oid = x.indexrelid
                 JOIN pg_class t ON t.oid = x.indrelid
                 JOIN pg_namespace n ON n.oid = t.relnamespace
-                WHERE n.nspname = ?
+                WHERE n.nspname = ? AND NOT t.relispartition
                 ORDER BY t.relname, i.relname""")) {
             ps.setString(1, schema);
             try (ResultSet rs = ps.executeQuery()) {
