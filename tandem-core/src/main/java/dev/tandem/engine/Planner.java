@@ -131,9 +131,12 @@ public final class Planner {
         boolean securityInvoker = privileges.securityInvoker(migration.operations().get(0).location());
         for (TableModel t : ctx.tables.values()) {
             if (!t.droppedInNewVersion) {
+                // Only where row-level security must hold: a security_invoker view checks the querying role's privilege
+                // on every column it shows, so a role with privileges on some columns only could not use it at all.
+                boolean invoker = securityInvoker && t.live != null && t.live.rowSecurity();
                 ctx.expand(ExpandStage.VIEWS, ddl.createView(ctx.versionSchema, t.name, ctx.schema, t.physical, ctx.newRow(t),
-                        securityInvoker));
-                privileges.carry(t);
+                        invoker));
+                privileges.carry(t, invoker, migration.operations().get(0).location());
             }
             if (t.created() || t.droppedInNewVersion) continue;
             String done = t.needsBackfill() ? Names.DONE_COLUMN : null;

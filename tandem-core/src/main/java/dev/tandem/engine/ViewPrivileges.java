@@ -46,8 +46,18 @@ final class ViewPrivileges {
     }
 
     /** The steps that give the view of {@code t} the privileges roles hold on the table. */
-    void carry(TableModel t) {
+    void carry(TableModel t, boolean securityInvoker, SourceLocation at) {
         if (t.live == null || t.live.privileges().isEmpty()) return;
+        if (securityInvoker) {
+            for (Catalog.Privilege p : t.live.privileges()) {
+                if (p.column() != null) {
+                    throw new MigrationException(at, "table \"" + t.name + "\" has row-level security and role " + p.grantee()
+                            + " holds privileges on some of its columns only: the version view that keeps row-level"
+                            + " security checks every column it shows, so that role could not use it. Grant the role the"
+                            + " privilege on the whole table, or revoke it, before this migration");
+                }
+            }
+        }
         List<Ddl.Grant> onView = new ArrayList<>();
         List<Ddl.Grant> onShadows = new ArrayList<>();
         for (Catalog.Privilege p : t.live.privileges()) {

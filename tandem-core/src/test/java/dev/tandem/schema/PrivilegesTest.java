@@ -104,4 +104,24 @@ class PrivilegesTest {
     private static int serverVersion() {
         return ((Number) Rows.scalar(Pg.dataSource(), "SELECT current_setting('server_version_num')::int")).intValue();
     }
+
+    /** Column privileges hold through the version's view, under the column's new name, and no further. */
+    @Test
+    void columnPrivilegesCarryToTheViewUnderTheNewNames() throws Exception {
+        String s2 = Pg.newSchema("colgrants");
+        String r2 = s2 + "_app";
+        Pg.exec(("CREATE ROLE %2$s LOGIN; CREATE TABLE %1$s.t (id int PRIMARY KEY, pub text, secret text);"
+                + "INSERT INTO %1$s.t VALUES (1, 'p', 's'); GRANT USAGE ON SCHEMA %1$s TO %2$s;"
+                + "GRANT SELECT (id, pub) ON %1$s.t TO %2$s; GRANT UPDATE (pub) ON %1$s.t TO %2$s")
+                .formatted("\"" + s2 + "\"", "\"" + r2 + "\""));
+        new Migrations(dir).write("001_title.yaml", "operations:\n  - rename_column: {table: t, from: pub, to: public_text}\n");
+        Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(s2).load().expand();
+        try (Connection c = Pg.dataSourceAs(r2).getConnection(); Statement st = c.createStatement()) {
+            st.execute("SET search_path TO \"" + s2 + "_001_title\", \"" + s2 + "\"");
+            assertThat(one(c, "SELECT public_text FROM t WHERE id = 1")).isEqualTo("p");
+            assertThat(st.executeUpdate("UPDATE t SET public_text = 'q' WHERE id = 1")).isEqualTo(1);
+            assertThatThrownBy(() -> one(c, "SELECT secret FROM t")).isInstanceOf(SQLException.class)
+                    .hasMessageContaining("permission denied");
+        }
+    }
 }
