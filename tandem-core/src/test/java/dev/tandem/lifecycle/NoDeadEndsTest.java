@@ -165,6 +165,7 @@ class NoDeadEndsTest {
         assertThat(phase(tandem)).isEqualTo(Phase.BACKFILLED);
 
         Pg.exec("DROP VIEW " + q("v") + "; DROP MATERIALIZED VIEW " + q("mv") + "; DROP POLICY p ON " + q("t"));
+        // A function of the row type of a table the migration drops is found the same way (drop_table below).
         tandem.contract();
         assertThat(Rows.scalar(Pg.dataSource(), "SELECT b FROM " + q("t") + " WHERE id = 1")).isEqualTo(2L);
     }
@@ -222,6 +223,20 @@ class NoDeadEndsTest {
         assertThat(byKey.backfill().changed()).isTrue();
         tandem.contract();
         assertThat(Rows.scalar(Pg.dataSource(), "SELECT c FROM " + q("t") + " WHERE id = 1000")).isEqualTo(15);
+    }
+
+    /** A function over the row type of a table contract drops is in the way too, and named. */
+    @Test
+    void aFunctionOfADroppedTablesRowTypeIsNamedBeforeContract() {
+        Pg.exec("CREATE TABLE " + q("old") + " (id int PRIMARY KEY)");
+        files.write("001_drop.yaml", "operations:\n  - drop_table: {table: old}\n");
+        Tandem tandem = tandem();
+        tandem.expand();
+        Pg.exec("CREATE FUNCTION " + q("fold") + "() RETURNS SETOF " + q("old") + " LANGUAGE sql AS 'SELECT * FROM " + q("old") + "'");
+        assertThatThrownBy(tandem::contract).isInstanceOf(TandemException.class)
+                .satisfies(e -> assertThat(((TandemException) e).kind()).isEqualTo(TandemException.Kind.REFUSED))
+                .hasMessageContaining("function " + schema + ".fold() depends on table old");
+        assertThat(phase(tandem)).isEqualTo(Phase.EXPANDED);
     }
 
     /** A failed expand is undone by rollback from the stored plan, even after the file was edited. */

@@ -44,6 +44,10 @@ final class PostgresDependents {
               SELECT 'pg_class'::regclass, k.conindid, NULL, NULL FROM rel
               JOIN pg_constraint k ON k.conrelid = rel.oid AND k.conname = ? AND k.contype IN ('p', 'u', 'x')
               WHERE ? = 'constraint'
+              UNION ALL
+              -- A dropped table takes its row type: functions and columns of that type depend on it.
+              SELECT 'pg_type'::regclass, c.reltype, NULL, rel.oid FROM rel JOIN pg_class c ON c.oid = rel.oid
+              WHERE ? = 'table'
             ),
             dependent AS (
               SELECT d.classid, d.objid, d.objsubid, t.self,
@@ -136,7 +140,7 @@ final class PostgresDependents {
         try (PreparedStatement ps = c.prepareStatement(TARGETS)) {
             String name = dropped.name() == null ? "" : dropped.name();
             String kind = dropped.kind();
-            Object[] params = {schema, dropped.table(), name, kind, kind, name, kind, name, kind, name, kind};
+            Object[] params = {schema, dropped.table(), name, kind, kind, name, kind, name, kind, name, kind, kind};
             for (int i = 0; i < params.length; i++) ps.setObject(i + 1, params[i]);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
