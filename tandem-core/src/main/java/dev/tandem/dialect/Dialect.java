@@ -42,6 +42,9 @@ public interface Dialect {
     /** True for errors that mean "could not get the lock in time" or "chosen as deadlock victim": retry later. */
     boolean isRetryable(SQLException e);
 
+    /** True for errors that mean the statement cannot run inside a transaction block (CREATE INDEX CONCURRENTLY, ...). */
+    boolean cannotRunInTransaction(SQLException e);
+
     /** True for errors that mean the connection is gone. */
     boolean isConnectionLost(SQLException e);
 

@@ -19,11 +19,20 @@ import java.util.Optional;
  * that relies on it.
  */
 public final class PlanContext {
-    public enum ExpandStage { TABLES, COLUMNS, SYNC, CONSTRAINTS, INDEXES, VIEWS }
+    /**
+     * {@code RAW_FIRST}: raw SQL that comes before every other operation; {@code RAW_AFTER}: raw SQL that comes after
+     * one, which then runs after what the operations before it add (columns, constraints, indexes), as written.
+     */
+    public enum ExpandStage { RAW_FIRST, TABLES, COLUMNS, SYNC, CONSTRAINTS, INDEXES, RAW_AFTER, VIEWS }
 
     public enum ContractStage { VALIDATE, DROP_OLD_VERSION, DROP_SYNC, DROP, RENAME_COLUMNS, RENAME_TABLES, FINALIZE, LATE_CONSTRAINTS, CLEANUP }
 
-    public enum RollbackStage { DROP_INDEXES, DROP_NEW_VERSION, DROP_SYNC, DROP_CONSTRAINTS, DROP_COLUMNS, DROP_TABLES, RAW }
+    /**
+     * Rollback undoes expand in reverse: the new version's views (made last) first, then raw SQL that came after other
+     * operations (it may use what they added), then those operations' indexes, trigger, constraints, columns and
+     * tables, and raw SQL that came first last of all.
+     */
+    public enum RollbackStage { DROP_NEW_VERSION, RAW_AFTER, DROP_INDEXES, DROP_SYNC, DROP_CONSTRAINTS, DROP_COLUMNS, DROP_TABLES, RAW }
 
     /**
      * Contract stages that run as one transaction: between dropping a sync trigger and dropping (or renaming) the
@@ -33,8 +42,11 @@ public final class PlanContext {
             ContractStage.DROP_SYNC, ContractStage.DROP, ContractStage.RENAME_COLUMNS, ContractStage.RENAME_TABLES,
             ContractStage.FINALIZE);
 
-    /** Likewise for rollback: the trigger, the new columns and the checks on them go together. */
-    private static final java.util.Set<RollbackStage> ATOMIC_ROLLBACK = java.util.EnumSet.of(RollbackStage.DROP_NEW_VERSION,
+    /**
+     * Likewise for rollback: the trigger, the new columns and the checks on them go together. The new version's
+     * schema goes before, on its own: the previous version never uses it.
+     */
+    private static final java.util.Set<RollbackStage> ATOMIC_ROLLBACK = java.util.EnumSet.of(
             RollbackStage.DROP_SYNC, RollbackStage.DROP_CONSTRAINTS, RollbackStage.DROP_COLUMNS, RollbackStage.DROP_TABLES);
 
     /** An SQL expression from the file to be checked against the database before anything changes. */

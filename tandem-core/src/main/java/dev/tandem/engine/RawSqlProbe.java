@@ -25,6 +25,9 @@ public final class RawSqlProbe {
     private final Dialect dialect;
     private final Duration timeout;
 
+    /** How the reason of a raw SQL statement that timed out starts: expand tries those again. */
+    public static final String TIMED_OUT = "it did not finish within";
+
     /** What probing one raw SQL operation showed: the locks it took, or (when it did not finish) why they are unknown. */
     public record Result(boolean finished, List<TableLock> locks, String unknownReason) {
     }
@@ -43,8 +46,12 @@ public final class RawSqlProbe {
      */
     public Map<Operation.RawSql, Result> run(Connection c, Migration migration) throws SQLException {
         Map<Operation.RawSql, Result> results = new IdentityHashMap<>();
+        boolean afterOtherOperations = false;
         for (Operation op : migration.operations()) {
-            if (!(op instanceof Operation.RawSql raw)) continue;
+            if (!(op instanceof Operation.RawSql raw)) {
+                afterOtherOperations = true;
+                continue;
+            }
             dialect.setTransactionTimeouts(c, timeout, timeout);
             List<TableLock> before = dialect.relationLocksHeld(c);
             Savepoint sp = c.setSavepoint();
@@ -53,11 +60,24 @@ public final class RawSqlProbe {
             } catch (SQLException e) {
                 c.rollback(sp);
                 if (dialect.isRetryable(e)) {
-                    results.put(raw, new Result(false, List.of(), "it did not finish within " + timeout.toMillis()
+                    results.put(raw, new Result(false, List.of(), TIMED_OUT + " " + timeout.toMillis()
                             + " ms when it was tried (waiting for a lock, or running long)"));
                     continue;
                 }
-                throw new MigrationException(raw.location(), "the sql operation fails: " + dialect.describeError(e));
+                if (dialect.cannotRunInTransaction(e)) {
+                    throw new MigrationException(migration.at(raw, "up"), "the sql operation cannot run inside a"
+                            + " transaction (" + dialect.describeError(e) + "), and expand runs raw SQL in one, so that"
+                            + " a failure leaves nothing half done. For CREATE INDEX CONCURRENTLY use create_index, which"
+                            + " builds concurrently; run other such statements outside Tandem");
+                }
+                if (afterOtherOperations) {
+                    // The probe runs raw SQL only: what earlier operations of the migration create is not there yet,
+                    // so a failure here may be theirs to prevent. Expand runs it after them and says if it fails.
+                    results.put(raw, new Result(false, List.of(), "it failed when tried without the operations before it"
+                            + " (plan runs only raw SQL): " + dialect.describeError(e)));
+                    continue;
+                }
+                throw new MigrationException(migration.at(raw, "up"), "the sql operation fails: " + dialect.describeError(e));
             }
             results.put(raw, new Result(true, taken(before, dialect.relationLocksHeld(c)), null));
             c.releaseSavepoint(sp);

@@ -295,6 +295,22 @@ class NoDeadEndsTest {
                 + " AND attname = 'status'", schema + ".t")).isEqualTo(schema + ".st");
     }
 
+    /** Raw SQL after another operation runs after it at expand, as written; plan says its locks are unknown. */
+    @Test
+    void rawSqlAfterAnOperationSeesWhatItAdds() {
+        Pg.exec("CREATE TABLE " + q("u") + " (id int PRIMARY KEY)");
+        files.write("001_email.yaml", "operations:\n  - add_column: {table: u, column: {name: email, type: text}}\n"
+                + "  - sql: {up: \"CREATE INDEX u_email ON \\\"" + schema + "\\\".u (email)\", down: \"DROP INDEX \\\""
+                + schema + "\\\".u_email\"}\n");
+        Tandem tandem = tandem();
+        var raw = tandem.plan().plan().expand().stream().filter(s -> s.sql().startsWith("CREATE INDEX u_email")).findFirst().orElseThrow();
+        assertThat(raw.locks().summary()).startsWith("unknown (it failed when tried without the operations before it");
+        tandem.expand();
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT to_regclass(?)::text", schema + ".u_email")).isNotNull();
+        tandem.rollback();
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT to_regclass(?)::text", schema + ".u_email")).isNull();
+    }
+
     /** One real problem is reported once, never followed by `current transaction is aborted` for later fields. */
     @Test
     void oneProblemIsReportedWithoutFollowOnErrors() {

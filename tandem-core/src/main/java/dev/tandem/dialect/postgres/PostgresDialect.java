@@ -76,6 +76,11 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
+    public boolean cannotRunInTransaction(SQLException e) {
+        return "25001".equals(e.getSQLState()); // active_sql_transaction
+    }
+
+    @Override
     public boolean isConnectionLost(SQLException e) {
         String state = e.getSQLState();
         return state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03"));

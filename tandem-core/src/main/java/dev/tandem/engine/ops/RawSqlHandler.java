@@ -23,7 +23,7 @@ public final class RawSqlHandler implements OperationHandler<RawSql> {
         if (probe == null) step = step.withUnknownLocks(dev.tandem.engine.Step.NOT_PROBED + ": plan --no-probe");
         else if (probe.finished()) step = step.withMeasuredLocks(probe.locks());
         else step = step.withUnknownLocks(probe.unknownReason());
-        ctx.expand(ExpandStage.TABLES, step);
+        ctx.expand(afterOthers(op, ctx) ? ExpandStage.RAW_AFTER : ExpandStage.RAW_FIRST, step);
         if (op.down() == null) {
             ctx.irreversible(step, "the sql operation at " + op.location() + " has no `down`, so rollback cannot undo it");
         }
@@ -36,7 +36,13 @@ public final class RawSqlHandler implements OperationHandler<RawSql> {
     @Override
     public void rollback(RawSql op, PlanContext ctx) {
         if (op.down() != null) {
-            ctx.rollbackFirst(RollbackStage.RAW, ctx.ddl.rawSql("raw SQL down from " + op.location(), op.down()));
+            ctx.rollbackFirst(afterOthers(op, ctx) ? RollbackStage.RAW_AFTER : RollbackStage.RAW,
+                    ctx.ddl.rawSql("raw SQL down from " + op.location(), op.down()));
         }
+    }
+
+    /** Whether another kind of operation comes before this one: then it runs after what they add, as written. */
+    private static boolean afterOthers(RawSql op, PlanContext ctx) {
+        return ctx.source != null && ctx.source.operations().stream().takeWhile(o -> o != op).anyMatch(o -> !(o instanceof RawSql));
     }
 }
