@@ -201,7 +201,17 @@ public interface Dialect {
      * The tables and views this session holds locks on in its open transaction, each with the strongest lock mode
      * it holds; the database's own catalogs are left out.
      */
-    List<dev.tandem.engine.TableLock> relationLocksHeld(Connection connection) throws SQLException;
+    List<dev.tandem.engine.TableLock> relationLocksHeld(Connection connection, RelationNames before) throws SQLException;
+
+    /**
+     * The tables and views as they are named now, to name the locks of a statement that drops or renames them by the
+     * name they had when it started (see {@link #relationLocksHeld}).
+     */
+    RelationNames relationNames(Connection connection) throws SQLException;
+
+    /** Relations by the database's id for them: schema and name. */
+    record RelationNames(java.util.Map<Long, List<String>> byId) {
+    }
 
     /** How many rows of a table or view break a condition, with a few of them as text. */
     record Violations(long rows, List<String> samples) {

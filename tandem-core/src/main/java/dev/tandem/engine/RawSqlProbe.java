@@ -53,7 +53,8 @@ public final class RawSqlProbe {
                 continue;
             }
             dialect.setTransactionTimeouts(c, timeout, timeout);
-            List<TableLock> before = dialect.relationLocksHeld(c);
+            Dialect.RelationNames names = dialect.relationNames(c);
+            List<TableLock> before = dialect.relationLocksHeld(c, names);
             Savepoint sp = c.setSavepoint();
             try (Statement st = c.createStatement()) {
                 st.execute(raw.up());
@@ -79,7 +80,7 @@ public final class RawSqlProbe {
                 }
                 throw new MigrationException(migration.at(raw, "up"), "the sql operation fails: " + dialect.describeError(e));
             }
-            results.put(raw, new Result(true, taken(before, dialect.relationLocksHeld(c)), null));
+            results.put(raw, new Result(true, taken(before, dialect.relationLocksHeld(c, names)), null));
             c.releaseSavepoint(sp);
         }
         checkDowns(c, migration, results);

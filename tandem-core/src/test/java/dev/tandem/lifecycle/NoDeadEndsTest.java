@@ -379,6 +379,18 @@ class NoDeadEndsTest {
         assertThat(Rows.scalar(Pg.dataSource(), "SELECT note FROM " + q("users") + " WHERE id = 1")).isEqualTo("hi");
     }
 
+    /** Raw SQL that drops or renames a table: its lock is named by the table as it was when the statement began. */
+    @Test
+    void measuredLocksNameWhatTheStatementDroppedOrRenamed() {
+        Pg.exec("CREATE TABLE " + q("yy") + " (id int); CREATE TABLE " + q("zz") + " (id int)");
+        files.write("001_raw.yaml", "operations:\n  - sql: {up: \"DROP TABLE \\\"" + schema + "\\\".yy\"}\n"
+                + "  - sql: {up: \"ALTER TABLE \\\"" + schema + "\\\".zz RENAME TO zz2\"}\n");
+        var steps = tandem().plan().plan().expand();
+        assertThat(steps.get(0).locks().summary()).isEqualTo("ACCESS EXCLUSIVE on " + schema + ".yy (measured)");
+        assertThat(steps.get(1).locks().summary()).isEqualTo("ACCESS EXCLUSIVE on " + schema + ".zz (renamed to zz2) (measured)");
+        assertThat(Rows.scalar(Pg.dataSource(), "SELECT to_regclass(?)::text", schema + ".yy")).isNotNull();
+    }
+
     /** A raw `down` that would fail is found at plan, at its line: a rollback that cannot finish is a dead end. */
     @Test
     void aRawDownThatWouldFailIsRefusedAtPlan() {

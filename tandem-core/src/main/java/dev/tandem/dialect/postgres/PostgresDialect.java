@@ -186,26 +186,47 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
-    public List<dev.tandem.engine.TableLock> relationLocksHeld(Connection c) throws SQLException {
+    public List<dev.tandem.engine.TableLock> relationLocksHeld(Connection c, RelationNames before) throws SQLException {
         // pg_locks lists each lock mode held separately ("pg_locks" in the PostgreSQL manual); LockMode keeps the
         // strongest. Tables and views only, as plan reports them: indexes, sequences and TOAST tables are left out.
+        // A relation the statement dropped has no pg_class row any more, and one it renamed has its new name: both
+        // are named as they were before it.
         Map<String, dev.tandem.engine.TableLock> locks = new java.util.TreeMap<>();
         try (PreparedStatement ps = c.prepareStatement("""
-                SELECT n.nspname, r.relname, l.mode
+                SELECT l.relation::bigint, n.nspname, r.relname, l.mode, r.relkind IN ('r', 'p', 'v', 'm', 'f')
                 FROM pg_locks l
-                JOIN pg_class r ON r.oid = l.relation
-                JOIN pg_namespace n ON n.oid = r.relnamespace
+                LEFT JOIN pg_class r ON r.oid = l.relation
+                LEFT JOIN pg_namespace n ON n.oid = r.relnamespace
                 WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' AND l.granted
-                  AND r.relkind IN ('r', 'p', 'v', 'm', 'f')
-                  AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'""");
+                  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())""");
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                var lock = new dev.tandem.engine.TableLock(rs.getString(1), rs.getString(2),
-                        dev.tandem.engine.LockMode.of(rs.getString(3)));
+                List<String> was = before == null ? null : before.byId().get(rs.getLong(1));
+                String schema = rs.getString(2), name = rs.getString(3);
+                if (was == null && (name == null || !rs.getBoolean(5))) continue; // not a table or view of ours
+                if (was == null && (schema.equals("pg_catalog") || schema.equals("information_schema")
+                        || schema.startsWith("pg_"))) continue;
+                String renamedTo = was != null && name != null && !(was.get(0).equals(schema) && was.get(1).equals(name)) ? name : null;
+                var lock = was != null
+                        ? new dev.tandem.engine.TableLock(was.get(0), was.get(1), dev.tandem.engine.LockMode.of(rs.getString(4)), renamedTo)
+                        : new dev.tandem.engine.TableLock(schema, name, dev.tandem.engine.LockMode.of(rs.getString(4)));
                 locks.merge(lock.qualifiedName(), lock, (a, b) -> a.mode().strongest(b.mode()) == a.mode() ? a : b);
             }
         }
         return List.copyOf(locks.values());
+    }
+
+    @Override
+    public RelationNames relationNames(Connection c) throws SQLException {
+        Map<Long, List<String>> byId = new java.util.HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT r.oid::bigint, n.nspname, r.relname FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace
+                WHERE r.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+                  AND n.nspname NOT LIKE 'pg\\_%'""");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) byId.put(rs.getLong(1), List.of(rs.getString(2), rs.getString(3)));
+        }
+        return new RelationNames(byId);
     }
 
     @Override
