@@ -55,6 +55,29 @@ final class Json {
         }
     }
 
+    /**
+     * A document whose field names are all Tandem's (no names of the user's inside, such as key columns), with the
+     * ones that records fix in camelCase for the state's own JSON (Step's skipIf) written snake_case as well.
+     */
+    static void snakeCaseDocument(PrintWriter out, Object value) {
+        document(out, snakeCase(MAPPER.valueToTree(value)));
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode snakeCase(com.fasterxml.jackson.databind.JsonNode node) {
+        if (node.isObject()) {
+            com.fasterxml.jackson.databind.node.ObjectNode out = MAPPER.createObjectNode();
+            node.fields().forEachRemaining(e -> out.set(e.getKey().replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT),
+                    snakeCase(e.getValue())));
+            return out;
+        }
+        if (node.isArray()) {
+            com.fasterxml.jackson.databind.node.ArrayNode out = MAPPER.createArrayNode();
+            node.forEach(n -> out.add(snakeCase(n)));
+            return out;
+        }
+        return node;
+    }
+
     static void document(PrintWriter out, Object value) {
         try {
             out.println(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(value));

@@ -19,7 +19,7 @@ final class PlanCommand extends TandemCommand {
     protected int run() {
         Tandem.PlanReport report = tandem(CliListener.NONE).plan(!noProbe);
         if (json()) {
-            Json.document(out(), report != null ? report : new Tandem.PlanReport(null, null, null));
+            Json.snakeCaseDocument(out(), report != null ? report : new Tandem.PlanReport(null, null, null));
         } else if (!quiet()) {
             new PlanPrinter(out()).print(report);
             out().flush();

@@ -335,6 +335,15 @@ class CommandsTest {
     }
 
     @Test
+    void planJsonFieldNamesAreSnakeCaseAsDocumented() throws Exception {
+        write("001_init.yaml", INIT);
+        Cli.Result r = tandem("plan", "--json");
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.out()).contains("\"skip_if\"").contains("\"version_schema\"")
+                .doesNotContainPattern("\"[a-z]+[A-Z][A-Za-z]*\"\\s*:");
+    }
+
+    @Test
     void planNeverCallsRawSqlCatalogOnly() throws Exception {
         write("001_init.yaml", INIT);
         assertThat(tandem("migrate").exitCode()).isZero();
