@@ -549,6 +549,14 @@ public final class Tandem {
      *                         undone; {@link TandemException.Kind#DATABASE} when a step fails (run it again)
      */
     public Outcome rollback(boolean leaveRawSql) {
+        return rollback(leaveRawSql, false);
+    }
+
+    /**
+     * As {@link #rollback(boolean)}; refused while an application instance of the new version is alive (rollback
+     * drops the schema it uses), unless {@code force}, which is logged in the history.
+     */
+    public Outcome rollback(boolean leaveRawSql, boolean force) {
         return withLock("rollback", c -> {
             Map<String, MigrationState> states = state.all(c);
             MigrationState inFlight = states.values().stream().filter(s -> s.phase().inFlight()).findFirst().orElse(null);
@@ -587,6 +595,7 @@ public final class Tandem {
                             + " changed. Either go forward (`tandem backfill`, then `tandem contract`), or undo that SQL"
                             + " by hand and run `tandem rollback --leave-raw-sql`, which undoes everything else.");
                 }
+                guardNewVersion(c, name, phase, force);
                 List<dev.tandem.engine.ContractPreflight.Problem> yours =
                         new dev.tandem.engine.ContractPreflight(dialect).versionSchema(c, plan.versionSchema());
                 if (!yours.isEmpty()) {
@@ -697,6 +706,22 @@ public final class Tandem {
         throw refused("contract of " + name + " refused before changing anything (" + name + " stays " + phase
                 + ", and `tandem rollback` is still possible):\n  - "
                 + String.join("\n  - ", problems.stream().map(Object::toString).toList()));
+    }
+
+    /** Rollback breaks the new version: verify, do not assume, that none of its instances still runs. */
+    private void guardNewVersion(Connection c, String version, Phase phase, boolean force) throws SQLException {
+        List<StateStore.Instance> running = state.liveInstances(c, HEARTBEAT_FRESH).stream()
+                .filter(i -> i.version().equals(version)).toList();
+        if (running.isEmpty()) return;
+        String names = String.join(", ", running.stream().map(i -> i.id() + (i.host() != null ? " (" + i.host() + ")" : "")).toList());
+        if (force) {
+            state.history(c, version, phase.text, "rollback forced", "live instances of version " + version + ": " + names);
+            config.listener.message("WARNING: rolling back although these instances of version " + version + " are alive: " + names);
+            return;
+        }
+        throw refused("rollback of " + version + " refused before changing anything: instances of version " + version
+                + " are still running: " + names + ". Roll them back to the previous version first (rollback drops the"
+                + " schema they use), or override with --force.");
     }
 
     /** Contract breaks every version but the new one: verify, do not assume, that none of them still runs. */

@@ -18,8 +18,12 @@ final class RollbackCommand extends LifecycleCommand {
             + " `down`, whose effects stay (undo them by hand first).")
     boolean leaveRawSql;
 
+    @Option(names = "--force", description = "Roll back although instances of the new version are still connected"
+            + " (their version schema goes); their names are written to the history.")
+    boolean force;
+
     @Override
     protected List<Outcome> execute(Tandem tandem) {
-        return List.of(tandem.rollback(leaveRawSql));
+        return List.of(tandem.rollback(leaveRawSql, force));
     }
 }

@@ -221,6 +221,21 @@ class RoutingAndGuardTest {
         assertThat(tandem.status().current()).isEmpty();
     }
 
+    /** Rollback drops the new version's schema: refused while an instance of the new version runs, unless forced. */
+    @Test
+    void rollbackIsRefusedWhileANewInstanceRunsThenCanBeForced() throws Exception {
+        try (TandemDataSource node = TandemDataSource.builder(Pg.dataSource(), "002_flags").schema(schema)
+                .instanceId("new-node").heartbeat(Duration.ofMillis(100)).build()) {
+            node.getConnection().close();
+            awaitInstances(List.of("new-node"));
+            TandemException refused = catchThrowableOfType(() -> tandem.rollback(), TandemException.class);
+            assertThat(refused.kind().exitCode).isEqualTo(3);
+            assertThat(refused.getMessage()).contains("instances of version 002_flags are still running: new-node");
+            assertThat(tandem.status().current().orElseThrow().phase()).isEqualTo(dev.tandem.state.Phase.EXPANDED);
+            assertThat(tandem.rollback(false, true).message()).contains("rolled back 002_flags");
+        }
+    }
+
     @Test
     void forceContractsAnywayAndSaysSoInTheHistory() throws Exception {
         tandem.backfill();
