@@ -106,7 +106,7 @@ public final class ContractPreflight {
     private static String describe(Plan.Dropped d) {
         return switch (d.kind()) {
             case "table" -> "table " + d.table();
-            case "column" -> "column " + d.name() + " of table " + d.table();
+            case "column", "replaced" -> "column " + d.name() + " of table " + d.table();
             default -> d.kind() + " " + d.name() + " of table " + d.table();
         };
     }

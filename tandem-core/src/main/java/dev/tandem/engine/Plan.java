@@ -26,7 +26,8 @@ public record Plan(String migration, String schema, String versionSchema, String
      * Something of the previous version's shape that contract drops, so that before contract Tandem can look for
      * the database objects that would stop the drop (views, rules, policies, foreign keys, ... of the user's).
      *
-     * @param kind  {@code table}, {@code column}, {@code index} or {@code constraint}
+     * @param kind  {@code table}, {@code column}, {@code replaced} (a column whose shadow takes its place),
+     *              {@code index} or {@code constraint}
      * @param table the table's physical name (for an index, the table it is on)
      * @param name  the column, index or constraint; null for a table
      * @param at    the operation that drops it, where one does (null for what Tandem itself replaces)

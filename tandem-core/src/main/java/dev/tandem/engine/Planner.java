@@ -161,7 +161,7 @@ public final class Planner {
             }
             for (ColumnModel c : t.columns) {
                 if (c.shadowed()) {
-                    ctx.willDrop("column", t.physical, c.oldPhysical, null);
+                    ctx.willDrop("replaced", t.physical, c.oldPhysical, null);
                     ctx.contract(ContractStage.DROP, ddl.dropColumn(ctx.schema, t.physical, c.oldPhysical,
                             t.referencedTables(c.oldPhysical)));
                 }

@@ -225,6 +225,25 @@ class NoDeadEndsTest {
         assertThat(Rows.scalar(Pg.dataSource(), "SELECT c FROM " + q("t") + " WHERE id = 1000")).isEqualTo(15);
     }
 
+    /**
+     * An index with an expression or a predicate over a column whose type changes, or extended statistics on it, would
+     * silently go with the old column: plan refuses, naming it.
+     */
+    @Test
+    void anIndexTandemCannotRebuildOnTheNewColumnIsNamedNotLost() {
+        Pg.exec("CREATE TABLE " + q("item") + " (id int PRIMARY KEY, note text, price int);"
+                + "CREATE UNIQUE INDEX item_note_uq ON " + q("item") + " (lower(note));"
+                + "CREATE STATISTICS item_st ON price, id FROM " + q("item"));
+        files.write("001_types.yaml", """
+                operations:
+                  - alter_column: {table: item, column: note, type: "varchar(50)", up: "note", down: "note"}
+                  - alter_column: {table: item, column: price, type: bigint, up: "price", down: "price::int"}
+                """);
+        assertThatThrownBy(() -> tandem().plan()).isInstanceOf(MigrationException.class)
+                .hasMessageContaining("index " + schema + ".item_note_uq depends on column note of table item")
+                .hasMessageContaining("statistics object item_st depends on column price of table item");
+    }
+
     /** A function over the row type of a table contract drops is in the way too, and named. */
     @Test
     void aFunctionOfADroppedTablesRowTypeIsNamedBeforeContract() {

@@ -26,27 +26,28 @@ final class PostgresDependents {
             WITH rel AS (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                          WHERE n.nspname = ? AND c.relname = ?),
             target AS (
-              SELECT 'pg_class'::regclass AS refclass, rel.oid AS refobj, a.attnum::int AS refsub, NULL::oid AS self
+              SELECT 'pg_class'::regclass AS refclass, rel.oid AS refobj, a.attnum::int AS refsub, NULL::oid AS self,
+                     ? = 'replaced' AS replaced
               FROM rel JOIN pg_attribute a ON a.attrelid = rel.oid AND a.attname = ? AND NOT a.attisdropped
-              WHERE ? = 'column'
+              WHERE ? IN ('column', 'replaced')
               UNION ALL
-              SELECT 'pg_class'::regclass, rel.oid, NULL, rel.oid FROM rel WHERE ? = 'table'
+              SELECT 'pg_class'::regclass, rel.oid, NULL, rel.oid, false FROM rel WHERE ? = 'table'
               UNION ALL
-              SELECT 'pg_class'::regclass, x.indexrelid, NULL, NULL FROM rel
+              SELECT 'pg_class'::regclass, x.indexrelid, NULL, NULL, false FROM rel
               JOIN pg_index x ON x.indrelid = rel.oid JOIN pg_class i ON i.oid = x.indexrelid AND i.relname = ?
               WHERE ? = 'index'
               UNION ALL
-              SELECT 'pg_constraint'::regclass, k.oid, NULL, NULL FROM rel
+              SELECT 'pg_constraint'::regclass, k.oid, NULL, NULL, false FROM rel
               JOIN pg_constraint k ON k.conrelid = rel.oid AND k.conname = ? WHERE ? = 'constraint'
               UNION ALL
               -- The index a primary key, unique or exclusion constraint owns goes with it (a foreign key's conindid
               -- is the referenced table's index, which stays).
-              SELECT 'pg_class'::regclass, k.conindid, NULL, NULL FROM rel
+              SELECT 'pg_class'::regclass, k.conindid, NULL, NULL, false FROM rel
               JOIN pg_constraint k ON k.conrelid = rel.oid AND k.conname = ? AND k.contype IN ('p', 'u', 'x')
               WHERE ? = 'constraint'
               UNION ALL
               -- A dropped table takes its row type: functions and columns of that type depend on it.
-              SELECT 'pg_type'::regclass, c.reltype, NULL, rel.oid FROM rel JOIN pg_class c ON c.oid = rel.oid
+              SELECT 'pg_type'::regclass, c.reltype, NULL, rel.oid, false FROM rel JOIN pg_class c ON c.oid = rel.oid
               WHERE ? = 'table'
             ),
             dependent AS (
@@ -66,7 +67,14 @@ final class PostgresDependents {
               FROM target t
               JOIN pg_depend d ON d.refclassid = t.refclass AND d.refobjid = t.refobj
                               AND (t.refsub IS NULL OR d.refobjsubid = t.refsub)
-              WHERE d.deptype = 'n' AND NOT (d.classid = t.refclass AND d.objid = t.refobj)
+              WHERE NOT (d.classid = t.refclass AND d.objid = t.refobj)
+                AND (d.deptype = 'n'
+                     -- A column whose type changes is replaced by its shadow: Tandem rebuilds its plain indexes there,
+                     -- but an index with expressions or a predicate, or extended statistics, would go with the old one.
+                     OR (t.replaced AND d.deptype = 'a'
+                         AND (d.classid = 'pg_statistic_ext'::regclass
+                              OR (d.classid = 'pg_class'::regclass AND EXISTS (SELECT 1 FROM pg_index x
+                                  WHERE x.indexrelid = d.objid AND (x.indexprs IS NOT NULL OR x.indpred IS NOT NULL))))))
             )
             SELECT DISTINCT
                    CASE WHEN d.classid = 'pg_rewrite'::regclass THEN
@@ -140,7 +148,7 @@ final class PostgresDependents {
         try (PreparedStatement ps = c.prepareStatement(TARGETS)) {
             String name = dropped.name() == null ? "" : dropped.name();
             String kind = dropped.kind();
-            Object[] params = {schema, dropped.table(), name, kind, kind, name, kind, name, kind, name, kind, kind};
+            Object[] params = {schema, dropped.table(), kind, name, kind, kind, name, kind, name, kind, name, kind, kind};
             for (int i = 0; i < params.length; i++) ps.setObject(i + 1, params[i]);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
