@@ -190,6 +190,10 @@ public final class Tandem {
 
         /** A rate limit for the backfill, set when it starts (null: none); change it live with {@link #backfillRate}. */
         public Config maxRowsPerSecond(Integer maxRowsPerSecond) {
+            if (maxRowsPerSecond != null && maxRowsPerSecond < 1) {
+                throw new TandemException(TandemException.Kind.INVALID_INPUT, "the rate limit must be at least 1 row/s"
+                        + " (leave it out for none; to stop a backfill, pause it)");
+            }
             this.maxRowsPerSecond = maxRowsPerSecond;
             return this;
         }
@@ -209,6 +213,18 @@ public final class Tandem {
         public Tandem load() {
             if (dataSource == null) {
                 throw new TandemException(TandemException.Kind.INVALID_INPUT, "no database: give a DataSource or a JDBC URL");
+            }
+            // Tandem's tables in the managed schema would show in the version schemas' views; in a version schema
+            // they would go when it is dropped.
+            // (Migration names start with a number, so version schemas are <schema>_<digit>....)
+            if (stateSchema.equals(schema) || (stateSchema.startsWith(schema + "_") && stateSchema.length() > schema.length() + 1
+                    && Character.isDigit(stateSchema.charAt(schema.length() + 1)))) {
+                throw new TandemException(TandemException.Kind.INVALID_INPUT, "the state schema \"" + stateSchema
+                        + "\" must be neither the schema the migrations change (\"" + schema + "\") nor one named like its"
+                        + " version schemas (\"" + schema + "_<migration>\"); the default is \"tandem\"");
+            }
+            if (stateSchema.isEmpty()) {
+                throw new TandemException(TandemException.Kind.INVALID_INPUT, "the state schema must not be empty");
             }
             return new Tandem(this);
         }
@@ -364,7 +380,7 @@ public final class Tandem {
                     + " what expand did.");
             state.setPhase(c, name, Phase.EXPANDED);
             state.history(c, name, Phase.EXPANDED.text, "expand done", null);
-            String irreversible = plan.irreversible().isEmpty() ? "" : ". Rollback cannot undo it: "
+            String irreversible = plan.irreversible().isEmpty() ? "" : ". Note: "
                     + String.join("; ", plan.irreversible().stream().map(Plan.Irreversible::reason).toList());
             return new Outcome(name, Phase.EXPANDED, true, "expanded " + name + ": the new version uses schema "
                     + plan.versionSchema() + (plan.previousVersionSchema() == null ? "; the previous version keeps using "
@@ -531,7 +547,8 @@ public final class Tandem {
             state.setPhase(c, name, Phase.COMPLETE);
             state.history(c, name, Phase.COMPLETE.text, "contract done", null);
             return new Outcome(name, Phase.COMPLETE, true, "contracted " + name + ": the schema now has only the new"
-                    + " version's shape; applications use " + plan.versionSchema() + " (or " + config.schema + " directly)");
+                    + " version's shape; applications use " + plan.versionSchema() + " (or " + config.schema + " directly,"
+                    + " where a changed column now comes last in the table's column order)");
         }));
     }
 
@@ -673,8 +690,8 @@ public final class Tandem {
             MigrationState s = states.get(m.name());
             if (s != null && s.phase() != Phase.ROLLED_BACK && !s.checksum().equals(m.checksum())) {
                 problems.add(new MigrationException.Problem(dev.tandem.migration.SourceLocation.unknown(m.file()),
-                        "the file was changed after migration " + m.name() + " was expanded (" + s.phase()
-                                + "); " + (s.phase() == Phase.COMPLETE
+                        "the file was changed after migration " + m.name() + " was expanded (it is " + s.phase()
+                                + " now); " + (s.phase() == Phase.COMPLETE
                                 ? "restore it as it was and write a new migration for further changes"
                                 : "roll the migration back first (`tandem rollback` undoes what was planned at expand,"
                                 + " whatever the file says now), then expand again; or restore the file as it was")));
@@ -691,7 +708,8 @@ public final class Tandem {
         for (MigrationState s : states.values()) {
             if (files.stream().noneMatch(m -> m.name().equals(s.name())) && s.phase().inFlight()) {
                 problems.add(new MigrationException.Problem(dev.tandem.migration.SourceLocation.unknown(config.migrations.toString()),
-                        "migration " + s.name() + " is " + s.phase() + " in the database but its file is missing"));
+                        "migration " + s.name() + " is " + s.phase() + " in the database but its file is missing: restore"
+                                + " the file, or run `tandem rollback`, which needs only what was recorded at expand"));
             }
         }
         if (!problems.isEmpty()) throw new MigrationException(problems);

@@ -49,7 +49,7 @@ final class StatusPrinter {
                     + (i.lastSeen() != null ? "  last seen " + Text.time(i.lastSeen()) : ""));
         }
         out.println();
-        out.println("next: " + status.next().text);
+        out.println("next: " + status.next().text + resumeWhat(status));
         if (!versions.isEmpty()) {
             out.println();
             out.println("How an application selects its version (its connections' search_path), and names itself so that");
@@ -104,5 +104,16 @@ final class StatusPrinter {
                 .distinct().toList());
         return Text.count(m.rowsDone()) + "/" + Text.count(m.rowsTotal()) + " (" + Text.percent(m.rowsDone(), m.rowsTotal())
                 + "), " + walks;
+    }
+
+    /** Which command an interrupted migration needs, and what else is possible from its phase (docs/PHASES.md). */
+    private static String resumeWhat(dev.tandem.Status status) {
+        if (status.next() != dev.tandem.Status.Next.RESUME) return "";
+        return status.current().map(m -> switch (m.phase()) {
+            case EXPANDING -> ": `tandem expand` goes on from its last step (or `tandem rollback` undoes it)";
+            case CONTRACTING -> ": `tandem contract` finishes it (the previous version's shape is gone: no rollback)";
+            case ROLLING_BACK -> ": `tandem rollback` finishes it";
+            default -> "";
+        }).orElse("");
     }
 }

@@ -112,4 +112,15 @@ class BadInputTest {
         assertThat(Rows.query(Pg.dataSource(), "SELECT 1 FROM information_schema.columns WHERE table_schema = ? AND column_name = 'email'", schema))
                 .isEqualTo(List.<Map<String, Object>>of());
     }
+
+    /** Tandem's state in the managed schema would show in the version views; in a version schema it would be dropped. */
+    @org.junit.jupiter.api.Test
+    void aStateSchemaThatClashesIsRefusedUpFront() {
+        for (String state : List.of(schema, schema + "_001_init")) {
+            TandemException e = catchThrowableOfType(() -> Tandem.configure().dataSource(Pg.dataSource()).migrations(dir)
+                    .schema(schema).stateSchema(state).load(), TandemException.class);
+            assertThat(e.kind().exitCode).isEqualTo(2);
+            assertThat(e.getMessage()).contains("must be neither the schema the migrations change");
+        }
+    }
 }

@@ -385,7 +385,7 @@ class NoDeadEndsTest {
         assertThat(report.plan().irreversible()).singleElement()
                 .satisfies(x -> assertThat(x.reason()).contains("002_note.yaml:2").contains("no `down`"));
         assertThat(report.plan().expand().get(0).locks().summary()).isEqualTo("ACCESS EXCLUSIVE on " + schema + ".users (measured)");
-        assertThat(tandem.expand().message()).contains("Rollback cannot undo it");
+        assertThat(tandem.expand().message()).contains("Note: the sql operation at").contains("so rollback cannot undo it");
         Rows.update(Pg.dataSource(schema + "_002_note"), "INSERT INTO users (id, name, note) VALUES (1, 'Ann', 'hi')");
 
         var expanded = CatalogSnapshot.of(schema);
