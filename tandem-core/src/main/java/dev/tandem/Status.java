@@ -18,7 +18,10 @@ public record Status(String schema, List<MigrationStatus> migrations, List<State
         EXPAND(10, "expand"),
         BACKFILL(11, "backfill"),
         CONTRACT(12, "contract (once no instance of the previous version runs)"),
-        RESUME(13, "run the interrupted command again");
+        RESUME(13, "run the interrupted command again"),
+        /** Exit code 2, as the commands themselves would exit: a file changed or removed after its expand. */
+        FIX_FILES(2, "restore the migration file changed or removed after its expand (or run `tandem rollback`,"
+                + " which needs only what was recorded at expand); every other command refuses until then");
 
         /** The exit code of {@code tandem status --check}. */
         public final int exitCode;
@@ -37,6 +40,9 @@ public record Status(String schema, List<MigrationStatus> migrations, List<State
     }
 
     public Next next() {
+        boolean filesOff = migrations.stream().anyMatch(m -> (m.fileChanged() && m.phase() != Phase.ROLLED_BACK
+                && m.phase() != Phase.PENDING) || (m.fileMissing() && m.phase().inFlight()));
+        if (filesOff) return Next.FIX_FILES;
         return current().map(m -> switch (m.phase()) {
             case PENDING, ROLLED_BACK -> Next.EXPAND;
             case EXPANDED -> m.needsBackfill() ? Next.BACKFILL : Next.CONTRACT;

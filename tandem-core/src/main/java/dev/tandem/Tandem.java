@@ -659,6 +659,11 @@ public final class Tandem {
                     case CONTRACTING -> contract();
                     default -> rollback();
                 };
+                // Says which file and why, as every command does.
+                case FIX_FILES -> withConnection(c -> {
+                    current(c, migrations());
+                    throw new TandemException(TandemException.Kind.INVALID_INPUT, next.text);
+                });
             };
             if (o == null) return outcomes;
             outcomes.add(o);

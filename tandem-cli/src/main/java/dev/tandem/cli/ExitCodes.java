@@ -41,6 +41,11 @@ final class ExitCodes {
         codes.put(OK + "", "Success; with --check: nothing to do, every migration is complete.");
         for (Status.Next next : Status.Next.values()) {
             if (next == Status.Next.NOTHING) continue;
+            if (next == Status.Next.FIX_FILES) {
+                codes.put(next.exitCode + "", codes.get(next.exitCode + "") + " With --check also: a migration's file was"
+                        + " changed or removed after its expand (restore it, or roll the migration back).");
+                continue;
+            }
             codes.put(next.exitCode + "", "With --check: " + switch (next) {
                 case EXPAND -> "run expand next.";
                 case BACKFILL -> "run backfill next.";

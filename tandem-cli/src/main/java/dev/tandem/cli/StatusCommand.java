@@ -19,7 +19,8 @@ import java.util.Locale;
 final class StatusCommand extends TandemCommand {
 
     @Option(names = "--check", description = "Exit with the code of what to run next: 0 nothing, 10 expand, 11 backfill,"
-            + " 12 contract, 13 run the interrupted command again.")
+            + " 12 contract, 13 run the interrupted command again; 2 when a migration's file was changed or removed after"
+            + " its expand (fix the files first).")
     boolean check;
 
     @Override

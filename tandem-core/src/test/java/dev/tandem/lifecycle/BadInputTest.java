@@ -91,6 +91,8 @@ class BadInputTest {
                     .contains("roll the migration back first");
         }
         assertThat(databaseState()).isEqualTo(before);
+        // Status tells scripts the same: fix the files first (exit 2 with --check), not "backfill".
+        assertThat(tandem.status().next()).isEqualTo(dev.tandem.Status.Next.FIX_FILES);
         // Rollback runs the plan stored at expand, so the way out the message names works.
         assertThat(tandem.rollback().message()).contains("as before its expand");
         assertThat(tandem.expand().message()).contains("expanded 002_email");
