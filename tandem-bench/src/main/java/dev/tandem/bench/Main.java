@@ -17,6 +17,8 @@ import java.util.Set;
  */
 public final class Main {
     private static final Set<String> CONNECTION = Set.of("url", "user", "password");
+    /** Options without a value, for every benchmark. */
+    private static final Set<String> FLAGS = Set.of("durable");
 
     private Main() {
     }
@@ -36,7 +38,11 @@ public final class Main {
         List<String> rest = Arrays.asList(args).subList(1, args.length);
         Options options;
         try {
-            options = Options.parse(rest, allowed(name));
+            options = Options.parse(rest, allowed(name), FLAGS);
+            if (options.flag("durable") && options.string("url", null) != null) {
+                throw new IllegalArgumentException("--durable starts the embedded server with PostgreSQL's durability"
+                        + " defaults; a --url server keeps its owner's settings (the header says which they are)");
+            }
         } catch (IllegalArgumentException e) {
             out.println("error: " + e.getMessage());
             usage(out);
@@ -49,7 +55,7 @@ public final class Main {
             Benchmark b = prepare(name, options);
             try (BenchDatabase db = url != null
                     ? BenchDatabase.external(url, options.string("user", null), options.string("password", null))
-                    : BenchDatabase.embedded()) {
+                    : BenchDatabase.embedded(options.flag("durable"))) {
                 header(report, name, args, db);
                 long t0 = System.nanoTime();
                 b.run(db, report);
@@ -155,6 +161,8 @@ public final class Main {
                             [--nice-ratio 0,1]  (extra scenarios: other nice ratios; 0 never yields)
                             [--ops-per-second 5000]  (open loop: a fixed arrival rate, not clients as fast as they can)
                   smoke     (10k rows, one run, short windows; for CI)
+                every benchmark: --durable  the embedded server keeps PostgreSQL's durability defaults (fsync,
+                            synchronous_commit, full_page_writes on) instead of fsync and synchronous_commit off
                 every benchmark: --url jdbc:postgresql://host/db [--user u --password p] instead of an embedded server
                 row counts accept 1000k / 1M; exit code 0 whatever the figures, 1 on errors, 2 on bad arguments""");
     }

@@ -18,6 +18,11 @@ final class Options {
     }
 
     static Options parse(List<String> args, Set<String> allowed) {
+        return parse(args, allowed, Set.of());
+    }
+
+    /** {@code flags} are options that take no value ({@code --durable}); they read as "true" when given. */
+    static Options parse(List<String> args, Set<String> allowed, Set<String> flags) {
         Options o = new Options();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
@@ -28,12 +33,18 @@ final class Options {
             if (eq >= 0) {
                 value = name.substring(eq + 1);
                 name = name.substring(0, eq);
+            } else if (flags.contains(name)) {
+                value = "true";
             } else {
                 if (i + 1 >= args.size()) throw new IllegalArgumentException("option --" + name + " needs a value");
                 value = args.get(++i);
             }
-            if (!allowed.contains(name)) {
-                throw new IllegalArgumentException("unknown option --" + name + " (known: --" + String.join(", --", allowed) + ")");
+            if (!allowed.contains(name) && !flags.contains(name)) {
+                throw new IllegalArgumentException("unknown option --" + name + " (known: --" + String.join(", --", allowed)
+                        + (flags.isEmpty() ? "" : ", --" + String.join(", --", flags)) + ")");
+            }
+            if (flags.contains(name) && !value.equals("true") && !value.equals("false")) {
+                throw new IllegalArgumentException("--" + name + " takes no value (or =true / =false), got " + value);
             }
             o.values.put(name, value);
         }
@@ -42,6 +53,10 @@ final class Options {
 
     String string(String name, String fallback) {
         return values.getOrDefault(name, fallback);
+    }
+
+    boolean flag(String name) {
+        return Boolean.parseBoolean(values.getOrDefault(name, "false"));
     }
 
     long count(String name, long fallback) {

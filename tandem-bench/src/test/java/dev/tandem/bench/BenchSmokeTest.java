@@ -29,9 +29,10 @@ class BenchSmokeTest {
 
         assertThat(code).as(output).isZero();
         assertThat(output)
-                .contains("server: embedded PostgreSQL", "settings: ", "fsync=off")
+                .contains("server: embedded PostgreSQL", "settings: ", "fsync=off", "durability: NOT durable")
                 .contains("== backfill:", "UPDATE", "backfill 50 ms (default)", "rows/s")
-                .contains("== triggers:", "before expand", "twin, never expanded (old)", "expanded", "backfilled", "new version", "ops/s")
+                .contains("== triggers:", "before expand", "twin, never expanded (old)", "expanded", "backfilled", "new version", "ops/s", "vs empty",
+                        "Tandem / empty")
                 .contains("== oltp:", "no backfill", "adaptive backfill (defaults)", "p99", "read p99", "update p99")
                 .contains("smoke finished in")
                 .doesNotContain("error:");
@@ -46,7 +47,11 @@ class BenchSmokeTest {
         try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
             assertThat(Main.run(new String[]{"backfill", "--rowz", "10"}, out)).isEqualTo(2);
             assertThat(Main.run(new String[]{"nosuch"}, out)).isEqualTo(2);
+            assertThat(Main.run(new String[]{"triggers", "--durable", "--url", "jdbc:postgresql://localhost/x"}, out))
+                    .isEqualTo(2);
+            assertThat(Main.run(new String[]{"triggers", "--durable=maybe"}, out)).isEqualTo(2);
         }
-        assertThat(buffer.toString(StandardCharsets.UTF_8)).contains("unknown option --rowz", "unknown benchmark nosuch");
+        assertThat(buffer.toString(StandardCharsets.UTF_8)).contains("unknown option --rowz", "unknown benchmark nosuch",
+                "a --url server keeps its owner's settings", "--durable takes no value");
     }
 }
