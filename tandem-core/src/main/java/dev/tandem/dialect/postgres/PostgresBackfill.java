@@ -176,23 +176,38 @@ final class PostgresBackfill {
         }
         // The batch size in pages is the batch size in rows divided by this, so an estimate too low makes one batch
         // of the whole table (no rate limit, one long transaction), while one too high only makes the first batches
-        // short until the size adapts to their duration: take the highest of the estimates. The first pages are
-        // counted too: after a rollback and a new expand they hold the live rows, and the statistics the dead ones.
-        if (end > 0) perPage = Math.max(perPage, sampledRowsPerPage(c, d.qualify(schema, table), Math.min(end, SAMPLE_PAGES)));
+        // short until the size adapts to their duration: take the highest of the estimates. Pages across the table are
+        // counted too: after a rollback and a new expand the first pages hold dead row versions and the last ones the
+        // live rows, and the statistics (sent late by PostgreSQL before 15) may not know yet.
+        if (end > 0) perPage = Math.max(perPage, sampledRowsPerPage(c, d.qualify(schema, table), end));
         return new Dialect.Pages(end, storage, Math.max(1.0, perPage));
     }
 
-    private static final long SAMPLE_PAGES = 100;
+    private static final int SAMPLE_WINDOWS = 10;
+    private static final long SAMPLE_WINDOW_PAGES = 10;
 
-    /** The live rows on the first pages, per page: a read of at most SAMPLE_PAGES pages. */
-    private static double sampledRowsPerPage(Connection c, String table, long pages) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + table + " WHERE ctid < CAST(? AS tid)")) {
-            ps.setString(1, "(" + pages + ",0)");
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return (double) rs.getLong(1) / pages;
+    /**
+     * The live rows per page in SAMPLE_WINDOWS runs of SAMPLE_WINDOW_PAGES pages spread over the table's {@code end}
+     * pages: at most 100 pages read, each run a TID range scan.
+     */
+    private static double sampledRowsPerPage(Connection c, String table, long end) throws SQLException {
+        long rows = 0, pages = 0;
+        try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM " + table
+                + " WHERE ctid >= CAST(? AS tid) AND ctid < CAST(? AS tid)")) {
+            long windows = Math.min(SAMPLE_WINDOWS, Math.max(1, end / SAMPLE_WINDOW_PAGES));
+            for (long w = 0; w < windows; w++) {
+                long from = end * w / windows;
+                long to = Math.min(end, from + SAMPLE_WINDOW_PAGES);
+                ps.setString(1, "(" + from + ",0)");
+                ps.setString(2, "(" + to + ",0)");
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    rows += rs.getLong(1);
+                }
+                pages += to - from;
             }
         }
+        return pages == 0 ? 0 : (double) rows / pages;
     }
 
     /**
