@@ -36,7 +36,19 @@ public record Catalog(String schema, Map<String, Table> tables, Map<String, Stri
     }
 
     /** @param type p (primary key), u (unique), c (check), f (foreign key); {@code definition} from pg_get_constraintdef */
-    public record Constraint(String name, char type, List<String> columns, String definition, boolean validated) {
+    public record Constraint(String name, char type, List<String> columns, String definition, boolean validated,
+                             Reference reference) {
+
+        public Constraint(String name, char type, List<String> columns, String definition, boolean validated) {
+            this(name, type, columns, definition, validated, null);
+        }
+
+        /**
+         * What a foreign key references, from the catalog (not its text): the table in whatever schema it is, the
+         * columns, and its ON DELETE action as SQL says it.
+         */
+        public record Reference(String schema, String table, List<String> columns, String onDelete) {
+        }
 
         /**
          * The table a foreign key references, by its name without schema, read from {@code definition}

@@ -78,8 +78,14 @@ public interface Ddl {
     /** Adds a CHECK that only new writes must pass; existing rows are checked by {@link #validateConstraint}. */
     Step addCheckNotValid(String schema, String table, String name, String expr);
 
-    Step addForeignKeyNotValid(String schema, String table, String name, List<String> columns, String refTable,
-                               List<String> refColumns, String onDelete);
+    default Step addForeignKeyNotValid(String schema, String table, String name, List<String> columns, String refTable,
+                                       List<String> refColumns, String onDelete) {
+        return addForeignKeyNotValid(schema, table, name, columns, schema, refTable, refColumns, onDelete);
+    }
+
+    /** A foreign key to a table in {@code refSchema}, which may be another schema than the table's. */
+    Step addForeignKeyNotValid(String schema, String table, String name, List<String> columns, String refSchema,
+                               String refTable, List<String> refColumns, String onDelete);
 
     /** Validates a CHECK constraint; foreign keys use {@link #validateForeignKey}. */
     Step validateConstraint(String schema, String table, String name);

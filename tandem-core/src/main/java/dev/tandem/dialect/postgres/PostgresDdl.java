@@ -206,13 +206,13 @@ final class PostgresDdl implements Ddl {
     }
 
     @Override
-    public Step addForeignKeyNotValid(String schema, String table, String name, List<String> columns, String refTable,
-                                      List<String> refColumns, String onDelete) {
+    public Step addForeignKeyNotValid(String schema, String table, String name, List<String> columns, String refSchema,
+                                      String refTable, List<String> refColumns, String onDelete) {
         return Step.metadata("add foreign key " + name + " (not valid: existing rows checked at contract)",
                 "ALTER TABLE " + t(schema, table) + " ADD CONSTRAINT " + q(name) + " FOREIGN KEY (" + d.quoteAll(columns)
-                        + ") REFERENCES " + t(schema, refTable) + " (" + d.quoteAll(refColumns) + ") ON DELETE "
+                        + ") REFERENCES " + t(refSchema, refTable) + " (" + d.quoteAll(refColumns) + ") ON DELETE "
                         + onDeleteAction(onDelete) + " NOT VALID",
-                Locks.derived(on(schema, table, LockMode.SHARE_ROW_EXCLUSIVE), on(schema, refTable, LockMode.SHARE_ROW_EXCLUSIVE)))
+                Locks.derived(on(schema, table, LockMode.SHARE_ROW_EXCLUSIVE), on(refSchema, refTable, LockMode.SHARE_ROW_EXCLUSIVE)))
                 .skipIf(CONSTRAINT_EXISTS, schema, table, name);
     }
 

@@ -450,8 +450,14 @@ public final class PostgresDialect implements Dialect {
                 SELECT t.relname, c.conname, c.contype,
                        ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(attnum, i)
                              JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.i)::text[],
-                       pg_get_constraintdef(c.oid), c.convalidated
+                       pg_get_constraintdef(c.oid), c.convalidated,
+                       rn.nspname, r.relname,
+                       ARRAY(SELECT a.attname FROM unnest(c.confkey) WITH ORDINALITY k(attnum, i)
+                             JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum ORDER BY k.i)::text[],
+                       c.confdeltype
                 FROM pg_constraint c
+                LEFT JOIN pg_class r ON r.oid = c.confrelid
+                LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace
                 JOIN pg_class t ON t.oid = c.conrelid
                 JOIN pg_namespace n ON n.oid = t.relnamespace
                 WHERE n.nspname = ? AND c.contype IN ('p', 'u', 'c', 'f', 'x')
@@ -461,8 +467,16 @@ public final class PostgresDialect implements Dialect {
                 while (rs.next()) {
                     List<String> cols = strings(rs.getArray(4));
                     char type = rs.getString(3).charAt(0);
+                    Catalog.Constraint.Reference reference = type != 'f' ? null : new Catalog.Constraint.Reference(
+                            rs.getString(7), rs.getString(8), strings(rs.getArray(9)), switch (rs.getString(10)) {
+                                case "r" -> "RESTRICT";
+                                case "c" -> "CASCADE";
+                                case "n" -> "SET NULL";
+                                case "d" -> "SET DEFAULT";
+                                default -> "NO ACTION";
+                            });
                     constraints.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new Catalog.Constraint(
-                            rs.getString(2), type, cols, rs.getString(5), rs.getBoolean(6)));
+                            rs.getString(2), type, cols, rs.getString(5), rs.getBoolean(6), reference));
                     if (type == 'p') primaryKeys.put(rs.getString(1), cols);
                 }
             }

@@ -173,12 +173,10 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
                 String method = c.index().definition().replaceAll("(?s).* USING (\\w+) .*", "$1");
                 ctx.expand(ExpandStage.INDEXES, ctx.ddl.createIndex(ctx.schema, table, c.temporary(), cols, c.index().unique(), method));
             } else {
-                String def = c.foreignKey().definition();
-                String refTable = def.replaceAll("(?s).*REFERENCES\\s+(?:[^.(]+\\.)?\"?([^\"(]+)\"?\\s*\\(.*", "$1");
-                String refColumn = def.replaceAll("(?s).*REFERENCES[^(]*\\(\"?([^\")]+)\"?\\).*", "$1");
-                String onDelete = def.contains("ON DELETE") ? def.replaceAll("(?s).*ON DELETE (CASCADE|RESTRICT|SET NULL|SET DEFAULT|NO ACTION).*", "$1") : "NO ACTION";
+                // The referenced table from the catalog, in its own schema (it need not be the migrated one).
+                var ref = c.foreignKey().reference();
                 ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.addForeignKeyNotValid(ctx.schema, table, c.temporary(),
-                        List.of(column.physical), refTable, List.of(refColumn), onDelete));
+                        List.of(column.physical), ref.schema(), ref.table(), ref.columns(), ref.onDelete()));
             }
         }
         if (Boolean.TRUE.equals(op.unique()) && a.carried().stream().noneMatch(c -> c.index() != null && c.index().unique()
