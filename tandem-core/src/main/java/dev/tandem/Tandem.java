@@ -814,12 +814,14 @@ public final class Tandem {
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
-            java.util.Set<String> before = java.util.Set.copyOf(dialect.readCatalog(c, config.schema).tables().keySet());
+            boolean rawSql = m.operations().stream().anyMatch(o -> o instanceof dev.tandem.migration.Operation.RawSql);
+            // Only raw SQL can create tables before the plan's own catalog read: without it, that read says it all.
+            java.util.Set<String> before = rawSql ? java.util.Set.copyOf(dialect.readCatalog(c, config.schema).tables().keySet()) : null;
             Map<dev.tandem.migration.Operation.RawSql, dev.tandem.engine.RawSqlProbe.Result> probes = probeTimeout == null
                     ? Map.of() : new dev.tandem.engine.RawSqlProbe(dialect, probeTimeout).run(c, m);
             dialect.setTransactionTimeouts(c, config.lockTimeout, config.statementTimeout);
             // Without the probe, what raw SQL creates is not there: the expressions that use it cannot be checked.
-            boolean check = probeTimeout != null || m.operations().stream().noneMatch(o -> o instanceof dev.tandem.migration.Operation.RawSql);
+            boolean check = probeTimeout != null || !rawSql;
             Plan plan = planAndCheck(c, m, files, probes, before, check);
             List<MigrationException.Problem> blocked = new ArrayList<>();
             for (var p : new dev.tandem.engine.ContractPreflight(dialect).blockedDrops(c, plan)) {
@@ -873,7 +875,8 @@ public final class Tandem {
                 previous = s.versionSchema();
             }
         }
-        Planner.Result result = new Planner(dialect, config.stateSchema).plan(m, catalog, previous, probes, tablesBefore);
+        Planner.Result result = new Planner(dialect, config.stateSchema).plan(m, catalog, previous, probes,
+                tablesBefore != null ? tablesBefore : catalog.tables().keySet());
         if (check) runChecks(c, result.checks());
         return result.plan();
     }

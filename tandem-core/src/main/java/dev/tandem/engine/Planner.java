@@ -22,6 +22,7 @@ import dev.tandem.engine.ops.RenameTableHandler;
 import dev.tandem.migration.Migration;
 import dev.tandem.migration.MigrationException;
 import dev.tandem.migration.Operation;
+import dev.tandem.migration.SourceLocation;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -128,7 +129,7 @@ public final class Planner {
         List<String> newViews = ctx.tables.values().stream().filter(t -> !t.droppedInNewVersion).map(t -> t.name).toList();
         ctx.rollback(RollbackStage.DROP_NEW_VERSION, ddl.dropSchema(ctx.versionSchema, newViews));
         ViewPrivileges privileges = new ViewPrivileges(ctx);
-        boolean securityInvoker = privileges.securityInvoker(migration.operations().get(0).location());
+        boolean securityInvoker = privileges.securityInvoker(SourceLocation.unknown(migration.file()));
         for (TableModel t : ctx.tables.values()) {
             if (!t.droppedInNewVersion) {
                 // Only where row-level security must hold: a security_invoker view checks the querying role's privilege
@@ -136,7 +137,7 @@ public final class Planner {
                 boolean invoker = securityInvoker && t.live != null && t.live.rowSecurity();
                 ctx.expand(ExpandStage.VIEWS, ddl.createView(ctx.versionSchema, t.name, ctx.schema, t.physical, ctx.newRow(t),
                         invoker));
-                privileges.carry(t, invoker, migration.operations().get(0).location());
+                privileges.carry(t, invoker, SourceLocation.unknown(migration.file()));
             }
             if (t.created() || t.droppedInNewVersion) continue;
             String done = t.needsBackfill() ? Names.DONE_COLUMN : null;

@@ -52,6 +52,21 @@ class NoDeadEndsTest {
         return "\"" + schema + "\"." + table;
     }
 
+    /** A Tandem whose 001_init (a table of id and name) is complete. */
+    private Tandem migratedInit(String table) {
+        files.write("001_init.yaml", """
+                operations:
+                  - create_table:
+                      table: %s
+                      columns:
+                        - {name: id, type: bigint, primary_key: true}
+                        - {name: name, type: text}
+                """.formatted(table));
+        Tandem tandem = tandem();
+        tandem.migrate();
+        return tandem;
+    }
+
     private Phase phase(Tandem tandem) {
         return tandem.status().current().orElseThrow().phase();
     }
@@ -173,16 +188,7 @@ class NoDeadEndsTest {
     /** Dropping a version schema takes only Tandem's views: your objects in it or on its views stop contract and rollback. */
     @Test
     void yourObjectsOnAVersionSchemaAreNeverDroppedWithIt() {
-        files.write("001_init.yaml", """
-                operations:
-                  - create_table:
-                      table: u
-                      columns:
-                        - {name: id, type: int, primary_key: true}
-                        - {name: name, type: text}
-                """);
-        Tandem tandem = tandem();
-        tandem.migrate();
+        Tandem tandem = migratedInit("u");
         files.write("002_zip.yaml", "operations:\n  - add_column: {table: u, column: {name: zip, type: text}}\n");
         tandem.expand();
         String v1 = schema + "_001_init", v2 = schema + "_002_zip";
@@ -369,16 +375,7 @@ class NoDeadEndsTest {
     /** case: raw-sql-column — the new version sees the column its sql added; without down, rollback refuses up front. */
     @Test
     void rawSqlIsPlannedFromWhatItDoesAndWithoutDownIsIrreversible() {
-        files.write("001_init.yaml", """
-                operations:
-                  - create_table:
-                      table: users
-                      columns:
-                        - {name: id, type: bigint, primary_key: true}
-                        - {name: name, type: text}
-                """);
-        Tandem tandem = tandem();
-        tandem.migrate();
+        Tandem tandem = migratedInit("users");
         files.write("002_note.yaml", "operations:\n  - sql: {up: \"ALTER TABLE \\\"" + schema + "\\\".users ADD COLUMN note text\"}\n");
 
         var report = tandem.plan();

@@ -140,7 +140,7 @@ final class SyncTriggerBody {
             line(3, "RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = 'the search path names version"
                     + " schema ' || " + vs + " || ' but role ' || current_user || ' cannot use it, so this write cannot be"
                     + " told from the previous version''s', HINT = 'GRANT USAGE ON SCHEMA ' || quote_ident(" + vs + ")"
-                    + " || ' TO ' || quote_ident(current_user) || ', and the privileges it holds on the table on the view';");
+                    + " || ' TO ' || quote_ident(current_user) || ' and grant it on the version''s views what it may do on the tables';");
             line(2, "END IF;");
             block(2, used(s.oldBindings(), s.ups()), "NEW", () -> {
                 for (Assignment a : s.ups()) {
