@@ -35,6 +35,13 @@ final class PlanPrinter {
         backfill(plan.backfill(), next.equals("backfill"));
         steps("contract", plan.contract(), next.equals("contract"));
         steps("rollback", plan.rollback(), next.equals("rollback"));
+        if (!plan.carried().isEmpty()) {
+            out.println();
+            out.println("carried " + Text.DASH + " your objects on what this migration changes, kept with the same definition");
+            for (Plan.Carried c : plan.carried()) out.println("  " + c.object() + ": " + c.how());
+        }
+        if (!plan.notices().isEmpty()) out.println();
+        for (String n : plan.notices()) out.println("  NOTE: " + n);
         for (Plan.Irreversible x : plan.irreversible()) {
             out.println("  IRREVERSIBLE: " + x.reason() + " (expand step " + (x.expandStep() + 1) + "); once expand has run"
                     + " it, `tandem rollback` refuses (see `tandem rollback --help`)");

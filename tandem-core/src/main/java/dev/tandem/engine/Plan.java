@@ -13,9 +13,13 @@ import java.util.List;
  */
 public record Plan(String migration, String schema, String versionSchema, String previousVersionSchema,
                    List<Step> expand, List<BackfillTask> backfill, List<Step> contract, List<Step> rollback,
-                   List<Dropped> contractDrops, List<Irreversible> irreversible, List<RowCheck> rowChecks) {
+                   List<Dropped> contractDrops, List<Irreversible> irreversible, List<RowCheck> rowChecks,
+                   List<Carried> carried, List<String> notices) {
 
     public Plan {
+        // Plans stored by earlier Tandem versions have neither list.
+        carried = carried == null ? List.of() : List.copyOf(carried);
+        notices = notices == null ? List.of() : List.copyOf(notices);
         rowChecks = rowChecks == null ? List.of() : List.copyOf(rowChecks);
         // Plans stored by earlier Tandem versions have neither list.
         contractDrops = contractDrops == null ? List.of() : List.copyOf(contractDrops);
@@ -33,6 +37,16 @@ public record Plan(String migration, String schema, String versionSchema, String
      * @param at    the operation that drops it, where one does (null for what Tandem itself replaces)
      */
     public record Dropped(String kind, String table, String name, dev.tandem.migration.SourceLocation at) {
+    }
+
+    /**
+     * One of the user's objects attached to what the migration changes, and how Tandem keeps it: {@code plan} lists
+     * them so that nothing is carried (or lost) without the user having been told.
+     *
+     * @param object what it is, as the user knows it (e.g. {@code index "orders_email_idx" on orders})
+     * @param how    what Tandem does with it, and in which phase
+     */
+    public record Carried(String object, String how) {
     }
 
     /**

@@ -153,6 +153,20 @@ public final class PlanContext {
     }
 
     public final List<Plan.RowCheck> rowChecks = new ArrayList<>();
+    /** The user's objects this migration carries to the new shape, for {@code plan} to list. */
+    public final List<Plan.Carried> carried = new ArrayList<>();
+    /** What the user must know or do outside the database Tandem migrates (e.g. on logical-replication subscribers). */
+    public final List<String> notices = new ArrayList<>();
+
+    /** Records that {@code object} of the user's is carried, and how, for {@code plan} to list. */
+    public void carries(String object, String how) {
+        carried.add(new Plan.Carried(object, how));
+    }
+
+    /** Records something the user must do or know that Tandem cannot do for them. */
+    public void notice(String text) {
+        notices.add(text);
+    }
     /** The tables that existed before the migration's raw SQL ran (the catalog itself is read after it). */
     public final java.util.Set<String> tablesBeforeRawSql = new java.util.HashSet<>();
 

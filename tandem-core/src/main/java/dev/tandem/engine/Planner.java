@@ -79,7 +79,8 @@ public final class Planner {
         List<Plan.BackfillTask> backfill = tableSteps(ctx, migration);
         List<Step> expand = ctx.expandSteps();
         Plan plan = new Plan(migration.name(), ctx.schema, ctx.versionSchema, previousVersionSchema,
-                expand, backfill, ctx.contractSteps(), ctx.rollbackSteps(), ctx.contractDrops, ctx.irreversibleSteps(expand), ctx.rowChecks);
+                expand, backfill, ctx.contractSteps(), ctx.rollbackSteps(), ctx.contractDrops, ctx.irreversibleSteps(expand), ctx.rowChecks,
+                ctx.carried, ctx.notices);
         return new Result(plan, List.copyOf(ctx.checks));
     }
 
