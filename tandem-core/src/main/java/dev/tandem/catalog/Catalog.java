@@ -6,7 +6,16 @@ import java.util.Map;
 import java.util.Optional;
 
 /** The live schema as the database reports it: the input of the planner, and what tests compare. */
-public record Catalog(String schema, Map<String, Table> tables, Map<String, String> indexToTable, int serverVersion) {
+public record Catalog(String schema, Map<String, Table> tables, Map<String, String> indexToTable, int serverVersion,
+                      java.util.Set<String> collatableTypes) {
+
+    /**
+     * @param collatableTypes the names (as {@code format_type} and as {@code typname} print them) of the types that
+     *                        take a collation, so a collation is carried only to a type that can have one
+     */
+    public Catalog(String schema, Map<String, Table> tables, Map<String, String> indexToTable, int serverVersion) {
+        this(schema, tables, indexToTable, serverVersion, java.util.Set.of());
+    }
 
     /**
      * @param privileges    what roles other than the owner may do with the table or its columns
@@ -28,11 +37,45 @@ public record Catalog(String schema, Map<String, Table> tables, Map<String, Stri
      * @param type         as {@code format_type} prints it
      * @param defaultExpr  as {@code pg_get_expr} prints it, or null
      * @param identity     'a' (always), 'd' (by default) or empty
+     * @param attributes   what else the column carries (comment, statistics, storage, collation...)
+     * @param sequence     the sequence the column owns ({@code serial}, {@code OWNED BY}) or its identity's, or null
+     * @param defaultDraws whether its default draws from a sequence ({@code nextval}), which a second evaluation
+     *                     would advance
      */
-    public record Column(String name, String type, boolean notNull, String defaultExpr, String identity, int position) {
+    public record Column(String name, String type, boolean notNull, String defaultExpr, String identity, int position,
+                         Attributes attributes, Sequence sequence, boolean defaultDraws) {
+        public Column(String name, String type, boolean notNull, String defaultExpr, String identity, int position) {
+            this(name, type, notNull, defaultExpr, identity, position, Attributes.NONE, null, false);
+        }
+
         public boolean isIdentity() {
             return identity != null && !identity.isEmpty();
         }
+    }
+
+    /**
+     * A column's own settings beyond type, nullability and default, each null (or empty) where the column has the
+     * server's or its type's default.
+     *
+     * @param comment          {@code col_description}
+     * @param statistics       {@code attstattarget} when set
+     * @param options          {@code attoptions} as {@code name=value} ({@code n_distinct}, {@code n_distinct_inherited})
+     * @param storage          {@code attstorage} when it is not the type's default ({@code p}, {@code e}, {@code m}, {@code x})
+     * @param collationSchema  where the collation is, when it is not the type's default
+     * @param collation        {@code attcollation} when it is not the type's default
+     * @param compression      {@code attcompression} when set ({@code p} pglz, {@code l} lz4)
+     */
+    public record Attributes(String comment, Integer statistics, List<String> options, String storage,
+                             String collationSchema, String collation, String compression) {
+        public static final Attributes NONE = new Attributes(null, null, List.of(), null, null, null, null);
+
+        public Attributes {
+            options = options == null ? List.of() : List.copyOf(options);
+        }
+    }
+
+    /** A sequence: where it is, and its data type as {@code format_type} prints it. */
+    public record Sequence(String schema, String name, String type) {
     }
 
     /** @param type p (primary key), u (unique), c (check), f (foreign key); {@code definition} from pg_get_constraintdef */
@@ -113,6 +156,7 @@ public record Catalog(String schema, Map<String, Table> tables, Map<String, Stri
     public Catalog {
         tables = new LinkedHashMap<>(tables);
         indexToTable = new LinkedHashMap<>(indexToTable);
+        collatableTypes = java.util.Set.copyOf(collatableTypes);
     }
 
     public Optional<Table> table(String name) {

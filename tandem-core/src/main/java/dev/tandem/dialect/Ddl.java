@@ -34,6 +34,8 @@ public interface Ddl {
      *                         version updates a row the backfill has not reached yet (and did not set it itself)
      * @param insertOnlyDowns  old-only columns filled from the new row on insert only (dropped columns)
      * @param doneColumn       flag column marking rows that no longer need a backfill, or null
+     * @param drawnDefaults    new-form columns that a new version's insert leaving them NULL fills with {@code up}
+     *                         of the row, whose previous column's default has drawn the value (from a sequence)
      */
     /**
      * Tandem's sync trigger of one table. When the table has BEFORE row triggers of the user's, it is two triggers:
@@ -45,7 +47,16 @@ public interface Ddl {
     record SyncTrigger(String schema, String table, String functionSchema, String function, String trigger,
                        String newVersionSchema, List<Binding> oldBindings, List<Binding> newBindings,
                        List<Assignment> fills, List<Assignment> ups, List<Assignment> downs,
-                       List<Assignment> insertOnlyDowns, String doneColumn, String firstTrigger) {
+                       List<Assignment> insertOnlyDowns, String doneColumn, String firstTrigger,
+                       List<Assignment> drawnDefaults) {
+        public SyncTrigger(String schema, String table, String functionSchema, String function, String trigger,
+                           String newVersionSchema, List<Binding> oldBindings, List<Binding> newBindings,
+                           List<Assignment> fills, List<Assignment> ups, List<Assignment> downs,
+                           List<Assignment> insertOnlyDowns, String doneColumn, String firstTrigger) {
+            this(schema, table, functionSchema, function, trigger, newVersionSchema, oldBindings, newBindings, fills, ups,
+                    downs, insertOnlyDowns, doneColumn, firstTrigger, List.of());
+        }
+
         public String firstFunction() {
             return function + "_first";
         }
@@ -65,6 +76,28 @@ public interface Ddl {
 
     /** Adds a nullable column with no default: catalog only, never a rewrite. */
     Step addColumn(String schema, String table, String column, String type);
+
+    /** Like {@link #addColumn(String, String, String, String)}, with a collation (null: the type's own). */
+    Step addColumn(String schema, String table, String column, String type, String collationSchema, String collation);
+
+    /**
+     * Gives a column the comment, statistics target and attribute options ({@code name=value}) of another, where
+     * given (null or empty: left as they are). Catalog only.
+     */
+    Step setColumnSettings(String schema, String table, String column, String comment, Integer statistics,
+                           List<String> options, String why);
+
+    /**
+     * Sets a column's storage ({@code p}, {@code e}, {@code m}, {@code x}) and compression ({@code p}, {@code l}),
+     * where given; skipped when the column's type can only be stored plain, which takes neither. Catalog only.
+     */
+    Step setColumnStorage(String schema, String table, String column, String storage, String compression, String why);
+
+    /** Makes a sequence belong to another column, so that dropping its old column does not drop it. */
+    Step sequenceOwnedBy(String sequenceSchema, String sequence, String schema, String table, String column);
+
+    /** Changes a sequence's data type (and with it the limits it had from its old type). */
+    Step sequenceAs(String sequenceSchema, String sequence, String type);
 
     /** @param referencedTables tables the column's foreign keys reference: they are dropped with it */
     Step dropColumn(String schema, String table, String column, List<String> referencedTables);

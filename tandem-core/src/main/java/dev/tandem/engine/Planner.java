@@ -217,7 +217,9 @@ public final class Planner {
         List<Ddl.Assignment> fills = new ArrayList<>();
         List<Ddl.Assignment> ups = new ArrayList<>();
         List<Ddl.Assignment> downs = new ArrayList<>();
+        List<Ddl.Assignment> drawn = new ArrayList<>();
         for (ColumnModel c : t.columns) {
+            if (c.takesPreviousDefault) drawn.add(new Ddl.Assignment(c.physical, c.up, null));
             if (c.backfill != null) fills.add(new Ddl.Assignment(c.physical, c.backfill, null));
             if (c.up != null) ups.add(new Ddl.Assignment(c.physical, c.up, null));
             if (c.down != null && c.shadowed()) downs.add(new Ddl.Assignment(c.oldPhysical, c.down, c.physical));
@@ -227,7 +229,8 @@ public final class Planner {
         boolean split = !userBeforeRowTriggers(ctx, t).isEmpty();
         return new Ddl.SyncTrigger(ctx.schema, t.physical, stateSchema, Names.syncFunction(ctx.schema, t.physical, ctx.migration),
                 split ? Names.syncTriggerLast(ctx.migration) : Names.syncTrigger(ctx.migration), ctx.versionSchema,
-                oldBindings, newBindings, fills, ups, downs, insertOnly, done, split ? Names.syncTriggerFirst(ctx.migration) : null);
+                oldBindings, newBindings, fills, ups, downs, insertOnly, done, split ? Names.syncTriggerFirst(ctx.migration) : null,
+                drawn);
     }
 
     /**

@@ -91,6 +91,11 @@ public final class TableModel {
         public String backfill;
         /** Expression over the new row that computes {@link #oldPhysical} when the new version writes, or null. */
         public String down;
+        /**
+         * Whether the new form has no default of its own until contract and a new version's insert that leaves it
+         * NULL takes {@link #up} of the value the previous column's default gave (a sequence drawn from once).
+         */
+        public boolean takesPreviousDefault;
 
         private ColumnModel(String name, String physical, String oldPhysical, String type, boolean notNull,
                             String defaultExpr, Catalog.Column live) {

@@ -61,6 +61,21 @@ class LockRecordingTest {
                           - rename_table: {from: items, to: products}
                           - drop_index: {name: items_name_idx}
                         """),
+                migration("alter_column carrying a sequence, comment, statistics and storage", """
+                        operations:
+                          - sql:
+                              up: >-
+                                CREATE SEQUENCE %1$s.items_qty_seq AS integer OWNED BY %1$s.items.qty;
+                                ALTER TABLE %1$s.items ALTER COLUMN qty SET DEFAULT nextval('%1$s.items_qty_seq'),
+                                ALTER COLUMN qty SET STATISTICS 200, ALTER COLUMN note SET STORAGE MAIN,
+                                ALTER COLUMN note SET COMPRESSION pglz;
+                                COMMENT ON COLUMN %1$s.items.qty IS 'how many'
+                              down: >-
+                                ALTER TABLE %1$s.items ALTER COLUMN qty SET DEFAULT 0;
+                                DROP SEQUENCE %1$s.items_qty_seq
+                          - alter_column: {table: items, column: qty, type: bigint, up: qty, down: "qty::integer"}
+                          - alter_column: {table: items, column: note, type: "varchar(100)", up: note, down: note}
+                        """),
                 migration("drop_constraint foreign_key", """
                         operations:
                           - drop_constraint: {table: tags, name: tags_item_id_fkey}

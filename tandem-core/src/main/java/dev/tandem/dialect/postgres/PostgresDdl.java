@@ -173,6 +173,90 @@ final class PostgresDdl implements Ddl {
     }
 
     @Override
+    public Step addColumn(String schema, String table, String column, String type, String collationSchema, String collation) {
+        if (collation == null) return addColumn(schema, table, column, type);
+        return Step.metadata("add column " + table + "." + column + " with collation " + collation,
+                "ALTER TABLE " + t(schema, table) + " ADD COLUMN IF NOT EXISTS " + q(column) + " " + type
+                        + " COLLATE " + d.qualify(collationSchema, collation),
+                exclusive(schema, table));
+    }
+
+    @Override
+    public Step setColumnSettings(String schema, String table, String column, String comment, Integer statistics,
+                                  List<String> options, String why) {
+        List<String> sql = new ArrayList<>();
+        if (comment != null) {
+            sql.add("COMMENT ON COLUMN " + t(schema, table) + "." + q(column) + " IS " + d.literal(comment));
+        }
+        List<String> settings = new ArrayList<>();
+        if (statistics != null) settings.add("ALTER COLUMN " + q(column) + " SET STATISTICS " + (int) statistics);
+        if (!options.isEmpty()) {
+            settings.add("ALTER COLUMN " + q(column) + " SET (" + String.join(", ", options.stream().map(PostgresDdl::option).toList()) + ")");
+        }
+        if (!settings.isEmpty()) sql.add("ALTER TABLE " + t(schema, table) + " " + String.join(", ", settings));
+        // COMMENT, SET STATISTICS and SET (attribute_option) take SHARE UPDATE EXCLUSIVE: writes go on.
+        return Step.metadata(why, String.join(";\n", sql), Locks.derived(on(schema, table, LockMode.SHARE_UPDATE_EXCLUSIVE)));
+    }
+
+    /** An attribute option as attoptions lists it ({@code n_distinct=-0.5}), checked before it is written into SQL. */
+    private static String option(String option) {
+        int eq = option.indexOf('=');
+        String name = eq < 0 ? option : option.substring(0, eq);
+        String value = eq < 0 ? "" : option.substring(eq + 1);
+        if (!name.matches("[a-z_]+") || !value.matches("-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?")) {
+            throw new IllegalArgumentException("not a column option Tandem can carry: " + option);
+        }
+        return name + " = " + value;
+    }
+
+    private static final String TYPE_ONLY_PLAIN =
+            "SELECT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid JOIN pg_type ty ON ty.oid = a.atttypid "
+                    + "JOIN pg_namespace n ON n.oid = t.relnamespace WHERE n.nspname = ? AND t.relname = ? AND a.attname = ? "
+                    + "AND NOT a.attisdropped AND ty.typstorage = 'p')";
+
+    @Override
+    public Step setColumnStorage(String schema, String table, String column, String storage, String compression, String why) {
+        List<String> settings = new ArrayList<>();
+        if (storage != null) {
+            settings.add("ALTER COLUMN " + q(column) + " SET STORAGE " + switch (storage) {
+                case "p" -> "PLAIN";
+                case "e" -> "EXTERNAL";
+                case "m" -> "MAIN";
+                case "x" -> "EXTENDED";
+                default -> throw new IllegalArgumentException("unknown storage " + storage);
+            });
+        }
+        if (compression != null) {
+            settings.add("ALTER COLUMN " + q(column) + " SET COMPRESSION " + switch (compression) {
+                case "p" -> "pglz";
+                case "l" -> "lz4";
+                default -> throw new IllegalArgumentException("unknown compression " + compression);
+            });
+        }
+        return Step.metadata(why, "ALTER TABLE " + t(schema, table) + " " + String.join(", ", settings), exclusive(schema, table))
+                .skipIf(TYPE_ONLY_PLAIN, schema, table, column);
+    }
+
+    @Override
+    public Step sequenceOwnedBy(String sequenceSchema, String sequence, String schema, String table, String column) {
+        // The sequence is locked; the table is only read (ACCESS SHARE) to find the column.
+        return Step.metadata("make sequence " + sequence + " belong to " + table + "." + column,
+                "ALTER SEQUENCE " + d.qualify(sequenceSchema, sequence) + " OWNED BY " + t(schema, table) + "." + q(column),
+                Locks.derived(on(schema, table, LockMode.ACCESS_SHARE)));
+    }
+
+    @Override
+    public Step sequenceAs(String sequenceSchema, String sequence, String type) {
+        String as = switch (type) {
+            case "smallint", "integer", "bigint" -> type;
+            default -> throw new IllegalArgumentException("not a sequence type: " + type);
+        };
+        // Locks the sequence only: nextval waits for the moment it takes.
+        return Step.metadata("let sequence " + sequence + " go up to the limit of " + as,
+                "ALTER SEQUENCE " + d.qualify(sequenceSchema, sequence) + " AS " + as, NONE);
+    }
+
+    @Override
     public Step dropColumn(String schema, String table, String column, List<String> referencedTables) {
         return Step.metadata("drop column " + table + "." + column,
                 "ALTER TABLE " + t(schema, table) + " DROP COLUMN IF EXISTS " + q(column),

@@ -427,20 +427,47 @@ public final class PostgresDialect implements Dialect {
     @Override
     public Catalog readCatalog(Connection c, String schema) throws SQLException {
         Map<String, List<Catalog.Column>> columns = new LinkedHashMap<>();
+        // Beyond type, nullability and default: what the column carries that a new column would not have (each NULL
+        // where it is the default), the sequence it owns (serial: deptype 'a'; identity: 'i'), and whether its
+        // default reads a sequence. attstattarget is -1 for the default before PostgreSQL 17, NULL from 17 on.
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT t.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                       pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attnum
+                       pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attnum,
+                       col_description(t.oid, a.attnum), CASE WHEN a.attstattarget >= 0 THEN a.attstattarget END,
+                       a.attoptions, CASE WHEN a.attstorage <> ty.typstorage THEN a.attstorage::text END,
+                       CASE WHEN a.attcollation <> 0 AND a.attcollation <> ty.typcollation THEN cn.nspname END,
+                       CASE WHEN a.attcollation <> 0 AND a.attcollation <> ty.typcollation THEN co.collname END,
+                       nullif(a.attcompression::text, ''), os.nspname, os.relname, os.type,
+                       EXISTS (SELECT 1 FROM pg_depend d JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S'
+                               WHERE d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid
+                                 AND d.refclassid = 'pg_class'::regclass)
                 FROM pg_class t
                 JOIN pg_namespace n ON n.oid = t.relnamespace
                 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
+                JOIN pg_type ty ON ty.oid = a.atttypid
+                LEFT JOIN pg_collation co ON co.oid = a.attcollation
+                LEFT JOIN pg_namespace cn ON cn.oid = co.collnamespace
                 LEFT JOIN pg_attrdef ad ON ad.adrelid = t.oid AND ad.adnum = a.attnum
+                LEFT JOIN LATERAL (
+                    SELECT sn.nspname, s.relname, format_type(q.seqtypid, NULL) AS type
+                    FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+                    JOIN pg_namespace sn ON sn.oid = s.relnamespace JOIN pg_sequence q ON q.seqrelid = s.oid
+                    WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+                      AND d.refobjid = t.oid AND d.refobjsubid = a.attnum AND d.deptype IN ('a', 'i')
+                    ORDER BY s.oid LIMIT 1) os ON true
                 WHERE n.nspname = ? AND t.relkind IN ('r', 'p') AND NOT t.relispartition
                 ORDER BY t.relname, a.attnum""")) {
             ps.setString(1, schema);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
+                    Integer statistics = rs.getObject(9) == null ? null : rs.getInt(9);
+                    Catalog.Attributes attributes = new Catalog.Attributes(rs.getString(8), statistics, strings(rs.getArray(10)),
+                            rs.getString(11), rs.getString(12), rs.getString(13), rs.getString(14));
+                    Catalog.Sequence sequence = rs.getString(16) == null ? null
+                            : new Catalog.Sequence(rs.getString(15), rs.getString(16), rs.getString(17));
                     columns.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new Catalog.Column(
-                            rs.getString(2), rs.getString(3), rs.getBoolean(4), rs.getString(5), rs.getString(6), rs.getInt(7)));
+                            rs.getString(2), rs.getString(3), rs.getBoolean(4), rs.getString(5), rs.getString(6), rs.getInt(7),
+                            attributes, sequence, rs.getBoolean(18)));
                 }
             }
         }
@@ -560,7 +587,20 @@ public final class PostgresDialect implements Dialect {
                     List.copyOf(privileges.getOrDefault(name, List.of())), rowSecurity.contains(name),
                     List.copyOf(triggers.getOrDefault(name, List.of()))));
         }
-        return new Catalog(schema, tables, indexToTable, serverVersionNum(c));
+        return new Catalog(schema, tables, indexToTable, serverVersionNum(c), collatableTypes(c));
+    }
+
+    /** Types that take a collation, by both the names a migration may write them with (varchar, character varying). */
+    private static java.util.Set<String> collatableTypes(Connection c) throws SQLException {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT format_type(oid, NULL), typname FROM pg_type WHERE typcollation <> 0 AND typtype <> 'p'")) {
+            while (rs.next()) {
+                names.add(rs.getString(1));
+                names.add(rs.getString(2));
+            }
+        }
+        return names;
     }
 
     /** The server's version as a number, e.g. 150004 for 15.4 ("server_version_num" in the PostgreSQL manual). */

@@ -115,6 +115,17 @@ final class SyncTriggerBody {
     }
 
     private void downs() {
+        if (!s.drawnDefaults().isEmpty()) {
+            // The previous column's default has drawn this insert's value (a sequence's nextval): the new form, which
+            // has no default of its own until contract, takes it through up, and down below gives it back unchanged
+            // for a lossless change. One value drawn per insert, as before the migration.
+            block(2, used(s.oldBindings(), s.drawnDefaults()), "NEW", () -> {
+                for (Assignment a : s.drawnDefaults()) {
+                    String target = "NEW." + d.quote(a.target());
+                    line(3, "IF TG_OP = 'INSERT' AND " + target + " IS NULL THEN " + target + " := (" + a.expr() + "); END IF;");
+                }
+            });
+        }
         if (!s.downs().isEmpty() || !s.insertOnlyDowns().isEmpty()) {
             block(2, used(s.newBindings(), concat(s.downs(), s.insertOnlyDowns())), "NEW", () -> {
                 for (Assignment a : s.insertOnlyDowns()) {

@@ -49,7 +49,14 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
             throw new MigrationException(op.location(), where + " is part of the primary key; altering key columns is not supported");
         }
         if (live.isIdentity()) {
-            throw new MigrationException(op.location(), where + " is an identity column; altering it is not supported");
+            // Both versions would have to draw from one sequence, but PostgreSQL gives an identity column a sequence
+            // of its own that no other column can share, nor take over at contract.
+            throw new MigrationException(op.location(), where + " is an identity column, whose sequence PostgreSQL ties"
+                    + " to that one column, so its new form could not draw from the same sequence while both versions run."
+                    + " In an earlier migration, turn it into a column with a sequence default (in one `sql` operation:"
+                    + " CREATE SEQUENCE ... OWNED BY the column, setval to where the identity is, ALTER COLUMN ... DROP"
+                    + " IDENTITY, ALTER COLUMN ... SET DEFAULT nextval(...)), which alter_column carries; or change it with"
+                    + " ALTER TABLE in a maintenance window");
         }
         boolean typeChanges = op.type() != null && !sameType(op.type(), live.type());
         if (typeChanges && (op.up() == null || op.down() == null)) {
@@ -154,10 +161,7 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
             ctx.check(ctx.at(op, "check"), "check", op.check(), ctx.newRow(a.table()), ctx.newRowTypes(a.table()), "boolean");
         }
 
-        ctx.expand(ExpandStage.COLUMNS, ctx.ddl.addColumn(ctx.schema, table, column.physical, column.type));
-        if (column.defaultExpr != null) {
-            ctx.expand(ExpandStage.COLUMNS, ctx.ddl.setDefault(ctx.schema, table, column.physical, column.defaultExpr));
-        }
+        new ColumnAttributes(ctx, a.table(), column, op.defaultChanged()).expand();
         if (column.notNull) {
             ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.addCheckNotValid(ctx.schema, table,
                     Names.notNullCheck(op.column(), ctx.migration), ctx.ddl.notNullCheck(column.physical)));
@@ -204,6 +208,7 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
         String physical = a.table().physical;
         String finalTable = a.table().name;
         String nn = Names.notNullCheck(op.column(), ctx.migration);
+        new ColumnAttributes(ctx, a.table(), column, op.defaultChanged()).contract();
         if (column.notNull) {
             ctx.contract(ContractStage.VALIDATE, ctx.ddl.validateConstraint(ctx.schema, physical, nn));
             ctx.contract(ContractStage.FINALIZE, ctx.ddl.setNotNull(ctx.schema, finalTable, column.name));
