@@ -62,6 +62,7 @@ public final class Planner {
         List<MigrationException.Problem> problems = new ArrayList<>();
         for (Operation op : migration.operations()) {
             try {
+                InheritedTables.check(op, ctx);
                 handle(op, Question.VALIDATE, ctx);
             } catch (MigrationException e) {
                 problems.addAll(e.problems());

@@ -550,6 +550,9 @@ public final class PostgresDialect implements Dialect {
                 }
             }
         }
+        int version = serverVersionNum(c);
+        Map<String, Catalog.Inheritance> inheritance = PostgresInheritance.read(c, schema);
+        Map<String, Catalog.Replication> replication = PostgresPublications.read(c, schema, version);
         Map<String, Catalog.Table> tables = new LinkedHashMap<>();
         for (var e : columns.entrySet()) {
             String name = e.getKey();
@@ -558,9 +561,11 @@ public final class PostgresDialect implements Dialect {
                     List.copyOf(constraints.getOrDefault(name, List.of())),
                     List.copyOf(indexes.getOrDefault(name, List.of())),
                     List.copyOf(privileges.getOrDefault(name, List.of())), rowSecurity.contains(name),
-                    List.copyOf(triggers.getOrDefault(name, List.of()))));
+                    List.copyOf(triggers.getOrDefault(name, List.of())),
+                    inheritance.getOrDefault(name, Catalog.Inheritance.NONE),
+                    replication.getOrDefault(name, Catalog.Replication.NONE)));
         }
-        return new Catalog(schema, tables, indexToTable, serverVersionNum(c));
+        return new Catalog(schema, tables, indexToTable, version, PostgresPublications.ofEveryTable(c, schema, version));
     }
 
     /** The server's version as a number, e.g. 150004 for 15.4 ("server_version_num" in the PostgreSQL manual). */
