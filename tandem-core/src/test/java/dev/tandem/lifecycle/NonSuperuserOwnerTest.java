@@ -1,6 +1,7 @@
 package dev.tandem.lifecycle;
 
 import dev.tandem.Tandem;
+import dev.tandem.TandemException;
 import dev.tandem.testing.Background;
 import dev.tandem.testing.Migrations;
 import dev.tandem.testing.Pg;
@@ -20,6 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * case: non-superuser-owner — Tandem run by the role that owns the schema and its tables, LOGIN NOSUPERUSER, with
@@ -86,6 +88,13 @@ class NonSuperuserOwnerTest {
         writers.get();
         assertThat(writes.get()).isPositive();
         assertThat(tandem.verify().clean()).isTrue();
+        // The contract guard sees an instance of the previous version that runs as another role: without
+        // pg_read_all_stats, pg_stat_activity hides its state and address from the owner, but not its application_name.
+        try (Connection node = asApp(app, schema).getConnection(); Statement st = node.createStatement()) {
+            st.execute("SET application_name = 'tandem:base:node-1'");
+            assertThatThrownBy(() -> tandem.contract(java.time.Duration.ZERO, false)).isInstanceOf(TandemException.class)
+                    .hasMessageContaining("node-1 (version base");
+        }
         tandem.contract();
 
         DataSource table = Pg.dataSourceAs(owner);
