@@ -7,25 +7,30 @@ import java.util.Optional;
 
 /** The live schema as the database reports it: the input of the planner, and what tests compare. */
 public record Catalog(String schema, Map<String, Table> tables, Map<String, String> indexToTable, int serverVersion,
-                      java.util.Set<String> collatableTypes) {
+                      java.util.Set<String> collatableTypes, List<Publication> schemaPublications) {
 
     /**
-     * @param collatableTypes the names (as {@code format_type} and as {@code typname} print them) of the types that
-     *                        take a collation, so a collation is carried only to a type that can have one
+     * @param collatableTypes    the names (as {@code format_type} and as {@code typname} print them) of the types that
+     *                           take a collation, so a collation is carried only to a type that can have one
+     * @param schemaPublications publications that cover every table of the schema
      */
     public Catalog(String schema, Map<String, Table> tables, Map<String, String> indexToTable, int serverVersion) {
-        this(schema, tables, indexToTable, serverVersion, java.util.Set.of());
+        this(schema, tables, indexToTable, serverVersion, java.util.Set.of(), List.of());
     }
 
     /**
      * @param privileges    what roles other than the owner may do with the table or its columns
      * @param rowSecurity   whether row-level security is enabled on the table
+     * @param inheritance   its inheritance parents and children ({@code INHERITS}, not declarative partitions)
+     * @param replication   its replica identity and the publications that publish it
      */
     public record Table(String name, List<Column> columns, List<String> primaryKey, List<Constraint> constraints,
-                        List<Index> indexes, List<Privilege> privileges, boolean rowSecurity, List<Trigger> triggers) {
+                        List<Index> indexes, List<Privilege> privileges, boolean rowSecurity, List<Trigger> triggers,
+                        Inheritance inheritance, Replication replication) {
         public Table(String name, List<Column> columns, List<String> primaryKey, List<Constraint> constraints,
                      List<Index> indexes) {
-            this(name, columns, primaryKey, constraints, indexes, List.of(), false, List.of());
+            this(name, columns, primaryKey, constraints, indexes, List.of(), false, List.of(), Inheritance.NONE,
+                    Replication.NONE);
         }
 
         public Optional<Column> column(String name) {
@@ -153,7 +158,63 @@ public record Catalog(String schema, Map<String, Table> tables, Map<String, Stri
     public record Trigger(String name, boolean beforeRow, boolean onInsert, boolean onUpdate) {
     }
 
+    /** A table of any schema, as a name people read: {@code "schema"."table"} quoted as SQL would. */
+    public record Relation(String schema, String table) {
+        @Override
+        public String toString() {
+            return '"' + schema.replace("\"", "\"\"") + "\".\"" + table.replace("\"", "\"\"") + '"';
+        }
+    }
+
+    /**
+     * Table inheritance ({@code CREATE TABLE child () INHERITS (parent)}) from {@code pg_inherits}: the direct parents,
+     * and every descendant (children, their children, ...). Partitions of a partitioned table are not listed here.
+     */
+    public record Inheritance(List<Relation> parents, List<Relation> descendants) {
+        public static final Inheritance NONE = new Inheritance(List.of(), List.of());
+
+        public Inheritance {
+            parents = List.copyOf(parents);
+            descendants = List.copyOf(descendants);
+        }
+
+        public boolean any() {
+            return !parents.isEmpty() || !descendants.isEmpty();
+        }
+    }
+
+    /**
+     * What logical replication sees of a table.
+     *
+     * @param identity      {@code pg_class.relreplident}: d (primary key), n (nothing), f (full), i (an index)
+     * @param identityIndex the index of identity i, or null
+     */
+    public record Replication(char identity, String identityIndex, List<Publication> publications) {
+        public static final Replication NONE = new Replication('d', null, List.of());
+
+        public Replication {
+            publications = List.copyOf(publications);
+        }
+    }
+
+    /**
+     * A publication that publishes a table, or every table of the schema.
+     *
+     * @param scope         "FOR ALL TABLES", "FOR TABLES IN SCHEMA" or "FOR TABLE"
+     * @param columnList    the columns of its column list (PostgreSQL 15+), or null when it publishes every column
+     * @param rowFilter     its WHERE clause for the table (PostgreSQL 15+), or null
+     * @param usesColumns   the columns its column list or row filter names (dropping one of them is refused by PostgreSQL)
+     */
+    public record Publication(String name, String scope, List<String> columnList, String rowFilter, List<String> usesColumns) {
+        @Override
+        public String toString() {
+            return "publication \"" + name + "\" (" + scope + (columnList != null ? ", column list (" + String.join(", ", columnList) + ")" : "")
+                    + (rowFilter != null ? ", row filter " + rowFilter : "") + ")";
+        }
+    }
+
     public Catalog {
+        schemaPublications = List.copyOf(schemaPublications);
         tables = new LinkedHashMap<>(tables);
         indexToTable = new LinkedHashMap<>(indexToTable);
         collatableTypes = java.util.Set.copyOf(collatableTypes);

@@ -140,6 +140,11 @@ public final class PlanContext {
         return new TableModel(name, null);
     }
 
+    /** The steps of one stage of expand planned so far. */
+    public List<Step> expandStage(ExpandStage stage) {
+        return List.copyOf(expand.getOrDefault(stage, List.of()));
+    }
+
     public void expand(ExpandStage stage, Step step) {
         expand.computeIfAbsent(stage, s -> new ArrayList<>()).add(step);
     }

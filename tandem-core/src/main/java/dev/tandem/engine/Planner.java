@@ -62,6 +62,8 @@ public final class Planner {
         List<MigrationException.Problem> problems = new ArrayList<>();
         for (Operation op : migration.operations()) {
             try {
+                InheritedTables.check(op, ctx);
+                PublishedTables.check(op, ctx);
                 handle(op, Question.VALIDATE, ctx);
             } catch (MigrationException e) {
                 problems.addAll(e.problems());
@@ -77,6 +79,7 @@ public final class Planner {
             for (Operation op : migration.operations()) handle(op, q, ctx);
         }
         List<Plan.BackfillTask> backfill = tableSteps(ctx, migration);
+        PublishedTables.notices(ctx);
         List<Step> expand = ctx.expandSteps();
         Plan plan = new Plan(migration.name(), ctx.schema, ctx.versionSchema, previousVersionSchema,
                 expand, backfill, ctx.contractSteps(), ctx.rollbackSteps(), ctx.contractDrops, ctx.irreversibleSteps(expand), ctx.rowChecks,

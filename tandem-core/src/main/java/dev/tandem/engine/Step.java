@@ -135,6 +135,17 @@ public record Step(String description, String sql, Locks locks, Effect effect, S
         return new Step(why + ": " + description, "SELECT 1", Locks.derived(), Effect.METADATA, Mode.TRANSACTIONAL);
     }
 
+    /**
+     * This step, also claiming {@code more}: tables the statement reaches beyond the one it names (a column added to
+     * an inheritance parent is added to its children too, under the same lock).
+     */
+    public Step alsoLocks(List<TableLock> more) {
+        if (more.isEmpty() || !locks.known()) return this;
+        List<TableLock> all = new java.util.ArrayList<>(locks.tables());
+        all.addAll(more);
+        return withLocks(new Locks(locks.source(), Locks.merge(all), null));
+    }
+
     public Step skipIf(String query, String... params) {
         return new Step(description, sql, locks, effect, query, List.of(params), mode, repairIf, repair);
     }

@@ -577,6 +577,9 @@ public final class PostgresDialect implements Dialect {
                 }
             }
         }
+        int version = serverVersionNum(c);
+        Map<String, Catalog.Inheritance> inheritance = PostgresInheritance.read(c, schema);
+        Map<String, Catalog.Replication> replication = PostgresPublications.read(c, schema, version);
         Map<String, Catalog.Table> tables = new LinkedHashMap<>();
         for (var e : columns.entrySet()) {
             String name = e.getKey();
@@ -585,9 +588,12 @@ public final class PostgresDialect implements Dialect {
                     List.copyOf(constraints.getOrDefault(name, List.of())),
                     List.copyOf(indexes.getOrDefault(name, List.of())),
                     List.copyOf(privileges.getOrDefault(name, List.of())), rowSecurity.contains(name),
-                    List.copyOf(triggers.getOrDefault(name, List.of()))));
+                    List.copyOf(triggers.getOrDefault(name, List.of())),
+                    inheritance.getOrDefault(name, Catalog.Inheritance.NONE),
+                    replication.getOrDefault(name, Catalog.Replication.NONE)));
         }
-        return new Catalog(schema, tables, indexToTable, serverVersionNum(c), collatableTypes(c));
+        return new Catalog(schema, tables, indexToTable, version, collatableTypes(c),
+                PostgresPublications.ofEveryTable(c, schema, version));
     }
 
     /** Types that take a collation, by both the names a migration may write them with (varchar, character varying). */

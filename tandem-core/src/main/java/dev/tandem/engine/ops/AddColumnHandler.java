@@ -1,5 +1,7 @@
 package dev.tandem.engine.ops;
 
+import dev.tandem.engine.InheritedTables;
+import dev.tandem.engine.LockMode;
 import dev.tandem.engine.Names;
 import dev.tandem.engine.OperationHandler;
 import dev.tandem.engine.PlanContext;
@@ -48,6 +50,7 @@ public final class AddColumnHandler implements OperationHandler<AddColumn> {
         column.up = op.up();
         column.backfill = op.up() != null ? op.up() : def.defaultExpr();
         table.columns.add(column);
+        InheritedTables.carryAddedColumn(table, column, ctx);
         ctx.remember(op, new Added(table, column));
     }
 
@@ -60,7 +63,8 @@ public final class AddColumnHandler implements OperationHandler<AddColumn> {
         if (op.up() != null) {
             ctx.check(ctx.at(op, "up"), "up", op.up(), ctx.oldRow(a.table()), ctx.oldRowTypes(a.table()), def.type());
         }
-        ctx.expand(ExpandStage.COLUMNS, ctx.ddl.addColumn(ctx.schema, table, def.name(), def.type()));
+        ctx.expand(ExpandStage.COLUMNS, ctx.ddl.addColumn(ctx.schema, table, def.name(), def.type())
+                .alsoLocks(InheritedTables.descendantLocks(a.table(), LockMode.ACCESS_EXCLUSIVE)));
         if (def.defaultExpr() != null) {
             ctx.expand(ExpandStage.COLUMNS, ctx.ddl.setDefault(ctx.schema, table, def.name(), def.defaultExpr()));
         }
@@ -121,7 +125,8 @@ public final class AddColumnHandler implements OperationHandler<AddColumn> {
         Added a = ctx.recall(op);
         // Dropping the column drops its constraints and index with it.
         List<String> referenced = op.column().references() == null ? List.of() : List.of(referenced(op, ctx));
-        ctx.rollback(RollbackStage.DROP_COLUMNS, ctx.ddl.dropColumn(ctx.schema, a.table().physical, op.column().name(), referenced));
+        ctx.rollback(RollbackStage.DROP_COLUMNS, ctx.ddl.dropColumn(ctx.schema, a.table().physical, op.column().name(), referenced)
+                .alsoLocks(InheritedTables.descendantLocks(a.table(), LockMode.ACCESS_EXCLUSIVE)));
     }
 
     /** The physical table the new column's foreign key references. */
