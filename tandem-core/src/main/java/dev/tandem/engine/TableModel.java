@@ -91,6 +91,8 @@ public final class TableModel {
         public String backfill;
         /** Expression over the new row that computes {@link #oldPhysical} when the new version writes, or null. */
         public String down;
+        /** The user's policies on this column that contract points at its new form before dropping the old one. */
+        public final List<String> repointed = new ArrayList<>();
 
         private ColumnModel(String name, String physical, String oldPhysical, String type, boolean notNull,
                             String defaultExpr, Catalog.Column live) {
