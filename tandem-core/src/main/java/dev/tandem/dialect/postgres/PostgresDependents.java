@@ -92,6 +92,10 @@ final class PostgresDependents {
             -- A table's own rules, triggers, policies and constraints go with DROP TABLE.
             WHERE (d.self IS NULL OR d.owner IS DISTINCT FROM d.self)
               AND coalesce(d.name, '') NOT LIKE '\\_tandem\\_%'
+              -- The replaced column's table's own CHECK constraints: Tandem carries them to its shadow (or refuses).
+              AND NOT (d.classid = 'pg_constraint'::regclass AND d.owner = (SELECT oid FROM rel)
+                       AND EXISTS (SELECT 1 FROM target t WHERE t.replaced)
+                       AND (SELECT k.contype FROM pg_constraint k WHERE k.oid = d.objid) = 'c')
               -- Policies on the replaced column's table that contract points at its shadow before the drop.
               AND NOT (d.classid = 'pg_policy'::regclass AND d.owner = (SELECT oid FROM rel) AND d.name = ANY (?::text[]))
             ORDER BY 1
