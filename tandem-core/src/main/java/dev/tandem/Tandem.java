@@ -877,7 +877,7 @@ public final class Tandem {
         }
         Planner.Result result = new Planner(dialect, config.stateSchema).plan(m, catalog, previous, probes,
                 tablesBefore != null ? tablesBefore : catalog.tables().keySet());
-        if (check) runChecks(c, result.checks());
+        if (check) runChecks(c, result.checks(), result.indexChecks());
         return result.plan();
     }
 
@@ -886,7 +886,8 @@ public final class Tandem {
      * Each type is checked once, where it first appears; an expression over a type that does not exist is not checked,
      * so one wrong type is one problem, not one per expression that reads the column.
      */
-    private void runChecks(Connection c, List<PlanContext.ExpressionCheck> checks) throws SQLException {
+    private void runChecks(Connection c, List<PlanContext.ExpressionCheck> checks, List<PlanContext.IndexCheck> indexChecks)
+            throws SQLException {
         List<MigrationException.Problem> problems = new ArrayList<>();
         Map<String, Boolean> typeExists = new java.util.HashMap<>();
         for (PlanContext.ExpressionCheck check : checks) {
@@ -919,6 +920,20 @@ public final class Tandem {
                 problems.add(new MigrationException.Problem(check.location(), check.what() + " `" + check.expression()
                         + "` is not valid" + (check.targetType() != null ? " for type " + check.targetType() : "")
                         + ": " + firstLine(dialect.describeError(e))));
+            }
+        }
+        // Only once every expression is known to be good: an index over a bad one would only say so again.
+        if (problems.isEmpty()) {
+            for (PlanContext.IndexCheck check : indexChecks) {
+                java.sql.Savepoint sp = c.setSavepoint();
+                try {
+                    dialect.checkIndex(c, config.schema, check.table(), check.addedColumns(), check.shape(), check.unique());
+                    c.releaseSavepoint(sp);
+                } catch (SQLException e) {
+                    c.rollback(sp);
+                    problems.add(new MigrationException.Problem(check.location(), check.what() + ": "
+                            + firstLine(dialect.describeError(e)) + "; " + check.todo()));
+                }
             }
         }
         if (!problems.isEmpty()) throw new MigrationException(problems);

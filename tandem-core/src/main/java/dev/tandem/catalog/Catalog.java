@@ -23,14 +23,15 @@ public record Catalog(String schema, Map<String, Table> tables, Map<String, Stri
      * @param rowSecurity   whether row-level security is enabled on the table
      * @param inheritance   its inheritance parents and children ({@code INHERITS}, not declarative partitions)
      * @param replication   its replica identity and the publications that publish it
+     * @param policies      its row-level security policies
      */
     public record Table(String name, List<Column> columns, List<String> primaryKey, List<Constraint> constraints,
                         List<Index> indexes, List<Privilege> privileges, boolean rowSecurity, List<Trigger> triggers,
-                        Inheritance inheritance, Replication replication) {
+                        Inheritance inheritance, Replication replication, List<Policy> policies) {
         public Table(String name, List<Column> columns, List<String> primaryKey, List<Constraint> constraints,
                      List<Index> indexes) {
             this(name, columns, primaryKey, constraints, indexes, List.of(), false, List.of(), Inheritance.NONE,
-                    Replication.NONE);
+                    Replication.NONE, List.of());
         }
 
         public Optional<Column> column(String name) {
@@ -134,9 +135,59 @@ public record Catalog(String schema, Map<String, Table> tables, Map<String, Stri
         }
     }
 
-    /** @param definition from pg_get_indexdef; {@code constraint} names the constraint it backs, or null */
+    /**
+     * @param definition      from pg_get_indexdef; {@code constraint} names the constraint it backs, or null
+     * @param shape           its whole definition, piece by piece, to build it again on other columns
+     * @param replicaIdentity whether it is the table's REPLICA IDENTITY
+     * @param clustered       whether it is the table's CLUSTER mark
+     */
     public record Index(String name, List<String> columns, boolean unique, boolean valid, String definition,
-                        String constraint, boolean simple) {
+                        String constraint, boolean simple, IndexShape shape, boolean replicaIdentity, boolean clustered) {
+        public Index(String name, List<String> columns, boolean unique, boolean valid, String definition,
+                     String constraint, boolean simple) {
+            this(name, columns, unique, valid, definition, constraint, simple, null, false, false);
+        }
+    }
+
+    /** A name in a schema: an operator class, a collation. */
+    public record QualifiedName(String schema, String name) {
+    }
+
+    /**
+     * Everything {@code CREATE INDEX} takes besides the index's name and table ("CREATE INDEX" in the PostgreSQL
+     * manual), as the catalog has it.
+     *
+     * @param method           the access method (btree, gin, ...)
+     * @param keys             the key columns and expressions, in order
+     * @param include          the INCLUDE columns
+     * @param nullsNotDistinct NULLS NOT DISTINCT (PostgreSQL 15+)
+     * @param storage          storage parameters ({@code reloptions}), each {@code name=value}
+     * @param tablespace       its tablespace, or null for the database's default
+     * @param predicate        the WHERE of a partial index (pg_get_expr), or null
+     */
+    public record IndexShape(String method, List<IndexKey> keys, List<String> include, boolean nullsNotDistinct,
+                             List<String> storage, String tablespace, String predicate) {
+    }
+
+    /**
+     * One key of an index: a column or an expression (exactly one is set).
+     *
+     * @param expression     as pg_get_indexdef prints the key (with its parentheses), for an expression key
+     * @param collation      a collation the index has that its column does not, or null
+     * @param opclass        an operator class that is not the default for its type, or null
+     * @param opclassOptions the operator class's parameters, each {@code name=value}
+     */
+    public record IndexKey(String column, String expression, QualifiedName collation, QualifiedName opclass,
+                           List<String> opclassOptions, boolean descending, boolean nullsFirst) {
+    }
+
+    /**
+     * A row-level security policy on a table.
+     *
+     * @param using     its USING expression (pg_get_expr), or null
+     * @param withCheck its WITH CHECK expression, or null
+     */
+    public record Policy(String name, String using, String withCheck) {
     }
 
     /**

@@ -137,6 +137,17 @@ public interface Ddl {
 
     Step createIndex(String schema, String table, String name, List<String> columns, boolean unique, String method);
 
+    /** An index of the whole shape the catalog describes (built concurrently, as every index Tandem builds). */
+    Step createIndex(String schema, String table, String name, dev.tandem.catalog.Catalog.IndexShape shape, boolean unique);
+
+    /** Gives a row-level security policy new expressions (null: that one stays). */
+    Step alterPolicy(String schema, String table, String policy, String using, String withCheck);
+
+    Step replicaIdentityUsingIndex(String schema, String table, String index);
+
+    /** Marks the index CLUSTER uses for the table. */
+    Step clusterOn(String schema, String table, String index);
+
     Step dropIndex(String schema, String table, String name);
 
     Step renameIndex(String schema, String from, String to);

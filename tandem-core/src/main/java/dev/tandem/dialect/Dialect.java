@@ -63,6 +63,14 @@ public interface Dialect {
     String canonicalType(Connection connection, String type) throws SQLException;
 
     /**
+     * Checks that an index of {@code shape} can be built on {@code table} once {@code addedColumns} (name → type) are
+     * added to it: on an empty copy of the table, so nothing of the table is locked but for reading its definition.
+     * Call inside a transaction that is rolled back afterwards.
+     */
+    void checkIndex(Connection connection, String schema, String table, java.util.Map<String, String> addedColumns,
+                    dev.tandem.catalog.Catalog.IndexShape shape, boolean unique) throws SQLException;
+
+    /**
      * Checks that {@code expression}, evaluated over a row with the given column names and types, yields a value
      * that can be stored in a column of {@code targetType}, without running it on any data. Call inside a
      * transaction that is rolled back afterwards.

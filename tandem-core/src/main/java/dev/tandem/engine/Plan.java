@@ -35,8 +35,19 @@ public record Plan(String migration, String schema, String versionSchema, String
      * @param table the table's physical name (for an index, the table it is on)
      * @param name  the column, index or constraint; null for a table
      * @param at    the operation that drops it, where one does (null for what Tandem itself replaces)
+     * @param repointed policies on the table that depend on it and that contract points at what replaces it, in
+     *              the same transaction, before the drop: they do not stop it
      */
-    public record Dropped(String kind, String table, String name, dev.tandem.migration.SourceLocation at) {
+    public record Dropped(String kind, String table, String name, dev.tandem.migration.SourceLocation at,
+                          List<String> repointed) {
+        public Dropped {
+            // Plans stored by earlier Tandem versions have no such list.
+            repointed = repointed == null ? List.of() : List.copyOf(repointed);
+        }
+
+        public Dropped(String kind, String table, String name, dev.tandem.migration.SourceLocation at) {
+            this(kind, table, name, at, List.of());
+        }
     }
 
     /**

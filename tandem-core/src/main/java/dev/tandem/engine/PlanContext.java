@@ -25,7 +25,11 @@ public final class PlanContext {
      */
     public enum ExpandStage { RAW_FIRST, TABLES, COLUMNS, SYNC, CONSTRAINTS, INDEXES, RAW_AFTER, VIEWS }
 
-    public enum ContractStage { VALIDATE, DROP_OLD_VERSION, DROP_SYNC, DROP, RENAME_COLUMNS, RENAME_TABLES, FINALIZE, LATE_CONSTRAINTS, CLEANUP }
+    /**
+     * {@code REPOINT}: the user's objects that depend on a column contract drops (policies) are pointed at the shadow
+     * column that replaces it, in the same transaction, just before the drop.
+     */
+    public enum ContractStage { VALIDATE, DROP_OLD_VERSION, DROP_SYNC, REPOINT, DROP, RENAME_COLUMNS, RENAME_TABLES, FINALIZE, LATE_CONSTRAINTS, CLEANUP }
 
     /**
      * Rollback undoes expand in reverse: the new version's views (made last) first, then raw SQL that came after other
@@ -39,7 +43,7 @@ public final class PlanContext {
      * columns it kept filled, writes of the version still running would fail.
      */
     private static final java.util.Set<ContractStage> ATOMIC_CONTRACT = java.util.EnumSet.of(ContractStage.DROP_OLD_VERSION,
-            ContractStage.DROP_SYNC, ContractStage.DROP, ContractStage.RENAME_COLUMNS, ContractStage.RENAME_TABLES,
+            ContractStage.DROP_SYNC, ContractStage.REPOINT, ContractStage.DROP, ContractStage.RENAME_COLUMNS, ContractStage.RENAME_TABLES,
             ContractStage.FINALIZE);
 
     /**
@@ -53,6 +57,18 @@ public final class PlanContext {
     public record ExpressionCheck(SourceLocation location, String what, String expression,
                                   List<Ddl.ViewColumn> row, Map<String, String> rowTypes, String targetType) {
     }
+
+    /**
+     * An index Tandem builds again on a shadow column, to be tried on an empty copy of the table before anything
+     * changes: what does not fit the column's new type (an operator class, a collation, an expression) is refused.
+     *
+     * @param addedColumns the shadow columns the index uses, name → type
+     */
+    public record IndexCheck(SourceLocation location, String what, String todo, String table,
+                             Map<String, String> addedColumns, Catalog.IndexShape shape, boolean unique) {
+    }
+
+    public final List<IndexCheck> indexChecks = new ArrayList<>();
 
     public final Dialect dialect;
     public final Ddl ddl;
@@ -177,7 +193,12 @@ public final class PlanContext {
 
     /** Contract will drop this: a column ({@code name} set), a table, an index or a constraint. */
     public void willDrop(String kind, String table, String name, SourceLocation at) {
-        contractDrops.add(new Plan.Dropped(kind, table, name, at));
+        willDrop(kind, table, name, at, List.of());
+    }
+
+    /** Likewise, with the policies on the table that contract points elsewhere before the drop. */
+    public void willDrop(String kind, String table, String name, SourceLocation at, List<String> repointed) {
+        contractDrops.add(new Plan.Dropped(kind, table, name, at, repointed));
     }
 
     /** Marks an expand step that rollback cannot undo. */

@@ -37,7 +37,7 @@ public final class Planner {
     private final Dialect dialect;
     private final String stateSchema;
 
-    public record Result(Plan plan, List<PlanContext.ExpressionCheck> checks) {
+    public record Result(Plan plan, List<PlanContext.ExpressionCheck> checks, List<PlanContext.IndexCheck> indexChecks) {
     }
 
     public Planner(Dialect dialect, String stateSchema) {
@@ -84,7 +84,7 @@ public final class Planner {
         Plan plan = new Plan(migration.name(), ctx.schema, ctx.versionSchema, previousVersionSchema,
                 expand, backfill, ctx.contractSteps(), ctx.rollbackSteps(), ctx.contractDrops, ctx.irreversibleSteps(expand), ctx.rowChecks,
                 ctx.carried, ctx.notices);
-        return new Result(plan, List.copyOf(ctx.checks));
+        return new Result(plan, List.copyOf(ctx.checks), List.copyOf(ctx.indexChecks));
     }
 
     private enum Question { VALIDATE, EXPAND, CONTRACT, ROLLBACK }
@@ -166,7 +166,7 @@ public final class Planner {
             }
             for (ColumnModel c : t.columns) {
                 if (c.shadowed()) {
-                    ctx.willDrop("replaced", t.physical, c.oldPhysical, null);
+                    ctx.willDrop("replaced", t.physical, c.oldPhysical, null, c.repointed);
                     ctx.contract(ContractStage.DROP, ddl.dropColumn(ctx.schema, t.physical, c.oldPhysical,
                             t.referencedTables(c.oldPhysical)));
                 }

@@ -96,6 +96,8 @@ public final class TableModel {
          * NULL takes {@link #up} of the value the previous column's default gave (a sequence drawn from once).
          */
         public boolean takesPreviousDefault;
+        /** The user's policies on this column that contract points at its new form before dropping the old one. */
+        public final List<String> repointed = new ArrayList<>();
 
         private ColumnModel(String name, String physical, String oldPhysical, String type, boolean notNull,
                             String defaultExpr, Catalog.Column live) {

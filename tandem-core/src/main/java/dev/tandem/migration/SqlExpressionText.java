@@ -72,7 +72,7 @@ public final class SqlExpressionText {
     }
 
     /** Index just past the string literal starting at {@code start}, or -1 if it is not closed. */
-    private static int endOfString(String text, int start, boolean backslashEscapes) {
+    static int endOfString(String text, int start, boolean backslashEscapes) {
         int i = start + 1;
         while (i < text.length()) {
             char ch = text.charAt(i);
@@ -92,14 +92,14 @@ public final class SqlExpressionText {
     }
 
     /** E'...' strings (escape string constants) take backslash escapes; E must not end a longer name. */
-    private static boolean escapesAllowed(String text, int quote) {
+    static boolean escapesAllowed(String text, int quote) {
         if (quote == 0) return false;
         char e = text.charAt(quote - 1);
         return (e == 'e' || e == 'E') && (quote == 1 || !isIdentifierPart(text.charAt(quote - 2)));
     }
 
     /** {@code $tag$} or {@code $$} starting at {@code i}, or null ({@code $1} is a parameter, not a quote). */
-    private static String dollarTag(String text, int i) {
+    static String dollarTag(String text, int i) {
         int j = i + 1;
         if (j < text.length() && Character.isDigit(text.charAt(j))) return null;
         while (j < text.length() && isIdentifierPart(text.charAt(j)) && text.charAt(j) != '$') j++;
@@ -107,7 +107,7 @@ public final class SqlExpressionText {
     }
 
     /** Index just past the block comment starting at {@code start} (they nest in PostgreSQL), or -1. */
-    private static int endOfBlockComment(String text, int start) {
+    static int endOfBlockComment(String text, int start) {
         int depth = 0;
         int i = start;
         while (i + 1 < text.length()) {
@@ -125,7 +125,7 @@ public final class SqlExpressionText {
         return -1;
     }
 
-    private static boolean isIdentifierPart(char ch) {
+    static boolean isIdentifierPart(char ch) {
         return Character.isLetterOrDigit(ch) || ch == '_' || ch == '$' || ch > 127;
     }
 }

@@ -79,6 +79,23 @@ class LockRecordingTest {
                 migration("drop_constraint foreign_key", """
                         operations:
                           - drop_constraint: {table: tags, name: tags_item_id_fkey}
+                        """),
+                // What a changed column carries: an expression index with a predicate, its CLUSTER mark, a check and
+                // a policy (made by raw SQL first, so the plan sees them).
+                migration("alter_column carrying an index, a check and a policy", """
+                        operations:
+                          - sql:
+                              up: |
+                                CREATE INDEX items_lower_name ON %1$s.items (lower(name)) WHERE qty > 0;
+                                ALTER TABLE %1$s.items ADD CONSTRAINT items_name_given CHECK (name <> '');
+                                CREATE POLICY items_named ON %1$s.items USING (name IS NOT NULL);
+                                ALTER TABLE %1$s.items CLUSTER ON items_name_idx;
+                              down: |
+                                ALTER TABLE %1$s.items SET WITHOUT CLUSTER;
+                                DROP POLICY items_named ON %1$s.items;
+                                ALTER TABLE %1$s.items DROP CONSTRAINT items_name_given;
+                                DROP INDEX %1$s.items_lower_name;
+                          - alter_column: {table: items, column: name, type: "varchar(200)", up: "name", down: "name"}
                         """)));
     }
 
@@ -109,6 +126,30 @@ class LockRecordingTest {
         tandem.backfill();
         compare(recorder, "contract", tandem.plan().plan().contract(), wrong);
 
+        assertThat(wrong).isEmpty();
+    }
+
+    /**
+     * The statements that carry a changed column's objects, each on its own (in a plan they run inside contract's
+     * one transaction, whose locks are those of all its statements together).
+     */
+    @org.junit.jupiter.api.Test
+    void carryingStatementsLockWhatTheySay() throws Exception {
+        String schema = Pg.newSchema("lk_carry");
+        String t = "\"" + schema + "\".t";
+        Pg.exec("CREATE TABLE " + t + " (id int PRIMARY KEY, email text NOT NULL);"
+                + "CREATE UNIQUE INDEX t_email ON " + t + " (email);"
+                + "CREATE POLICY p ON " + t + " USING (email IS NOT NULL)");
+        var ddl = new dev.tandem.dialect.postgres.PostgresDialect().ddl();
+        var shape = new dev.tandem.catalog.Catalog.IndexShape("btree", List.of(new dev.tandem.catalog.Catalog.IndexKey(
+                null, "lower(email)", null, null, List.of(), true, false)), List.of("id"), false, List.of("fillfactor=70"),
+                null, "(id > 0)");
+        LockRecorder recorder = new LockRecorder(Pg.dataSource(), schema);
+        List<String> wrong = new ArrayList<>();
+        compare(recorder, "carry", List.of(ddl.createIndex(schema, "t", "t_lower", shape, false),
+                ddl.alterPolicy(schema, "t", "p", "(email <> '')", "(email <> '')"),
+                ddl.replicaIdentityUsingIndex(schema, "t", "t_email"),
+                ddl.clusterOn(schema, "t", "t_email")), wrong);
         assertThat(wrong).isEmpty();
     }
 

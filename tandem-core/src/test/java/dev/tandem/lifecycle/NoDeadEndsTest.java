@@ -232,11 +232,12 @@ class NoDeadEndsTest {
     }
 
     /**
-     * An index with an expression or a predicate over a column whose type changes, or extended statistics on it, would
-     * silently go with the old column: plan refuses, naming it.
+     * Extended statistics on a column whose type changes would silently go with the old column: plan refuses, naming
+     * them. An index with an expression over such a column is carried to its new form (CarriedIndexesTest), so it
+     * is not named.
      */
     @Test
-    void anIndexTandemCannotRebuildOnTheNewColumnIsNamedNotLost() {
+    void statisticsTandemCannotRebuildOnTheNewColumnAreNamedNotLost() {
         Pg.exec("CREATE TABLE " + q("item") + " (id int PRIMARY KEY, note text, price int);"
                 + "CREATE UNIQUE INDEX item_note_uq ON " + q("item") + " (lower(note));"
                 + "CREATE STATISTICS item_st ON price, id FROM " + q("item"));
@@ -246,8 +247,8 @@ class NoDeadEndsTest {
                   - alter_column: {table: item, column: price, type: bigint, up: "price", down: "price::int"}
                 """);
         assertThatThrownBy(() -> tandem().plan()).isInstanceOf(MigrationException.class)
-                .hasMessageContaining("index " + schema + ".item_note_uq depends on column note of table item")
-                .hasMessageContaining("statistics object item_st depends on column price of table item");
+                .hasMessageContaining("statistics object item_st depends on column price of table item")
+                .hasMessageNotContaining("item_note_uq");
     }
 
     /** A function over the row type of a table contract drops is in the way too, and named. */

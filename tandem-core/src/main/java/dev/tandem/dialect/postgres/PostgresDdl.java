@@ -1,5 +1,6 @@
 package dev.tandem.dialect.postgres;
 
+import dev.tandem.catalog.Catalog;
 import dev.tandem.dialect.Ddl;
 import dev.tandem.engine.LockMode;
 import dev.tandem.engine.Locks;
@@ -353,13 +354,83 @@ final class PostgresDdl implements Ddl {
 
     @Override
     public Step createIndex(String schema, String table, String name, List<String> columns, boolean unique, String method) {
+        List<Catalog.IndexKey> keys = columns.stream()
+                .map(c -> new Catalog.IndexKey(c, null, null, null, List.of(), false, false)).toList();
+        return createIndex(schema, table, name, new Catalog.IndexShape(method, keys, List.of(), false, List.of(), null, null), unique);
+    }
+
+    @Override
+    public Step createIndex(String schema, String table, String name, Catalog.IndexShape shape, boolean unique) {
         String sql = "CREATE " + (unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " + q(name) + " ON "
-                + t(schema, table) + " USING " + indexMethod(method) + " (" + d.quoteAll(columns) + ")";
+                + t(schema, table) + " " + indexBody(shape);
         // A concurrent build that fails (or is killed) leaves an INVALID index behind: drop it and build again.
         return new Step("build index " + name + " concurrently", sql,
                 Locks.derived(on(schema, table, LockMode.SHARE_UPDATE_EXCLUSIVE)), Effect.BUILD, Mode.CONCURRENT)
                 .skipIf(INDEX_VALID, schema, name)
                 .repairIf(INDEX_INVALID, "DROP INDEX CONCURRENTLY IF EXISTS " + d.qualify(schema, name));
+    }
+
+    /**
+     * What follows {@code ON table} in CREATE INDEX, in the order its synopsis gives: method, keys, INCLUDE, NULLS NOT
+     * DISTINCT, WITH, TABLESPACE, WHERE. Names are quoted here; expressions come from the catalog, rewritten.
+     */
+    String indexBody(Catalog.IndexShape shape) {
+        List<String> keys = new ArrayList<>();
+        for (Catalog.IndexKey k : shape.keys()) {
+            StringBuilder sb = new StringBuilder(k.column() != null ? q(k.column()) : k.expression());
+            if (k.collation() != null) sb.append(" COLLATE ").append(qualified(k.collation()));
+            if (k.opclass() != null) {
+                sb.append(' ').append(qualified(k.opclass()));
+                if (!k.opclassOptions().isEmpty()) sb.append(" (").append(parameters(k.opclassOptions())).append(')');
+            }
+            if (k.descending()) sb.append(k.nullsFirst() ? " DESC" : " DESC NULLS LAST");
+            else if (k.nullsFirst()) sb.append(" NULLS FIRST");
+            keys.add(sb.toString());
+        }
+        StringBuilder sql = new StringBuilder("USING ").append(indexMethod(shape.method())).append(" (")
+                .append(String.join(", ", keys)).append(')');
+        if (!shape.include().isEmpty()) sql.append(" INCLUDE (").append(d.quoteAll(shape.include())).append(')');
+        if (shape.nullsNotDistinct()) sql.append(" NULLS NOT DISTINCT");
+        if (!shape.storage().isEmpty()) sql.append(" WITH (").append(parameters(shape.storage())).append(')');
+        if (shape.tablespace() != null) sql.append(" TABLESPACE ").append(q(shape.tablespace()));
+        if (shape.predicate() != null) sql.append(" WHERE ").append(shape.predicate());
+        return sql.toString();
+    }
+
+    private String qualified(Catalog.QualifiedName name) {
+        return d.qualify(name.schema(), name.name());
+    }
+
+    /** Storage or operator class parameters as the catalog keeps them ({@code name=value}), written back. */
+    private String parameters(List<String> options) {
+        List<String> out = new ArrayList<>();
+        for (String option : options) {
+            int eq = option.indexOf('=');
+            out.add(q(option.substring(0, eq)) + " = " + d.literal(option.substring(eq + 1)));
+        }
+        return String.join(", ", out);
+    }
+
+    @Override
+    public Step alterPolicy(String schema, String table, String policy, String using, String withCheck) {
+        return Step.metadata("point policy " + policy + " on " + table + " at the new form",
+                "ALTER POLICY " + q(policy) + " ON " + t(schema, table) + (using != null ? " USING (" + using + ")" : "")
+                        + (withCheck != null ? " WITH CHECK (" + withCheck + ")" : ""),
+                exclusive(schema, table));
+    }
+
+    @Override
+    public Step replicaIdentityUsingIndex(String schema, String table, String index) {
+        return Step.metadata("make index " + index + " the replica identity of " + table,
+                "ALTER TABLE " + t(schema, table) + " REPLICA IDENTITY USING INDEX " + q(index), exclusive(schema, table));
+    }
+
+    @Override
+    public Step clusterOn(String schema, String table, String index) {
+        // Marks the index for a later CLUSTER; it moves no rows.
+        return Step.metadata("mark index " + index + " for CLUSTER on " + table,
+                "ALTER TABLE " + t(schema, table) + " CLUSTER ON " + q(index),
+                Locks.derived(on(schema, table, LockMode.SHARE_UPDATE_EXCLUSIVE)));
     }
 
     private static String indexMethod(String method) {

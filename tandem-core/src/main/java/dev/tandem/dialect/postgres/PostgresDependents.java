@@ -63,18 +63,16 @@ final class PostgresDependents {
                      CASE d.classid
                        WHEN 'pg_constraint'::regclass THEN (SELECT k.conname FROM pg_constraint k WHERE k.oid = d.objid)
                        WHEN 'pg_trigger'::regclass THEN (SELECT g.tgname FROM pg_trigger g WHERE g.oid = d.objid)
+                       WHEN 'pg_policy'::regclass THEN (SELECT p.polname FROM pg_policy p WHERE p.oid = d.objid)
                      END AS name
               FROM target t
               JOIN pg_depend d ON d.refclassid = t.refclass AND d.refobjid = t.refobj
                               AND (t.refsub IS NULL OR d.refobjsubid = t.refsub)
               WHERE NOT (d.classid = t.refclass AND d.objid = t.refobj)
                 AND (d.deptype = 'n'
-                     -- A column whose type changes is replaced by its shadow: Tandem rebuilds its plain indexes there,
-                     -- but an index with expressions or a predicate, or extended statistics, would go with the old one.
-                     OR (t.replaced AND d.deptype = 'a'
-                         AND (d.classid = 'pg_statistic_ext'::regclass
-                              OR (d.classid = 'pg_class'::regclass AND EXISTS (SELECT 1 FROM pg_index x
-                                  WHERE x.indexrelid = d.objid AND (x.indexprs IS NOT NULL OR x.indpred IS NOT NULL))))))
+                     -- A column whose type changes is replaced by its shadow: Tandem rebuilds its indexes and checks
+                     -- there, but extended statistics would go with the old one.
+                     OR (t.replaced AND d.deptype = 'a' AND d.classid = 'pg_statistic_ext'::regclass))
             )
             SELECT DISTINCT
                    CASE WHEN d.classid = 'pg_rewrite'::regclass THEN
@@ -94,6 +92,12 @@ final class PostgresDependents {
             -- A table's own rules, triggers, policies and constraints go with DROP TABLE.
             WHERE (d.self IS NULL OR d.owner IS DISTINCT FROM d.self)
               AND coalesce(d.name, '') NOT LIKE '\\_tandem\\_%'
+              -- The replaced column's table's own CHECK constraints: Tandem carries them to its shadow (or refuses).
+              AND NOT (d.classid = 'pg_constraint'::regclass AND d.owner = (SELECT oid FROM rel)
+                       AND EXISTS (SELECT 1 FROM target t WHERE t.replaced)
+                       AND (SELECT k.contype FROM pg_constraint k WHERE k.oid = d.objid) = 'c')
+              -- Policies on the replaced column's table that contract points at its shadow before the drop.
+              AND NOT (d.classid = 'pg_policy'::regclass AND d.owner = (SELECT oid FROM rel) AND d.name = ANY (?::text[]))
             ORDER BY 1
             """;
 
@@ -150,6 +154,7 @@ final class PostgresDependents {
             String kind = dropped.kind();
             Object[] params = {schema, dropped.table(), kind, name, kind, kind, name, kind, name, kind, name, kind, kind};
             for (int i = 0; i < params.length; i++) ps.setObject(i + 1, params[i]);
+            ps.setArray(params.length + 1, c.createArrayOf("text", dropped.repointed().toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     if (rs.getString(1) == null || ownSchemas.contains(rs.getString(2))) continue;

@@ -19,7 +19,7 @@ import java.util.Map;
 
 /** PostgreSQL 14 and later. */
 public final class PostgresDialect implements Dialect {
-    private final Ddl ddl = new PostgresDdl(this);
+    private final PostgresDdl ddl = new PostgresDdl(this);
     private final PostgresBackfill backfill = new PostgresBackfill(this);
 
     @Override
@@ -162,6 +162,31 @@ public final class PostgresDialect implements Dialect {
         } finally {
             try (Statement st = c.createStatement()) {
                 st.execute("ROLLBACK TO SAVEPOINT tandem_check");
+            }
+        }
+    }
+
+    @Override
+    public void checkIndex(Connection c, String schema, String table, Map<String, String> addedColumns,
+                           Catalog.IndexShape shape, boolean unique) throws SQLException {
+        String copy = "pg_temp." + quote("_tandem_index_check");
+        try (Statement st = c.createStatement()) {
+            st.execute("SAVEPOINT tandem_index_check");
+            try {
+                // LIKE copies the columns with their types and collations, and reads the table's definition only.
+                st.execute("CREATE TEMP TABLE " + quote("_tandem_index_check") + " (LIKE " + qualify(schema, table) + ")");
+                for (var column : addedColumns.entrySet()) {
+                    checkType(c, column.getValue());
+                    st.execute("ALTER TABLE " + copy + " ADD COLUMN " + quote(column.getKey()) + " " + column.getValue());
+                }
+                st.execute("CREATE " + (unique ? "UNIQUE " : "") + "INDEX ON " + copy + " " + ddl.indexBody(shape));
+            } catch (SQLException e) {
+                String said = e instanceof org.postgresql.util.PSQLException p && p.getServerErrorMessage() != null
+                        ? p.getServerErrorMessage().getMessage() : e.getMessage();
+                throw new SQLException(said == null ? null : said.replace("\"_tandem_index_check\"", "the table"),
+                        e.getSQLState(), e);
+            } finally {
+                st.execute("ROLLBACK TO SAVEPOINT tandem_index_check");
             }
         }
     }
@@ -508,6 +533,8 @@ public final class PostgresDialect implements Dialect {
                 }
             }
         }
+        int serverVersion = serverVersionNum(c);
+        Map<String, PostgresIndexShapes.Keys> indexKeys = PostgresIndexShapes.keys(c, schema);
         Map<String, List<Catalog.Index>> indexes = new LinkedHashMap<>();
         Map<String, String> indexToTable = new LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement("""
@@ -516,9 +543,14 @@ public final class PostgresDialect implements Dialect {
                              LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.o)::text[],
                        x.indisunique, x.indisvalid, pg_get_indexdef(x.indexrelid),
                        (SELECT conname FROM pg_constraint WHERE conindid = x.indexrelid AND conrelid = t.oid LIMIT 1),
-                       x.indexprs IS NULL AND x.indpred IS NULL
+                       x.indexprs IS NULL AND x.indpred IS NULL,
+                       am.amname, i.reloptions::text[], ts.spcname, pg_get_expr(x.indpred, x.indrelid, true),
+                       x.indisreplident, x.indisclustered, """ + (serverVersion >= 150000 ? "x.indnullsnotdistinct" : "false") + """
+
                 FROM pg_index x
                 JOIN pg_class i ON i.oid = x.indexrelid
+                JOIN pg_am am ON am.oid = i.relam
+                LEFT JOIN pg_tablespace ts ON ts.oid = i.reltablespace
                 JOIN pg_class t ON t.oid = x.indrelid
                 JOIN pg_namespace n ON n.oid = t.relnamespace
                 WHERE n.nspname = ? AND NOT t.relispartition
@@ -526,10 +558,15 @@ public final class PostgresDialect implements Dialect {
             ps.setString(1, schema);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
+                    String name = rs.getString(2);
+                    List<String> keyColumns = strings(rs.getArray(3));
+                    PostgresIndexShapes.Keys keys = indexKeys.getOrDefault(name, PostgresIndexShapes.Keys.NONE);
+                    Catalog.IndexShape shape = new Catalog.IndexShape(rs.getString(9), keys.keys(), keys.include(),
+                            rs.getBoolean(15), strings(rs.getArray(10)), rs.getString(11), rs.getString(12));
                     indexes.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new Catalog.Index(
-                            rs.getString(2), strings(rs.getArray(3)), rs.getBoolean(4), rs.getBoolean(5),
-                            rs.getString(6), rs.getString(7), rs.getBoolean(8)));
-                    indexToTable.put(rs.getString(2), rs.getString(1));
+                            name, keyColumns, rs.getBoolean(4), rs.getBoolean(5),
+                            rs.getString(6), rs.getString(7), rs.getBoolean(8), shape, rs.getBoolean(13), rs.getBoolean(14)));
+                    indexToTable.put(name, rs.getString(1));
                 }
             }
         }
@@ -577,9 +614,22 @@ public final class PostgresDialect implements Dialect {
                 }
             }
         }
-        int version = serverVersionNum(c);
+        int version = serverVersion;
         Map<String, Catalog.Inheritance> inheritance = PostgresInheritance.read(c, schema);
         Map<String, Catalog.Replication> replication = PostgresPublications.read(c, schema, version);
+        Map<String, List<Catalog.Policy>> policies = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT t.relname, p.polname, pg_get_expr(p.polqual, p.polrelid), pg_get_expr(p.polwithcheck, p.polrelid)
+                FROM pg_policy p JOIN pg_class t ON t.oid = p.polrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+                WHERE n.nspname = ? ORDER BY 1, 2""")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    policies.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new Catalog.Policy(
+                            rs.getString(2), rs.getString(3), rs.getString(4)));
+                }
+            }
+        }
         Map<String, Catalog.Table> tables = new LinkedHashMap<>();
         for (var e : columns.entrySet()) {
             String name = e.getKey();
@@ -590,7 +640,8 @@ public final class PostgresDialect implements Dialect {
                     List.copyOf(privileges.getOrDefault(name, List.of())), rowSecurity.contains(name),
                     List.copyOf(triggers.getOrDefault(name, List.of())),
                     inheritance.getOrDefault(name, Catalog.Inheritance.NONE),
-                    replication.getOrDefault(name, Catalog.Replication.NONE)));
+                    replication.getOrDefault(name, Catalog.Replication.NONE),
+                    List.copyOf(policies.getOrDefault(name, List.of()))));
         }
         return new Catalog(schema, tables, indexToTable, version, collatableTypes(c),
                 PostgresPublications.ofEveryTable(c, schema, version));
@@ -617,7 +668,7 @@ public final class PostgresDialect implements Dialect {
         }
     }
 
-    private static List<String> strings(Array array) throws SQLException {
+    static List<String> strings(Array array) throws SQLException {
         return array == null ? List.of() : Arrays.asList((String[]) array.getArray());
     }
 

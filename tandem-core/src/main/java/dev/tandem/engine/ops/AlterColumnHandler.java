@@ -24,11 +24,12 @@ import java.util.Locale;
  */
 public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
 
-    /** An index or foreign key of the old column, rebuilt on the shadow column under a temporary name. */
-    record Carried(String original, String temporary, Catalog.Index index, Catalog.Constraint foreignKey) {
+    /** A foreign key of the old column, rebuilt on the shadow column under a temporary name. */
+    record Carried(String original, String temporary, Catalog.Constraint foreignKey) {
     }
 
-    record Altered(TableModel table, ColumnModel column, List<Carried> carried) {
+    /** @param dependents its indexes, checks and policies, carried to the shadow column */
+    record Altered(TableModel table, ColumnModel column, List<Carried> carried, ShadowDependents dependents) {
     }
 
     @Override
@@ -77,13 +78,11 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
                     + " (e.g. coalesce(" + op.column() + ", '')), for what the previous version reads where the new one wrote NULL");
         }
         for (Catalog.Constraint c : table.live.constraints()) {
-            if (c.type() == 'c' && c.columns().contains(live.name())) {
-                throw new MigrationException(op.location(), where + " has CHECK constraint \"" + c.name() + "\": drop it"
-                        + " with drop_constraint in an earlier migration, and state the new check with `check:` here");
-            }
             if (c.type() == 'f' && c.columns().contains(live.name()) && c.columns().size() > 1) {
                 throw new MigrationException(op.location(), where + " is part of the multi-column foreign key \""
-                        + c.name() + "\"; altering it is not supported");
+                        + c.name() + "\", which Tandem cannot carry to the column's new form (its other columns keep"
+                        + " their old form); drop it in an earlier migration (drop_constraint) and add it again after"
+                        + " this one (add_constraint)");
             }
         }
         for (var other : ctx.catalog.tables().values()) {
@@ -92,24 +91,18 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
                         java.util.regex.Pattern.quote(table.physical) + "\"?\\s*\\(.*")
                         && c.definition().contains(live.name())) {
                     throw new MigrationException(op.location(), where + " may be referenced by foreign key \"" + c.name()
-                            + "\" of table \"" + other.name() + "\"; altering referenced columns is not supported");
+                            + "\" of table \"" + other.name() + "\", which Tandem cannot carry (a foreign key must"
+                            + " reference a unique index of the type it has); drop it in an earlier migration"
+                            + " (drop_constraint on " + other.name() + ") and add it again after this one (add_constraint)");
                 }
             }
         }
+        boolean notNullAfter = op.nullable() != null ? !op.nullable() : live.notNull();
+        ShadowDependents dependents = ShadowDependents.of(ctx, op, table, column, Names.shadowColumn(live.name()), notNullAfter);
         List<Carried> carried = new ArrayList<>();
-        for (Catalog.Index index : table.live.indexes()) {
-            if (!index.columns().contains(live.name())) continue;
-            boolean onlyUniqueness = index.unique() && index.columns().equals(List.of(live.name()));
-            if (onlyUniqueness && Boolean.FALSE.equals(op.unique())) continue; // unique: false — it goes with the old column
-            if (!index.simple()) {
-                throw new MigrationException(op.location(), where + " is used by index \"" + index.name()
-                        + "\", which has expressions or a predicate; drop it first (drop_index) and recreate it after");
-            }
-            carried.add(new Carried(index.name(), Names.temporary(index.name()), index, null));
-        }
         for (Catalog.Constraint c : table.live.constraints()) {
             if (c.type() == 'f' && c.columns().equals(List.of(live.name()))) {
-                carried.add(new Carried(c.name(), Names.temporary(c.name()), null, c));
+                carried.add(new Carried(c.name(), Names.temporary(c.name()), c));
             }
         }
 
@@ -117,7 +110,7 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
         if (op.type() != null) column.type = op.type();
         if (op.nullable() != null) column.notNull = !op.nullable();
         if (op.defaultChanged()) column.defaultExpr = op.defaultExpr();
-        ctx.remember(op, new Altered(table, column, carried));
+        ctx.remember(op, new Altered(table, column, carried, dependents));
     }
 
     private static boolean sameType(String written, String live) {
@@ -172,19 +165,15 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
                     List.of(column.physical), target.table().physical, List.of(target.column().physical), op.references().onDelete()));
         }
         for (Carried c : a.carried()) {
-            if (c.index() != null) {
-                List<String> cols = c.index().columns().stream().map(n -> n.equals(oldName) ? column.physical : n).toList();
-                String method = c.index().definition().replaceAll("(?s).* USING (\\w+) .*", "$1");
-                ctx.expand(ExpandStage.INDEXES, ctx.ddl.createIndex(ctx.schema, table, c.temporary(), cols, c.index().unique(), method));
-            } else {
-                // The referenced table from the catalog, in its own schema (it need not be the migrated one).
-                var ref = c.foreignKey().reference();
-                ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.addForeignKeyNotValid(ctx.schema, table, c.temporary(),
-                        List.of(column.physical), ref.schema(), ref.table(), ref.columns(), ref.onDelete()));
-            }
+            // The referenced table from the catalog, in its own schema (it need not be the migrated one).
+            var ref = c.foreignKey().reference();
+            ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.addForeignKeyNotValid(ctx.schema, table, c.temporary(),
+                    List.of(column.physical), ref.schema(), ref.table(), ref.columns(), ref.onDelete()));
+            ctx.carries("foreign key \"" + c.original() + "\" on " + a.table().name, "added NOT VALID on the new form of "
+                    + oldName + " at expand, validated and renamed at contract");
         }
-        if (Boolean.TRUE.equals(op.unique()) && a.carried().stream().noneMatch(c -> c.index() != null && c.index().unique()
-                && c.index().columns().size() == 1)) {
+        a.dependents().expand(ctx, op, a.table(), column);
+        if (Boolean.TRUE.equals(op.unique()) && !a.dependents().carriesUniqueness()) {
             ctx.expand(ExpandStage.INDEXES, ctx.ddl.createIndex(ctx.schema, table, uniqueName(a), List.of(column.physical), true, "btree"));
         }
     }
@@ -226,18 +215,12 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
                     referenced(op, ctx)));
         }
         for (Carried c : a.carried()) {
-            if (c.foreignKey() != null) {
-                ctx.contract(ContractStage.VALIDATE, ctx.ddl.validateForeignKey(ctx.schema, physical, c.temporary(),
-                        c.foreignKey().referencedTable()));
-                ctx.contract(ContractStage.FINALIZE, ctx.ddl.renameConstraint(ctx.schema, finalTable, c.temporary(), c.original()));
-            } else if (c.index().constraint() != null) {
-                ctx.contract(ContractStage.FINALIZE, ctx.ddl.addUniqueUsingIndex(ctx.schema, finalTable, c.index().constraint(), c.temporary()));
-            } else {
-                ctx.contract(ContractStage.FINALIZE, ctx.ddl.renameIndex(ctx.schema, c.temporary(), c.original()));
-            }
+            ctx.contract(ContractStage.VALIDATE, ctx.ddl.validateForeignKey(ctx.schema, physical, c.temporary(),
+                    c.foreignKey().referencedTable()));
+            ctx.contract(ContractStage.FINALIZE, ctx.ddl.renameConstraint(ctx.schema, finalTable, c.temporary(), c.original()));
         }
-        if (Boolean.TRUE.equals(op.unique()) && a.carried().stream().noneMatch(c -> c.index() != null && c.index().unique()
-                && c.index().columns().size() == 1)) {
+        a.dependents().contract(ctx, a.table());
+        if (Boolean.TRUE.equals(op.unique()) && !a.dependents().carriesUniqueness()) {
             ctx.contract(ContractStage.FINALIZE, ctx.ddl.addUniqueUsingIndex(ctx.schema, finalTable, uniqueName(a), uniqueName(a)));
         }
     }
@@ -248,9 +231,7 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
         // The shadow column takes its constraints and indexes with it, and its foreign keys' triggers on other tables.
         List<String> referenced = new ArrayList<>();
         if (op.references() != null) referenced.add(referenced(op, ctx));
-        for (Carried c : a.carried()) {
-            if (c.foreignKey() != null) referenced.add(c.foreignKey().referencedTable());
-        }
+        for (Carried c : a.carried()) referenced.add(c.foreignKey().referencedTable());
         ctx.rollback(RollbackStage.DROP_COLUMNS, ctx.ddl.dropColumn(ctx.schema, a.table().physical, a.column().physical, referenced));
     }
 
