@@ -12,11 +12,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * The acceptance test of "Real schemas": a fixture with what real tables carry ({@code fixtures/real-schema.sql}:
@@ -35,6 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RealSchemaTest {
     private static final String FIXTURE = "fixtures/real-schema.sql";
+    private static final String DEPENDENTS = "fixtures/real-schema-dependents.sql";
     private static final String ROLE = "real_schema_app";
 
     @TempDir
@@ -126,6 +130,53 @@ class RealSchemaTest {
                 """, "code"));
     }
 
+    /**
+     * The user's objects that depend on a column whose type changes or that is dropped cannot be carried: a view, a
+     * materialized view, a rule, a generated column and a trigger with a column list on order_lines.sku (retyped),
+     * and a view in the other schema on order_lines.gift_note (dropped). Plan and expand refuse, naming each, why
+     * and what to do, and nothing changes.
+     */
+    @Test
+    void objectsThatCannotBeCarriedAreRefusedByNameAndNothingChanges() {
+        SchemaFixture live = SchemaFixture.load(ROLE, FIXTURE, DEPENDENTS);
+        if (serverVersion() < 150000) live.exec("ALTER TABLE ${app}.orders DISABLE ROW LEVEL SECURITY");
+        new Migrations(dir).write("001_sku_varchar.yaml", """
+                operations:
+                  - alter_column: {table: order_lines, column: sku, type: "varchar(40)", up: "sku", down: "sku"}
+                  - drop_column: {table: order_lines, column: gift_note}
+                """);
+        Tandem tandem = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(live.app).load();
+        var before = live.snapshot();
+        Map<String, String> blockers = new LinkedHashMap<>();
+        blockers.put("view " + live.app + ".line_skus", "sku");
+        blockers.put("materialized view " + live.app + ".sku_counts", "sku");
+        blockers.put("rule order_lines_sku_audit on " + live.app + ".order_lines", "sku");
+        blockers.put("generated column sku_upper of " + live.app + ".order_lines", "sku");
+        blockers.put("trigger order_lines_sku_changed on table " + live.app + ".order_lines", "sku");
+        blockers.put("view " + live.ref + ".gift_notes", "gift_note");
+        SoftAssertions softly = new SoftAssertions();
+        Map<String, Runnable> commands = new LinkedHashMap<>();
+        commands.put("plan", tandem::plan);
+        commands.put("expand", tandem::expand);
+        commands.forEach((command, run) -> {
+            Throwable refusal = catchThrowable(run::run);
+            softly.assertThat(refusal).as("tandem %s of a migration your objects block", command)
+                    .isInstanceOf(MigrationException.class);
+            if (refusal == null) return;
+            String[] lines = refusal.getMessage().split("\n");
+            blockers.forEach((object, column) -> softly.assertThat(lines)
+                    .as("tandem %s names %s, that it depends on column %s, and what to do (it said: %s)", command,
+                            object, column, refusal.getMessage())
+                    .anySatisfy(line -> assertThat(line).contains(object)
+                            .contains("depends on column " + column + " of table order_lines, which contract drops")
+                            .contains("drop or change " + object)));
+            sameObjects(softly, "after tandem " + command + " refused", before, live.snapshot());
+        });
+        softly.assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM pg_namespace WHERE nspname = ?",
+                live.app + "_001_sku_varchar")).as("the new version's schema, after the refusals").isEqualTo(0L);
+        softly.assertAll();
+    }
+
     private void migrate(Change change) {
         SchemaFixture live = SchemaFixture.load(ROLE, FIXTURE);
         SchemaFixture expectation = SchemaFixture.load(ROLE, FIXTURE);
@@ -137,7 +188,7 @@ class RealSchemaTest {
             // PostgreSQL 14 has no security_invoker views: Tandem refuses a schema with row-level security (by design,
             // see PrivilegesTest), changing nothing. The user follows its advice and disables it; the rest still holds.
             var before = live.snapshot();
-            MigrationException refusal = org.assertj.core.api.Assertions.catchThrowableOfType(MigrationException.class, tandem::expand);
+            MigrationException refusal = catchThrowableOfType(MigrationException.class, tandem::expand);
             assertThat(refusal).as("expand on PostgreSQL 14 with row-level security on orders").isNotNull();
             assertThat(refusal.getMessage()).contains("\"orders\" has row-level security").contains("PostgreSQL 15");
             sameObjects(softly, "after the refusal on PostgreSQL 14", before, live.snapshot());

@@ -6,9 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * Everything a migration must carry, read from the catalog of some schemas, one entry per object: the key names the
@@ -28,7 +26,7 @@ public final class SchemaSnapshot {
         this.placeholders = new LinkedHashMap<>(placeholders);
     }
 
-    /** The objects of the tables and sequences of {@code schemas}, by name. */
+    /** The objects of the tables, sequences, views and rules of {@code schemas}, by name. */
     public TreeMap<String, String> of(String... schemas) {
         TreeMap<String, String> objects = new TreeMap<>();
         try (Connection c = Pg.dataSource().getConnection()) {
@@ -40,18 +38,13 @@ public final class SchemaSnapshot {
                 read(c, schema, TRIGGERS, objects);
                 read(c, schema, POLICIES, objects);
                 read(c, schema, SEQUENCES, objects);
+                read(c, schema, VIEWS, objects);
+                read(c, schema, RULES, objects);
             }
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
         return objects;
-    }
-
-    /** The keys of {@code snapshot} that name an object of {@code table} (its columns, indexes, constraints, …). */
-    public static Set<String> keysOf(Map<String, String> snapshot, String table) {
-        Set<String> keys = new TreeSet<>();
-        for (String k : snapshot.keySet()) if (k.startsWith(table + ":")) keys.add(k);
-        return keys;
     }
 
     private void read(Connection c, String schema, String sql, Map<String, String> into) throws SQLException {
@@ -163,4 +156,18 @@ public final class SchemaSnapshot {
             FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace JOIN pg_sequence q ON q.seqrelid = s.oid
             WHERE n.nspname = ? AND s.relkind = 'S'
             """.formatted(ACL.formatted("s.relacl"));
+
+    private static final String VIEWS = """
+            SELECT c.relname || CASE c.relkind WHEN 'm' THEN ': materialized view' ELSE ': view' END,
+                   pg_get_viewdef(c.oid) || ', owner ' || pg_get_userbyid(c.relowner) || ', acl ' || %s
+                   || ', options ' || coalesce(array_to_string(c.reloptions, ','), 'none')
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = ? AND c.relkind IN ('v', 'm')
+            """.formatted(ACL.formatted("c.relacl"));
+
+    /** Rules other than views' own. */
+    private static final String RULES = """
+            SELECT tablename || ': rule ' || rulename, definition FROM pg_rules
+            WHERE schemaname = ? AND rulename <> '_RETURN'
+            """;
 }
