@@ -12,7 +12,8 @@ import java.sql.Statement;
  * One version of the application, as its instances connect: as the application's role (not the owner), with the
  * version's search path and the tenant it serves (which row-level security reads from {@code app.tenant}).
  *
- * @param label      how an assertion names this version ("the previous version during the migration")
+ * @param label      how an assertion names this version and when ("the previous version after expand")
+ * @param role       the role it logs in as
  * @param searchPath the version's search path, quoted
  * @param code       the name this version has for orders.code (the rename test renames it)
  */
