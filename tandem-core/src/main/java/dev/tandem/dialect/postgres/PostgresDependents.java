@@ -69,10 +69,22 @@ final class PostgresDependents {
               JOIN pg_depend d ON d.refclassid = t.refclass AND d.refobjid = t.refobj
                               AND (t.refsub IS NULL OR d.refobjsubid = t.refsub)
               WHERE NOT (d.classid = t.refclass AND d.objid = t.refobj)
-                AND (d.deptype = 'n'
+                AND ((d.deptype = 'n'
+                      -- An object that also depends automatically on what is dropped goes with it (a CHECK over the
+                      -- dropped column records both): PostgreSQL drops it without CASCADE.
+                      AND NOT EXISTS (SELECT 1 FROM pg_depend a
+                                      WHERE a.classid = d.classid AND a.objid = d.objid AND a.deptype IN ('a', 'i')
+                                        AND a.refclassid = t.refclass AND a.refobjid = t.refobj
+                                        AND (t.refsub IS NULL OR a.refobjsubid = t.refsub)))
                      -- A column whose type changes is replaced by its shadow: Tandem rebuilds its indexes and checks
                      -- there, but extended statistics would go with the old one.
-                     OR (t.replaced AND d.deptype = 'a' AND d.classid = 'pg_statistic_ext'::regclass))
+                     OR (t.replaced AND d.deptype = 'a' AND d.classid = 'pg_statistic_ext'::regclass)
+                     -- PostgreSQL 14 records a stored generated column's dependency on the columns it reads as
+                     -- automatic: dropping one of them silently drops the generated column too. It is the user's.
+                     OR (d.deptype = 'a' AND d.classid = 'pg_attrdef'::regclass AND t.refsub IS NOT NULL
+                         AND EXISTS (SELECT 1 FROM pg_attrdef ad JOIN pg_attribute ga ON ga.attrelid = ad.adrelid
+                                     AND ga.attnum = ad.adnum
+                                     WHERE ad.oid = d.objid AND ad.adnum <> t.refsub AND ga.attgenerated <> '')))
             )
             SELECT DISTINCT
                    CASE WHEN d.classid = 'pg_rewrite'::regclass THEN
