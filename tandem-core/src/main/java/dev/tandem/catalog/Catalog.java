@@ -86,10 +86,10 @@ public record Catalog(String schema, Map<String, Table> tables, Map<String, Stri
 
     /** @param type p (primary key), u (unique), c (check), f (foreign key); {@code definition} from pg_get_constraintdef */
     public record Constraint(String name, char type, List<String> columns, String definition, boolean validated,
-                             Reference reference) {
+                             Reference reference, String comment) {
 
         public Constraint(String name, char type, List<String> columns, String definition, boolean validated) {
-            this(name, type, columns, definition, validated, null);
+            this(name, type, columns, definition, validated, null, null);
         }
 
         /**
@@ -142,10 +142,11 @@ public record Catalog(String schema, Map<String, Table> tables, Map<String, Stri
      * @param clustered       whether it is the table's CLUSTER mark
      */
     public record Index(String name, List<String> columns, boolean unique, boolean valid, String definition,
-                        String constraint, boolean simple, IndexShape shape, boolean replicaIdentity, boolean clustered) {
+                        String constraint, boolean simple, IndexShape shape, boolean replicaIdentity, boolean clustered,
+                        String comment) {
         public Index(String name, List<String> columns, boolean unique, boolean valid, String definition,
                      String constraint, boolean simple) {
-            this(name, columns, unique, valid, definition, constraint, simple, null, false, false);
+            this(name, columns, unique, valid, definition, constraint, simple, null, false, false, null);
         }
     }
 

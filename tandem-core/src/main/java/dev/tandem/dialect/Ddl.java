@@ -152,6 +152,12 @@ public interface Ddl {
 
     Step renameIndex(String schema, String from, String to);
 
+    /** COMMENT ON INDEX: a rebuilt index gets the comment of the one it replaces (a rename keeps it). */
+    Step commentOnIndex(String schema, String index, String comment);
+
+    /** COMMENT ON CONSTRAINT: a rebuilt constraint gets the comment of the one it replaces (a rename keeps it). */
+    Step commentOnConstraint(String schema, String table, String constraint, String comment);
+
     Step addUniqueUsingIndex(String schema, String table, String constraint, String index);
 
     Step addPrimaryKeyUsingIndex(String schema, String table, String constraint, String index);

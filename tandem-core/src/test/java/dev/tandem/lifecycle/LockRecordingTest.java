@@ -139,7 +139,8 @@ class LockRecordingTest {
         String t = "\"" + schema + "\".t";
         Pg.exec("CREATE TABLE " + t + " (id int PRIMARY KEY, email text NOT NULL);"
                 + "CREATE UNIQUE INDEX t_email ON " + t + " (email);"
-                + "CREATE POLICY p ON " + t + " USING (email IS NOT NULL)");
+                + "CREATE POLICY p ON " + t + " USING (email IS NOT NULL);"
+                + "ALTER TABLE " + t + " ADD CONSTRAINT t_email_ok CHECK (email <> '')");
         var ddl = new dev.tandem.dialect.postgres.PostgresDialect().ddl();
         var shape = new dev.tandem.catalog.Catalog.IndexShape("btree", List.of(new dev.tandem.catalog.Catalog.IndexKey(
                 null, "lower(email)", null, null, List.of(), true, false)), List.of("id"), false, List.of("fillfactor=70"),
@@ -149,7 +150,9 @@ class LockRecordingTest {
         compare(recorder, "carry", List.of(ddl.createIndex(schema, "t", "t_lower", shape, false),
                 ddl.alterPolicy(schema, "t", "p", "(email <> '')", "(email <> '')"),
                 ddl.replicaIdentityUsingIndex(schema, "t", "t_email"),
-                ddl.clusterOn(schema, "t", "t_email")), wrong);
+                ddl.clusterOn(schema, "t", "t_email"),
+                ddl.commentOnIndex(schema, "t_email", "by e-mail"),
+                ddl.commentOnConstraint(schema, "t", "t_email_ok", "not empty")), wrong);
         assertThat(wrong).isEmpty();
     }
 

@@ -454,6 +454,21 @@ final class PostgresDdl implements Ddl {
     }
 
     @Override
+    public Step commentOnIndex(String schema, String index, String comment) {
+        // COMMENT locks only the object it describes (SHARE UPDATE EXCLUSIVE on the index), not the table.
+        return Step.metadata("comment on index " + index, "COMMENT ON INDEX " + d.qualify(schema, index) + " IS "
+                + d.literal(comment), NONE);
+    }
+
+    @Override
+    public Step commentOnConstraint(String schema, String table, String constraint, String comment) {
+        return Step.metadata("comment on constraint " + constraint, "COMMENT ON CONSTRAINT " + q(constraint) + " ON "
+                + t(schema, table) + " IS " + d.literal(comment),
+                // Measured (LockRecordingTest): the table is only read to find the constraint.
+                Locks.derived(on(schema, table, LockMode.ACCESS_SHARE)));
+    }
+
+    @Override
     public Step addUniqueUsingIndex(String schema, String table, String constraint, String index) {
         return Step.metadata("turn index " + index + " into unique constraint " + constraint,
                 "ALTER TABLE " + t(schema, table) + " ADD CONSTRAINT " + q(constraint) + " UNIQUE USING INDEX " + q(index),

@@ -506,7 +506,7 @@ public final class PostgresDialect implements Dialect {
                        rn.nspname, r.relname,
                        ARRAY(SELECT a.attname FROM unnest(c.confkey) WITH ORDINALITY k(attnum, i)
                              JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum ORDER BY k.i)::text[],
-                       c.confdeltype
+                       c.confdeltype, obj_description(c.oid, 'pg_constraint')
                 FROM pg_constraint c
                 LEFT JOIN pg_class r ON r.oid = c.confrelid
                 LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace
@@ -528,7 +528,7 @@ public final class PostgresDialect implements Dialect {
                                 default -> "NO ACTION";
                             });
                     constraints.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new Catalog.Constraint(
-                            rs.getString(2), type, cols, rs.getString(5), rs.getBoolean(6), reference));
+                            rs.getString(2), type, cols, rs.getString(5), rs.getBoolean(6), reference, rs.getString(11)));
                     if (type == 'p') primaryKeys.put(rs.getString(1), cols);
                 }
             }
@@ -546,6 +546,7 @@ public final class PostgresDialect implements Dialect {
                        x.indexprs IS NULL AND x.indpred IS NULL,
                        am.amname, i.reloptions::text[], ts.spcname, pg_get_expr(x.indpred, x.indrelid, true),
                        x.indisreplident, x.indisclustered, """ + (serverVersion >= 150000 ? "x.indnullsnotdistinct" : "false") + """
+                       , obj_description(x.indexrelid, 'pg_class')
 
                 FROM pg_index x
                 JOIN pg_class i ON i.oid = x.indexrelid
@@ -565,7 +566,8 @@ public final class PostgresDialect implements Dialect {
                             rs.getBoolean(15), strings(rs.getArray(10)), rs.getString(11), rs.getString(12));
                     indexes.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new Catalog.Index(
                             name, keyColumns, rs.getBoolean(4), rs.getBoolean(5),
-                            rs.getString(6), rs.getString(7), rs.getBoolean(8), shape, rs.getBoolean(13), rs.getBoolean(14)));
+                            rs.getString(6), rs.getString(7), rs.getBoolean(8), shape, rs.getBoolean(13), rs.getBoolean(14),
+                            rs.getString(16)));
                     indexToTable.put(name, rs.getString(1));
                 }
             }

@@ -169,6 +169,9 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
             var ref = c.foreignKey().reference();
             ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.addForeignKeyNotValid(ctx.schema, table, c.temporary(),
                     List.of(column.physical), ref.schema(), ref.table(), ref.columns(), ref.onDelete()));
+            if (c.foreignKey().comment() != null) {
+                ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.commentOnConstraint(ctx.schema, table, c.temporary(), c.foreignKey().comment()));
+            }
             ctx.carries("foreign key \"" + c.original() + "\" on " + a.table().name, "added NOT VALID on the new form of "
                     + oldName + " at expand, validated and renamed at contract");
         }

@@ -146,6 +146,10 @@ final class ShadowDependents {
                     + " over the column's new form (drop it in an earlier migration and add one that fits after this one)",
                     c.expression(), List.of(), rowTypes, "boolean");
             ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.addCheckNotValid(ctx.schema, physical, c.temporary(), c.expression()));
+            if (c.check().comment() != null) {
+                // Set on the new constraint now: the rename at contract keeps it.
+                ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.commentOnConstraint(ctx.schema, physical, c.temporary(), c.check().comment()));
+            }
             ctx.carries("CHECK constraint \"" + c.check().name() + "\" on " + tableName, "added NOT VALID on the new"
                     + " form of " + oldName + " at expand, validated and renamed at contract");
         }
@@ -155,6 +159,9 @@ final class ShadowDependents {
                     + " column \"" + oldName + "\"", "drop it in an earlier migration (drop_index) and create one that fits"
                     + " the new type after this one", physical, Map.of(shadow, column.type), i.shape(), i.index().unique()));
             ctx.expand(ExpandStage.INDEXES, ctx.ddl.createIndex(ctx.schema, physical, i.temporary(), i.shape(), i.index().unique()));
+            if (i.index().comment() != null) {
+                ctx.expand(ExpandStage.INDEXES, ctx.ddl.commentOnIndex(ctx.schema, i.temporary(), i.index().comment()));
+            }
             String marks = (i.index().replicaIdentity() ? ", and made the REPLICA IDENTITY again" : "")
                     + (i.index().clustered() ? ", and marked for CLUSTER again" : "");
             ctx.carries(what, "rebuilt CONCURRENTLY on the new form of " + oldName + " at expand, "
@@ -193,6 +200,10 @@ final class ShadowDependents {
             String name = i.index().constraint() != null ? i.index().constraint() : i.index().name();
             if (i.index().constraint() != null) {
                 ctx.contract(ContractStage.FINALIZE, ctx.ddl.addUniqueUsingIndex(ctx.schema, finalTable, name, i.temporary()));
+                // The constraint is made anew from the index: its comment is set again.
+                String comment = table.live.constraints().stream().filter(k -> k.name().equals(name))
+                        .map(dev.tandem.catalog.Catalog.Constraint::comment).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+                if (comment != null) ctx.contract(ContractStage.FINALIZE, ctx.ddl.commentOnConstraint(ctx.schema, finalTable, name, comment));
             } else {
                 ctx.contract(ContractStage.FINALIZE, ctx.ddl.renameIndex(ctx.schema, i.temporary(), name));
             }
