@@ -213,7 +213,9 @@ public final class PlanContext {
 
     /** The new version's row as the operations so far shaped it. */
     public List<Ddl.ViewColumn> newRow(TableModel t) {
-        return t.columns.stream().map(c -> new Ddl.ViewColumn(c.physical, c.name)).toList();
+        // An identity column has no default to copy; the table's identity fills it on INSERT through the view.
+        return t.columns.stream().map(c -> new Ddl.ViewColumn(c.physical, c.name,
+                c.live != null && c.live.isIdentity() ? null : c.defaultExpr)).toList();
     }
 
     public Map<String, String> newRowTypes(TableModel t) {

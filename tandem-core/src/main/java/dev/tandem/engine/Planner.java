@@ -225,9 +225,18 @@ public final class Planner {
         List<Ddl.Assignment> insertOnly = t.droppedColumns.stream().filter(d -> d.down() != null)
                 .map(d -> new Ddl.Assignment(d.physical(), d.down(), null)).toList();
         boolean split = !userBeforeRowTriggers(ctx, t).isEmpty();
+        // A session's statement reaches the new version's view only if no schema earlier in its search path holds a
+        // relation of the same name: the table itself, or the previous version's view. A renamed table's new name is
+        // in the new version schema alone.
+        List<String> shadowing = new ArrayList<>();
+        if (!t.renamed()) {
+            shadowing.add(ctx.schema);
+            if (ctx.previousVersionSchema != null) shadowing.add(ctx.previousVersionSchema);
+        }
         return new Ddl.SyncTrigger(ctx.schema, t.physical, stateSchema, Names.syncFunction(ctx.schema, t.physical, ctx.migration),
                 split ? Names.syncTriggerLast(ctx.migration) : Names.syncTrigger(ctx.migration), ctx.versionSchema,
-                oldBindings, newBindings, fills, ups, downs, insertOnly, done, split ? Names.syncTriggerFirst(ctx.migration) : null);
+                shadowing, oldBindings, newBindings, fills, ups, downs, insertOnly, done,
+                split ? Names.syncTriggerFirst(ctx.migration) : null);
     }
 
     /**
