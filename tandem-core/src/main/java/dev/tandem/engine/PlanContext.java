@@ -247,8 +247,21 @@ public final class PlanContext {
         return all;
     }
 
+    /** Expand without the version schema, which {@link #publishSteps()} creates when the new version is ready. */
     List<Step> expandSteps() {
-        return flatten(expand);
+        EnumMap<ExpandStage, List<Step>> stages = new EnumMap<>(expand);
+        stages.remove(ExpandStage.VIEWS);
+        return flatten(stages);
+    }
+
+    /**
+     * The new version's schema, views and grants as one transaction: a session never sees the schema with some views
+     * missing (PostgreSQL would resolve their names to the tables, as the previous version).
+     */
+    List<Step> publishSteps() {
+        List<Step> views = expand.getOrDefault(ExpandStage.VIEWS, List.of());
+        if (views.isEmpty()) return List.of();
+        return List.of(views.size() == 1 ? views.get(0) : Step.atomic("publish version schema " + versionSchema, views));
     }
 
     List<Step> contractSteps() {

@@ -80,7 +80,7 @@ public final class Planner {
         List<Step> expand = ctx.expandSteps();
         Plan plan = new Plan(migration.name(), ctx.schema, ctx.versionSchema, previousVersionSchema,
                 expand, backfill, ctx.contractSteps(), ctx.rollbackSteps(), ctx.contractDrops, ctx.irreversibleSteps(expand), ctx.rowChecks,
-                ctx.carried, ctx.notices);
+                ctx.carried, ctx.notices, ctx.publishSteps());
         return new Result(plan, List.copyOf(ctx.checks));
     }
 
