@@ -429,7 +429,8 @@ public final class PostgresDialect implements Dialect {
         Map<String, List<Catalog.Column>> columns = new LinkedHashMap<>();
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT t.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                       pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attnum
+                       -- A generated column's expression is no default: nothing may copy it as one.
+                       CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid) END, a.attidentity, a.attnum
                 FROM pg_class t
                 JOIN pg_namespace n ON n.oid = t.relnamespace
                 JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped

@@ -157,10 +157,13 @@ final class SyncTriggerBody {
             // A session that can use it but lists the table's schema or the previous version's first is the previous
             // version by PostgreSQL's resolution, and is not refused.
             line(2, "IF strpos(current_setting('search_path'), " + vs + ") > 0 AND NOT " + vs + " = ANY (current_schemas(false)) THEN");
-            line(3, "RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = 'the search path names version"
-                    + " schema ' || " + vs + " || ' but role ' || current_user || ' cannot use it, so this write cannot be"
-                    + " told from the previous version''s', HINT = 'GRANT USAGE ON SCHEMA ' || quote_ident(" + vs + ")"
-                    + " || ' TO ' || quote_ident(current_user) || ' and grant it on the version''s views what it may do on the tables';");
+            // The schema is missing until the new version is ready (its backfill completes), or the role lacks USAGE.
+            line(3, "RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state', MESSAGE = 'the search path names"
+                    + " version schema ' || " + vs + " || ', which this session cannot use, so this write cannot be told from"
+                    + " the previous version''s', HINT = CASE WHEN to_regnamespace(quote_ident(" + vs + ")) IS NULL THEN"
+                    + " 'the schema does not exist yet: the new version is not ready until `tandem backfill` completes'"
+                    + " ELSE 'GRANT USAGE ON SCHEMA ' || quote_ident(" + vs + ") || ' TO ' || quote_ident(current_user)"
+                    + " || ' and grant it on the version''s views what it may do on the tables' END;");
             line(2, "END IF;");
             block(2, used(s.oldBindings(), s.ups()), "NEW", () -> {
                 for (Assignment a : s.ups()) {
