@@ -261,7 +261,23 @@ public final class PlanContext {
     List<Step> publishSteps() {
         List<Step> views = expand.getOrDefault(ExpandStage.VIEWS, List.of());
         if (views.isEmpty()) return List.of();
-        return List.of(views.size() == 1 ? views.get(0) : Step.atomic("publish version schema " + versionSchema, views));
+        List<Step> all = new ArrayList<>(beforePublishing);
+        all.addAll(views);
+        return List.of(all.size() == 1 ? all.get(0) : Step.atomic("publish version schema " + versionSchema, all));
+    }
+
+    private final List<Step> beforePublishing = new ArrayList<>();
+
+    /**
+     * A sync trigger, created again first thing when the version schema is published, in the same transaction. The
+     * sync trigger tells a new version's write by the session's search path, and a statement whose table name was
+     * looked up before the schema existed but runs after would write the table and be taken for the new version's:
+     * replacing the trigger locks out writes to the table (SHARE ROW EXCLUSIVE) until the schema is there, after
+     * which PostgreSQL looks the name up again for a statement that waited on the lock, and it invalidates the
+     * table's cached plans, which then are planned again against the new search path.
+     */
+    void beforePublishing(Step syncTrigger) {
+        beforePublishing.add(syncTrigger);
     }
 
     List<Step> contractSteps() {

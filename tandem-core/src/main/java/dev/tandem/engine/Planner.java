@@ -150,7 +150,9 @@ public final class Planner {
                     ctx.contract(ContractStage.DROP, ddl.dropColumn(ctx.schema, t.physical, done, List.of()));
                     ctx.rollback(RollbackStage.DROP_COLUMNS, ddl.dropColumn(ctx.schema, t.physical, done, List.of()));
                 }
-                ctx.expand(ExpandStage.SYNC, ddl.createSyncTrigger(trigger));
+                Step sync = ddl.createSyncTrigger(trigger);
+                ctx.expand(ExpandStage.SYNC, sync);
+                ctx.beforePublishing(sync);
                 ctx.contract(ContractStage.DROP_SYNC, ddl.dropSyncTrigger(trigger));
                 ctx.rollback(RollbackStage.DROP_SYNC, ddl.dropSyncTrigger(trigger));
             }
