@@ -27,6 +27,27 @@ public record MigrationStatus(String name, String file, Phase phase, String vers
                               StateStore.BackfillActivity activity, Instant startedAt,
                               Instant expandedAt, Instant backfilledAt, Instant completedAt, Instant rolledBackAt) {
 
+    /**
+     * Whether this version can serve: its version schema exists, which Tandem creates only once its data is complete
+     * (at the end of the backfill, or of expand when there is nothing to backfill).
+     */
+    @com.fasterxml.jackson.annotation.JsonProperty("ready")
+    public boolean ready() {
+        return versionSchema != null;
+    }
+
+    /** {@code ready}, or {@code not ready: backfill 43%} and the like, for people. */
+    public String readiness() {
+        if (ready()) return "ready";
+        return switch (phase) {
+            case EXPANDING -> "not ready: expand is not finished";
+            case EXPANDED -> "not ready: backfill not started";
+            case BACKFILLING -> "not ready: backfill " + (rowsTotal() == 0 ? "started"
+                    : Math.min(99, 100 * rowsDone() / rowsTotal()) + "%");
+            default -> "not ready";
+        };
+    }
+
     public long rowsDone() {
         return backfill.stream().mapToLong(BackfillState::rowsDone).sum();
     }

@@ -16,8 +16,9 @@ public record Status(String schema, List<MigrationStatus> migrations, List<State
     public enum Next {
         NOTHING(0, "nothing: every migration is complete"),
         EXPAND(10, "expand"),
-        BACKFILL(11, "backfill"),
-        CONTRACT(12, "contract (once no instance of the previous version runs)"),
+        BACKFILL(11, "backfill: the new version is not ready, do not roll it out yet"),
+        CONTRACT(12, "the new version is ready: roll it out node by node, then contract (once no instance of the previous"
+                + " version runs)"),
         RESUME(13, "run the interrupted command again"),
         /** Exit code 2, as the commands themselves would exit: a file changed or removed after its expand. */
         FIX_FILES(2, "restore the migration file changed or removed after its expand (or run `tandem rollback`,"

@@ -378,13 +378,18 @@ public final class Tandem {
                     + (i + 1) + "/" + steps + "; the steps before it are done and the previous version keeps working."
                     + " Fix the cause and run `tandem expand` to go on from this step, or `tandem rollback` to undo"
                     + " what expand did.");
+            if (plan.backfill().isEmpty()) publish(c, name, plan, Phase.EXPANDING);
             state.setPhase(c, name, Phase.EXPANDED);
             state.history(c, name, Phase.EXPANDED.text, "expand done", null);
             String irreversible = plan.irreversible().isEmpty() ? "" : ". Note: "
                     + String.join("; ", plan.irreversible().stream().map(Plan.Irreversible::reason).toList());
-            return new Outcome(name, Phase.EXPANDED, true, "expanded " + name + ": the new version uses schema "
-                    + plan.versionSchema() + (plan.previousVersionSchema() == null ? "; the previous version keeps using "
-                    + config.schema : "; the previous version keeps using " + plan.previousVersionSchema()) + irreversible);
+            String previous = plan.previousVersionSchema() == null ? config.schema : plan.previousVersionSchema();
+            return new Outcome(name, Phase.EXPANDED, true, "expanded " + name + (plan.publishedAfterBackfill()
+                    ? ": the new version is not ready yet; `tandem backfill` fills the existing rows and then creates its"
+                    + " schema " + plan.versionSchema() + ", so that it never reads an incomplete row. The previous version keeps using "
+                    + previous
+                    : ": the new version uses schema " + plan.versionSchema() + "; the previous version keeps using " + previous)
+                    + irreversible);
         });
     }
 
@@ -428,6 +433,7 @@ public final class Tandem {
                     throw e;
                 }
                 Connection held = keeper.connection();
+                publish(held, name, plan, Phase.BACKFILLING);
                 state.setActivity(held, name, "done", null);
                 state.setPhase(held, name, Phase.BACKFILLED);
                 state.history(held, name, Phase.BACKFILLED.text, "backfill done", null);
@@ -435,6 +441,18 @@ public final class Tandem {
             return new Outcome(name, Phase.BACKFILLED, true, plan.backfill().isEmpty() ? name + " has no rows to backfill"
                     : "backfilled " + name);
         }));
+    }
+
+    /**
+     * Creates the new version's schema, views and grants: the version is ready. Safe to repeat (a run stopped after it
+     * and before the phase was recorded does it again); it writes no step checkpoint.
+     */
+    private void publish(Connection c, String name, Plan plan, Phase phase) throws SQLException {
+        if (plan.publish().isEmpty()) return;
+        executor().run(c, name, phase, plan.publish(), 0, plan.publish().size(), i -> "Creating the new version's schema "
+                + plan.versionSchema() + " failed; nothing of it was created. Fix the cause and run `tandem "
+                + (phase == Phase.EXPANDING ? "expand" : "backfill") + "` again, or `tandem rollback`.");
+        state.history(c, name, phase.text, "new version ready", "created schema " + plan.versionSchema());
     }
 
     private static Outcome nothingToDoIsFine(java.util.function.Supplier<Outcome> command) {

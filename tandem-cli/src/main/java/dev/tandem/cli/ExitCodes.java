@@ -48,8 +48,10 @@ final class ExitCodes {
             }
             codes.put(next.exitCode + "", "With --check: " + switch (next) {
                 case EXPAND -> "run expand next.";
-                case BACKFILL -> "run backfill next.";
-                case CONTRACT -> "run contract next (once no instance of the previous version runs).";
+                case BACKFILL -> "run backfill next: the new version is not ready (its schema does not exist yet), do not"
+                        + " roll it out.";
+                case CONTRACT -> "the new version is ready: roll it out, then run contract (once no instance of the"
+                        + " previous version runs).";
                 default -> "a command was interrupted; run it again (see status).";
             });
         }

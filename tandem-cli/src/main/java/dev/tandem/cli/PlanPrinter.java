@@ -33,6 +33,10 @@ final class PlanPrinter {
         String next = next(report.phase(), plan);
         steps("expand", plan.expand(), next.equals("expand"));
         backfill(plan.backfill(), next.equals("backfill"));
+        if (!plan.publish().isEmpty()) {
+            steps("new version ready (" + (plan.publishedAfterBackfill() ? "at the end of the backfill" : "at the end of expand")
+                    + ")", plan.publish(), false);
+        }
         steps("contract", plan.contract(), next.equals("contract"));
         steps("rollback", plan.rollback(), next.equals("rollback"));
         if (!plan.carried().isEmpty()) {

@@ -40,6 +40,9 @@ final class StatusPrinter {
                 out.println("backfill: " + a.status() + (a.reason() != null ? " — " + a.reason() : "")
                         + (a.seenAt() != null ? " (last seen " + Text.time(a.seenAt()) + ")" : "")
                         + (a.maxRowsPerSecond() != null ? "; rate limit " + a.maxRowsPerSecond() + " rows/s" : "")));
+        status.current().filter(m -> m.phase().inFlight() && m.phase() != Phase.ROLLING_BACK).ifPresent(m ->
+                out.println("new version " + m.name() + ": " + m.readiness() + (m.ready() ? ""
+                        : " (its schema is created when the backfill completes; roll it out only then)")));
         out.println();
         out.println("application instances: " + (status.instances().isEmpty() ? "none seen (instances show up when they"
                 + " connect with ApplicationName=tandem:<version>:<instance> or use TandemDataSource)" : ""));

@@ -32,6 +32,11 @@ import java.util.logging.Logger;
  * and sequences), and {@code application_name} = {@code tandem:<version>:<instance>}. The instance also keeps a
  * heartbeat row in the state schema, refreshed every {@code heartbeat} and removed by {@link #close()}.
  *
+ * <p>A version is <em>ready</em> once its version schema exists: Tandem creates it when the version's data is complete
+ * (at the end of the backfill). Until then {@code getConnection} waits, up to {@code readyTimeout} (default 5
+ * minutes), logging why every 10 s, and then throws {@link SQLException} with SQLState {@code 55000}; it never hands
+ * out a connection on which the new version could read a row the backfill has not reached.
+ *
  * <p>Pools reuse connections: pinning is done on every checkout, not once, so a connection that an application
  * re-pointed meanwhile is put back in its version before it is used again.
  */
@@ -53,9 +58,14 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
     /** Held by each beat and by {@link #close()}, so that no beat still in flight can bring back a removed row. */
     private final ReentrantLock beatLock = new ReentrantLock();
     private volatile boolean closed;
+    private volatile boolean ready;
+    private final Duration readyTimeout;
+    private static final Duration READY_POLL = Duration.ofMillis(500);
+    private static final Duration READY_LOG_EVERY = Duration.ofSeconds(10);
 
     private TandemDataSource(DataSource delegate, String version, String schema, String stateSchema, String instanceId,
-                             Duration interval) {
+                             Duration interval, Duration readyTimeout) {
+        this.readyTimeout = readyTimeout;
         this.delegate = delegate;
         this.version = version;
         this.schema = schema;
@@ -90,6 +100,7 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
         private String stateSchema = "tandem";
         private String instanceId = defaultInstanceId();
         private Duration heartbeat = Duration.ofSeconds(10);
+        private Duration readyTimeout = Duration.ofMinutes(5);
 
         private Builder(DataSource delegate, String version) {
             this.delegate = delegate;
@@ -118,8 +129,17 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
             return this;
         }
 
+        /**
+         * How long {@code getConnection} waits for the version to become ready (its backfill to complete) before it
+         * throws; zero fails at once. Default 5 minutes.
+         */
+        public Builder readyTimeout(Duration readyTimeout) {
+            this.readyTimeout = readyTimeout;
+            return this;
+        }
+
         public TandemDataSource build() {
-            return new TandemDataSource(delegate, version, schema, stateSchema, instanceId, heartbeat);
+            return new TandemDataSource(delegate, version, schema, stateSchema, instanceId, heartbeat, readyTimeout);
         }
     }
 
@@ -164,6 +184,7 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
 
     private Connection pin(Connection c) throws SQLException {
         try {
+            awaitReady(c);
             dialect.setSearchPath(c, searchPath);
             dialect.setApplicationName(c, applicationName());
         } catch (SQLException e) {
@@ -171,6 +192,64 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
             throw e;
         }
         return c;
+    }
+
+    /**
+     * Returns once the version's schema exists (then never checks again: only a rollback or a later contract removes
+     * it, and then the application's statements fail on their own). A version schema that is missing because its
+     * migration is not expanded yet, or was rolled back or contracted away, is not waited for.
+     */
+    private void awaitReady(Connection c) throws SQLException {
+        if (ready) return;
+        String versionSchema = searchPath.get(0);
+        long start = System.nanoTime();
+        long lastLog = start;
+        while (!dialect.schemaExists(c, versionSchema)) {
+            String why = notReady(c);
+            Duration waited = Duration.ofNanos(System.nanoTime() - start);
+            if (why == null) {
+                throw new SQLException("version " + version + " has no schema " + versionSchema + " and is not being"
+                        + " backfilled: its migration is not expanded, was rolled back, or a later migration's contract"
+                        + " removed it; check `tandem status`", "55000");
+            }
+            if (waited.compareTo(readyTimeout) >= 0) {
+                throw new SQLException("version " + version + " is not ready after " + waited.toSeconds() + " s: " + why
+                        + ". Run `tandem backfill` (or wait for it), or raise readyTimeout", "55000");
+            }
+            if (System.nanoTime() - lastLog >= READY_LOG_EVERY.toNanos() || lastLog == start) {
+                org.slf4j.LoggerFactory.getLogger(TandemDataSource.class).info("waiting for version {}: {}", version, why);
+                lastLog = System.nanoTime();
+            }
+            if (!c.getAutoCommit()) c.rollback();
+            try {
+                Thread.sleep(READY_POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while waiting for version " + version + " to become ready", "57014", e);
+            }
+        }
+        ready = true;
+    }
+
+    /**
+     * Why the version is not ready yet, or null when it will not become ready by waiting. A role that may not read
+     * Tandem's state is assumed to be waiting for a backfill.
+     */
+    private String notReady(Connection c) throws SQLException {
+        java.util.Optional<dev.tandem.state.MigrationState> m;
+        try {
+            m = state.get(c, version);
+        } catch (SQLException e) {
+            if (!c.getAutoCommit()) c.rollback();
+            return "its schema " + searchPath.get(0) + " does not exist yet (Tandem creates it when the backfill"
+                    + " completes; this role cannot read Tandem's state to say more)";
+        }
+        if (m.isEmpty()) return null;
+        return switch (m.get().phase()) {
+            case EXPANDING, EXPANDED, BACKFILLING -> "migration " + version + " is " + m.get().phase()
+                    + "; its schema is created when the backfill completes";
+            default -> null;
+        };
     }
 
     /**

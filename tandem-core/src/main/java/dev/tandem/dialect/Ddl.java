@@ -13,8 +13,17 @@ import java.util.List;
  */
 public interface Ddl {
 
-    /** A column of a version view: the physical column and the name the version sees. */
-    record ViewColumn(String physical, String name) {
+    /**
+     * A column of a version view: the physical column, the name the version sees, and the default the version
+     * declares for it (null for none). The view needs its own default: PostgreSQL fills an omitted column of an
+     * INSERT through a view from the table, but {@code SET n = DEFAULT} in an UPDATE or an ON CONFLICT DO UPDATE
+     * takes the view column's default, NULL when it has none (PostgreSQL manual, CREATE VIEW, "Updatable Views";
+     * ALTER VIEW ... ALTER COLUMN ... SET DEFAULT).
+     */
+    record ViewColumn(String physical, String name, String defaultExpr) {
+        public ViewColumn(String physical, String name) {
+            this(physical, name, null);
+        }
     }
 
     /** A variable a sync-trigger expression can use: the name one version sees, bound to a physical column. */
@@ -43,9 +52,13 @@ public interface Ddl {
      * version's write ({@code down}), so the user's triggers see and adjust the row they were written for;
      * {@code trigger} fires after them and computes the new version's columns from the row as they left it
      * ({@code up}). Otherwise {@code firstTrigger} is null and {@code trigger} does both.
+     *
+     * <p>A write is the new version's when PostgreSQL resolved its statement to the new version's view: the session's
+     * effective schemas include {@code newVersionSchema} and none of {@code shadowingSchemas} (which hold a relation
+     * of the same name: the table, the previous version's view) comes before it.
      */
     record SyncTrigger(String schema, String table, String functionSchema, String function, String trigger,
-                       String newVersionSchema, List<Binding> oldBindings, List<Binding> newBindings,
+                       String newVersionSchema, List<String> shadowingSchemas, List<Binding> oldBindings, List<Binding> newBindings,
                        List<Assignment> fills, List<Assignment> ups, List<Assignment> downs,
                        List<Assignment> insertOnlyDowns, String doneColumn, String firstTrigger,
                        List<Assignment> drawnDefaults) {
@@ -53,8 +66,8 @@ public interface Ddl {
                            String newVersionSchema, List<Binding> oldBindings, List<Binding> newBindings,
                            List<Assignment> fills, List<Assignment> ups, List<Assignment> downs,
                            List<Assignment> insertOnlyDowns, String doneColumn, String firstTrigger) {
-            this(schema, table, functionSchema, function, trigger, newVersionSchema, oldBindings, newBindings, fills, ups,
-                    downs, insertOnlyDowns, doneColumn, firstTrigger, List.of());
+            this(schema, table, functionSchema, function, trigger, newVersionSchema, List.of(), oldBindings, newBindings,
+                    fills, ups, downs, insertOnlyDowns, doneColumn, firstTrigger, List.of());
         }
 
         public String firstFunction() {

@@ -10,13 +10,19 @@ import java.util.List;
  * @param versionSchema         the schema of views the new version uses
  * @param previousVersionSchema the previous version's schema of views, or null when the previous version used
  *                              the tables directly
+ * @param publish               what makes the new version usable (its version schema, views and grants), one
+ *                              transaction run when the version is <em>ready</em>: at the end of expand when there
+ *                              is nothing to backfill, else when the backfill completes, so that the new version
+ *                              never reads or updates a row its backfill has not reached
  */
 public record Plan(String migration, String schema, String versionSchema, String previousVersionSchema,
                    List<Step> expand, List<BackfillTask> backfill, List<Step> contract, List<Step> rollback,
                    List<Dropped> contractDrops, List<Irreversible> irreversible, List<RowCheck> rowChecks,
-                   List<Carried> carried, List<String> notices) {
+                   List<Carried> carried, List<String> notices, List<Step> publish) {
 
     public Plan {
+        // Plans stored by earlier Tandem versions create the version schema in expand.
+        publish = publish == null ? List.of() : List.copyOf(publish);
         // Plans stored by earlier Tandem versions have neither list.
         carried = carried == null ? List.of() : List.copyOf(carried);
         notices = notices == null ? List.of() : List.copyOf(notices);
@@ -79,6 +85,11 @@ public record Plan(String migration, String schema, String versionSchema, String
      * @param condition SQL over the new version's row
      */
     public record RowCheck(String view, String what, String condition) {
+    }
+
+    /** Whether the new version becomes usable only once the backfill completes (not already at expand). */
+    public boolean publishedAfterBackfill() {
+        return !publish.isEmpty() && !backfill.isEmpty();
     }
 
     /** The first contract step after which the previous version's shape is gone: every step before it only checks. */

@@ -239,7 +239,10 @@ public final class PlanContext {
 
     /** The new version's row as the operations so far shaped it. */
     public List<Ddl.ViewColumn> newRow(TableModel t) {
-        return t.columns.stream().map(c -> new Ddl.ViewColumn(c.physical, c.name)).toList();
+        // An identity column has no default to copy; the table's identity fills it on INSERT through the view. A new
+        // form that takes the value its previous column's sequence default drew has none either: one draw per insert.
+        return t.columns.stream().map(c -> new Ddl.ViewColumn(c.physical, c.name,
+                (c.live != null && c.live.isIdentity()) || c.takesPreviousDefault ? null : c.defaultExpr)).toList();
     }
 
     public Map<String, String> newRowTypes(TableModel t) {
@@ -271,8 +274,37 @@ public final class PlanContext {
         return all;
     }
 
+    /** Expand without the version schema, which {@link #publishSteps()} creates when the new version is ready. */
     List<Step> expandSteps() {
-        return flatten(expand);
+        EnumMap<ExpandStage, List<Step>> stages = new EnumMap<>(expand);
+        stages.remove(ExpandStage.VIEWS);
+        return flatten(stages);
+    }
+
+    /**
+     * The new version's schema, views and grants as one transaction: a session never sees the schema with some views
+     * missing (PostgreSQL would resolve their names to the tables, as the previous version).
+     */
+    List<Step> publishSteps() {
+        List<Step> views = expand.getOrDefault(ExpandStage.VIEWS, List.of());
+        if (views.isEmpty()) return List.of();
+        List<Step> all = new ArrayList<>(beforePublishing);
+        all.addAll(views);
+        return List.of(all.size() == 1 ? all.get(0) : Step.atomic("publish version schema " + versionSchema, all));
+    }
+
+    private final List<Step> beforePublishing = new ArrayList<>();
+
+    /**
+     * A sync trigger, created again first thing when the version schema is published, in the same transaction. The
+     * sync trigger tells a new version's write by the session's search path, and a statement whose table name was
+     * looked up before the schema existed but runs after would write the table and be taken for the new version's:
+     * replacing the trigger locks out writes to the table (SHARE ROW EXCLUSIVE) until the schema is there, after
+     * which PostgreSQL looks the name up again for a statement that waited on the lock, and it invalidates the
+     * table's cached plans, which then are planned again against the new search path.
+     */
+    void beforePublishing(Step syncTrigger) {
+        beforePublishing.add(syncTrigger);
     }
 
     List<Step> contractSteps() {

@@ -83,7 +83,7 @@ public final class Planner {
         List<Step> expand = ctx.expandSteps();
         Plan plan = new Plan(migration.name(), ctx.schema, ctx.versionSchema, previousVersionSchema,
                 expand, backfill, ctx.contractSteps(), ctx.rollbackSteps(), ctx.contractDrops, ctx.irreversibleSteps(expand), ctx.rowChecks,
-                ctx.carried, ctx.notices);
+                ctx.carried, ctx.notices, ctx.publishSteps());
         return new Result(plan, List.copyOf(ctx.checks), List.copyOf(ctx.indexChecks));
     }
 
@@ -153,7 +153,9 @@ public final class Planner {
                     ctx.contract(ContractStage.DROP, ddl.dropColumn(ctx.schema, t.physical, done, List.of()));
                     ctx.rollback(RollbackStage.DROP_COLUMNS, ddl.dropColumn(ctx.schema, t.physical, done, List.of()));
                 }
-                ctx.expand(ExpandStage.SYNC, ddl.createSyncTrigger(trigger));
+                Step sync = ddl.createSyncTrigger(trigger);
+                ctx.expand(ExpandStage.SYNC, sync);
+                ctx.beforePublishing(sync);
                 ctx.contract(ContractStage.DROP_SYNC, ddl.dropSyncTrigger(trigger));
                 ctx.rollback(RollbackStage.DROP_SYNC, ddl.dropSyncTrigger(trigger));
             }
@@ -230,10 +232,18 @@ public final class Planner {
         List<Ddl.Assignment> insertOnly = t.droppedColumns.stream().filter(d -> d.down() != null)
                 .map(d -> new Ddl.Assignment(d.physical(), d.down(), null)).toList();
         boolean split = !userBeforeRowTriggers(ctx, t).isEmpty();
+        // A session's statement reaches the new version's view only if no schema earlier in its search path holds a
+        // relation of the same name: the table itself, or the previous version's view. A renamed table's new name is
+        // in the new version schema alone.
+        List<String> shadowing = new ArrayList<>();
+        if (!t.renamed()) {
+            shadowing.add(ctx.schema);
+            if (ctx.previousVersionSchema != null) shadowing.add(ctx.previousVersionSchema);
+        }
         return new Ddl.SyncTrigger(ctx.schema, t.physical, stateSchema, Names.syncFunction(ctx.schema, t.physical, ctx.migration),
                 split ? Names.syncTriggerLast(ctx.migration) : Names.syncTrigger(ctx.migration), ctx.versionSchema,
-                oldBindings, newBindings, fills, ups, downs, insertOnly, done, split ? Names.syncTriggerFirst(ctx.migration) : null,
-                drawn);
+                shadowing, oldBindings, newBindings, fills, ups, downs, insertOnly, done,
+                split ? Names.syncTriggerFirst(ctx.migration) : null, drawn);
     }
 
     /**

@@ -48,6 +48,7 @@ class RoutingAndGuardTest {
         Rows.update(Pg.dataSource(schema + "_001_init"), "INSERT INTO accounts (name, enabled) VALUES ('a', 1), ('b', 0)");
         files.write("002_flags.yaml", ConcurrentWritersTest.V2);
         tandem.expand();
+        tandem.backfill(); // the new version is ready only then
         Pg.exec("CREATE SCHEMA IF NOT EXISTS app_extra");
     }
 
@@ -231,7 +232,7 @@ class RoutingAndGuardTest {
             TandemException refused = catchThrowableOfType(() -> tandem.rollback(), TandemException.class);
             assertThat(refused.kind().exitCode).isEqualTo(3);
             assertThat(refused.getMessage()).contains("instances of version 002_flags are still running: new-node");
-            assertThat(tandem.status().current().orElseThrow().phase()).isEqualTo(dev.tandem.state.Phase.EXPANDED);
+            assertThat(tandem.status().current().orElseThrow().phase()).isEqualTo(dev.tandem.state.Phase.BACKFILLED);
             assertThat(tandem.rollback(false, true).message()).contains("rolled back 002_flags");
         }
     }
@@ -256,7 +257,7 @@ class RoutingAndGuardTest {
                 """);
         TandemException e = catchThrowableOfType(() -> tandem.expand(), TandemException.class);
         assertThat(e.kind().exitCode).isEqualTo(3);
-        assertThat(e.getMessage()).contains("002_flags is expanded and not yet contracted").contains("only one migration is in flight");
-        assertThat(tandem.status().current().orElseThrow().phase()).isEqualTo(Phase.EXPANDED);
+        assertThat(e.getMessage()).contains("002_flags is backfilled and not yet contracted").contains("only one migration is in flight");
+        assertThat(tandem.status().current().orElseThrow().phase()).isEqualTo(Phase.BACKFILLED);
     }
 }

@@ -70,11 +70,12 @@ public class ConcurrentWritersTest {
         oldWriters.forEach(Thread::start);
         Thread.sleep(300);
         tandem.expand();
+        Thread.sleep(300);
+        // The backfill runs under the previous version's writes; the new version starts once it is ready.
+        tandem.backfill();
         DataSource newApp = Pg.dataSource(schema + "_002_rename_and_type," + schema);
         List<Thread> newWriters = List.of(writer("new-1", newApp, true, stopNew), writer("new-2", newApp, true, stopNew));
         newWriters.forEach(Thread::start);
-        Thread.sleep(300);
-        tandem.backfill();
         Thread.sleep(300);
 
         assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM \"" + schema + "\".accounts"

@@ -264,9 +264,10 @@ class EveryOperationTest {
         var before = CatalogSnapshot.of(schema);
         files.write("002_change.yaml", c.migration().formatted(q));
 
-        // Round 1: expand, both versions write, then roll back to exactly the old catalog.
+        // Round 1: expand and backfill, both versions write, then roll back to exactly the old catalog.
         tandem.expand();
         Rows.update(oldApp, c.oldWrite());
+        tandem.backfill(); // the new version is ready only then
         Rows.update(newApp, c.newWrite());
         assertThat(Rows.query(oldApp, c.oldRead()).toString()).isEqualTo(c.oldExpected());
         Rows.query(newApp, c.newRead());
@@ -281,6 +282,7 @@ class EveryOperationTest {
         Pg.exec(reset.formatted(q));
         tandem.expand();
         Rows.update(oldApp, c.oldWrite());
+        tandem.backfill(); // the new version is ready only then
         Rows.update(newApp, c.newWrite());
         assertThat(Rows.query(oldApp, c.oldRead()).toString()).isEqualTo(c.oldExpected());
         tandem.backfill();

@@ -117,10 +117,11 @@ class LockRecordingTest {
         LockRecorder recorder = new LockRecorder(Pg.dataSource(), schema);
         List<String> wrong = new ArrayList<>();
 
-        // Expand and roll back by hand, step by step, as the plan says; then let Tandem expand and backfill, and
+        // Expand, create the new version's schema and roll back by hand, step by step, as the plan says; then let Tandem expand and backfill, and
         // contract by hand with the plan it stored.
         Plan pending = tandem.plan().plan();
         compare(recorder, "expand", pending.expand(), wrong);
+        compare(recorder, "publish", pending.publish(), wrong);
         compare(recorder, "rollback", pending.rollback(), wrong);
         tandem.expand();
         tandem.backfill();

@@ -63,6 +63,7 @@ class NoTranslationTest {
                   - alter_column: {table: t, column: name, nullable: true, down: "coalesce(name, '')"}
                 """);
         tandem.expand();
+        tandem.backfill(); // the new version is ready only then
         Rows.update(Pg.dataSource(schema + "_001_name_optional"), "INSERT INTO t VALUES (1, NULL)");
         assertThat(Rows.scalar(Pg.dataSource(schema), "SELECT name FROM t WHERE id = 1")).isEqualTo("");
         tandem.migrate();

@@ -34,6 +34,7 @@ class ForeignKeysTest {
                 """);
         Tandem tandem = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(app).load();
         tandem.expand();
+        tandem.backfill(); // the new version is ready only then
         Rows.update(Pg.dataSource(app), "INSERT INTO c VALUES (1, 7)");
         Rows.update(Pg.dataSource(app + "_001_p_id_bigint"), "INSERT INTO c VALUES (2, 7)");
         assertThatThrownBy(() -> Rows.update(Pg.dataSource(app + "_001_p_id_bigint"), "INSERT INTO c VALUES (3, 8)"))

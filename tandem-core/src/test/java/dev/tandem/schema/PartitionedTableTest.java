@@ -34,6 +34,7 @@ class PartitionedTableTest {
                 """);
         Tandem tandem = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema).load();
         tandem.expand();
+        tandem.backfill(); // the new version is ready only then
         assertThat(Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM information_schema.views WHERE table_schema = ?",
                 schema + "_001_x")).isEqualTo(1L);
         Rows.update(Pg.dataSource(schema), "INSERT INTO m VALUES (1000, 5, 'old')");

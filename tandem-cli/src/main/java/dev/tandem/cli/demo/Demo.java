@@ -101,20 +101,12 @@ final class Demo {
     }
 
     private void rolling(Tandem plain, List<Node> nodes, LoadBalancer balancer) throws Exception {
-        for (int i = 1; i <= nodes.size(); i++) {
-            Node old = nodes.get(i - 1);
-            step("node " + i + ": out of rotation, stopped");
-            old.drain();
-            old.close();
-            if (i == 1) {
-                Metrics.Step s = step("expand " + DemoSchema.V2 + " (both versions keep working)");
-                tandem(lockWaits(s)).expand();
-            }
-            step("node " + i + ": back on " + DemoSchema.V2);
-            nodes.set(i - 1, startNode(i, DemoSchema.V2, balancer));
-            Thread.sleep(settings.dwell().toMillis());
-        }
-        Metrics.Step backfill = step("backfill under traffic");
+        // The safe order: the new version serves only once its data is complete, so the backfill runs under the
+        // previous version's traffic, and the nodes move over after it.
+        Metrics.Step s = step("expand " + DemoSchema.V2 + " (" + DemoSchema.V1 + " keeps serving)");
+        tandem(lockWaits(s)).expand();
+        announce("  " + DemoSchema.V2 + " is not ready: its schema is created when the backfill completes");
+        Metrics.Step backfill = step("backfill under " + DemoSchema.V1 + " traffic");
         long t0 = System.nanoTime();
         java.util.concurrent.atomic.AtomicLong filled = new java.util.concurrent.atomic.AtomicLong();
         tandem(new TandemListener() {
@@ -125,13 +117,24 @@ final class Demo {
                 filled.set(done);
                 if (System.nanoTime() - last > 1_000_000_000L || done == total) {
                     last = System.nanoTime();
-                    announce(String.format("  backfill %s: %d/%d rows (%.0f%%), %.0f rows/s", table, done, total,
-                            total == 0 ? 100.0 : 100.0 * done / total, rowsPerSecond));
+                    announce(String.format("  backfill %s: %d/%d rows (%.0f%%), %.0f rows/s; %s not ready", table, done,
+                            total, total == 0 ? 100.0 : 100.0 * done / total, rowsPerSecond, DemoSchema.V2));
                 }
             }
         }).backfill();
         // The rows the backfill reports, not the seeded count: users created before it started are filled too.
         backfill.backfillRowsPerSecond = filled.get() / ((System.nanoTime() - t0) / 1e9);
+        MigrationStatus ready = plain.status().migrations().get(1);
+        announce("  " + DemoSchema.V2 + " is " + (ready.ready() ? "ready" : "NOT ready") + " (" + ready.phase() + ")");
+        for (int i = 1; i <= nodes.size(); i++) {
+            Node old = nodes.get(i - 1);
+            step("node " + i + ": out of rotation, stopped");
+            old.drain();
+            old.close();
+            step("node " + i + ": back on " + DemoSchema.V2);
+            nodes.set(i - 1, startNode(i, DemoSchema.V2, balancer));
+            Thread.sleep(settings.dwell().toMillis());
+        }
 
         step("contract guard: is any " + DemoSchema.V1 + " instance left?");
         List<StateStore.Instance> old = plain.status().instances().stream()

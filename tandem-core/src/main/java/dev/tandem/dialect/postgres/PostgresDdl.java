@@ -486,13 +486,18 @@ final class PostgresDdl implements Ddl {
     public Step createView(String versionSchema, String view, String schema, String table, List<ViewColumn> columns,
                            boolean securityInvoker) {
         List<String> cols = new ArrayList<>();
+        StringBuilder defaults = new StringBuilder();
         for (ViewColumn c : columns) {
             cols.add(c.physical().equals(c.name()) ? q(c.physical()) : q(c.physical()) + " AS " + q(c.name()));
+            if (c.defaultExpr() != null) {
+                defaults.append(";\nALTER VIEW ").append(d.qualify(versionSchema, view)).append(" ALTER COLUMN ")
+                        .append(q(c.name())).append(" SET DEFAULT ").append(c.defaultExpr());
+            }
         }
         return Step.metadata("create view " + versionSchema + "." + view,
                 "CREATE OR REPLACE VIEW " + d.qualify(versionSchema, view)
                         + (securityInvoker ? " WITH (security_invoker = true)" : "")
-                        + " AS SELECT " + String.join(", ", cols) + " FROM " + t(schema, table),
+                        + " AS SELECT " + String.join(", ", cols) + " FROM " + t(schema, table) + defaults,
                 // Defining the view reads the table's definition (ACCESS SHARE); the view itself is created or replaced.
                 Locks.derived(on(versionSchema, view, ACCESS_EXCLUSIVE), on(schema, table, LockMode.ACCESS_SHARE)));
     }

@@ -457,7 +457,8 @@ public final class PostgresDialect implements Dialect {
         // default reads a sequence. attstattarget is -1 for the default before PostgreSQL 17, NULL from 17 on.
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT t.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                       pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attnum,
+                       -- A generated column's expression is no default: nothing may copy it as one.
+                       CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid) END, a.attidentity, a.attnum,
                        col_description(t.oid, a.attnum), CASE WHEN a.attstattarget >= 0 THEN a.attstattarget END,
                        a.attoptions, CASE WHEN a.attstorage <> ty.typstorage THEN a.attstorage::text END,
                        CASE WHEN a.attcollation <> 0 AND a.attcollation <> ty.typcollation THEN cn.nspname END,

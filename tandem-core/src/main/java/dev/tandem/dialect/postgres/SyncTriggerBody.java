@@ -37,7 +37,7 @@ final class SyncTriggerBody {
         if (part == Part.LAST) return renderLast();
         line(0, "BEGIN");
         fills();
-        line(1, "IF " + d.literal(s.newVersionSchema()) + " = ANY (current_schemas(false)) THEN");
+        line(1, "IF " + newVersionWrites() + " THEN");
         downs();
         line(1, "ELSE");
         ups();
@@ -52,7 +52,7 @@ final class SyncTriggerBody {
     private String renderFirst() {
         line(0, "BEGIN");
         fills();
-        line(1, "IF " + d.literal(s.newVersionSchema()) + " = ANY (current_schemas(false)) THEN");
+        line(1, "IF " + newVersionWrites() + " THEN");
         downs();
         line(1, "END IF;");
         line(1, "RETURN NEW;");
@@ -67,7 +67,7 @@ final class SyncTriggerBody {
      */
     private String renderLast() {
         line(0, "BEGIN");
-        line(1, "IF " + d.literal(s.newVersionSchema()) + " = ANY (current_schemas(false)) THEN");
+        line(1, "IF " + newVersionWrites() + " THEN");
         List<Assignment> pairs = s.downs().stream().filter(a -> s.ups().stream().anyMatch(u -> u.target().equals(a.source()))).toList();
         if (pairs.isEmpty()) {
             line(2, "NULL;");
@@ -89,6 +89,24 @@ final class SyncTriggerBody {
         line(1, "RETURN NEW;");
         line(0, "END;");
         return out.toString();
+    }
+
+    /**
+     * Whether PostgreSQL resolved the statement to the new version's view: the new version schema is the first of the
+     * schemas holding the table's name in the session's effective search path. The usual path starts with it, which
+     * one array subscript settles; the positions are compared only otherwise.
+     */
+    private String newVersionWrites() {
+        String vs = d.literal(s.newVersionSchema()) + "::name";
+        if (s.shadowingSchemas().isEmpty()) return vs + " = ANY (current_schemas(false))";
+        StringBuilder first = new StringBuilder("least(");
+        for (int i = 0; i < s.shadowingSchemas().size(); i++) {
+            if (i > 0) first.append(", ");
+            first.append("coalesce(array_position(current_schemas(false), ").append(d.literal(s.shadowingSchemas().get(i)))
+                    .append("::name), 2147483647)");
+        }
+        first.append(")");
+        return "((current_schemas(false))[1] = " + vs + " OR array_position(current_schemas(false), " + vs + ") < " + first + ")";
     }
 
     private void fills() {
@@ -147,11 +165,16 @@ final class SyncTriggerBody {
             // A session that asked for the new version but may not use its schema (no USAGE: PostgreSQL skips it
             // silently) would have up() overwrite what it wrote. Refuse its write instead of translating it.
             String vs = d.literal(s.newVersionSchema());
-            line(2, "IF strpos(current_setting('search_path'), " + vs + ") > 0 THEN");
-            line(3, "RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege', MESSAGE = 'the search path names version"
-                    + " schema ' || " + vs + " || ' but role ' || current_user || ' cannot use it, so this write cannot be"
-                    + " told from the previous version''s', HINT = 'GRANT USAGE ON SCHEMA ' || quote_ident(" + vs + ")"
-                    + " || ' TO ' || quote_ident(current_user) || ' and grant it on the version''s views what it may do on the tables';");
+            // A session that can use it but lists the table's schema or the previous version's first is the previous
+            // version by PostgreSQL's resolution, and is not refused.
+            line(2, "IF strpos(current_setting('search_path'), " + vs + ") > 0 AND NOT " + vs + " = ANY (current_schemas(false)) THEN");
+            // The schema is missing until the new version is ready (its backfill completes), or the role lacks USAGE.
+            line(3, "RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state', MESSAGE = 'the search path names"
+                    + " version schema ' || " + vs + " || ', which this session cannot use, so this write cannot be told from"
+                    + " the previous version''s', HINT = CASE WHEN to_regnamespace(quote_ident(" + vs + ")) IS NULL THEN"
+                    + " 'the schema does not exist yet: the new version is not ready until `tandem backfill` completes'"
+                    + " ELSE 'GRANT USAGE ON SCHEMA ' || quote_ident(" + vs + ") || ' TO ' || quote_ident(current_user)"
+                    + " || ' and grant it on the version''s views what it may do on the tables' END;");
             line(2, "END IF;");
             block(2, used(s.oldBindings(), s.ups()), "NEW", () -> {
                 for (Assignment a : s.ups()) {
