@@ -72,11 +72,15 @@ class NonSuperuserOwnerTest {
         DataSource oldApp = asApp(app, schema);
         DataSource newApp = asApp(app, schema + "_001_users," + schema);
         AtomicBoolean stop = new AtomicBoolean();
+        AtomicBoolean ready = new AtomicBoolean(); // the new version starts once its backfill completes
+        AtomicInteger newIds = new AtomicInteger(20_000);
         AtomicInteger writes = new AtomicInteger();
         Future<?> writers = Background.THREADS.submit(() -> {
             for (int i = 0; !stop.get(); i++) {
                 Rows.update(oldApp, "INSERT INTO users (id, tenant, name, enabled, country) VALUES (?, 'A', 'old', 0, 'de')", 10_000 + i);
-                Rows.update(newApp, "INSERT INTO users (id, tenant, username, email, enabled, country) VALUES (?, 'A', 'new', 'n@x.org', true, 'fr')", 20_000 + i);
+                if (ready.get()) {
+                    Rows.update(newApp, "INSERT INTO users (id, tenant, username, email, enabled, country) VALUES (?, 'A', 'new', 'n@x.org', true, 'fr')", newIds.getAndIncrement());
+                }
                 Rows.update(oldApp, "UPDATE users SET enabled = 1 WHERE id = ?", 1 + i % 500);
                 writes.addAndGet(3);
             }
@@ -84,6 +88,8 @@ class NonSuperuserOwnerTest {
         });
         Thread.sleep(200);
         tandem.backfill();
+        ready.set(true);
+        Thread.sleep(200);
         stop.set(true);
         writers.get();
         assertThat(writes.get()).isPositive();
@@ -121,6 +127,7 @@ class NonSuperuserOwnerTest {
                   - add_column: {table: users, column: {name: vip, type: boolean, nullable: false}, up: "enabled"}
                 """);
         tandem.expand();
+        tandem.backfill(); // the new version is ready only then
         Rows.update(asApp(app, schema + "_001_users," + schema), "INSERT INTO users (id, username, email) VALUES (30000, 'x', 'x@x.org')");
         Rows.update(asApp(app, schema + "_002_flag," + schema), "INSERT INTO users (id, username, email, vip) VALUES (30001, 'y', 'y@x.org', true)");
         tandem.rollback();

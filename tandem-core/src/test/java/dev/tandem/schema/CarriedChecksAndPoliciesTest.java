@@ -48,6 +48,7 @@ class CarriedChecksAndPoliciesTest {
         assertThat(tandem.plan().plan().carried()).extracting(Plan.Carried::object)
                 .contains("CHECK constraint \"t_n_check\" on t", "CHECK constraint \"n_below_cap\" on t");
         tandem.expand();
+        tandem.backfill(); // the new version is ready only then
         DataSource newVersion = Pg.dataSource(schema + "_001_n_bigint");
         // From expand on, the new version's writes meet the checks, on the new form too.
         assertThatThrownBy(() -> Rows.update(newVersion, "INSERT INTO t (id, n) VALUES (3, -1)")).hasMessageContaining("t_n_check");
@@ -88,6 +89,7 @@ class CarriedChecksAndPoliciesTest {
         assertThat(plan.carried()).extracting(Plan.Carried::object).contains("policy \"own\" on docs")
                 .doesNotContain("policy \"unrelated\" on docs");
         tandem.expand();
+        tandem.backfill(); // the new version is ready only then
         try (Connection c = Pg.dataSourceAs(role).getConnection(); Statement st = c.createStatement()) {
             st.execute("SET search_path TO \"" + schema + "_001_owner_wider\"");
             st.execute("INSERT INTO docs VALUES (3, '" + role + "', 'new')");

@@ -65,6 +65,7 @@ class CarriedColumnAttributesTest {
                 .contains("column t.qty comment, statistics target 500, options n_distinct=100")
                 .contains("column t.code collation \"C\"").contains("column t.code storage and compression");
         tandem.expand();
+        tandem.backfill(); // the new version is ready only then
         DataSource oldApp = Pg.dataSource(schema);
         DataSource newApp = Pg.dataSource(schema + "_001_wider," + schema);
         Rows.update(oldApp, "INSERT INTO t (id, code) VALUES (3, 'a')");

@@ -83,6 +83,7 @@ class CarriedIndexesTest {
                 .contains("CONCURRENTLY").contains("unique constraint").contains("REPLICA IDENTITY");
 
         tandem.expand();
+        tandem.backfill(); // the new version is ready only then
         DataSource oldVersion = Pg.dataSource(schema);
         DataSource newVersion = Pg.dataSource(schema + "_001_email_wider");
         Rows.update(oldVersion, "INSERT INTO t VALUES (3, 'carol@x.org', 1, 'c')");
@@ -124,6 +125,7 @@ class CarriedIndexesTest {
                 """);
         Tandem tandem = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema).load();
         tandem.expand();
+        tandem.backfill(); // the new version is ready only then
         DataSource newVersion = Pg.dataSource(schema + "_001_n_bigint");
         Rows.update(Pg.dataSource(schema), "INSERT INTO t (id, n) VALUES (4, -1)");
         Rows.update(newVersion, "INSERT INTO t (id, n) VALUES (5, 5)");

@@ -61,6 +61,7 @@ class PrivilegesInStepTest {
                 """);
         tandem = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema).load();
         tandem.expand();
+        tandem.backfill(); // the new version is ready only then
         String v2 = "\"" + schema + "_002_extra\", \"" + schema + "\"";
         // Both versions at once, with the rights each role had on the table.
         assertThat(one(writer, v1, "INSERT INTO t (id, body, title) VALUES (3, 'zz', 'Z') RETURNING id")).isEqualTo(3);
@@ -96,6 +97,7 @@ class PrivilegesInStepTest {
                     """);
             Tandem tandem = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema).load();
             tandem.expand();
+            tandem.backfill(); // the new version is ready only then
             String version = "\"" + schema + "_001_title\", \"" + schema + "\"";
             assertThat(one(reporter, version, "SELECT text_body FROM t")).isEqualTo("x");
             // Tandem's own grants add to the default privileges, they take nothing away.

@@ -39,6 +39,7 @@ class SequencesTest {
         Pg.exec(setup.formatted(s));
         Tandem tandem = tandem(schema, yaml);
         tandem.expand();
+        tandem.backfill(); // the new version is ready only then
         return new Expanded(schema, s, tandem, Pg.dataSource(schema), Pg.dataSource(schema + "_001_change," + schema));
     }
 
@@ -59,6 +60,7 @@ class SequencesTest {
         assertThat(tandem.plan().plan().carried().toString()).contains("sequence orders_order_no_seq of column orders.order_no")
                 .contains("as bigint").contains("drawn once per insert");
         tandem.expand();
+        tandem.backfill(); // the new version is ready only then
         DataSource oldApp = Pg.dataSource(schema);
         DataSource newApp = Pg.dataSource(schema + "_001_change," + schema);
         assertThat(insert(oldApp, "INSERT INTO orders (id, item) VALUES (3, 'c') RETURNING order_no")).isEqualTo(3);
