@@ -11,9 +11,10 @@ import java.util.List;
  * per column, named as the version that wrote them sees it, so {@code up} and {@code down} can use bare column
  * names exactly as the migration author wrote them.
  *
- * <p>Which version wrote a row is decided by whether the new version's schema is among the session's effective
- * schemas ({@code current_schemas}), not by comparing search_path to one string: applications add schemas of
- * their own and pools reuse connections.
+ * <p>Which version wrote a row is the one whose view PostgreSQL resolved the statement to: the new version's when its
+ * schema is the first of the schemas holding the table's name among the session's effective schemas
+ * ({@code current_schemas}), not by comparing search_path to one string: applications add schemas of their own, pools
+ * reuse connections, and a search path may list both versions' schemas.
  */
 final class SyncTriggerBody {
     private final PostgresDialect d;
