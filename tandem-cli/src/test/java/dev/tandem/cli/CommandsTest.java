@@ -119,7 +119,7 @@ class CommandsTest {
         write("001_init.yaml", INIT);
         assertThat(tandem("migrate").exitCode()).isZero();
         write("002_email.yaml", EMAIL);
-        assertThat(tandem("expand").exitCode()).isZero();
+        assertThat(tandem("expand", "--wait-ready").exitCode()).isZero();
 
         Cli.Result r = tandem("status", "--json");
         assertThat(r.exitCode()).as(r.toString()).isZero();
@@ -145,7 +145,7 @@ class CommandsTest {
         write("001_init.yaml", INIT);
         assertThat(tandem("migrate").exitCode()).isZero();
         write("002_email.yaml", EMAIL);
-        assertThat(tandem("expand").exitCode()).isZero();
+        assertThat(tandem("expand", "--wait-ready").exitCode()).isZero();
 
         Cli.Result r = tandem("status");
         assertThat(r.exitCode()).as(r.toString()).isZero();
@@ -200,11 +200,10 @@ class CommandsTest {
 
         assertThat(check()).isEqualTo(11);
         Cli.Result status = tandem("status");
+        // Not ready: no schema to connect to yet, and status says so.
         assertThat(status.out()).contains("002_email").contains("expanded").contains("not started")
-                .contains("next: backfill")
-                .contains("currentSchema=" + schema + "_002_email")
-                .contains("connectionInitSql: SET search_path TO \"" + schema + "_002_email\"")
-                .contains("previous version 001_init");
+                .contains("new version 002_email: not ready: backfill not started")
+                .contains("next: backfill").doesNotContain("currentSchema=" + schema + "_002_email");
 
         r = tandem("backfill");
         assertThat(r.exitCode()).as(r.toString()).isZero();
@@ -213,7 +212,11 @@ class CommandsTest {
 
         assertThat(check()).isEqualTo(12);
         assertThat(query("SELECT walk FROM " + stateSchema() + ".backfill")).isEqualTo("pages");
-        assertThat(tandem("status").out()).contains("2,500/2,500 (100%), by page").contains("next: contract");
+        assertThat(tandem("status").out()).contains("2,500/2,500 (100%), by page").contains("next: the new version is ready")
+                .contains("new version 002_email: ready")
+                .contains("currentSchema=" + schema + "_002_email")
+                .contains("connectionInitSql: SET search_path TO \"" + schema + "_002_email\"")
+                .contains("previous version 001_init");
 
         r = tandem("contract");
         assertThat(r.exitCode()).as(r.toString()).isZero();

@@ -116,10 +116,12 @@ class KillAnywhereTest {
         while (true) {
             rounds++;
             killWhileRunning(Stage.EXPAND, Math.min(KILLS_PER_ROUND, KILLS - CONTRACT_KILLS - kills.size()));
+            killWhileRunning(Stage.BACKFILL, Math.min(BACKFILL_KILLS_PER_ROUND, KILLS - CONTRACT_KILLS - kills.size()));
+            // The new version is ready once its backfill completed: only then is it rolled out.
             new1.start();
             new2.start();
-            killWhileRunning(Stage.BACKFILL, Math.min(BACKFILL_KILLS_PER_ROUND, KILLS - CONTRACT_KILLS - kills.size()));
             if (kills.size() >= KILLS - CONTRACT_KILLS) break;
+            Thread.sleep(300);
             // The new version cannot outlive a rollback: its schema goes.
             new1.stop();
             new2.stop();

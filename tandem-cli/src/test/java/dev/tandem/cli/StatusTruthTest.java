@@ -119,7 +119,7 @@ class StatusTruthTest {
     @Test
     void aNodeOnTwoVersionsIsListedTwice() throws Exception {
         String schema = Pg.newSchema("twonodes");
-        expanded(schema, dir, false);
+        expanded(schema, dir, false).backfill(); // the new version's client waits until it is ready
         try (TandemDataSource old = node(schema, "001_init"); TandemDataSource next = node(schema, "002_change");
              Connection a = old.getConnection(); Connection b = next.getConnection()) {
             String out = status(schema, dir).out();

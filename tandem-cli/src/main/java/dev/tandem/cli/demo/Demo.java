@@ -43,6 +43,8 @@ final class Demo {
     private final Set<Long> created = ConcurrentHashMap.newKeySet();
     private final Set<Long> deleted = ConcurrentHashMap.newKeySet();
     private final Queue<Long> deletable = new ConcurrentLinkedQueue<>();
+    /** What both versions read of every row while both still ran, compared just before contract. */
+    private final List<DemoReport.Check> bothVersions = new ArrayList<>();
 
     Demo(DataSource database, DemoSchemas schemas, Path migrations, Settings settings, PrintWriter log) {
         this.database = database;
@@ -136,6 +138,7 @@ final class Demo {
             Thread.sleep(settings.dwell().toMillis());
         }
 
+        bothVersions.addAll(bothVersionsAgree());
         step("contract guard: is any " + DemoSchema.V1 + " instance left?");
         List<StateStore.Instance> old = plain.status().instances().stream()
                 .filter(i -> !i.version().equals(DemoSchema.V2)).toList();
@@ -217,9 +220,31 @@ final class Demo {
         }
     }
 
+    /**
+     * While both versions still run (after the backfill and the roll-out, before contract): every row, those written
+     * during the upgrade by either version included, reads the same through both versions' schemas.
+     */
+    private List<DemoReport.Check> bothVersionsAgree() throws SQLException {
+        List<DemoReport.Check> checks = new ArrayList<>();
+        String v1 = schemas.quoted(schemas.versionSchema(DemoSchema.V1)) + ".users";
+        String v2 = schemas.quoted(schemas.versionSchema(DemoSchema.V2)) + ".users";
+        try (Connection c = database.getConnection(); Statement st = c.createStatement()) {
+            long rows = scalar(st, "SELECT count(*) FROM " + v2);
+            long differ = scalar(st, "SELECT count(*) FROM " + v1 + " o FULL JOIN " + v2 + " n USING (id)"
+                    + " WHERE o.id IS NULL OR n.id IS NULL OR o.name IS DISTINCT FROM n.username"
+                    + " OR o.password_hash IS DISTINCT FROM n.password_hash OR (o.enabled <> 0) IS DISTINCT FROM n.enabled"
+                    + " OR n.email IS NULL");
+            checks.add(new DemoReport.Check("before contract, every row reads the same through both versions",
+                    differ == 0, differ == 0 ? rows + " rows compared" : differ + " of " + rows + " rows differ"));
+        }
+        announce("  both versions read the same " + (checks.get(0).ok() ? "in every row" : "NOT in every row")
+                + " (" + checks.get(0).detail() + ")");
+        return checks;
+    }
+
     /** After the upgrade: every row present, in the new version's shape, with values both versions agree on. */
     private List<DemoReport.Check> consistency() throws SQLException {
-        List<DemoReport.Check> checks = new ArrayList<>();
+        List<DemoReport.Check> checks = new ArrayList<>(bothVersions);
         try (Connection c = database.getConnection(); Statement st = c.createStatement()) {
             st.execute("SET search_path TO " + schemas.quoted(schema));
             long expected = settings.rows() + created.size() - deleted.size();
