@@ -72,7 +72,8 @@ final class TriggersBench {
 
     private static final List<Phase> PHASES = List.of(
             new Phase("before expand", List.of(Writer.TWIN, Writer.FLOOR, Writer.OLD)),
-            new Phase("expanded", List.of(Writer.TWIN, Writer.FLOOR, Writer.OLD, Writer.NEW)),
+            // Before the backfill the new version is not ready (its schema does not exist yet): only the previous one writes.
+            new Phase("expanded", List.of(Writer.TWIN, Writer.FLOOR, Writer.OLD)),
             new Phase("backfilled", List.of(Writer.TWIN, Writer.FLOOR, Writer.OLD, Writer.NEW)));
 
     private final BenchDatabase db;

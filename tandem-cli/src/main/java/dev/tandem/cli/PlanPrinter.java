@@ -75,7 +75,7 @@ final class PlanPrinter {
         String pad = " ".repeat(width + 4);
         for (int i = 0; i < steps.size(); i++) {
             Step s = steps.get(i);
-            out.println("  " + Text.padRight(String.valueOf(i + 1), width) + ". "
+            out.println("  " + " ".repeat(width - String.valueOf(i + 1).length()) + (i + 1) + ". "
                     + s.description().strip().replaceAll("\\s*\n\\s*", "\n" + pad));
             locks(s.locks(), pad);
             out.println(pad + "effect: " + s.effect().text + mode(s));

@@ -50,7 +50,10 @@ final class ViewPrivileges {
         if (t.live == null || t.live.privileges().isEmpty()) return;
         if (securityInvoker) {
             for (Catalog.Privilege p : t.live.privileges()) {
-                if (p.column() != null) {
+                // A column privilege the role also holds on the whole table adds nothing.
+                boolean redundant = t.live.privileges().stream().anyMatch(w -> w.column() == null
+                        && w.grantee().equals(p.grantee()) && w.privilege().equals(p.privilege()));
+                if (p.column() != null && !redundant) {
                     throw new MigrationException(at, "table \"" + t.name + "\" has row-level security and role " + p.grantee()
                             + " holds privileges on some of its columns only: the version view that keeps row-level"
                             + " security checks every column it shows, so that role could not use it. Grant the role the"

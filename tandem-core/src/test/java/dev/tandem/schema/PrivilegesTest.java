@@ -109,6 +109,17 @@ class PrivilegesTest {
         assertThat(Rows.scalar(Pg.dataSource(), "SELECT title FROM \"" + schema + "\".t WHERE id = 5")).isEqualTo("V");
     }
 
+    /** A column privilege the role also holds on the whole table adds nothing, and is no reason to refuse (newcomer). */
+    @Test
+    void aRedundantColumnGrantOnARowSecurityTableIsNoReasonToRefuse() {
+        if (serverVersion() < 150000) return;
+        Pg.exec("GRANT UPDATE (body) ON \"" + schema + "\".t TO \"" + role + "\"");
+        assertThat(tandem.plan().plan().expand()).isNotEmpty();
+        Pg.exec("REVOKE UPDATE ON \"" + schema + "\".t FROM \"" + role + "\"; GRANT UPDATE (body) ON \"" + schema
+                + "\".t TO \"" + role + "\"");
+        assertThatThrownBy(tandem::plan).isInstanceOf(MigrationException.class).hasMessageContaining("some of its columns only");
+    }
+
     private static int serverVersion() {
         return ((Number) Rows.scalar(Pg.dataSource(), "SELECT current_setting('server_version_num')::int")).intValue();
     }

@@ -21,6 +21,17 @@ final class PostgresDependents {
     private PostgresDependents() {
     }
 
+    /**
+     * PostgreSQL 12 to 14 record a stored generated column's dependency on the columns it reads as an automatic one of
+     * the column on the column (later versions: a normal one of its expression): dropping a column it reads silently
+     * drops the generated column too. It is the user's object, so it blocks.
+     */
+    private static final String GENERATED_14 = """
+            (d.deptype = 'a' AND d.classid = 'pg_class'::regclass AND d.objid = t.refobj AND t.refsub IS NOT NULL
+                 AND d.objsubid <> 0 AND d.objsubid <> t.refsub
+                 AND EXISTS (SELECT 1 FROM pg_attribute ga WHERE ga.attrelid = d.objid AND ga.attnum = d.objsubid
+                             AND ga.attgenerated <> ''))""";
+
     /** What the dropped object is, as pg_depend references it: the class, the object and (for a column) its number. */
     private static final String TARGETS = """
             WITH rel AS (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -68,7 +79,7 @@ final class PostgresDependents {
               FROM target t
               JOIN pg_depend d ON d.refclassid = t.refclass AND d.refobjid = t.refobj
                               AND (t.refsub IS NULL OR d.refobjsubid = t.refsub)
-              WHERE NOT (d.classid = t.refclass AND d.objid = t.refobj)
+              WHERE (NOT (d.classid = t.refclass AND d.objid = t.refobj) OR {generated14})
                 AND ((d.deptype = 'n'
                       -- An object that also depends automatically on what is dropped goes with it (a CHECK over the
                       -- dropped column records both): PostgreSQL drops it without CASCADE.
@@ -79,8 +90,8 @@ final class PostgresDependents {
                      -- A column whose type changes is replaced by its shadow: Tandem rebuilds its indexes and checks
                      -- there, but extended statistics would go with the old one.
                      OR (t.replaced AND d.deptype = 'a' AND d.classid = 'pg_statistic_ext'::regclass)
-                     -- PostgreSQL 14 records a stored generated column's dependency on the columns it reads as
-                     -- automatic: dropping one of them silently drops the generated column too. It is the user's.
+                     OR {generated14}
+                     -- The same recorded from the generation expression (pg_attrdef), automatic too.
                      OR (d.deptype = 'a' AND d.classid = 'pg_attrdef'::regclass AND t.refsub IS NOT NULL
                          AND EXISTS (SELECT 1 FROM pg_attrdef ad JOIN pg_attribute ga ON ga.attrelid = ad.adrelid
                                      AND ga.attnum = ad.adnum
@@ -93,6 +104,9 @@ final class PostgresDependents {
                                   || quote_ident(n.nspname) || '.' || quote_ident(c.relname)
                            FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class
                            JOIN pg_namespace n ON n.oid = c.relnamespace WHERE r.oid = d.objid)
+                        WHEN d.classid = 'pg_class'::regclass AND d.objsubid <> 0 THEN
+                          (SELECT 'generated column ' || quote_ident(a.attname) || ' of ' || d.objid::regclass::text
+                           FROM pg_attribute a WHERE a.attrelid = d.objid AND a.attnum = d.objsubid)
                         WHEN d.classid = 'pg_attrdef'::regclass THEN
                           (SELECT 'generated column ' || quote_ident(a.attname) || ' of ' || ad.adrelid::regclass::text
                            FROM pg_attrdef ad JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
@@ -111,7 +125,7 @@ final class PostgresDependents {
               -- Policies on the replaced column's table that contract points at its shadow before the drop.
               AND NOT (d.classid = 'pg_policy'::regclass AND d.owner = (SELECT oid FROM rel) AND d.name = ANY (?::text[]))
             ORDER BY 1
-            """;
+            """.replace("{generated14}", GENERATED_14);
 
     /**
      * What is not Tandem's in or on a version schema, which dropping the schema with its views would take along: any

@@ -179,12 +179,24 @@ final class SyncTriggerBody {
             line(2, "END IF;");
             block(2, used(s.oldBindings(), s.ups()), "NEW", () -> {
                 for (Assignment a : s.ups()) {
-                    line(3, "NEW." + d.quote(a.target()) + " := (" + a.expr() + ");");
+                    // Only from what this write changed: an update of the previous version that leaves up()'s inputs
+                    // as they were must not overwrite what the new version wrote into its own columns.
+                    line(3, "IF " + inputsChanged(a) + " THEN NEW." + d.quote(a.target()) + " := (" + a.expr() + "); END IF;");
                 }
             });
         } else {
             line(2, "NULL;");
         }
+    }
+
+    /** On INSERT, or when a column {@code a}'s expression reads differs between OLD and NEW. */
+    private String inputsChanged(Assignment a) {
+        List<Binding> inputs = used(s.oldBindings(), List.of(a));
+        if (inputs.isEmpty()) return "TG_OP = 'INSERT'";
+        String now = String.join(", ", inputs.stream().map(b -> "NEW." + d.quote(b.physical())).toList());
+        String was = String.join(", ", inputs.stream().map(b -> "OLD." + d.quote(b.physical())).toList());
+        return inputs.size() == 1 ? "TG_OP = 'INSERT' OR " + now + " IS DISTINCT FROM " + was
+                : "TG_OP = 'INSERT' OR ROW(" + now + ") IS DISTINCT FROM ROW(" + was + ")";
     }
 
     private void markDone() {

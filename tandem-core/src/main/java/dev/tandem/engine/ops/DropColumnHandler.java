@@ -32,9 +32,53 @@ public final class DropColumnHandler implements OperationHandler<DropColumn> {
                     + " so the previous version needs a value in rows the new version inserts: give `down`, an"
                     + " expression over the new version's row");
         }
+        goesWithTheColumn(op, ctx, table, column.physical);
         table.columns.remove(column);
         table.droppedColumns.add(new TableModel.DroppedColumn(column.physical, op.down()));
         ctx.remember(op, new Columns.Target(table, column));
+    }
+
+    /**
+     * PostgreSQL drops a column's indexes and constraints with it, also those over other columns too (ALTER TABLE, DROP
+     * COLUMN, in the PostgreSQL manual): a unique index over (a, b) dropped with b stops keeping a unique, silently.
+     * Those over other columns too are refused unless this migration drops them itself; those over the column alone are
+     * listed by plan, as going with it.
+     */
+    private static void goesWithTheColumn(DropColumn op, PlanContext ctx, TableModel table, String physical) {
+        java.util.Set<String> droppedByMigration = new java.util.HashSet<>();
+        for (var other : ctx.source.operations()) {
+            if (other instanceof dev.tandem.migration.Operation.DropIndex d) droppedByMigration.add(d.name());
+            if (other instanceof dev.tandem.migration.Operation.DropConstraint d && d.table().equals(op.table())) {
+                droppedByMigration.add(d.name());
+            }
+        }
+        String where = "column \"" + op.column() + "\" of \"" + op.table() + "\"";
+        for (dev.tandem.catalog.Catalog.Constraint k : table.live.constraints()) {
+            if (!k.columns().contains(physical) || k.type() == 'p' || droppedByMigration.contains(k.name())) continue;
+            if (k.columns().size() > 1) {
+                throw new MigrationException(op.location(), where + " is in constraint \"" + k.name() + "\" together with"
+                        + " other columns (" + String.join(", ", k.columns()) + "); contract's DROP COLUMN would drop the"
+                        + " whole constraint with it. Drop it with drop_constraint in this migration (or an earlier one), and"
+                        + " add what the other columns still need with add_constraint");
+            }
+            ctx.notice("constraint \"" + k.name() + "\" on " + op.table() + " goes with column " + op.column() + " at contract");
+        }
+        for (dev.tandem.catalog.Catalog.Index i : table.live.indexes()) {
+            if (i.constraint() != null || droppedByMigration.contains(i.name())) continue; // a constraint's: above
+            boolean mentions = i.columns().contains(physical) || (i.shape() != null && (
+                    (i.shape().predicate() != null && dev.tandem.migration.ColumnReferences.mentions(i.shape().predicate(), physical))
+                    || i.shape().keys().stream().anyMatch(k -> k.expression() != null
+                            && dev.tandem.migration.ColumnReferences.mentions(k.expression(), physical))));
+            if (!mentions) continue;
+            boolean alone = i.columns().equals(java.util.List.of(physical)) && (i.shape() == null || i.shape().predicate() == null);
+            if (!alone) {
+                throw new MigrationException(op.location(), where + " is in index \"" + i.name() + "\", which covers more"
+                        + " than this column (" + i.definition().replaceAll(".* USING ", "USING ") + "); contract's DROP"
+                        + " COLUMN would drop the whole index with it. Drop it with drop_index in this migration (or an"
+                        + " earlier one), and create what the other columns still need with create_index");
+            }
+            ctx.notice("index \"" + i.name() + "\" on " + op.table() + " goes with column " + op.column() + " at contract");
+        }
     }
 
     @Override

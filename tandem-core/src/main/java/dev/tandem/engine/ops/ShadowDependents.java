@@ -110,6 +110,14 @@ final class ShadowDependents {
                         + " IDENTITY, which needs NOT NULL columns; set another replica identity in an earlier migration"
                         + " (ALTER TABLE ... REPLICA IDENTITY, in a `sql` operation), or keep the column NOT NULL");
             }
+            if (index.unique() && shape.nullsNotDistinct() && index.columns().size() > 1) {
+                // Expand builds the new form's index before the backfill, when the new form is NULL in every row: with
+                // NULLS NOT DISTINCT, two rows alike in the other columns already collide.
+                throw new MigrationException(at, where + " is in " + what + ", UNIQUE NULLS NOT DISTINCT over several"
+                        + " columns: expand builds it on the new form before the backfill fills it, when that is NULL in"
+                        + " every row, so rows alike in the other columns would collide. Drop it in an earlier migration"
+                        + " (drop_index) and create it again after this one");
+            }
             d.indexes.add(new Index(index, Names.temporary(index.name()), d.renamed(shape, rename)));
         }
         for (Catalog.Policy p : table.live.policies()) {
@@ -151,7 +159,8 @@ final class ShadowDependents {
                 ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.commentOnConstraint(ctx.schema, physical, c.temporary(), c.check().comment()));
             }
             ctx.carries("CHECK constraint \"" + c.check().name() + "\" on " + tableName, "added NOT VALID on the new"
-                    + " form of " + oldName + " at expand, validated and renamed at contract");
+                    + " form of " + oldName + " at expand, " + (c.check().validated() ? "validated and renamed at contract"
+                    : "renamed at contract and left NOT VALID, as yours is"));
         }
         for (Index i : indexes) {
             String what = "index \"" + i.index().name() + "\" on " + tableName;
