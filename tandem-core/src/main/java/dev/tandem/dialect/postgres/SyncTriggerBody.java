@@ -36,7 +36,7 @@ final class SyncTriggerBody {
     String render(Part part) {
         if (part == Part.FIRST) return renderFirst();
         if (part == Part.LAST) return renderLast();
-        line(0, "BEGIN");
+        begin();
         fills();
         line(1, "IF " + newVersionWrites() + " THEN");
         downs();
@@ -51,7 +51,7 @@ final class SyncTriggerBody {
 
     /** Before the user's triggers: a new version's write gives the previous version's columns their values. */
     private String renderFirst() {
-        line(0, "BEGIN");
+        begin();
         fills();
         line(1, "IF " + newVersionWrites() + " THEN");
         downs();
@@ -67,7 +67,7 @@ final class SyncTriggerBody {
      * form a user's trigger changed after {@code down} set it, so what the new version wrote stands otherwise.
      */
     private String renderLast() {
-        line(0, "BEGIN");
+        begin();
         line(1, "IF " + newVersionWrites() + " THEN");
         List<Assignment> pairs = s.downs().stream().filter(a -> s.ups().stream().anyMatch(u -> u.target().equals(a.source()))).toList();
         if (pairs.isEmpty()) {
@@ -99,15 +99,27 @@ final class SyncTriggerBody {
      */
     private String newVersionWrites() {
         String vs = d.literal(s.newVersionSchema()) + "::name";
-        if (s.shadowingSchemas().isEmpty()) return vs + " = ANY (current_schemas(false))";
+        if (s.shadowingSchemas().isEmpty()) return vs + " = ANY (" + PATH + ")";
         StringBuilder first = new StringBuilder("least(");
         for (int i = 0; i < s.shadowingSchemas().size(); i++) {
             if (i > 0) first.append(", ");
-            first.append("coalesce(array_position(current_schemas(false), ").append(d.literal(s.shadowingSchemas().get(i)))
+            first.append("coalesce(array_position(" + PATH + ", ").append(d.literal(s.shadowingSchemas().get(i)))
                     .append("::name), 2147483647)");
         }
         first.append(")");
-        return "((current_schemas(false))[1] = " + vs + " OR array_position(current_schemas(false), " + vs + ") < " + first + ")";
+        return "(" + PATH + "[1] = " + vs + " OR array_position(" + PATH + ", " + vs + ") < " + first + ")";
+    }
+
+    /**
+     * The session's effective schemas, read once per row: each {@code current_schemas} call builds an array, and the
+     * tests of who wrote need it up to four times (a measured cost on every write of the previous version).
+     */
+    private static final String PATH = "\"_tandem_path\"";
+
+    private void begin() {
+        line(0, "DECLARE");
+        line(1, PATH + " name[] := current_schemas(false);");
+        line(0, "BEGIN");
     }
 
     private void fills() {
@@ -168,7 +180,7 @@ final class SyncTriggerBody {
             String vs = d.literal(s.newVersionSchema());
             // A session that can use it but lists the table's schema or the previous version's first is the previous
             // version by PostgreSQL's resolution, and is not refused.
-            line(2, "IF strpos(current_setting('search_path'), " + vs + ") > 0 AND NOT " + vs + " = ANY (current_schemas(false)) THEN");
+            line(2, "IF strpos(current_setting('search_path'), " + vs + ") > 0 AND NOT " + vs + " = ANY (" + PATH + ") THEN");
             // The schema is missing until the new version is ready (its backfill completes), or the role lacks USAGE.
             line(3, "RAISE EXCEPTION USING ERRCODE = 'object_not_in_prerequisite_state', MESSAGE = 'the search path names"
                     + " version schema ' || " + vs + " || ', which this session cannot use, so this write cannot be told from"
