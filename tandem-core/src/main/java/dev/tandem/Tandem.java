@@ -55,7 +55,7 @@ public final class Tandem {
     private Tandem(Config config) {
         this.config = config;
         this.dialect = config.dialect;
-        this.state = new StateStore(dialect, config.stateSchema, config.schema);
+        this.state = dialect.stateStore(config.stateSchema, config.schema);
     }
 
     public static Config configure() {

@@ -72,7 +72,7 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
         this.stateSchema = stateSchema;
         this.instanceId = instanceId;
         this.searchPath = java.util.List.of(Names.versionSchema(schema, version), schema);
-        this.state = new StateStore(dialect, stateSchema, schema);
+        this.state = dialect.stateStore(stateSchema, schema);
         this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tandem-heartbeat-" + instanceId);
             t.setDaemon(true);

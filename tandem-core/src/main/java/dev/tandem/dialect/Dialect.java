@@ -237,4 +237,10 @@ public interface Dialect {
 
     /** The DDL vocabulary the planner uses. */
     Ddl ddl();
+
+    /**
+     * Tandem's state for the migrations of {@code schema}, kept in {@code stateSchema} (a database of its own where
+     * the database has no schemas inside a database).
+     */
+    dev.tandem.state.StateStore stateStore(String stateSchema, String schema);
 }

@@ -19,7 +19,7 @@ public record BackfillState(String table, Walk walk, List<String> lastKey, List<
             return name().toLowerCase(java.util.Locale.ROOT);
         }
 
-        static Walk of(String text) {
+        public static Walk of(String text) {
             return valueOf(text.toUpperCase(java.util.Locale.ROOT));
         }
     }

@@ -675,4 +675,9 @@ public final class PostgresDialect implements Dialect {
         return array == null ? List.of() : Arrays.asList((String[]) array.getArray());
     }
 
+
+    @Override
+    public dev.tandem.state.StateStore stateStore(String stateSchema, String schema) {
+        return new PostgresStateStore(this, stateSchema, schema);
+    }
 }
