@@ -5,8 +5,9 @@ import dev.tandem.dialect.Dialect;
 import dev.tandem.dialect.postgres.PostgresDialect;
 import dev.tandem.engine.Backfiller;
 import dev.tandem.engine.Executor;
-import dev.tandem.engine.MigrationLock;
-import dev.tandem.engine.Names;
+import dev.tandem.engine.lifecycle.Database;
+import dev.tandem.engine.lifecycle.LockKeeper;
+import dev.tandem.engine.lifecycle.MigrationSession;
 import dev.tandem.engine.Plan;
 import dev.tandem.engine.PlanContext;
 import dev.tandem.engine.Step;
@@ -51,11 +52,16 @@ public final class Tandem {
     private final Config config;
     private final Dialect dialect;
     private final StateStore state;
+    private final Database database;
+    private final MigrationSession session;
 
     private Tandem(Config config) {
         this.config = config;
         this.dialect = config.dialect;
         this.state = new StateStore(dialect, config.stateSchema, config.schema);
+        this.database = new Database(config.dataSource, dialect);
+        this.session = new MigrationSession(database, dialect, state, config.stateSchema, config.schema, config.lockWait,
+                config.listener);
     }
 
     public static Config configure() {
@@ -251,7 +257,7 @@ public final class Tandem {
     /** Every migration, from the files and the database, with its phase and backfill progress. */
     public Status status() {
         List<Migration> files = migrations();
-        return withConnection(c -> status(c, files));
+        return database.withConnection(c -> status(c, files));
     }
 
     private Status status(Connection c, List<Migration> files) throws SQLException {
@@ -294,7 +300,7 @@ public final class Tandem {
      */
     public PlanReport plan(boolean probe) {
         List<Migration> files = migrations();
-        return withConnection(c -> {
+        return database.withConnection(c -> {
             Current cur = current(c, files);
             if (cur == null) return null;
             if (cur.state != null && cur.state.phase().inFlight()) {
@@ -315,7 +321,7 @@ public final class Tandem {
      */
     public VerifyReport verify() {
         List<Migration> files = migrations();
-        return withConnection(c -> {
+        return database.withConnection(c -> {
             Current cur = current(c, files);
             if (cur == null || cur.state == null || !cur.phase().inFlight()) {
                 return new VerifyReport(cur == null ? null : cur.migration.name(), List.of());
@@ -335,7 +341,7 @@ public final class Tandem {
 
     /** The live catalog of the managed schema, as Tandem reads it. */
     public Catalog catalog() {
-        return withConnection(c -> dialect.readCatalog(c, config.schema));
+        return database.withConnection(c -> dialect.readCatalog(c, config.schema));
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -343,7 +349,7 @@ public final class Tandem {
     /** Expands the next pending migration (or finishes an interrupted expand). */
     public Outcome expand() {
         List<Migration> files = migrations();
-        return withLock("expand", c -> {
+        return session.withLock("expand", c -> {
             Current cur = current(c, files);
             if (cur == null) return new Outcome(null, Phase.COMPLETE, false, "nothing to expand: every migration is complete");
             String name = cur.migration.name();
@@ -396,7 +402,7 @@ public final class Tandem {
     /** Fills new and shadow columns of existing rows for the migration in flight. */
     public Outcome backfill() {
         List<Migration> files = migrations();
-        return nothingToDoIsFine(() -> withLock("backfill", c -> {
+        return nothingToDoIsFine(() -> session.withLock("backfill", c -> {
             Current cur = requireInFlight(c, files, "backfill");
             String name = cur.migration.name();
             switch (cur.phase()) {
@@ -421,7 +427,7 @@ public final class Tandem {
             }
             if (config.maxRowsPerSecond != null) state.setMaxRowsPerSecond(c, name, config.maxRowsPerSecond);
             // A backfill may outlive its connection (a server restart): it reconnects, and so must the lock.
-            try (LockKeeper keeper = new LockKeeper(c)) {
+            try (LockKeeper keeper = session.keeper(c)) {
                 try {
                     backfiller(keeper).run(plan);
                 } catch (RuntimeException e) {
@@ -488,7 +494,7 @@ public final class Tandem {
     /** Control needs no migration lock: the backfill that holds it reads these settings before every batch. */
     private Outcome controlBackfill(String verb, String what, Control control) {
         List<Migration> files = migrations();
-        return withConnection(c -> {
+        return database.withConnection(c -> {
             Current cur;
             try {
                 cur = requireInFlight(c, files, "control");
@@ -526,7 +532,7 @@ public final class Tandem {
      */
     public Outcome contract(Duration waitForOthers, boolean force) {
         List<Migration> files = migrations();
-        return nothingToDoIsFine(() -> withLock("contract", c -> {
+        return nothingToDoIsFine(() -> session.withLock("contract", c -> {
             Current cur = requireInFlight(c, files, "contract");
             String name = cur.migration.name();
             Plan plan = StateStore.planFromJson(cur.state.planJson());
@@ -592,7 +598,7 @@ public final class Tandem {
      * drops the schema it uses), unless {@code force}, which is logged in the history.
      */
     public Outcome rollback(boolean leaveRawSql, boolean force) {
-        return withLock("rollback", c -> {
+        return session.withLock("rollback", c -> {
             Map<String, MigrationState> states = state.all(c);
             MigrationState inFlight = states.values().stream().filter(s -> s.phase().inFlight()).findFirst().orElse(null);
             if (inFlight == null) {
@@ -678,7 +684,7 @@ public final class Tandem {
                     default -> rollback();
                 };
                 // Says which file and why, as every command does.
-                case FIX_FILES -> withConnection(c -> {
+                case FIX_FILES -> database.withConnection(c -> {
                     current(c, migrations());
                     throw new TandemException(TandemException.Kind.INVALID_INPUT, next.text);
                 });
@@ -968,60 +974,11 @@ public final class Tandem {
                 config.retryDeadline), config.listener);
     }
 
-    /**
-     * The connection that holds the migration lock. If the server restarted under it, it takes the lock again on
-     * a new connection, or fails if another Tandem process took it meanwhile.
-     */
-    private final class LockKeeper implements AutoCloseable {
-        private final Connection original;
-        private Connection current;
-
-        LockKeeper(Connection original) {
-            this.original = original;
-            this.current = original;
-        }
-
-        Connection connection() throws SQLException {
-            if (current.isClosed() || !current.isValid(2)) {
-                if (current != original) closeQuietly(current);
-                // Kept only once it holds the lock: a connection without it must never be handed out.
-                Connection fresh = connect();
-                try {
-                    dialect.setApplicationName(fresh, Names.toolApplicationName("backfill"));
-                    MigrationLock.acquire(dialect, fresh, lockKey(), config.lockWait, config.listener::message);
-                } catch (RuntimeException | SQLException e) {
-                    closeQuietly(fresh);
-                    throw e;
-                }
-                current = fresh;
-                log.info("took the migration lock again on a new connection");
-            }
-            return current;
-        }
-
-        @Override
-        public void close() {
-            if (current != original) closeQuietly(current);
-        }
-    }
-
-    private static void closeQuietly(Connection c) {
-        try {
-            c.close();
-        } catch (SQLException ignored) {
-            // Already gone.
-        }
-    }
-
-    private String lockKey() {
-        return "tandem:" + config.stateSchema + ":" + config.schema;
-    }
-
     private Backfiller backfiller(LockKeeper keeper) {
         return new Backfiller(dialect, state, new Backfiller.Settings(config.targetBatch, config.minBatch, config.maxBatch,
                 Duration.ofSeconds(60), config.retryDeadline, config.maxReplicaLag, config.replicas, config.niceRatio, config.byKey), config.listener, () -> {
             try {
-                return connect();
+                return database.connect();
             } catch (SQLException e) {
                 throw new TandemException(TandemException.Kind.DATABASE, e.getMessage(), e);
             }
@@ -1037,39 +994,5 @@ public final class Tandem {
 
     private static TandemException refused(String message) {
         return new TandemException(TandemException.Kind.REFUSED, message);
-    }
-
-    @FunctionalInterface
-    private interface Work<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    private Connection connect() throws SQLException {
-        Connection c = config.dataSource.getConnection();
-        c.setAutoCommit(true);
-        dialect.setApplicationName(c, Names.TOOL_APPLICATION_NAME);
-        return c;
-    }
-
-    private <T> T withConnection(Work<T> work) {
-        try (Connection c = connect()) {
-            return work.run(c);
-        } catch (SQLException e) {
-            throw new TandemException(TandemException.Kind.DATABASE, "database error: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Runs changing work under the migration lock, with the state tables in place. The connection is named after
-     * the command, this process and its host: who waits for the lock is told who holds it.
-     */
-    private <T> T withLock(String command, Work<T> work) {
-        return withConnection(c -> {
-            dialect.setApplicationName(c, Names.toolApplicationName(command));
-            try (MigrationLock lock = MigrationLock.acquire(dialect, c, lockKey(), config.lockWait, config.listener::message)) {
-                state.install(c);
-                return work.run(c);
-            }
-        });
     }
 }
