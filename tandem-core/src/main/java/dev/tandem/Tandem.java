@@ -5,16 +5,18 @@ import dev.tandem.dialect.Dialect;
 import dev.tandem.dialect.postgres.PostgresDialect;
 import dev.tandem.engine.Backfiller;
 import dev.tandem.engine.Executor;
+import dev.tandem.engine.lifecycle.CurrentMigration;
 import dev.tandem.engine.lifecycle.Database;
 import dev.tandem.engine.lifecycle.LockKeeper;
+import dev.tandem.engine.lifecycle.MigrationFiles;
 import dev.tandem.engine.lifecycle.MigrationSession;
+import dev.tandem.engine.lifecycle.NothingToDo;
 import dev.tandem.engine.Plan;
 import dev.tandem.engine.PlanContext;
 import dev.tandem.engine.Step;
 import dev.tandem.engine.Planner;
 import dev.tandem.migration.Migration;
 import dev.tandem.migration.MigrationException;
-import dev.tandem.migration.MigrationReader;
 import dev.tandem.state.MigrationState;
 import dev.tandem.state.Phase;
 import dev.tandem.state.StateStore;
@@ -54,6 +56,7 @@ public final class Tandem {
     private final StateStore state;
     private final Database database;
     private final MigrationSession session;
+    private final MigrationFiles migrationFiles;
 
     private Tandem(Config config) {
         this.config = config;
@@ -62,6 +65,7 @@ public final class Tandem {
         this.database = new Database(config.dataSource, dialect);
         this.session = new MigrationSession(database, dialect, state, config.stateSchema, config.schema, config.lockWait,
                 config.listener);
+        this.migrationFiles = new MigrationFiles(config.migrations, state);
     }
 
     public static Config configure() {
@@ -251,7 +255,7 @@ public final class Tandem {
     }
 
     public List<Migration> migrations() {
-        return MigrationReader.readDirectory(config.migrations);
+        return migrationFiles.read();
     }
 
     /** Every migration, from the files and the database, with its phase and backfill progress. */
@@ -301,12 +305,12 @@ public final class Tandem {
     public PlanReport plan(boolean probe) {
         List<Migration> files = migrations();
         return database.withConnection(c -> {
-            Current cur = current(c, files);
+            CurrentMigration cur = migrationFiles.current(c, files);
             if (cur == null) return null;
-            if (cur.state != null && cur.state.phase().inFlight()) {
-                return new PlanReport(cur.migration.name(), cur.state.phase(), StateStore.planFromJson(cur.state.planJson()));
+            if (cur.state() != null && cur.state().phase().inFlight()) {
+                return new PlanReport(cur.migration().name(), cur.state().phase(), StateStore.planFromJson(cur.state().planJson()));
             }
-            return new PlanReport(cur.migration.name(), Phase.PENDING, freshPlan(c, cur.migration, files,
+            return new PlanReport(cur.migration().name(), Phase.PENDING, freshPlan(c, cur.migration(), files,
                     probe ? PLAN_PROBE_TIMEOUT : null));
         });
     }
@@ -322,12 +326,12 @@ public final class Tandem {
     public VerifyReport verify() {
         List<Migration> files = migrations();
         return database.withConnection(c -> {
-            Current cur = current(c, files);
-            if (cur == null || cur.state == null || !cur.phase().inFlight()) {
-                return new VerifyReport(cur == null ? null : cur.migration.name(), List.of());
+            CurrentMigration cur = migrationFiles.current(c, files);
+            if (cur == null || cur.state() == null || !cur.phase().inFlight()) {
+                return new VerifyReport(cur == null ? null : cur.migration().name(), List.of());
             }
-            Plan plan = StateStore.planFromJson(cur.state.planJson());
-            return new VerifyReport(cur.migration.name(),
+            Plan plan = StateStore.planFromJson(cur.state().planJson());
+            return new VerifyReport(cur.migration().name(),
                     new dev.tandem.engine.Verifier(dialect).verify(c, plan, dialect.readCatalog(c, config.schema)));
         });
     }
@@ -350,13 +354,13 @@ public final class Tandem {
     public Outcome expand() {
         List<Migration> files = migrations();
         return session.withLock("expand", c -> {
-            Current cur = current(c, files);
+            CurrentMigration cur = migrationFiles.current(c, files);
             if (cur == null) return new Outcome(null, Phase.COMPLETE, false, "nothing to expand: every migration is complete");
-            String name = cur.migration.name();
+            String name = cur.migration().name();
             Phase phase = cur.phase();
             switch (phase) {
                 case EXPANDED, BACKFILLING, BACKFILLED -> {
-                    Migration next = nextAfter(files, cur.migration);
+                    Migration next = MigrationFiles.nextAfter(files, cur.migration());
                     if (next != null) {
                         throw refused("migration " + name + " is " + phase + " and not yet contracted; run `tandem contract`"
                                 + " (or `tandem rollback`) before expanding " + next.name() + ": only one migration is in flight at a time");
@@ -371,13 +375,13 @@ public final class Tandem {
             Plan plan;
             int done = 0;
             if (phase == Phase.EXPANDING) {
-                plan = StateStore.planFromJson(cur.state.planJson());
-                done = cur.state.stepsDone();
+                plan = StateStore.planFromJson(cur.state().planJson());
+                done = cur.state().stepsDone();
                 log.info("resuming expand of {} at step {}/{}", name, done + 1, plan.expand().size());
             } else {
-                plan = freshPlanForExpand(c, cur.migration, files);
-                state.begin(c, name, cur.migration.checksum(), cur.migration.file(), plan);
-                state.history(c, name, Phase.EXPANDING.text, "expand started", cur.migration.file());
+                plan = freshPlanForExpand(c, cur.migration(), files);
+                state.begin(c, name, cur.migration().checksum(), cur.migration().file(), plan);
+                state.history(c, name, Phase.EXPANDING.text, "expand started", cur.migration().file());
             }
             int steps = plan.expand().size();
             executor().run(c, name, Phase.EXPANDING, plan.expand(), done, i -> "Expand of " + name + " stopped at step "
@@ -402,9 +406,9 @@ public final class Tandem {
     /** Fills new and shadow columns of existing rows for the migration in flight. */
     public Outcome backfill() {
         List<Migration> files = migrations();
-        return nothingToDoIsFine(() -> session.withLock("backfill", c -> {
-            Current cur = requireInFlight(c, files, "backfill");
-            String name = cur.migration.name();
+        return NothingToDo.isFine(() -> session.withLock("backfill", c -> {
+            CurrentMigration cur = migrationFiles.requireInFlight(c, files, "backfill");
+            String name = cur.migration().name();
             switch (cur.phase()) {
                 case EXPANDED, BACKFILLING -> {
                 }
@@ -414,7 +418,7 @@ public final class Tandem {
                 case EXPANDING -> throw refused(name + " is not fully expanded; run `tandem expand` first");
                 default -> throw refused(name + " is " + cur.phase() + "; there is nothing to backfill");
             }
-            Plan plan = StateStore.planFromJson(cur.state.planJson());
+            Plan plan = StateStore.planFromJson(cur.state().planJson());
             if (cur.phase() == Phase.BACKFILLED) {
                 // Rows written with triggers off since (a replica-role load, a subscriber) were never filled: walk
                 // every table again, by key, filling only rows not flagged done.
@@ -461,14 +465,6 @@ public final class Tandem {
         state.history(c, name, phase.text, "new version ready", "created schema " + plan.versionSchema());
     }
 
-    private static Outcome nothingToDoIsFine(java.util.function.Supplier<Outcome> command) {
-        try {
-            return command.get();
-        } catch (NothingToDo e) {
-            return new Outcome(null, Phase.COMPLETE, false, e.getMessage());
-        }
-    }
-
     /** Pauses the running backfill of the migration in flight, from any process; it holds before its next batch. */
     public Outcome pauseBackfill() {
         return controlBackfill("pause", "paused", c -> state.setPaused(c, currentName(c), true));
@@ -495,20 +491,20 @@ public final class Tandem {
     private Outcome controlBackfill(String verb, String what, Control control) {
         List<Migration> files = migrations();
         return database.withConnection(c -> {
-            Current cur;
+            CurrentMigration cur;
             try {
-                cur = requireInFlight(c, files, "control");
+                cur = migrationFiles.requireInFlight(c, files, "control");
             } catch (NothingToDo e) {
                 throw refused("there is no backfill to " + verb + ": every migration is complete");
             }
             control.apply(c);
-            state.history(c, cur.migration.name(), cur.phase().text, "backfill " + what, null);
-            return new Outcome(cur.migration.name(), cur.phase(), true, "backfill of " + cur.migration.name() + " " + what);
+            state.history(c, cur.migration().name(), cur.phase().text, "backfill " + what, null);
+            return new Outcome(cur.migration().name(), cur.phase(), true, "backfill of " + cur.migration().name() + " " + what);
         });
     }
 
     private String currentName(Connection c) throws SQLException {
-        return current(c, migrations()).migration.name();
+        return migrationFiles.current(c, migrations()).name();
     }
 
     private static Connection autocommit(Connection c) throws SQLException {
@@ -532,10 +528,10 @@ public final class Tandem {
      */
     public Outcome contract(Duration waitForOthers, boolean force) {
         List<Migration> files = migrations();
-        return nothingToDoIsFine(() -> session.withLock("contract", c -> {
-            Current cur = requireInFlight(c, files, "contract");
-            String name = cur.migration.name();
-            Plan plan = StateStore.planFromJson(cur.state.planJson());
+        return NothingToDo.isFine(() -> session.withLock("contract", c -> {
+            CurrentMigration cur = migrationFiles.requireInFlight(c, files, "contract");
+            String name = cur.migration().name();
+            Plan plan = StateStore.planFromJson(cur.state().planJson());
             int done = 0;
             switch (cur.phase()) {
                 case BACKFILLED -> {
@@ -547,7 +543,7 @@ public final class Tandem {
                                 + " Contract drops what the previous version needs, so it runs only on complete data.");
                     }
                 }
-                case CONTRACTING -> done = cur.state.stepsDone();
+                case CONTRACTING -> done = cur.state().stepsDone();
                 case EXPANDING -> throw refused(name + " is not fully expanded; run `tandem expand` first");
                 default -> throw refused(name + " is " + cur.phase());
             }
@@ -605,7 +601,7 @@ public final class Tandem {
                 // Run again after it finished (say, killed after its last statement): done is done, as for expand.
                 MigrationState rolledBack = states.values().stream().filter(s -> s.phase() == Phase.ROLLED_BACK && s.rolledBackAt() != null)
                         .max(java.util.Comparator.comparing(MigrationState::rolledBackAt)).orElse(null);
-                MigrationState last = lastComplete(c, migrations());
+                MigrationState last = migrationFiles.lastComplete(c, migrations());
                 if (rolledBack != null && (last == null || rolledBack.rolledBackAt().isAfter(last.completedAt()))) {
                     return new Outcome(rolledBack.name(), Phase.ROLLED_BACK, false, rolledBack.name() + " is already rolled back");
                 }
@@ -685,7 +681,7 @@ public final class Tandem {
                 };
                 // Says which file and why, as every command does.
                 case FIX_FILES -> database.withConnection(c -> {
-                    current(c, migrations());
+                    migrationFiles.current(c, migrations());
                     throw new TandemException(TandemException.Kind.INVALID_INPUT, next.text);
                 });
             };
@@ -700,50 +696,6 @@ public final class Tandem {
     }
 
     // ---------------------------------------------------------------- internals
-
-    private record Current(Migration migration, MigrationState state) {
-        Phase phase() {
-            return state == null ? Phase.PENDING : state.phase();
-        }
-    }
-
-    /**
-     * The first migration that is not complete, after checking that no recorded migration's file changed since
-     * its expand and that no new file was slipped in before one already applied.
-     */
-    private Current current(Connection c, List<Migration> files) throws SQLException {
-        Map<String, MigrationState> states = state.all(c);
-        List<MigrationException.Problem> problems = new ArrayList<>();
-        Current current = null;
-        for (Migration m : files) {
-            MigrationState s = states.get(m.name());
-            if (s != null && s.phase() != Phase.ROLLED_BACK && !s.checksum().equals(m.checksum())) {
-                problems.add(new MigrationException.Problem(dev.tandem.migration.SourceLocation.unknown(m.file()),
-                        "the file was changed after migration " + m.name() + " was expanded (it is " + s.phase()
-                                + " now); " + (s.phase() == Phase.COMPLETE
-                                ? "restore it as it was and write a new migration for further changes"
-                                : "roll the migration back first (`tandem rollback` undoes what was planned at expand,"
-                                + " whatever the file says now), then expand again; or restore the file as it was")));
-            }
-            Phase phase = s == null ? Phase.PENDING : s.phase();
-            if (current == null && phase != Phase.COMPLETE) {
-                current = new Current(m, s);
-            } else if (current != null && phase != Phase.PENDING && phase != Phase.ROLLED_BACK) {
-                problems.add(new MigrationException.Problem(dev.tandem.migration.SourceLocation.unknown(current.migration.file()),
-                        "migration " + current.migration.name() + " is " + current.phase() + " but " + m.name()
-                                + ", which comes after it, is already " + phase + "; new migrations must come after the last applied one"));
-            }
-        }
-        for (MigrationState s : states.values()) {
-            if (files.stream().noneMatch(m -> m.name().equals(s.name())) && s.phase().inFlight()) {
-                problems.add(new MigrationException.Problem(dev.tandem.migration.SourceLocation.unknown(config.migrations.toString()),
-                        "migration " + s.name() + " is " + s.phase() + " in the database but its file is missing: restore"
-                                + " the file, or run `tandem rollback`, which needs only what was recorded at expand"));
-            }
-        }
-        if (!problems.isEmpty()) throw new MigrationException(problems);
-        return current;
-    }
 
     /** Refuses, changing nothing, when anything would make contract fail after its point of no return. */
     private void preflight(Connection c, String name, Phase phase, Plan plan) throws SQLException {
@@ -798,30 +750,6 @@ public final class Tandem {
                 throw refused("interrupted while waiting for other versions to go");
             }
         }
-    }
-
-    private Current requireInFlight(Connection c, List<Migration> files, String command) throws SQLException {
-        Current cur = current(c, files);
-        if (cur == null) throw new NothingToDo("nothing to " + command + ": every migration is complete");
-        if (cur.phase() == Phase.PENDING || cur.phase() == Phase.ROLLED_BACK) {
-            throw refused("nothing to " + command + ": " + cur.migration.name() + " is " + cur.phase() + "; run `tandem expand` first");
-        }
-        return cur;
-    }
-
-    private MigrationState lastComplete(Connection c, List<Migration> files) throws SQLException {
-        Map<String, MigrationState> states = state.all(c);
-        MigrationState last = null;
-        for (Migration m : files) {
-            MigrationState s = states.get(m.name());
-            if (s != null && s.phase() == Phase.COMPLETE) last = s;
-        }
-        return last;
-    }
-
-    private static Migration nextAfter(List<Migration> files, Migration m) {
-        int i = files.indexOf(m);
-        return i + 1 < files.size() ? files.get(i + 1) : null;
     }
 
     /** How long each raw SQL statement may wait or run when {@code plan} tries it (expand allows the statement timeout). */
@@ -983,13 +911,6 @@ public final class Tandem {
                 throw new TandemException(TandemException.Kind.DATABASE, e.getMessage(), e);
             }
         }, keeper::connection);
-    }
-
-    /** Running a phase again when everything is complete is not an error: scripts may repeat themselves. */
-    private static final class NothingToDo extends RuntimeException {
-        NothingToDo(String message) {
-            super(message, null, false, false);
-        }
     }
 
     private static TandemException refused(String message) {
