@@ -7,6 +7,7 @@ import dev.tandem.engine.Backfiller;
 import dev.tandem.engine.Executor;
 import dev.tandem.engine.lifecycle.CurrentMigration;
 import dev.tandem.engine.lifecycle.Database;
+import dev.tandem.engine.lifecycle.FreshPlan;
 import dev.tandem.engine.lifecycle.LockKeeper;
 import dev.tandem.engine.lifecycle.MigrationFiles;
 import dev.tandem.engine.lifecycle.MigrationSession;
@@ -57,6 +58,7 @@ public final class Tandem {
     private final Database database;
     private final MigrationSession session;
     private final MigrationFiles migrationFiles;
+    private final FreshPlan freshPlan;
 
     private Tandem(Config config) {
         this.config = config;
@@ -66,6 +68,8 @@ public final class Tandem {
         this.session = new MigrationSession(database, dialect, state, config.stateSchema, config.schema, config.lockWait,
                 config.listener);
         this.migrationFiles = new MigrationFiles(config.migrations, state);
+        this.freshPlan = new FreshPlan(dialect, state, config.schema, config.stateSchema, config.lockTimeout,
+                config.statementTimeout);
     }
 
     public static Config configure() {
@@ -310,8 +314,7 @@ public final class Tandem {
             if (cur.state() != null && cur.state().phase().inFlight()) {
                 return new PlanReport(cur.migration().name(), cur.state().phase(), StateStore.planFromJson(cur.state().planJson()));
             }
-            return new PlanReport(cur.migration().name(), Phase.PENDING, freshPlan(c, cur.migration(), files,
-                    probe ? PLAN_PROBE_TIMEOUT : null));
+            return new PlanReport(cur.migration().name(), Phase.PENDING, freshPlan.forPlan(c, cur.migration(), files, probe));
         });
     }
 
@@ -379,7 +382,7 @@ public final class Tandem {
                 done = cur.state().stepsDone();
                 log.info("resuming expand of {} at step {}/{}", name, done + 1, plan.expand().size());
             } else {
-                plan = freshPlanForExpand(c, cur.migration(), files);
+                plan = freshPlan.forExpand(c, cur.migration(), files);
                 state.begin(c, name, cur.migration().checksum(), cur.migration().file(), plan);
                 state.history(c, name, Phase.EXPANDING.text, "expand started", cur.migration().file());
             }
@@ -750,151 +753,6 @@ public final class Tandem {
                 throw refused("interrupted while waiting for other versions to go");
             }
         }
-    }
-
-    /** How long each raw SQL statement may wait or run when {@code plan} tries it (expand allows the statement timeout). */
-    private static final Duration PLAN_PROBE_TIMEOUT = Duration.ofSeconds(2);
-
-    /**
-     * Plans a migration against the live catalog, all in one transaction that is always rolled back: the migration's
-     * raw SQL runs first, in order (so the plan sees what it creates, and its locks are measured), then the catalog
-     * is read and the plan made, then the file's SQL expressions and the drops contract will make are checked.
-     *
-     * @param probeTimeout how long each raw SQL statement may take; null: do not run raw SQL (its locks unknown)
-     */
-    private Plan freshPlan(Connection c, Migration m, List<Migration> files, Duration probeTimeout) throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
-            boolean rawSql = m.operations().stream().anyMatch(o -> o instanceof dev.tandem.migration.Operation.RawSql);
-            // Only raw SQL can create tables before the plan's own catalog read: without it, that read says it all.
-            java.util.Set<String> before = rawSql ? java.util.Set.copyOf(dialect.readCatalog(c, config.schema).tables().keySet()) : null;
-            Map<dev.tandem.migration.Operation.RawSql, dev.tandem.engine.RawSqlProbe.Result> probes = probeTimeout == null
-                    ? Map.of() : new dev.tandem.engine.RawSqlProbe(dialect, probeTimeout).run(c, m);
-            dialect.setTransactionTimeouts(c, config.lockTimeout, config.statementTimeout);
-            // Without the probe, what raw SQL creates is not there: the expressions that use it cannot be checked.
-            boolean check = probeTimeout != null || !rawSql;
-            Plan plan = planAndCheck(c, m, files, probes, before, check);
-            List<MigrationException.Problem> blocked = new ArrayList<>();
-            for (var p : new dev.tandem.engine.ContractPreflight(dialect).blockedDrops(c, plan)) {
-                blocked.add(new MigrationException.Problem(p.at() != null ? p.at()
-                        : dev.tandem.migration.SourceLocation.unknown(m.file()), p.toString()));
-            }
-            if (!blocked.isEmpty()) throw new MigrationException(blocked);
-            return plan;
-        } finally {
-            c.rollback();
-            c.setAutoCommit(auto);
-        }
-    }
-
-    /** The expand-time plan: raw SQL is tried with the statement timeout, and waits for its locks are retried. */
-    private Plan freshPlanForExpand(Connection c, Migration m, List<Migration> files) throws SQLException {
-        for (int attempt = 1; ; attempt++) {
-            Plan plan = freshPlan(c, m, files, config.statementTimeout);
-            List<String> unknown = plan.expand().stream().filter(s -> !s.locks().known()
-                    && s.locks().reason().startsWith(dev.tandem.engine.RawSqlProbe.TIMED_OUT)).map(Step::description).toList();
-            if (unknown.isEmpty()) return plan;
-            if (attempt == 5) {
-                throw new TandemException(TandemException.Kind.DATABASE, "expand of " + m.name() + " did not start: "
-                        + String.join(", ", unknown) + " could not finish within " + config.statementTimeout.toMillis()
-                        + " ms in 5 tries (it waits for a lock a long transaction holds, or runs longer than"
-                        + " --statement-timeout). Nothing was changed; run `tandem expand` again later.");
-            }
-            sleepQuietly(dev.tandem.engine.Executor.backoff(attempt));
-        }
-    }
-
-    private static void sleepQuietly(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TandemException(TandemException.Kind.DATABASE, "interrupted");
-        }
-    }
-
-    private Plan planAndCheck(Connection c, Migration m, List<Migration> files,
-                              Map<dev.tandem.migration.Operation.RawSql, dev.tandem.engine.RawSqlProbe.Result> probes,
-                              java.util.Set<String> tablesBefore, boolean check) throws SQLException {
-        Catalog catalog = dialect.readCatalog(c, config.schema);
-        String previous = null;
-        Map<String, MigrationState> states = state.all(c);
-        for (Migration f : files) {
-            if (f == m) break;
-            MigrationState s = states.get(f.name());
-            if (s != null && s.phase() == Phase.COMPLETE && s.versionSchema() != null && dialect.schemaExists(c, s.versionSchema())) {
-                previous = s.versionSchema();
-            }
-        }
-        Planner.Result result = new Planner(dialect, config.stateSchema).plan(m, catalog, previous, probes,
-                tablesBefore != null ? tablesBefore : catalog.tables().keySet());
-        if (check) runChecks(c, result.checks(), result.indexChecks());
-        return result.plan();
-    }
-
-    /**
-     * Checks the file's SQL expressions, each on its own (a failed one leaves the transaction usable for the next).
-     * Each type is checked once, where it first appears; an expression over a type that does not exist is not checked,
-     * so one wrong type is one problem, not one per expression that reads the column.
-     */
-    private void runChecks(Connection c, List<PlanContext.ExpressionCheck> checks, List<PlanContext.IndexCheck> indexChecks)
-            throws SQLException {
-        List<MigrationException.Problem> problems = new ArrayList<>();
-        Map<String, Boolean> typeExists = new java.util.HashMap<>();
-        for (PlanContext.ExpressionCheck check : checks) {
-            List<String> types = new ArrayList<>(check.rowTypes().values());
-            if (check.targetType() != null) types.add(0, check.targetType());
-            boolean typesOk = true;
-            for (String type : types) {
-                if (!typeExists.containsKey(type)) {
-                    java.sql.Savepoint sp = c.setSavepoint();
-                    try {
-                        dialect.checkType(c, type);
-                        c.releaseSavepoint(sp);
-                        typeExists.put(type, true);
-                    } catch (SQLException e) {
-                        c.rollback(sp);
-                        typeExists.put(type, false);
-                        problems.add(new MigrationException.Problem(check.location(), check.what() + ": type " + type
-                                + " is not valid: " + firstLine(dialect.describeError(e))));
-                    }
-                }
-                typesOk &= typeExists.get(type);
-            }
-            if (!typesOk) continue;
-            java.sql.Savepoint sp = c.setSavepoint();
-            try {
-                dialect.checkExpression(c, check.expression(), check.rowTypes(), check.targetType());
-                c.releaseSavepoint(sp);
-            } catch (SQLException e) {
-                c.rollback(sp);
-                problems.add(new MigrationException.Problem(check.location(), check.what() + " `" + check.expression()
-                        + "` is not valid" + (check.targetType() != null ? " for type " + check.targetType() : "")
-                        + ": " + firstLine(dialect.describeError(e))));
-            }
-        }
-        // Only once every expression is known to be good: an index over a bad one would only say so again.
-        if (problems.isEmpty()) {
-            for (PlanContext.IndexCheck check : indexChecks) {
-                java.sql.Savepoint sp = c.setSavepoint();
-                try {
-                    dialect.checkIndex(c, config.schema, check.table(), check.addedColumns(), check.shape(), check.unique());
-                    c.releaseSavepoint(sp);
-                } catch (SQLException e) {
-                    c.rollback(sp);
-                    problems.add(new MigrationException.Problem(check.location(), check.what() + ": "
-                            + firstLine(dialect.describeError(e)) + "; " + check.todo()));
-                }
-            }
-        }
-        if (!problems.isEmpty()) throw new MigrationException(problems);
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) return "unknown error";
-        int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
     }
 
     private Executor executor() {
