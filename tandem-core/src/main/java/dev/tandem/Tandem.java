@@ -12,6 +12,7 @@ import dev.tandem.engine.lifecycle.LockKeeper;
 import dev.tandem.engine.lifecycle.MigrationFiles;
 import dev.tandem.engine.lifecycle.MigrationSession;
 import dev.tandem.engine.lifecycle.NothingToDo;
+import dev.tandem.engine.lifecycle.VersionGuard;
 import dev.tandem.engine.Plan;
 import dev.tandem.engine.PlanContext;
 import dev.tandem.engine.Step;
@@ -49,8 +50,6 @@ import java.util.Objects;
  */
 public final class Tandem {
     private static final Logger log = LoggerFactory.getLogger(Tandem.class);
-    /** A heartbeat younger than this means the instance is alive (three of the client's default 10 s beats). */
-    private static final Duration HEARTBEAT_FRESH = Duration.ofSeconds(30);
 
     private final Config config;
     private final Dialect dialect;
@@ -59,6 +58,7 @@ public final class Tandem {
     private final MigrationSession session;
     private final MigrationFiles migrationFiles;
     private final FreshPlan freshPlan;
+    private final VersionGuard versionGuard;
 
     private Tandem(Config config) {
         this.config = config;
@@ -70,6 +70,7 @@ public final class Tandem {
         this.migrationFiles = new MigrationFiles(config.migrations, state);
         this.freshPlan = new FreshPlan(dialect, state, config.schema, config.stateSchema, config.lockTimeout,
                 config.statementTimeout);
+        this.versionGuard = new VersionGuard(state, config.listener);
     }
 
     public static Config configure() {
@@ -281,7 +282,7 @@ public final class Tandem {
             }
         }
         for (MigrationState s : states.values()) result.add(status(c, s, null));
-        return new Status(config.schema, result, state.liveInstances(c, HEARTBEAT_FRESH));
+        return new Status(config.schema, result, versionGuard.liveInstances(c));
     }
 
     private MigrationStatus status(Connection c, MigrationState s, Migration file) throws SQLException {
@@ -554,7 +555,7 @@ public final class Tandem {
             int enterAt = done;
             if (before != Phase.CONTRACTING) {
                 preflight(c, name, before, plan);
-                guardOtherVersions(c, name, waitForOthers, force);
+                versionGuard.guardOtherVersions(c, name, waitForOthers, force);
                 state.history(c, name, Phase.CONTRACTING.text, "contract started", null);
                 // The migration is `contracting` only once the first step the previous version cannot survive commits.
                 enterAt = plan.pointOfNoReturn();
@@ -635,7 +636,7 @@ public final class Tandem {
                             + " changed. Either go forward (`tandem backfill`, then `tandem contract`), or undo that SQL"
                             + " by hand and run `tandem rollback --leave-raw-sql`, which undoes everything else.");
                 }
-                guardNewVersion(c, name, phase, force);
+                versionGuard.guardNewVersion(c, name, phase, force);
                 List<dev.tandem.engine.ContractPreflight.Problem> yours =
                         new dev.tandem.engine.ContractPreflight(dialect).versionSchema(c, plan.versionSchema());
                 if (!yours.isEmpty()) {
@@ -708,51 +709,6 @@ public final class Tandem {
         throw refused("contract of " + name + " refused before changing anything (" + name + " stays " + phase
                 + ", and `tandem rollback` is still possible):\n  - "
                 + String.join("\n  - ", problems.stream().map(Object::toString).toList()));
-    }
-
-    /** Rollback breaks the new version: verify, do not assume, that none of its instances still runs. */
-    private void guardNewVersion(Connection c, String version, Phase phase, boolean force) throws SQLException {
-        List<StateStore.Instance> running = state.liveInstances(c, HEARTBEAT_FRESH).stream()
-                .filter(i -> i.version().equals(version)).toList();
-        if (running.isEmpty()) return;
-        String names = String.join(", ", running.stream().map(i -> i.id() + (i.host() != null ? " (" + i.host() + ")" : "")).toList());
-        if (force) {
-            state.history(c, version, phase.text, "rollback forced", "live instances of version " + version + ": " + names);
-            config.listener.message("WARNING: rolling back although these instances of version " + version + " are alive: " + names);
-            return;
-        }
-        throw refused("rollback of " + version + " refused before changing anything: instances of version " + version
-                + " are still running: " + names + ". Roll them back to the previous version first (rollback drops the"
-                + " schema they use), or override with --force.");
-    }
-
-    /** Contract breaks every version but the new one: verify, do not assume, that none of them still runs. */
-    private void guardOtherVersions(Connection c, String version, Duration wait, boolean force) throws SQLException {
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (true) {
-            List<StateStore.Instance> others = state.liveInstances(c, HEARTBEAT_FRESH).stream()
-                    .filter(i -> !i.version().equals(version)).toList();
-            if (others.isEmpty()) return;
-            String names = String.join(", ", others.stream().map(i -> i.id() + " (version " + i.version()
-                    + (i.host() != null ? ", " + i.host() : "") + ")").toList());
-            if (force) {
-                log.warn("contract of {} forced while these instances of other versions are alive: {}", version, names);
-                state.history(c, version, Phase.CONTRACTING.text, "contract forced", "live instances of other versions: " + names);
-                config.listener.message("WARNING: contracting although these instances of other versions are alive: " + names);
-                return;
-            }
-            if (System.nanoTime() >= deadline) {
-                throw refused("contract of " + version + " refused: instances of other versions are still running: " + names
-                        + ". Upgrade or stop them first (contract removes what they use), wait with --wait, or override with --force.");
-            }
-            config.listener.message("waiting for instances of other versions to go: " + names);
-            try {
-                Thread.sleep(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw refused("interrupted while waiting for other versions to go");
-            }
-        }
     }
 
     private Executor executor() {
