@@ -6,6 +6,7 @@ import dev.tandem.dialect.postgres.PostgresDialect;
 import dev.tandem.engine.Backfiller;
 import dev.tandem.engine.Executor;
 import dev.tandem.engine.lifecycle.CurrentMigration;
+import dev.tandem.engine.lifecycle.StatusReader;
 import dev.tandem.engine.lifecycle.Database;
 import dev.tandem.engine.lifecycle.FreshPlan;
 import dev.tandem.engine.lifecycle.LockKeeper;
@@ -59,6 +60,7 @@ public final class Tandem {
     private final MigrationFiles migrationFiles;
     private final FreshPlan freshPlan;
     private final VersionGuard versionGuard;
+    private final StatusReader statusReader;
 
     private Tandem(Config config) {
         this.config = config;
@@ -71,6 +73,7 @@ public final class Tandem {
         this.freshPlan = new FreshPlan(dialect, state, config.schema, config.stateSchema, config.lockTimeout,
                 config.statementTimeout);
         this.versionGuard = new VersionGuard(state, config.listener);
+        this.statusReader = new StatusReader(dialect, state, versionGuard, config.schema);
     }
 
     public static Config configure() {
@@ -266,34 +269,7 @@ public final class Tandem {
     /** Every migration, from the files and the database, with its phase and backfill progress. */
     public Status status() {
         List<Migration> files = migrations();
-        return database.withConnection(c -> status(c, files));
-    }
-
-    private Status status(Connection c, List<Migration> files) throws SQLException {
-        Map<String, MigrationState> states = state.all(c);
-        List<MigrationStatus> result = new ArrayList<>();
-        for (Migration m : files) {
-            MigrationState s = states.remove(m.name());
-            if (s == null) {
-                result.add(new MigrationStatus(m.name(), m.file(), Phase.PENDING, null, false, false, false, List.of(),
-                        List.of(), null, null, null, null, null, null));
-            } else {
-                result.add(status(c, s, m));
-            }
-        }
-        for (MigrationState s : states.values()) result.add(status(c, s, null));
-        return new Status(config.schema, result, versionGuard.liveInstances(c));
-    }
-
-    private MigrationStatus status(Connection c, MigrationState s, Migration file) throws SQLException {
-        boolean changed = file != null && !file.checksum().equals(s.checksum());
-        List<Plan.BackfillTask> tasks = s.planJson() == null ? List.of() : StateStore.planFromJson(s.planJson()).backfill();
-        boolean needsBackfill = !tasks.isEmpty();
-        return new MigrationStatus(s.name(), file != null ? file.file() : s.file(), s.phase(),
-                // A version's schema goes when the next migration is contracted: then nothing can select it.
-                s.versionSchema() != null && s.phase() != Phase.ROLLED_BACK && dialect.schemaExists(c, s.versionSchema())
-                        ? s.versionSchema() : null, changed, file == null, needsBackfill,
-                state.backfills(c, s.name()), tasks, state.activity(c, s.name()).orElse(null), s.startedAt(), s.expandedAt(), s.backfilledAt(), s.completedAt(), s.rolledBackAt());
+        return database.withConnection(c -> statusReader.read(c, files));
     }
 
     /** What the next phase will run, statement by statement. Reads only; changes nothing. */
