@@ -7,6 +7,7 @@ import dev.tandem.engine.Backfiller;
 import dev.tandem.engine.Executor;
 import dev.tandem.engine.lifecycle.CurrentMigration;
 import dev.tandem.engine.lifecycle.StatusReader;
+import dev.tandem.engine.lifecycle.ExpandCommand;
 import dev.tandem.engine.lifecycle.Database;
 import dev.tandem.engine.lifecycle.FreshPlan;
 import dev.tandem.engine.lifecycle.LockKeeper;
@@ -60,7 +61,9 @@ public final class Tandem {
     private final MigrationFiles migrationFiles;
     private final FreshPlan freshPlan;
     private final VersionGuard versionGuard;
+    private final Executor executor;
     private final StatusReader statusReader;
+    private final ExpandCommand expand;
 
     private Tandem(Config config) {
         this.config = config;
@@ -73,7 +76,10 @@ public final class Tandem {
         this.freshPlan = new FreshPlan(dialect, state, config.schema, config.stateSchema, config.lockTimeout,
                 config.statementTimeout);
         this.versionGuard = new VersionGuard(state, config.listener);
+        this.executor = new Executor(dialect, state, new Executor.Settings(config.lockTimeout, config.statementTimeout,
+                config.retryDeadline), config.listener);
         this.statusReader = new StatusReader(dialect, state, versionGuard, config.schema);
+        this.expand = new ExpandCommand(state, migrationFiles, freshPlan, executor, config.schema);
     }
 
     public static Config configure() {
@@ -333,54 +339,7 @@ public final class Tandem {
     /** Expands the next pending migration (or finishes an interrupted expand). */
     public Outcome expand() {
         List<Migration> files = migrations();
-        return session.withLock("expand", c -> {
-            CurrentMigration cur = migrationFiles.current(c, files);
-            if (cur == null) return new Outcome(null, Phase.COMPLETE, false, "nothing to expand: every migration is complete");
-            String name = cur.migration().name();
-            Phase phase = cur.phase();
-            switch (phase) {
-                case EXPANDED, BACKFILLING, BACKFILLED -> {
-                    Migration next = MigrationFiles.nextAfter(files, cur.migration());
-                    if (next != null) {
-                        throw refused("migration " + name + " is " + phase + " and not yet contracted; run `tandem contract`"
-                                + " (or `tandem rollback`) before expanding " + next.name() + ": only one migration is in flight at a time");
-                    }
-                    return new Outcome(name, phase, false, name + " is already expanded");
-                }
-                case CONTRACTING -> throw refused("migration " + name + " is being contracted; run `tandem contract` to finish it");
-                case ROLLING_BACK -> throw refused("migration " + name + " is being rolled back; run `tandem rollback` to finish it");
-                default -> {
-                }
-            }
-            Plan plan;
-            int done = 0;
-            if (phase == Phase.EXPANDING) {
-                plan = StateStore.planFromJson(cur.state().planJson());
-                done = cur.state().stepsDone();
-                log.info("resuming expand of {} at step {}/{}", name, done + 1, plan.expand().size());
-            } else {
-                plan = freshPlan.forExpand(c, cur.migration(), files);
-                state.begin(c, name, cur.migration().checksum(), cur.migration().file(), plan);
-                state.history(c, name, Phase.EXPANDING.text, "expand started", cur.migration().file());
-            }
-            int steps = plan.expand().size();
-            executor().run(c, name, Phase.EXPANDING, plan.expand(), done, i -> "Expand of " + name + " stopped at step "
-                    + (i + 1) + "/" + steps + "; the steps before it are done and the previous version keeps working."
-                    + " Fix the cause and run `tandem expand` to go on from this step, or `tandem rollback` to undo"
-                    + " what expand did.");
-            if (plan.backfill().isEmpty()) publish(c, name, plan, Phase.EXPANDING);
-            state.setPhase(c, name, Phase.EXPANDED);
-            state.history(c, name, Phase.EXPANDED.text, "expand done", null);
-            String irreversible = plan.irreversible().isEmpty() ? "" : ". Note: "
-                    + String.join("; ", plan.irreversible().stream().map(Plan.Irreversible::reason).toList());
-            String previous = plan.previousVersionSchema() == null ? config.schema : plan.previousVersionSchema();
-            return new Outcome(name, Phase.EXPANDED, true, "expanded " + name + (plan.publishedAfterBackfill()
-                    ? ": the new version is not ready yet; `tandem backfill` fills the existing rows and then creates its"
-                    + " schema " + plan.versionSchema() + ", so that it never reads an incomplete row. The previous version keeps using "
-                    + previous
-                    : ": the new version uses schema " + plan.versionSchema() + "; the previous version keeps using " + previous)
-                    + irreversible);
-        });
+        return session.withLock("expand", c -> expand.run(c, files));
     }
 
     /** Fills new and shadow columns of existing rows for the migration in flight. */
@@ -439,7 +398,7 @@ public final class Tandem {
      */
     private void publish(Connection c, String name, Plan plan, Phase phase) throws SQLException {
         if (plan.publish().isEmpty()) return;
-        executor().run(c, name, phase, plan.publish(), 0, plan.publish().size(), i -> "Creating the new version's schema "
+        executor.run(c, name, phase, plan.publish(), 0, plan.publish().size(), i -> "Creating the new version's schema "
                 + plan.versionSchema() + " failed; nothing of it was created. Fix the cause and run `tandem "
                 + (phase == Phase.EXPANDING ? "expand" : "backfill") + "` again, or `tandem rollback`.");
         state.history(c, name, phase.text, "new version ready", "created schema " + plan.versionSchema());
@@ -538,7 +497,7 @@ public final class Tandem {
             }
             int steps = plan.contract().size();
             int noReturn = enterAt;
-            executor().run(c, name, Phase.CONTRACTING, plan.contract(), done, enterAt, i -> i <= noReturn && before != Phase.CONTRACTING
+            executor.run(c, name, Phase.CONTRACTING, plan.contract(), done, enterAt, i -> i <= noReturn && before != Phase.CONTRACTING
                     ? "Nothing either version relies on was changed: " + name + " is still " + before + " and `tandem"
                     + " rollback` is still possible. Fix the cause and run `tandem contract` again."
                     : "Contract of " + name + " is part done: steps 1-" + i + " of " + steps + " are done and the previous"
@@ -625,7 +584,7 @@ public final class Tandem {
             List<Step> rollbackSteps = leaveRawSql ? plan.rollback().stream().map(s -> s.effect() == Step.Effect.UNKNOWN
                     ? s.leftAsItIs("raw SQL down left undone (--leave-raw-sql)") : s).toList() : plan.rollback();
             int steps = rollbackSteps.size();
-            executor().run(c, name, Phase.ROLLING_BACK, rollbackSteps, done, i -> "Rollback of " + name
+            executor.run(c, name, Phase.ROLLING_BACK, rollbackSteps, done, i -> "Rollback of " + name
                     + " stopped at step " + (i + 1) + "/" + steps + "; the steps before it are done. Fix the cause and run"
                     + " `tandem rollback` again to finish it" + (rollbackSteps.get(i).effect() == Step.Effect.UNKNOWN
                     ? ", or run `tandem rollback --leave-raw-sql` to leave this raw SQL's effects as they are" : "") + ".");
@@ -685,11 +644,6 @@ public final class Tandem {
         throw refused("contract of " + name + " refused before changing anything (" + name + " stays " + phase
                 + ", and `tandem rollback` is still possible):\n  - "
                 + String.join("\n  - ", problems.stream().map(Object::toString).toList()));
-    }
-
-    private Executor executor() {
-        return new Executor(dialect, state, new Executor.Settings(config.lockTimeout, config.statementTimeout,
-                config.retryDeadline), config.listener);
     }
 
     private Backfiller backfiller(LockKeeper keeper) {
