@@ -8,9 +8,10 @@ import dev.tandem.engine.Executor;
 import dev.tandem.engine.lifecycle.CurrentMigration;
 import dev.tandem.engine.lifecycle.StatusReader;
 import dev.tandem.engine.lifecycle.ExpandCommand;
+import dev.tandem.engine.lifecycle.BackfillCommand;
+import dev.tandem.engine.lifecycle.BackfillControl;
 import dev.tandem.engine.lifecycle.Database;
 import dev.tandem.engine.lifecycle.FreshPlan;
-import dev.tandem.engine.lifecycle.LockKeeper;
 import dev.tandem.engine.lifecycle.MigrationFiles;
 import dev.tandem.engine.lifecycle.MigrationSession;
 import dev.tandem.engine.lifecycle.NothingToDo;
@@ -64,6 +65,8 @@ public final class Tandem {
     private final Executor executor;
     private final StatusReader statusReader;
     private final ExpandCommand expand;
+    private final BackfillCommand backfill;
+    private final BackfillControl backfillControl;
 
     private Tandem(Config config) {
         this.config = config;
@@ -78,8 +81,14 @@ public final class Tandem {
         this.versionGuard = new VersionGuard(state, config.listener);
         this.executor = new Executor(dialect, state, new Executor.Settings(config.lockTimeout, config.statementTimeout,
                 config.retryDeadline), config.listener);
+        Backfiller.Settings backfillSettings = new Backfiller.Settings(config.targetBatch, config.minBatch, config.maxBatch,
+                Duration.ofSeconds(60), config.retryDeadline, config.maxReplicaLag, config.replicas, config.niceRatio,
+                config.byKey);
         this.statusReader = new StatusReader(dialect, state, versionGuard, config.schema);
         this.expand = new ExpandCommand(state, migrationFiles, freshPlan, executor, config.schema);
+        this.backfill = new BackfillCommand(dialect, state, migrationFiles, session, database, executor, backfillSettings,
+                config.maxRowsPerSecond, config.listener);
+        this.backfillControl = new BackfillControl(state, migrationFiles);
     }
 
     public static Config configure() {
@@ -345,72 +354,18 @@ public final class Tandem {
     /** Fills new and shadow columns of existing rows for the migration in flight. */
     public Outcome backfill() {
         List<Migration> files = migrations();
-        return NothingToDo.isFine(() -> session.withLock("backfill", c -> {
-            CurrentMigration cur = migrationFiles.requireInFlight(c, files, "backfill");
-            String name = cur.migration().name();
-            switch (cur.phase()) {
-                case EXPANDED, BACKFILLING -> {
-                }
-                case BACKFILLED -> {
-                    if (!config.byKey) return new Outcome(name, Phase.BACKFILLED, false, name + " is already backfilled");
-                }
-                case EXPANDING -> throw refused(name + " is not fully expanded; run `tandem expand` first");
-                default -> throw refused(name + " is " + cur.phase() + "; there is nothing to backfill");
-            }
-            Plan plan = StateStore.planFromJson(cur.state().planJson());
-            if (cur.phase() == Phase.BACKFILLED) {
-                // Rows written with triggers off since (a replica-role load, a subscriber) were never filled: walk
-                // every table again, by key, filling only rows not flagged done.
-                state.clearBackfills(c, name);
-                state.setPhase(c, name, Phase.BACKFILLING);
-                state.history(c, name, Phase.BACKFILLING.text, "backfill started again by key", "--by-key after backfilled");
-            } else if (cur.phase() == Phase.EXPANDED) {
-                state.setPhase(c, name, Phase.BACKFILLING);
-                state.history(c, name, Phase.BACKFILLING.text, "backfill started", null);
-            }
-            if (config.maxRowsPerSecond != null) state.setMaxRowsPerSecond(c, name, config.maxRowsPerSecond);
-            // A backfill may outlive its connection (a server restart): it reconnects, and so must the lock.
-            try (LockKeeper keeper = session.keeper(c)) {
-                try {
-                    backfiller(keeper).run(plan);
-                } catch (RuntimeException e) {
-                    try {
-                        state.setActivity(autocommit(keeper.connection()), name, "failed", e.getMessage());
-                    } catch (SQLException | RuntimeException ignored) {
-                        // Report the backfill's own error, not this one.
-                    }
-                    throw e;
-                }
-                Connection held = keeper.connection();
-                publish(held, name, plan, Phase.BACKFILLING);
-                state.setActivity(held, name, "done", null);
-                state.setPhase(held, name, Phase.BACKFILLED);
-                state.history(held, name, Phase.BACKFILLED.text, "backfill done", null);
-            }
-            return new Outcome(name, Phase.BACKFILLED, true, plan.backfill().isEmpty() ? name + " has no rows to backfill"
-                    : "backfilled " + name);
-        }));
-    }
-
-    /**
-     * Creates the new version's schema, views and grants: the version is ready. Safe to repeat (a run stopped after it
-     * and before the phase was recorded does it again); it writes no step checkpoint.
-     */
-    private void publish(Connection c, String name, Plan plan, Phase phase) throws SQLException {
-        if (plan.publish().isEmpty()) return;
-        executor.run(c, name, phase, plan.publish(), 0, plan.publish().size(), i -> "Creating the new version's schema "
-                + plan.versionSchema() + " failed; nothing of it was created. Fix the cause and run `tandem "
-                + (phase == Phase.EXPANDING ? "expand" : "backfill") + "` again, or `tandem rollback`.");
-        state.history(c, name, phase.text, "new version ready", "created schema " + plan.versionSchema());
+        return NothingToDo.isFine(() -> session.withLock("backfill", c -> backfill.run(c, files)));
     }
 
     /** Pauses the running backfill of the migration in flight, from any process; it holds before its next batch. */
     public Outcome pauseBackfill() {
-        return controlBackfill("pause", "paused", c -> state.setPaused(c, currentName(c), true));
+        List<Migration> files = migrations();
+        return database.withConnection(c -> backfillControl.pause(c, files));
     }
 
     public Outcome resumeBackfill() {
-        return controlBackfill("resume", "resumed", c -> state.setPaused(c, currentName(c), false));
+        List<Migration> files = migrations();
+        return database.withConnection(c -> backfillControl.resume(c, files));
     }
 
     /** Sets (or with null, lifts) the running backfill's rate limit; it applies from the next batch. */
@@ -418,40 +373,8 @@ public final class Tandem {
         if (maxRowsPerSecond != null && maxRowsPerSecond < 1) {
             throw new TandemException(TandemException.Kind.INVALID_INPUT, "the rate limit must be at least 1 row/s (to stop, pause)");
         }
-        return controlBackfill("rate-limit", maxRowsPerSecond == null ? "rate limit lifted" : "rate limited to " + maxRowsPerSecond + " rows/s",
-                c -> state.setMaxRowsPerSecond(c, currentName(c), maxRowsPerSecond));
-    }
-
-    private interface Control {
-        void apply(Connection c) throws SQLException;
-    }
-
-    /** Control needs no migration lock: the backfill that holds it reads these settings before every batch. */
-    private Outcome controlBackfill(String verb, String what, Control control) {
         List<Migration> files = migrations();
-        return database.withConnection(c -> {
-            CurrentMigration cur;
-            try {
-                cur = migrationFiles.requireInFlight(c, files, "control");
-            } catch (NothingToDo e) {
-                throw refused("there is no backfill to " + verb + ": every migration is complete");
-            }
-            control.apply(c);
-            state.history(c, cur.migration().name(), cur.phase().text, "backfill " + what, null);
-            return new Outcome(cur.migration().name(), cur.phase(), true, "backfill of " + cur.migration().name() + " " + what);
-        });
-    }
-
-    private String currentName(Connection c) throws SQLException {
-        return migrationFiles.current(c, migrations()).name();
-    }
-
-    private static Connection autocommit(Connection c) throws SQLException {
-        if (!c.getAutoCommit()) {
-            c.rollback();
-            c.setAutoCommit(true);
-        }
-        return c;
+        return database.withConnection(c -> backfillControl.rate(c, files, maxRowsPerSecond));
     }
 
     /** Finishes the migration in flight once no instance of another version is alive (no waiting, no forcing). */
@@ -644,17 +567,6 @@ public final class Tandem {
         throw refused("contract of " + name + " refused before changing anything (" + name + " stays " + phase
                 + ", and `tandem rollback` is still possible):\n  - "
                 + String.join("\n  - ", problems.stream().map(Object::toString).toList()));
-    }
-
-    private Backfiller backfiller(LockKeeper keeper) {
-        return new Backfiller(dialect, state, new Backfiller.Settings(config.targetBatch, config.minBatch, config.maxBatch,
-                Duration.ofSeconds(60), config.retryDeadline, config.maxReplicaLag, config.replicas, config.niceRatio, config.byKey), config.listener, () -> {
-            try {
-                return database.connect();
-            } catch (SQLException e) {
-                throw new TandemException(TandemException.Kind.DATABASE, e.getMessage(), e);
-            }
-        }, keeper::connection);
     }
 
     private static TandemException refused(String message) {
