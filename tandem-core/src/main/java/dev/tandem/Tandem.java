@@ -5,38 +5,31 @@ import dev.tandem.dialect.Dialect;
 import dev.tandem.dialect.postgres.PostgresDialect;
 import dev.tandem.engine.Backfiller;
 import dev.tandem.engine.Executor;
-import dev.tandem.engine.lifecycle.CurrentMigration;
-import dev.tandem.engine.lifecycle.StatusReader;
-import dev.tandem.engine.lifecycle.ExpandCommand;
+import dev.tandem.engine.Plan;
+import dev.tandem.engine.Verifier;
 import dev.tandem.engine.lifecycle.BackfillCommand;
 import dev.tandem.engine.lifecycle.BackfillControl;
+import dev.tandem.engine.lifecycle.ContractCommand;
+import dev.tandem.engine.lifecycle.CurrentMigration;
 import dev.tandem.engine.lifecycle.Database;
+import dev.tandem.engine.lifecycle.ExpandCommand;
 import dev.tandem.engine.lifecycle.FreshPlan;
 import dev.tandem.engine.lifecycle.MigrationFiles;
 import dev.tandem.engine.lifecycle.MigrationSession;
 import dev.tandem.engine.lifecycle.NothingToDo;
+import dev.tandem.engine.lifecycle.RollbackCommand;
+import dev.tandem.engine.lifecycle.StatusReader;
 import dev.tandem.engine.lifecycle.VersionGuard;
-import dev.tandem.engine.Plan;
-import dev.tandem.engine.PlanContext;
-import dev.tandem.engine.Step;
-import dev.tandem.engine.Planner;
 import dev.tandem.migration.Migration;
-import dev.tandem.migration.MigrationException;
-import dev.tandem.state.MigrationState;
 import dev.tandem.state.Phase;
 import dev.tandem.state.StateStore;
 import org.postgresql.ds.PGSimpleDataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import javax.sql.DataSource;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -52,34 +45,32 @@ import java.util.Objects;
  * Every phase is idempotent: after a crash or a lost connection, call the same method again.
  */
 public final class Tandem {
-    private static final Logger log = LoggerFactory.getLogger(Tandem.class);
-
     private final Config config;
     private final Dialect dialect;
-    private final StateStore state;
     private final Database database;
     private final MigrationSession session;
     private final MigrationFiles migrationFiles;
     private final FreshPlan freshPlan;
-    private final VersionGuard versionGuard;
-    private final Executor executor;
     private final StatusReader statusReader;
     private final ExpandCommand expand;
     private final BackfillCommand backfill;
     private final BackfillControl backfillControl;
+    private final ContractCommand contract;
+    private final RollbackCommand rollback;
 
+    /** Builds the engine once, from the configuration as it is at {@link Config#load()}. */
     private Tandem(Config config) {
         this.config = config;
         this.dialect = config.dialect;
-        this.state = new StateStore(dialect, config.stateSchema, config.schema);
+        StateStore state = new StateStore(dialect, config.stateSchema, config.schema);
         this.database = new Database(config.dataSource, dialect);
         this.session = new MigrationSession(database, dialect, state, config.stateSchema, config.schema, config.lockWait,
                 config.listener);
         this.migrationFiles = new MigrationFiles(config.migrations, state);
         this.freshPlan = new FreshPlan(dialect, state, config.schema, config.stateSchema, config.lockTimeout,
                 config.statementTimeout);
-        this.versionGuard = new VersionGuard(state, config.listener);
-        this.executor = new Executor(dialect, state, new Executor.Settings(config.lockTimeout, config.statementTimeout,
+        VersionGuard versionGuard = new VersionGuard(state, config.listener);
+        Executor executor = new Executor(dialect, state, new Executor.Settings(config.lockTimeout, config.statementTimeout,
                 config.retryDeadline), config.listener);
         Backfiller.Settings backfillSettings = new Backfiller.Settings(config.targetBatch, config.minBatch, config.maxBatch,
                 Duration.ofSeconds(60), config.retryDeadline, config.maxReplicaLag, config.replicas, config.niceRatio,
@@ -89,6 +80,8 @@ public final class Tandem {
         this.backfill = new BackfillCommand(dialect, state, migrationFiles, session, database, executor, backfillSettings,
                 config.maxRowsPerSecond, config.listener);
         this.backfillControl = new BackfillControl(state, migrationFiles);
+        this.contract = new ContractCommand(dialect, state, migrationFiles, executor, versionGuard, config.schema);
+        this.rollback = new RollbackCommand(dialect, state, migrationFiles, executor, versionGuard);
     }
 
     public static Config configure() {
@@ -304,9 +297,9 @@ public final class Tandem {
             CurrentMigration cur = migrationFiles.current(c, files);
             if (cur == null) return null;
             if (cur.state() != null && cur.state().phase().inFlight()) {
-                return new PlanReport(cur.migration().name(), cur.state().phase(), StateStore.planFromJson(cur.state().planJson()));
+                return new PlanReport(cur.name(), cur.state().phase(), StateStore.planFromJson(cur.state().planJson()));
             }
-            return new PlanReport(cur.migration().name(), Phase.PENDING, freshPlan.forPlan(c, cur.migration(), files, probe));
+            return new PlanReport(cur.name(), Phase.PENDING, freshPlan.forPlan(c, cur.migration(), files, probe));
         });
     }
 
@@ -323,18 +316,18 @@ public final class Tandem {
         return database.withConnection(c -> {
             CurrentMigration cur = migrationFiles.current(c, files);
             if (cur == null || cur.state() == null || !cur.phase().inFlight()) {
-                return new VerifyReport(cur == null ? null : cur.migration().name(), List.of());
+                return new VerifyReport(cur == null ? null : cur.name(), List.of());
             }
             Plan plan = StateStore.planFromJson(cur.state().planJson());
-            return new VerifyReport(cur.migration().name(),
-                    new dev.tandem.engine.Verifier(dialect).verify(c, plan, dialect.readCatalog(c, config.schema)));
+            return new VerifyReport(cur.name(),
+                    new Verifier(dialect).verify(c, plan, dialect.readCatalog(c, config.schema)));
         });
     }
 
     /** What {@link #verify()} found. */
-    public record VerifyReport(String migration, List<dev.tandem.engine.Verifier.TableReport> tables) {
+    public record VerifyReport(String migration, List<Verifier.TableReport> tables) {
         public boolean clean() {
-            return tables.stream().allMatch(dev.tandem.engine.Verifier.TableReport::clean);
+            return tables.stream().allMatch(Verifier.TableReport::clean);
         }
     }
 
@@ -390,48 +383,7 @@ public final class Tandem {
      */
     public Outcome contract(Duration waitForOthers, boolean force) {
         List<Migration> files = migrations();
-        return NothingToDo.isFine(() -> session.withLock("contract", c -> {
-            CurrentMigration cur = migrationFiles.requireInFlight(c, files, "contract");
-            String name = cur.migration().name();
-            Plan plan = StateStore.planFromJson(cur.state().planJson());
-            int done = 0;
-            switch (cur.phase()) {
-                case BACKFILLED -> {
-                }
-                case EXPANDED, BACKFILLING -> {
-                    if (!plan.backfill().isEmpty() || cur.phase() == Phase.BACKFILLING) {
-                        long rows = state.backfills(c, name).stream().mapToLong(b -> b.rowsDone()).sum();
-                        throw refused(name + " is not backfilled yet (" + rows + " rows done); run `tandem backfill` first."
-                                + " Contract drops what the previous version needs, so it runs only on complete data.");
-                    }
-                }
-                case CONTRACTING -> done = cur.state().stepsDone();
-                case EXPANDING -> throw refused(name + " is not fully expanded; run `tandem expand` first");
-                default -> throw refused(name + " is " + cur.phase());
-            }
-            Phase before = cur.phase();
-            int enterAt = done;
-            if (before != Phase.CONTRACTING) {
-                preflight(c, name, before, plan);
-                versionGuard.guardOtherVersions(c, name, waitForOthers, force);
-                state.history(c, name, Phase.CONTRACTING.text, "contract started", null);
-                // The migration is `contracting` only once the first step the previous version cannot survive commits.
-                enterAt = plan.pointOfNoReturn();
-            }
-            int steps = plan.contract().size();
-            int noReturn = enterAt;
-            executor.run(c, name, Phase.CONTRACTING, plan.contract(), done, enterAt, i -> i <= noReturn && before != Phase.CONTRACTING
-                    ? "Nothing either version relies on was changed: " + name + " is still " + before + " and `tandem"
-                    + " rollback` is still possible. Fix the cause and run `tandem contract` again."
-                    : "Contract of " + name + " is part done: steps 1-" + i + " of " + steps + " are done and the previous"
-                    + " version's shape is gone, so rollback is no longer possible; " + (steps - i) + " step(s) remain."
-                    + " Fix the cause and run `tandem contract` again to finish from step " + (i + 1) + ".");
-            state.setPhase(c, name, Phase.COMPLETE);
-            state.history(c, name, Phase.COMPLETE.text, "contract done", null);
-            return new Outcome(name, Phase.COMPLETE, true, "contracted " + name + ": the schema now has only the new"
-                    + " version's shape; applications use " + plan.versionSchema() + " (or " + config.schema + " directly,"
-                    + " where a changed column now comes last in the table's column order)");
-        }));
+        return NothingToDo.isFine(() -> session.withLock("contract", c -> contract.run(c, files, waitForOthers, force)));
     }
 
     /** Undoes the expand of the migration in flight; the previous version never notices. Refused after contract. */
@@ -456,72 +408,7 @@ public final class Tandem {
      * drops the schema it uses), unless {@code force}, which is logged in the history.
      */
     public Outcome rollback(boolean leaveRawSql, boolean force) {
-        return session.withLock("rollback", c -> {
-            Map<String, MigrationState> states = state.all(c);
-            MigrationState inFlight = states.values().stream().filter(s -> s.phase().inFlight()).findFirst().orElse(null);
-            if (inFlight == null) {
-                // Run again after it finished (say, killed after its last statement): done is done, as for expand.
-                MigrationState rolledBack = states.values().stream().filter(s -> s.phase() == Phase.ROLLED_BACK && s.rolledBackAt() != null)
-                        .max(java.util.Comparator.comparing(MigrationState::rolledBackAt)).orElse(null);
-                MigrationState last = migrationFiles.lastComplete(c, migrations());
-                if (rolledBack != null && (last == null || rolledBack.rolledBackAt().isAfter(last.completedAt()))) {
-                    return new Outcome(rolledBack.name(), Phase.ROLLED_BACK, false, rolledBack.name() + " is already rolled back");
-                }
-                if (last != null) {
-                    throw refused("nothing to roll back: " + last.name() + " was contracted at " + last.completedAt()
-                            + ", which dropped the previous version's columns, triggers and views; write a new migration"
-                            + " that reverses it instead");
-                }
-                throw refused("nothing to roll back: no migration is expanded");
-            }
-            String name = inFlight.name();
-            Phase phase = inFlight.phase();
-            if (phase == Phase.CONTRACTING) {
-                throw refused(name + " is being contracted and the previous version's shape is already gone;"
-                        + " run `tandem contract` to finish it, then write a new migration that reverses it");
-            }
-            Plan plan = StateStore.planFromJson(inFlight.planJson());
-            // Raw SQL without down that expand has already run: undoing the rest would claim a state that is not there.
-            List<String> undoable = plan.irreversible().stream()
-                    .filter(x -> phase != Phase.EXPANDING || x.expandStep() < inFlight.stepsDone())
-                    .map(Plan.Irreversible::reason).toList();
-            int done = 0;
-            if (phase == Phase.ROLLING_BACK) {
-                done = inFlight.stepsDone();
-            } else {
-                if (!undoable.isEmpty() && !leaveRawSql) {
-                    throw refused("cannot roll back " + name + ": " + String.join("; ", undoable) + ". Nothing was"
-                            + " changed. Either go forward (`tandem backfill`, then `tandem contract`), or undo that SQL"
-                            + " by hand and run `tandem rollback --leave-raw-sql`, which undoes everything else.");
-                }
-                versionGuard.guardNewVersion(c, name, phase, force);
-                List<dev.tandem.engine.ContractPreflight.Problem> yours =
-                        new dev.tandem.engine.ContractPreflight(dialect).versionSchema(c, plan.versionSchema());
-                if (!yours.isEmpty()) {
-                    throw refused("rollback of " + name + " refused before changing anything (" + name + " stays " + phase
-                            + "):\n  - " + String.join("\n  - ", yours.stream().map(Object::toString).toList()));
-                }
-                state.setPhase(c, name, Phase.ROLLING_BACK);
-                state.history(c, name, Phase.ROLLING_BACK.text, "rollback started", "from " + phase);
-            }
-            List<Step> rollbackSteps = leaveRawSql ? plan.rollback().stream().map(s -> s.effect() == Step.Effect.UNKNOWN
-                    ? s.leftAsItIs("raw SQL down left undone (--leave-raw-sql)") : s).toList() : plan.rollback();
-            int steps = rollbackSteps.size();
-            executor.run(c, name, Phase.ROLLING_BACK, rollbackSteps, done, i -> "Rollback of " + name
-                    + " stopped at step " + (i + 1) + "/" + steps + "; the steps before it are done. Fix the cause and run"
-                    + " `tandem rollback` again to finish it" + (rollbackSteps.get(i).effect() == Step.Effect.UNKNOWN
-                    ? ", or run `tandem rollback --leave-raw-sql` to leave this raw SQL's effects as they are" : "") + ".");
-            state.setPhase(c, name, Phase.ROLLED_BACK);
-            state.history(c, name, Phase.ROLLED_BACK.text, "rollback done", null);
-            List<String> left = new ArrayList<>(undoable);
-            if (leaveRawSql) {
-                rollbackSteps.stream().filter(s -> s.sql().equals("SELECT 1") && s.description().contains("--leave-raw-sql"))
-                        .forEach(s -> left.add(s.description()));
-            }
-            return new Outcome(name, Phase.ROLLED_BACK, true, "rolled back " + name + (left.isEmpty()
-                    ? ": the schema is as before its expand"
-                    : ": everything expand did is undone except raw SQL, whose effects stay: " + String.join("; ", left)));
-        });
+        return session.withLock("rollback", c -> rollback.run(c, leaveRawSql, force));
     }
 
     /** Every phase of every pending migration, one after the other: for fresh databases and CI. */
@@ -555,21 +442,5 @@ public final class Tandem {
                         + (current == null ? "the migrations" : current) + ": " + o.message());
             }
         }
-    }
-
-    // ---------------------------------------------------------------- internals
-
-    /** Refuses, changing nothing, when anything would make contract fail after its point of no return. */
-    private void preflight(Connection c, String name, Phase phase, Plan plan) throws SQLException {
-        List<dev.tandem.engine.ContractPreflight.Problem> problems = new dev.tandem.engine.ContractPreflight(dialect).check(c, plan);
-        if (problems.isEmpty()) return;
-        state.history(c, name, phase.text, "contract refused", problems.size() + " problem(s)");
-        throw refused("contract of " + name + " refused before changing anything (" + name + " stays " + phase
-                + ", and `tandem rollback` is still possible):\n  - "
-                + String.join("\n  - ", problems.stream().map(Object::toString).toList()));
-    }
-
-    private static TandemException refused(String message) {
-        return new TandemException(TandemException.Kind.REFUSED, message);
     }
 }
