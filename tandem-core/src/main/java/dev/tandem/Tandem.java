@@ -5,30 +5,31 @@ import dev.tandem.dialect.Dialect;
 import dev.tandem.dialect.postgres.PostgresDialect;
 import dev.tandem.engine.Backfiller;
 import dev.tandem.engine.Executor;
-import dev.tandem.engine.MigrationLock;
-import dev.tandem.engine.Names;
 import dev.tandem.engine.Plan;
-import dev.tandem.engine.PlanContext;
-import dev.tandem.engine.Step;
-import dev.tandem.engine.Planner;
+import dev.tandem.engine.Verifier;
+import dev.tandem.engine.lifecycle.BackfillCommand;
+import dev.tandem.engine.lifecycle.BackfillControl;
+import dev.tandem.engine.lifecycle.ContractCommand;
+import dev.tandem.engine.lifecycle.CurrentMigration;
+import dev.tandem.engine.lifecycle.Database;
+import dev.tandem.engine.lifecycle.ExpandCommand;
+import dev.tandem.engine.lifecycle.FreshPlan;
+import dev.tandem.engine.lifecycle.MigrationFiles;
+import dev.tandem.engine.lifecycle.MigrationSession;
+import dev.tandem.engine.lifecycle.NothingToDo;
+import dev.tandem.engine.lifecycle.RollbackCommand;
+import dev.tandem.engine.lifecycle.StatusReader;
+import dev.tandem.engine.lifecycle.VersionGuard;
 import dev.tandem.migration.Migration;
-import dev.tandem.migration.MigrationException;
-import dev.tandem.migration.MigrationReader;
-import dev.tandem.state.MigrationState;
 import dev.tandem.state.Phase;
 import dev.tandem.state.StateStore;
 import org.postgresql.ds.PGSimpleDataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import javax.sql.DataSource;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -44,18 +45,43 @@ import java.util.Objects;
  * Every phase is idempotent: after a crash or a lost connection, call the same method again.
  */
 public final class Tandem {
-    private static final Logger log = LoggerFactory.getLogger(Tandem.class);
-    /** A heartbeat younger than this means the instance is alive (three of the client's default 10 s beats). */
-    private static final Duration HEARTBEAT_FRESH = Duration.ofSeconds(30);
-
     private final Config config;
     private final Dialect dialect;
-    private final StateStore state;
+    private final Database database;
+    private final MigrationSession session;
+    private final MigrationFiles migrationFiles;
+    private final FreshPlan freshPlan;
+    private final StatusReader statusReader;
+    private final ExpandCommand expand;
+    private final BackfillCommand backfill;
+    private final BackfillControl backfillControl;
+    private final ContractCommand contract;
+    private final RollbackCommand rollback;
 
+    /** Builds the engine once, from the configuration as it is at {@link Config#load()}. */
     private Tandem(Config config) {
         this.config = config;
         this.dialect = config.dialect;
-        this.state = dialect.stateStore(config.stateSchema, config.schema);
+        StateStore state = dialect.stateStore(config.stateSchema, config.schema);
+        this.database = new Database(config.dataSource, dialect);
+        this.session = new MigrationSession(database, dialect, state, config.stateSchema, config.schema, config.lockWait,
+                config.listener);
+        this.migrationFiles = new MigrationFiles(config.migrations, state);
+        this.freshPlan = new FreshPlan(dialect, state, config.schema, config.stateSchema, config.lockTimeout,
+                config.statementTimeout);
+        VersionGuard versionGuard = new VersionGuard(state, config.listener);
+        Executor executor = new Executor(dialect, state, new Executor.Settings(config.lockTimeout, config.statementTimeout,
+                config.retryDeadline), config.listener);
+        Backfiller.Settings backfillSettings = new Backfiller.Settings(config.targetBatch, config.minBatch, config.maxBatch,
+                Duration.ofSeconds(60), config.retryDeadline, config.maxReplicaLag, config.replicas, config.niceRatio,
+                config.byKey);
+        this.statusReader = new StatusReader(dialect, state, versionGuard, config.schema);
+        this.expand = new ExpandCommand(state, migrationFiles, freshPlan, executor, config.schema);
+        this.backfill = new BackfillCommand(dialect, state, migrationFiles, session, database, executor, backfillSettings,
+                config.maxRowsPerSecond, config.listener);
+        this.backfillControl = new BackfillControl(state, migrationFiles);
+        this.contract = new ContractCommand(dialect, state, migrationFiles, executor, versionGuard, config.schema);
+        this.rollback = new RollbackCommand(dialect, state, migrationFiles, executor, versionGuard);
     }
 
     public static Config configure() {
@@ -245,40 +271,13 @@ public final class Tandem {
     }
 
     public List<Migration> migrations() {
-        return MigrationReader.readDirectory(config.migrations);
+        return migrationFiles.read();
     }
 
     /** Every migration, from the files and the database, with its phase and backfill progress. */
     public Status status() {
         List<Migration> files = migrations();
-        return withConnection(c -> status(c, files));
-    }
-
-    private Status status(Connection c, List<Migration> files) throws SQLException {
-        Map<String, MigrationState> states = state.all(c);
-        List<MigrationStatus> result = new ArrayList<>();
-        for (Migration m : files) {
-            MigrationState s = states.remove(m.name());
-            if (s == null) {
-                result.add(new MigrationStatus(m.name(), m.file(), Phase.PENDING, null, false, false, false, List.of(),
-                        List.of(), null, null, null, null, null, null));
-            } else {
-                result.add(status(c, s, m));
-            }
-        }
-        for (MigrationState s : states.values()) result.add(status(c, s, null));
-        return new Status(config.schema, result, state.liveInstances(c, HEARTBEAT_FRESH));
-    }
-
-    private MigrationStatus status(Connection c, MigrationState s, Migration file) throws SQLException {
-        boolean changed = file != null && !file.checksum().equals(s.checksum());
-        List<Plan.BackfillTask> tasks = s.planJson() == null ? List.of() : StateStore.planFromJson(s.planJson()).backfill();
-        boolean needsBackfill = !tasks.isEmpty();
-        return new MigrationStatus(s.name(), file != null ? file.file() : s.file(), s.phase(),
-                // A version's schema goes when the next migration is contracted: then nothing can select it.
-                s.versionSchema() != null && s.phase() != Phase.ROLLED_BACK && dialect.schemaExists(c, s.versionSchema())
-                        ? s.versionSchema() : null, changed, file == null, needsBackfill,
-                state.backfills(c, s.name()), tasks, state.activity(c, s.name()).orElse(null), s.startedAt(), s.expandedAt(), s.backfilledAt(), s.completedAt(), s.rolledBackAt());
+        return database.withConnection(c -> statusReader.read(c, files));
     }
 
     /** What the next phase will run, statement by statement. Reads only; changes nothing. */
@@ -294,14 +293,13 @@ public final class Tandem {
      */
     public PlanReport plan(boolean probe) {
         List<Migration> files = migrations();
-        return withConnection(c -> {
-            Current cur = current(c, files);
+        return database.withConnection(c -> {
+            CurrentMigration cur = migrationFiles.current(c, files);
             if (cur == null) return null;
-            if (cur.state != null && cur.state.phase().inFlight()) {
-                return new PlanReport(cur.migration.name(), cur.state.phase(), StateStore.planFromJson(cur.state.planJson()));
+            if (cur.state() != null && cur.state().phase().inFlight()) {
+                return new PlanReport(cur.name(), cur.state().phase(), StateStore.planFromJson(cur.state().planJson()));
             }
-            return new PlanReport(cur.migration.name(), Phase.PENDING, freshPlan(c, cur.migration, files,
-                    probe ? PLAN_PROBE_TIMEOUT : null));
+            return new PlanReport(cur.name(), Phase.PENDING, freshPlan.forPlan(c, cur.migration(), files, probe));
         });
     }
 
@@ -315,27 +313,27 @@ public final class Tandem {
      */
     public VerifyReport verify() {
         List<Migration> files = migrations();
-        return withConnection(c -> {
-            Current cur = current(c, files);
-            if (cur == null || cur.state == null || !cur.phase().inFlight()) {
-                return new VerifyReport(cur == null ? null : cur.migration.name(), List.of());
+        return database.withConnection(c -> {
+            CurrentMigration cur = migrationFiles.current(c, files);
+            if (cur == null || cur.state() == null || !cur.phase().inFlight()) {
+                return new VerifyReport(cur == null ? null : cur.name(), List.of());
             }
-            Plan plan = StateStore.planFromJson(cur.state.planJson());
-            return new VerifyReport(cur.migration.name(),
-                    new dev.tandem.engine.Verifier(dialect).verify(c, plan, dialect.readCatalog(c, config.schema)));
+            Plan plan = StateStore.planFromJson(cur.state().planJson());
+            return new VerifyReport(cur.name(),
+                    new Verifier(dialect).verify(c, plan, dialect.readCatalog(c, config.schema)));
         });
     }
 
     /** What {@link #verify()} found. */
-    public record VerifyReport(String migration, List<dev.tandem.engine.Verifier.TableReport> tables) {
+    public record VerifyReport(String migration, List<Verifier.TableReport> tables) {
         public boolean clean() {
-            return tables.stream().allMatch(dev.tandem.engine.Verifier.TableReport::clean);
+            return tables.stream().allMatch(Verifier.TableReport::clean);
         }
     }
 
     /** The live catalog of the managed schema, as Tandem reads it. */
     public Catalog catalog() {
-        return withConnection(c -> dialect.readCatalog(c, config.schema));
+        return database.withConnection(c -> dialect.readCatalog(c, config.schema));
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -343,133 +341,24 @@ public final class Tandem {
     /** Expands the next pending migration (or finishes an interrupted expand). */
     public Outcome expand() {
         List<Migration> files = migrations();
-        return withLock("expand", c -> {
-            Current cur = current(c, files);
-            if (cur == null) return new Outcome(null, Phase.COMPLETE, false, "nothing to expand: every migration is complete");
-            String name = cur.migration.name();
-            Phase phase = cur.phase();
-            switch (phase) {
-                case EXPANDED, BACKFILLING, BACKFILLED -> {
-                    Migration next = nextAfter(files, cur.migration);
-                    if (next != null) {
-                        throw refused("migration " + name + " is " + phase + " and not yet contracted; run `tandem contract`"
-                                + " (or `tandem rollback`) before expanding " + next.name() + ": only one migration is in flight at a time");
-                    }
-                    return new Outcome(name, phase, false, name + " is already expanded");
-                }
-                case CONTRACTING -> throw refused("migration " + name + " is being contracted; run `tandem contract` to finish it");
-                case ROLLING_BACK -> throw refused("migration " + name + " is being rolled back; run `tandem rollback` to finish it");
-                default -> {
-                }
-            }
-            Plan plan;
-            int done = 0;
-            if (phase == Phase.EXPANDING) {
-                plan = StateStore.planFromJson(cur.state.planJson());
-                done = cur.state.stepsDone();
-                log.info("resuming expand of {} at step {}/{}", name, done + 1, plan.expand().size());
-            } else {
-                plan = freshPlanForExpand(c, cur.migration, files);
-                state.begin(c, name, cur.migration.checksum(), cur.migration.file(), plan);
-                state.history(c, name, Phase.EXPANDING.text, "expand started", cur.migration.file());
-            }
-            int steps = plan.expand().size();
-            executor().run(c, name, Phase.EXPANDING, plan.expand(), done, i -> "Expand of " + name + " stopped at step "
-                    + (i + 1) + "/" + steps + "; the steps before it are done and the previous version keeps working."
-                    + " Fix the cause and run `tandem expand` to go on from this step, or `tandem rollback` to undo"
-                    + " what expand did.");
-            if (plan.backfill().isEmpty()) publish(c, name, plan, Phase.EXPANDING);
-            state.setPhase(c, name, Phase.EXPANDED);
-            state.history(c, name, Phase.EXPANDED.text, "expand done", null);
-            String irreversible = plan.irreversible().isEmpty() ? "" : ". Note: "
-                    + String.join("; ", plan.irreversible().stream().map(Plan.Irreversible::reason).toList());
-            String previous = plan.previousVersionSchema() == null ? config.schema : plan.previousVersionSchema();
-            return new Outcome(name, Phase.EXPANDED, true, "expanded " + name + (plan.publishedAfterBackfill()
-                    ? ": the new version is not ready yet; `tandem backfill` fills the existing rows and then creates its"
-                    + " schema " + plan.versionSchema() + ", so that it never reads an incomplete row. The previous version keeps using "
-                    + previous
-                    : ": the new version uses schema " + plan.versionSchema() + "; the previous version keeps using " + previous)
-                    + irreversible);
-        });
+        return session.withLock("expand", c -> expand.run(c, files));
     }
 
     /** Fills new and shadow columns of existing rows for the migration in flight. */
     public Outcome backfill() {
         List<Migration> files = migrations();
-        return nothingToDoIsFine(() -> withLock("backfill", c -> {
-            Current cur = requireInFlight(c, files, "backfill");
-            String name = cur.migration.name();
-            switch (cur.phase()) {
-                case EXPANDED, BACKFILLING -> {
-                }
-                case BACKFILLED -> {
-                    if (!config.byKey) return new Outcome(name, Phase.BACKFILLED, false, name + " is already backfilled");
-                }
-                case EXPANDING -> throw refused(name + " is not fully expanded; run `tandem expand` first");
-                default -> throw refused(name + " is " + cur.phase() + "; there is nothing to backfill");
-            }
-            Plan plan = StateStore.planFromJson(cur.state.planJson());
-            if (cur.phase() == Phase.BACKFILLED) {
-                // Rows written with triggers off since (a replica-role load, a subscriber) were never filled: walk
-                // every table again, by key, filling only rows not flagged done.
-                state.clearBackfills(c, name);
-                state.setPhase(c, name, Phase.BACKFILLING);
-                state.history(c, name, Phase.BACKFILLING.text, "backfill started again by key", "--by-key after backfilled");
-            } else if (cur.phase() == Phase.EXPANDED) {
-                state.setPhase(c, name, Phase.BACKFILLING);
-                state.history(c, name, Phase.BACKFILLING.text, "backfill started", null);
-            }
-            if (config.maxRowsPerSecond != null) state.setMaxRowsPerSecond(c, name, config.maxRowsPerSecond);
-            // A backfill may outlive its connection (a server restart): it reconnects, and so must the lock.
-            try (LockKeeper keeper = new LockKeeper(c)) {
-                try {
-                    backfiller(keeper).run(plan);
-                } catch (RuntimeException e) {
-                    try {
-                        state.setActivity(autocommit(keeper.connection()), name, "failed", e.getMessage());
-                    } catch (SQLException | RuntimeException ignored) {
-                        // Report the backfill's own error, not this one.
-                    }
-                    throw e;
-                }
-                Connection held = keeper.connection();
-                publish(held, name, plan, Phase.BACKFILLING);
-                state.setActivity(held, name, "done", null);
-                state.setPhase(held, name, Phase.BACKFILLED);
-                state.history(held, name, Phase.BACKFILLED.text, "backfill done", null);
-            }
-            return new Outcome(name, Phase.BACKFILLED, true, plan.backfill().isEmpty() ? name + " has no rows to backfill"
-                    : "backfilled " + name);
-        }));
-    }
-
-    /**
-     * Creates the new version's schema, views and grants: the version is ready. Safe to repeat (a run stopped after it
-     * and before the phase was recorded does it again); it writes no step checkpoint.
-     */
-    private void publish(Connection c, String name, Plan plan, Phase phase) throws SQLException {
-        if (plan.publish().isEmpty()) return;
-        executor().run(c, name, phase, plan.publish(), 0, plan.publish().size(), i -> "Creating the new version's schema "
-                + plan.versionSchema() + " failed; nothing of it was created. Fix the cause and run `tandem "
-                + (phase == Phase.EXPANDING ? "expand" : "backfill") + "` again, or `tandem rollback`.");
-        state.history(c, name, phase.text, "new version ready", "created schema " + plan.versionSchema());
-    }
-
-    private static Outcome nothingToDoIsFine(java.util.function.Supplier<Outcome> command) {
-        try {
-            return command.get();
-        } catch (NothingToDo e) {
-            return new Outcome(null, Phase.COMPLETE, false, e.getMessage());
-        }
+        return NothingToDo.isFine(() -> session.withLock("backfill", c -> backfill.run(c, files)));
     }
 
     /** Pauses the running backfill of the migration in flight, from any process; it holds before its next batch. */
     public Outcome pauseBackfill() {
-        return controlBackfill("pause", "paused", c -> state.setPaused(c, currentName(c), true));
+        List<Migration> files = migrations();
+        return database.withConnection(c -> backfillControl.pause(c, files));
     }
 
     public Outcome resumeBackfill() {
-        return controlBackfill("resume", "resumed", c -> state.setPaused(c, currentName(c), false));
+        List<Migration> files = migrations();
+        return database.withConnection(c -> backfillControl.resume(c, files));
     }
 
     /** Sets (or with null, lifts) the running backfill's rate limit; it applies from the next batch. */
@@ -477,40 +366,8 @@ public final class Tandem {
         if (maxRowsPerSecond != null && maxRowsPerSecond < 1) {
             throw new TandemException(TandemException.Kind.INVALID_INPUT, "the rate limit must be at least 1 row/s (to stop, pause)");
         }
-        return controlBackfill("rate-limit", maxRowsPerSecond == null ? "rate limit lifted" : "rate limited to " + maxRowsPerSecond + " rows/s",
-                c -> state.setMaxRowsPerSecond(c, currentName(c), maxRowsPerSecond));
-    }
-
-    private interface Control {
-        void apply(Connection c) throws SQLException;
-    }
-
-    /** Control needs no migration lock: the backfill that holds it reads these settings before every batch. */
-    private Outcome controlBackfill(String verb, String what, Control control) {
         List<Migration> files = migrations();
-        return withConnection(c -> {
-            Current cur;
-            try {
-                cur = requireInFlight(c, files, "control");
-            } catch (NothingToDo e) {
-                throw refused("there is no backfill to " + verb + ": every migration is complete");
-            }
-            control.apply(c);
-            state.history(c, cur.migration.name(), cur.phase().text, "backfill " + what, null);
-            return new Outcome(cur.migration.name(), cur.phase(), true, "backfill of " + cur.migration.name() + " " + what);
-        });
-    }
-
-    private String currentName(Connection c) throws SQLException {
-        return current(c, migrations()).migration.name();
-    }
-
-    private static Connection autocommit(Connection c) throws SQLException {
-        if (!c.getAutoCommit()) {
-            c.rollback();
-            c.setAutoCommit(true);
-        }
-        return c;
+        return database.withConnection(c -> backfillControl.rate(c, files, maxRowsPerSecond));
     }
 
     /** Finishes the migration in flight once no instance of another version is alive (no waiting, no forcing). */
@@ -526,48 +383,7 @@ public final class Tandem {
      */
     public Outcome contract(Duration waitForOthers, boolean force) {
         List<Migration> files = migrations();
-        return nothingToDoIsFine(() -> withLock("contract", c -> {
-            Current cur = requireInFlight(c, files, "contract");
-            String name = cur.migration.name();
-            Plan plan = StateStore.planFromJson(cur.state.planJson());
-            int done = 0;
-            switch (cur.phase()) {
-                case BACKFILLED -> {
-                }
-                case EXPANDED, BACKFILLING -> {
-                    if (!plan.backfill().isEmpty() || cur.phase() == Phase.BACKFILLING) {
-                        long rows = state.backfills(c, name).stream().mapToLong(b -> b.rowsDone()).sum();
-                        throw refused(name + " is not backfilled yet (" + rows + " rows done); run `tandem backfill` first."
-                                + " Contract drops what the previous version needs, so it runs only on complete data.");
-                    }
-                }
-                case CONTRACTING -> done = cur.state.stepsDone();
-                case EXPANDING -> throw refused(name + " is not fully expanded; run `tandem expand` first");
-                default -> throw refused(name + " is " + cur.phase());
-            }
-            Phase before = cur.phase();
-            int enterAt = done;
-            if (before != Phase.CONTRACTING) {
-                preflight(c, name, before, plan);
-                guardOtherVersions(c, name, waitForOthers, force);
-                state.history(c, name, Phase.CONTRACTING.text, "contract started", null);
-                // The migration is `contracting` only once the first step the previous version cannot survive commits.
-                enterAt = plan.pointOfNoReturn();
-            }
-            int steps = plan.contract().size();
-            int noReturn = enterAt;
-            executor().run(c, name, Phase.CONTRACTING, plan.contract(), done, enterAt, i -> i <= noReturn && before != Phase.CONTRACTING
-                    ? "Nothing either version relies on was changed: " + name + " is still " + before + " and `tandem"
-                    + " rollback` is still possible. Fix the cause and run `tandem contract` again."
-                    : "Contract of " + name + " is part done: steps 1-" + i + " of " + steps + " are done and the previous"
-                    + " version's shape is gone, so rollback is no longer possible; " + (steps - i) + " step(s) remain."
-                    + " Fix the cause and run `tandem contract` again to finish from step " + (i + 1) + ".");
-            state.setPhase(c, name, Phase.COMPLETE);
-            state.history(c, name, Phase.COMPLETE.text, "contract done", null);
-            return new Outcome(name, Phase.COMPLETE, true, "contracted " + name + ": the schema now has only the new"
-                    + " version's shape; applications use " + plan.versionSchema() + " (or " + config.schema + " directly,"
-                    + " where a changed column now comes last in the table's column order)");
-        }));
+        return NothingToDo.isFine(() -> session.withLock("contract", c -> contract.run(c, files, waitForOthers, force)));
     }
 
     /** Undoes the expand of the migration in flight; the previous version never notices. Refused after contract. */
@@ -592,72 +408,7 @@ public final class Tandem {
      * drops the schema it uses), unless {@code force}, which is logged in the history.
      */
     public Outcome rollback(boolean leaveRawSql, boolean force) {
-        return withLock("rollback", c -> {
-            Map<String, MigrationState> states = state.all(c);
-            MigrationState inFlight = states.values().stream().filter(s -> s.phase().inFlight()).findFirst().orElse(null);
-            if (inFlight == null) {
-                // Run again after it finished (say, killed after its last statement): done is done, as for expand.
-                MigrationState rolledBack = states.values().stream().filter(s -> s.phase() == Phase.ROLLED_BACK && s.rolledBackAt() != null)
-                        .max(java.util.Comparator.comparing(MigrationState::rolledBackAt)).orElse(null);
-                MigrationState last = lastComplete(c, migrations());
-                if (rolledBack != null && (last == null || rolledBack.rolledBackAt().isAfter(last.completedAt()))) {
-                    return new Outcome(rolledBack.name(), Phase.ROLLED_BACK, false, rolledBack.name() + " is already rolled back");
-                }
-                if (last != null) {
-                    throw refused("nothing to roll back: " + last.name() + " was contracted at " + last.completedAt()
-                            + ", which dropped the previous version's columns, triggers and views; write a new migration"
-                            + " that reverses it instead");
-                }
-                throw refused("nothing to roll back: no migration is expanded");
-            }
-            String name = inFlight.name();
-            Phase phase = inFlight.phase();
-            if (phase == Phase.CONTRACTING) {
-                throw refused(name + " is being contracted and the previous version's shape is already gone;"
-                        + " run `tandem contract` to finish it, then write a new migration that reverses it");
-            }
-            Plan plan = StateStore.planFromJson(inFlight.planJson());
-            // Raw SQL without down that expand has already run: undoing the rest would claim a state that is not there.
-            List<String> undoable = plan.irreversible().stream()
-                    .filter(x -> phase != Phase.EXPANDING || x.expandStep() < inFlight.stepsDone())
-                    .map(Plan.Irreversible::reason).toList();
-            int done = 0;
-            if (phase == Phase.ROLLING_BACK) {
-                done = inFlight.stepsDone();
-            } else {
-                if (!undoable.isEmpty() && !leaveRawSql) {
-                    throw refused("cannot roll back " + name + ": " + String.join("; ", undoable) + ". Nothing was"
-                            + " changed. Either go forward (`tandem backfill`, then `tandem contract`), or undo that SQL"
-                            + " by hand and run `tandem rollback --leave-raw-sql`, which undoes everything else.");
-                }
-                guardNewVersion(c, name, phase, force);
-                List<dev.tandem.engine.ContractPreflight.Problem> yours =
-                        new dev.tandem.engine.ContractPreflight(dialect).versionSchema(c, plan.versionSchema());
-                if (!yours.isEmpty()) {
-                    throw refused("rollback of " + name + " refused before changing anything (" + name + " stays " + phase
-                            + "):\n  - " + String.join("\n  - ", yours.stream().map(Object::toString).toList()));
-                }
-                state.setPhase(c, name, Phase.ROLLING_BACK);
-                state.history(c, name, Phase.ROLLING_BACK.text, "rollback started", "from " + phase);
-            }
-            List<Step> rollbackSteps = leaveRawSql ? plan.rollback().stream().map(s -> s.effect() == Step.Effect.UNKNOWN
-                    ? s.leftAsItIs("raw SQL down left undone (--leave-raw-sql)") : s).toList() : plan.rollback();
-            int steps = rollbackSteps.size();
-            executor().run(c, name, Phase.ROLLING_BACK, rollbackSteps, done, i -> "Rollback of " + name
-                    + " stopped at step " + (i + 1) + "/" + steps + "; the steps before it are done. Fix the cause and run"
-                    + " `tandem rollback` again to finish it" + (rollbackSteps.get(i).effect() == Step.Effect.UNKNOWN
-                    ? ", or run `tandem rollback --leave-raw-sql` to leave this raw SQL's effects as they are" : "") + ".");
-            state.setPhase(c, name, Phase.ROLLED_BACK);
-            state.history(c, name, Phase.ROLLED_BACK.text, "rollback done", null);
-            List<String> left = new ArrayList<>(undoable);
-            if (leaveRawSql) {
-                rollbackSteps.stream().filter(s -> s.sql().equals("SELECT 1") && s.description().contains("--leave-raw-sql"))
-                        .forEach(s -> left.add(s.description()));
-            }
-            return new Outcome(name, Phase.ROLLED_BACK, true, "rolled back " + name + (left.isEmpty()
-                    ? ": the schema is as before its expand"
-                    : ": everything expand did is undone except raw SQL, whose effects stay: " + String.join("; ", left)));
-        });
+        return session.withLock("rollback", c -> rollback.run(c, leaveRawSql, force));
     }
 
     /** Every phase of every pending migration, one after the other: for fresh databases and CI. */
@@ -678,8 +429,8 @@ public final class Tandem {
                     default -> rollback();
                 };
                 // Says which file and why, as every command does.
-                case FIX_FILES -> withConnection(c -> {
-                    current(c, migrations());
+                case FIX_FILES -> database.withConnection(c -> {
+                    migrationFiles.current(c, migrations());
                     throw new TandemException(TandemException.Kind.INVALID_INPUT, next.text);
                 });
             };
@@ -691,385 +442,5 @@ public final class Tandem {
                         + (current == null ? "the migrations" : current) + ": " + o.message());
             }
         }
-    }
-
-    // ---------------------------------------------------------------- internals
-
-    private record Current(Migration migration, MigrationState state) {
-        Phase phase() {
-            return state == null ? Phase.PENDING : state.phase();
-        }
-    }
-
-    /**
-     * The first migration that is not complete, after checking that no recorded migration's file changed since
-     * its expand and that no new file was slipped in before one already applied.
-     */
-    private Current current(Connection c, List<Migration> files) throws SQLException {
-        Map<String, MigrationState> states = state.all(c);
-        List<MigrationException.Problem> problems = new ArrayList<>();
-        Current current = null;
-        for (Migration m : files) {
-            MigrationState s = states.get(m.name());
-            if (s != null && s.phase() != Phase.ROLLED_BACK && !s.checksum().equals(m.checksum())) {
-                problems.add(new MigrationException.Problem(dev.tandem.migration.SourceLocation.unknown(m.file()),
-                        "the file was changed after migration " + m.name() + " was expanded (it is " + s.phase()
-                                + " now); " + (s.phase() == Phase.COMPLETE
-                                ? "restore it as it was and write a new migration for further changes"
-                                : "roll the migration back first (`tandem rollback` undoes what was planned at expand,"
-                                + " whatever the file says now), then expand again; or restore the file as it was")));
-            }
-            Phase phase = s == null ? Phase.PENDING : s.phase();
-            if (current == null && phase != Phase.COMPLETE) {
-                current = new Current(m, s);
-            } else if (current != null && phase != Phase.PENDING && phase != Phase.ROLLED_BACK) {
-                problems.add(new MigrationException.Problem(dev.tandem.migration.SourceLocation.unknown(current.migration.file()),
-                        "migration " + current.migration.name() + " is " + current.phase() + " but " + m.name()
-                                + ", which comes after it, is already " + phase + "; new migrations must come after the last applied one"));
-            }
-        }
-        for (MigrationState s : states.values()) {
-            if (files.stream().noneMatch(m -> m.name().equals(s.name())) && s.phase().inFlight()) {
-                problems.add(new MigrationException.Problem(dev.tandem.migration.SourceLocation.unknown(config.migrations.toString()),
-                        "migration " + s.name() + " is " + s.phase() + " in the database but its file is missing: restore"
-                                + " the file, or run `tandem rollback`, which needs only what was recorded at expand"));
-            }
-        }
-        if (!problems.isEmpty()) throw new MigrationException(problems);
-        return current;
-    }
-
-    /** Refuses, changing nothing, when anything would make contract fail after its point of no return. */
-    private void preflight(Connection c, String name, Phase phase, Plan plan) throws SQLException {
-        List<dev.tandem.engine.ContractPreflight.Problem> problems = new dev.tandem.engine.ContractPreflight(dialect).check(c, plan);
-        if (problems.isEmpty()) return;
-        state.history(c, name, phase.text, "contract refused", problems.size() + " problem(s)");
-        throw refused("contract of " + name + " refused before changing anything (" + name + " stays " + phase
-                + ", and `tandem rollback` is still possible):\n  - "
-                + String.join("\n  - ", problems.stream().map(Object::toString).toList()));
-    }
-
-    /** Rollback breaks the new version: verify, do not assume, that none of its instances still runs. */
-    private void guardNewVersion(Connection c, String version, Phase phase, boolean force) throws SQLException {
-        List<StateStore.Instance> running = state.liveInstances(c, HEARTBEAT_FRESH).stream()
-                .filter(i -> i.version().equals(version)).toList();
-        if (running.isEmpty()) return;
-        String names = String.join(", ", running.stream().map(i -> i.id() + (i.host() != null ? " (" + i.host() + ")" : "")).toList());
-        if (force) {
-            state.history(c, version, phase.text, "rollback forced", "live instances of version " + version + ": " + names);
-            config.listener.message("WARNING: rolling back although these instances of version " + version + " are alive: " + names);
-            return;
-        }
-        throw refused("rollback of " + version + " refused before changing anything: instances of version " + version
-                + " are still running: " + names + ". Roll them back to the previous version first (rollback drops the"
-                + " schema they use), or override with --force.");
-    }
-
-    /** Contract breaks every version but the new one: verify, do not assume, that none of them still runs. */
-    private void guardOtherVersions(Connection c, String version, Duration wait, boolean force) throws SQLException {
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (true) {
-            List<StateStore.Instance> others = state.liveInstances(c, HEARTBEAT_FRESH).stream()
-                    .filter(i -> !i.version().equals(version)).toList();
-            if (others.isEmpty()) return;
-            String names = String.join(", ", others.stream().map(i -> i.id() + " (version " + i.version()
-                    + (i.host() != null ? ", " + i.host() : "") + ")").toList());
-            if (force) {
-                log.warn("contract of {} forced while these instances of other versions are alive: {}", version, names);
-                state.history(c, version, Phase.CONTRACTING.text, "contract forced", "live instances of other versions: " + names);
-                config.listener.message("WARNING: contracting although these instances of other versions are alive: " + names);
-                return;
-            }
-            if (System.nanoTime() >= deadline) {
-                throw refused("contract of " + version + " refused: instances of other versions are still running: " + names
-                        + ". Upgrade or stop them first (contract removes what they use), wait with --wait, or override with --force.");
-            }
-            config.listener.message("waiting for instances of other versions to go: " + names);
-            try {
-                Thread.sleep(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw refused("interrupted while waiting for other versions to go");
-            }
-        }
-    }
-
-    private Current requireInFlight(Connection c, List<Migration> files, String command) throws SQLException {
-        Current cur = current(c, files);
-        if (cur == null) throw new NothingToDo("nothing to " + command + ": every migration is complete");
-        if (cur.phase() == Phase.PENDING || cur.phase() == Phase.ROLLED_BACK) {
-            throw refused("nothing to " + command + ": " + cur.migration.name() + " is " + cur.phase() + "; run `tandem expand` first");
-        }
-        return cur;
-    }
-
-    private MigrationState lastComplete(Connection c, List<Migration> files) throws SQLException {
-        Map<String, MigrationState> states = state.all(c);
-        MigrationState last = null;
-        for (Migration m : files) {
-            MigrationState s = states.get(m.name());
-            if (s != null && s.phase() == Phase.COMPLETE) last = s;
-        }
-        return last;
-    }
-
-    private static Migration nextAfter(List<Migration> files, Migration m) {
-        int i = files.indexOf(m);
-        return i + 1 < files.size() ? files.get(i + 1) : null;
-    }
-
-    /** How long each raw SQL statement may wait or run when {@code plan} tries it (expand allows the statement timeout). */
-    private static final Duration PLAN_PROBE_TIMEOUT = Duration.ofSeconds(2);
-
-    /**
-     * Plans a migration against the live catalog, all in one transaction that is always rolled back: the migration's
-     * raw SQL runs first, in order (so the plan sees what it creates, and its locks are measured), then the catalog
-     * is read and the plan made, then the file's SQL expressions and the drops contract will make are checked.
-     *
-     * @param probeTimeout how long each raw SQL statement may take; null: do not run raw SQL (its locks unknown)
-     */
-    private Plan freshPlan(Connection c, Migration m, List<Migration> files, Duration probeTimeout) throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
-            boolean rawSql = m.operations().stream().anyMatch(o -> o instanceof dev.tandem.migration.Operation.RawSql);
-            // Only raw SQL can create tables before the plan's own catalog read: without it, that read says it all.
-            java.util.Set<String> before = rawSql ? java.util.Set.copyOf(dialect.readCatalog(c, config.schema).tables().keySet()) : null;
-            Map<dev.tandem.migration.Operation.RawSql, dev.tandem.engine.RawSqlProbe.Result> probes = probeTimeout == null
-                    ? Map.of() : new dev.tandem.engine.RawSqlProbe(dialect, probeTimeout).run(c, m);
-            dialect.setTransactionTimeouts(c, config.lockTimeout, config.statementTimeout);
-            // Without the probe, what raw SQL creates is not there: the expressions that use it cannot be checked.
-            boolean check = probeTimeout != null || !rawSql;
-            Plan plan = planAndCheck(c, m, files, probes, before, check);
-            List<MigrationException.Problem> blocked = new ArrayList<>();
-            for (var p : new dev.tandem.engine.ContractPreflight(dialect).blockedDrops(c, plan)) {
-                blocked.add(new MigrationException.Problem(p.at() != null ? p.at()
-                        : dev.tandem.migration.SourceLocation.unknown(m.file()), p.toString()));
-            }
-            if (!blocked.isEmpty()) throw new MigrationException(blocked);
-            return plan;
-        } finally {
-            c.rollback();
-            c.setAutoCommit(auto);
-        }
-    }
-
-    /** The expand-time plan: raw SQL is tried with the statement timeout, and waits for its locks are retried. */
-    private Plan freshPlanForExpand(Connection c, Migration m, List<Migration> files) throws SQLException {
-        for (int attempt = 1; ; attempt++) {
-            Plan plan = freshPlan(c, m, files, config.statementTimeout);
-            List<String> unknown = plan.expand().stream().filter(s -> !s.locks().known()
-                    && s.locks().reason().startsWith(dev.tandem.engine.RawSqlProbe.TIMED_OUT)).map(Step::description).toList();
-            if (unknown.isEmpty()) return plan;
-            if (attempt == 5) {
-                throw new TandemException(TandemException.Kind.DATABASE, "expand of " + m.name() + " did not start: "
-                        + String.join(", ", unknown) + " could not finish within " + config.statementTimeout.toMillis()
-                        + " ms in 5 tries (it waits for a lock a long transaction holds, or runs longer than"
-                        + " --statement-timeout). Nothing was changed; run `tandem expand` again later.");
-            }
-            sleepQuietly(dev.tandem.engine.Executor.backoff(attempt));
-        }
-    }
-
-    private static void sleepQuietly(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TandemException(TandemException.Kind.DATABASE, "interrupted");
-        }
-    }
-
-    private Plan planAndCheck(Connection c, Migration m, List<Migration> files,
-                              Map<dev.tandem.migration.Operation.RawSql, dev.tandem.engine.RawSqlProbe.Result> probes,
-                              java.util.Set<String> tablesBefore, boolean check) throws SQLException {
-        Catalog catalog = dialect.readCatalog(c, config.schema);
-        String previous = null;
-        Map<String, MigrationState> states = state.all(c);
-        for (Migration f : files) {
-            if (f == m) break;
-            MigrationState s = states.get(f.name());
-            if (s != null && s.phase() == Phase.COMPLETE && s.versionSchema() != null && dialect.schemaExists(c, s.versionSchema())) {
-                previous = s.versionSchema();
-            }
-        }
-        Planner.Result result = new Planner(dialect, config.stateSchema).plan(m, catalog, previous, probes,
-                tablesBefore != null ? tablesBefore : catalog.tables().keySet());
-        if (check) runChecks(c, result.checks(), result.indexChecks());
-        return result.plan();
-    }
-
-    /**
-     * Checks the file's SQL expressions, each on its own (a failed one leaves the transaction usable for the next).
-     * Each type is checked once, where it first appears; an expression over a type that does not exist is not checked,
-     * so one wrong type is one problem, not one per expression that reads the column.
-     */
-    private void runChecks(Connection c, List<PlanContext.ExpressionCheck> checks, List<PlanContext.IndexCheck> indexChecks)
-            throws SQLException {
-        List<MigrationException.Problem> problems = new ArrayList<>();
-        Map<String, Boolean> typeExists = new java.util.HashMap<>();
-        for (PlanContext.ExpressionCheck check : checks) {
-            List<String> types = new ArrayList<>(check.rowTypes().values());
-            if (check.targetType() != null) types.add(0, check.targetType());
-            boolean typesOk = true;
-            for (String type : types) {
-                if (!typeExists.containsKey(type)) {
-                    java.sql.Savepoint sp = c.setSavepoint();
-                    try {
-                        dialect.checkType(c, type);
-                        c.releaseSavepoint(sp);
-                        typeExists.put(type, true);
-                    } catch (SQLException e) {
-                        c.rollback(sp);
-                        typeExists.put(type, false);
-                        problems.add(new MigrationException.Problem(check.location(), check.what() + ": type " + type
-                                + " is not valid: " + firstLine(dialect.describeError(e))));
-                    }
-                }
-                typesOk &= typeExists.get(type);
-            }
-            if (!typesOk) continue;
-            java.sql.Savepoint sp = c.setSavepoint();
-            try {
-                dialect.checkExpression(c, check.expression(), check.rowTypes(), check.targetType());
-                c.releaseSavepoint(sp);
-            } catch (SQLException e) {
-                c.rollback(sp);
-                problems.add(new MigrationException.Problem(check.location(), check.what() + " `" + check.expression()
-                        + "` is not valid" + (check.targetType() != null ? " for type " + check.targetType() : "")
-                        + ": " + firstLine(dialect.describeError(e))));
-            }
-        }
-        // Only once every expression is known to be good: an index over a bad one would only say so again.
-        if (problems.isEmpty()) {
-            for (PlanContext.IndexCheck check : indexChecks) {
-                java.sql.Savepoint sp = c.setSavepoint();
-                try {
-                    dialect.checkIndex(c, config.schema, check.table(), check.addedColumns(), check.shape(), check.unique());
-                    c.releaseSavepoint(sp);
-                } catch (SQLException e) {
-                    c.rollback(sp);
-                    problems.add(new MigrationException.Problem(check.location(), check.what() + ": "
-                            + firstLine(dialect.describeError(e)) + "; " + check.todo()));
-                }
-            }
-        }
-        if (!problems.isEmpty()) throw new MigrationException(problems);
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) return "unknown error";
-        int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
-    }
-
-    private Executor executor() {
-        return new Executor(dialect, state, new Executor.Settings(config.lockTimeout, config.statementTimeout,
-                config.retryDeadline), config.listener);
-    }
-
-    /**
-     * The connection that holds the migration lock. If the server restarted under it, it takes the lock again on
-     * a new connection, or fails if another Tandem process took it meanwhile.
-     */
-    private final class LockKeeper implements AutoCloseable {
-        private final Connection original;
-        private Connection current;
-
-        LockKeeper(Connection original) {
-            this.original = original;
-            this.current = original;
-        }
-
-        Connection connection() throws SQLException {
-            if (current.isClosed() || !current.isValid(2)) {
-                if (current != original) closeQuietly(current);
-                // Kept only once it holds the lock: a connection without it must never be handed out.
-                Connection fresh = connect();
-                try {
-                    dialect.setApplicationName(fresh, Names.toolApplicationName("backfill"));
-                    MigrationLock.acquire(dialect, fresh, lockKey(), config.lockWait, config.listener::message);
-                } catch (RuntimeException | SQLException e) {
-                    closeQuietly(fresh);
-                    throw e;
-                }
-                current = fresh;
-                log.info("took the migration lock again on a new connection");
-            }
-            return current;
-        }
-
-        @Override
-        public void close() {
-            if (current != original) closeQuietly(current);
-        }
-    }
-
-    private static void closeQuietly(Connection c) {
-        try {
-            c.close();
-        } catch (SQLException ignored) {
-            // Already gone.
-        }
-    }
-
-    private String lockKey() {
-        return "tandem:" + config.stateSchema + ":" + config.schema;
-    }
-
-    private Backfiller backfiller(LockKeeper keeper) {
-        return new Backfiller(dialect, state, new Backfiller.Settings(config.targetBatch, config.minBatch, config.maxBatch,
-                Duration.ofSeconds(60), config.retryDeadline, config.maxReplicaLag, config.replicas, config.niceRatio, config.byKey), config.listener, () -> {
-            try {
-                return connect();
-            } catch (SQLException e) {
-                throw new TandemException(TandemException.Kind.DATABASE, e.getMessage(), e);
-            }
-        }, keeper::connection);
-    }
-
-    /** Running a phase again when everything is complete is not an error: scripts may repeat themselves. */
-    private static final class NothingToDo extends RuntimeException {
-        NothingToDo(String message) {
-            super(message, null, false, false);
-        }
-    }
-
-    private static TandemException refused(String message) {
-        return new TandemException(TandemException.Kind.REFUSED, message);
-    }
-
-    @FunctionalInterface
-    private interface Work<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    private Connection connect() throws SQLException {
-        Connection c = config.dataSource.getConnection();
-        c.setAutoCommit(true);
-        dialect.setApplicationName(c, Names.TOOL_APPLICATION_NAME);
-        return c;
-    }
-
-    private <T> T withConnection(Work<T> work) {
-        try (Connection c = connect()) {
-            return work.run(c);
-        } catch (SQLException e) {
-            throw new TandemException(TandemException.Kind.DATABASE, "database error: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Runs changing work under the migration lock, with the state tables in place. The connection is named after
-     * the command, this process and its host: who waits for the lock is told who holds it.
-     */
-    private <T> T withLock(String command, Work<T> work) {
-        return withConnection(c -> {
-            dialect.setApplicationName(c, Names.toolApplicationName(command));
-            try (MigrationLock lock = MigrationLock.acquire(dialect, c, lockKey(), config.lockWait, config.listener::message)) {
-                state.install(c);
-                return work.run(c);
-            }
-        });
     }
 }

@@ -1,0 +1,59 @@
+package dev.tandem.engine.lifecycle;
+
+import dev.tandem.Outcome;
+import dev.tandem.migration.Migration;
+import dev.tandem.state.StateStore;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+
+import static dev.tandem.engine.lifecycle.Refusals.refused;
+
+/**
+ * Pauses, resumes and rate-limits the running backfill from any process. Control needs no migration lock: the
+ * backfill that holds it reads these settings before every batch.
+ */
+public final class BackfillControl {
+    private final StateStore state;
+    private final MigrationFiles migrationFiles;
+
+    public BackfillControl(StateStore state, MigrationFiles migrationFiles) {
+        this.state = state;
+        this.migrationFiles = migrationFiles;
+    }
+
+    @FunctionalInterface
+    private interface Control {
+        void apply(Connection c, String migration) throws SQLException;
+    }
+
+    /** The backfill holds before its next batch. */
+    public Outcome pause(Connection c, List<Migration> files) throws SQLException {
+        return control(c, files, "pause", "paused", (conn, migration) -> state.setPaused(conn, migration, true));
+    }
+
+    public Outcome resume(Connection c, List<Migration> files) throws SQLException {
+        return control(c, files, "resume", "resumed", (conn, migration) -> state.setPaused(conn, migration, false));
+    }
+
+    /** Sets (or with null, lifts) the rate limit, in rows per second; it applies from the next batch. */
+    public Outcome rate(Connection c, List<Migration> files, Integer maxRowsPerSecond) throws SQLException {
+        return control(c, files, "rate-limit", maxRowsPerSecond == null ? "rate limit lifted"
+                        : "rate limited to " + maxRowsPerSecond + " rows/s",
+                (conn, migration) -> state.setMaxRowsPerSecond(conn, migration, maxRowsPerSecond));
+    }
+
+    private Outcome control(Connection c, List<Migration> files, String verb, String what, Control control)
+            throws SQLException {
+        CurrentMigration cur;
+        try {
+            cur = migrationFiles.requireInFlight(c, files, "control");
+        } catch (NothingToDo e) {
+            throw refused("there is no backfill to " + verb + ": every migration is complete");
+        }
+        control.apply(c, cur.name());
+        state.history(c, cur.name(), cur.phase().text, "backfill " + what, null);
+        return new Outcome(cur.name(), cur.phase(), true, "backfill of " + cur.name() + " " + what);
+    }
+}

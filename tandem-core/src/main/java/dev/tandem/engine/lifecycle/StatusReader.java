@@ -1,0 +1,60 @@
+package dev.tandem.engine.lifecycle;
+
+import dev.tandem.MigrationStatus;
+import dev.tandem.Status;
+import dev.tandem.dialect.Dialect;
+import dev.tandem.engine.Plan;
+import dev.tandem.migration.Migration;
+import dev.tandem.state.MigrationState;
+import dev.tandem.state.Phase;
+import dev.tandem.state.StateStore;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Every migration, from the files and the database, with its phase and backfill progress; reads only. */
+public final class StatusReader {
+    private final Dialect dialect;
+    private final StateStore state;
+    private final VersionGuard versionGuard;
+    private final String schema;
+
+    public StatusReader(Dialect dialect, StateStore state, VersionGuard versionGuard, String schema) {
+        this.dialect = dialect;
+        this.state = state;
+        this.versionGuard = versionGuard;
+        this.schema = schema;
+    }
+
+    /** The files in their order, then migrations the database knows whose file is gone; with the live instances. */
+    public Status read(Connection c, List<Migration> files) throws SQLException {
+        Map<String, MigrationState> states = state.all(c);
+        List<MigrationStatus> result = new ArrayList<>();
+        for (Migration m : files) {
+            MigrationState s = states.remove(m.name());
+            if (s == null) {
+                result.add(new MigrationStatus(m.name(), m.file(), Phase.PENDING, null, false, false, false, List.of(),
+                        List.of(), null, null, null, null, null, null));
+            } else {
+                result.add(status(c, s, m));
+            }
+        }
+        for (MigrationState s : states.values()) result.add(status(c, s, null));
+        return new Status(schema, result, versionGuard.liveInstances(c));
+    }
+
+    private MigrationStatus status(Connection c, MigrationState s, Migration file) throws SQLException {
+        boolean changed = file != null && !file.checksum().equals(s.checksum());
+        List<Plan.BackfillTask> tasks = s.planJson() == null ? List.of() : StateStore.planFromJson(s.planJson()).backfill();
+        boolean needsBackfill = !tasks.isEmpty();
+        return new MigrationStatus(s.name(), file != null ? file.file() : s.file(), s.phase(),
+                // A version's schema goes when the next migration is contracted: then nothing can select it.
+                s.versionSchema() != null && s.phase() != Phase.ROLLED_BACK && dialect.schemaExists(c, s.versionSchema())
+                        ? s.versionSchema() : null, changed, file == null, needsBackfill,
+                state.backfills(c, s.name()), tasks, state.activity(c, s.name()).orElse(null), s.startedAt(),
+                s.expandedAt(), s.backfilledAt(), s.completedAt(), s.rolledBackAt());
+    }
+}

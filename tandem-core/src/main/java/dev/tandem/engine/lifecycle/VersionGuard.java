@@ -1,0 +1,92 @@
+package dev.tandem.engine.lifecycle;
+
+import dev.tandem.TandemListener;
+import dev.tandem.state.Phase;
+import dev.tandem.state.StateStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+
+import static dev.tandem.engine.lifecycle.Refusals.refused;
+
+/**
+ * Keeps a phase from breaking a running application: rollback drops the new version's schema, contract what every
+ * other version uses. Instances are known from their connections and heartbeats, never assumed gone.
+ */
+public final class VersionGuard {
+    private static final Logger log = LoggerFactory.getLogger(VersionGuard.class);
+    /** A heartbeat younger than this means the instance is alive (three of the client's default 10 s beats). */
+    private static final Duration HEARTBEAT_FRESH = Duration.ofSeconds(30);
+
+    private final StateStore state;
+    private final TandemListener listener;
+
+    public VersionGuard(StateStore state, TandemListener listener) {
+        this.state = state;
+        this.listener = listener;
+    }
+
+    /** The application instances alive now, of every version. */
+    public List<StateStore.Instance> liveInstances(Connection c) throws SQLException {
+        return state.liveInstances(c, HEARTBEAT_FRESH);
+    }
+
+    /**
+     * Rollback breaks the new version: verify, do not assume, that none of its instances still runs.
+     *
+     * @param force roll back anyway, with a warning and a line in the history
+     * @throws dev.tandem.TandemException {@link dev.tandem.TandemException.Kind#REFUSED} while one runs, unless forced
+     */
+    public void guardNewVersion(Connection c, String version, Phase phase, boolean force) throws SQLException {
+        List<StateStore.Instance> running = liveInstances(c).stream().filter(i -> i.version().equals(version)).toList();
+        if (running.isEmpty()) return;
+        String names = String.join(", ", running.stream().map(i -> i.id() + (i.host() != null ? " (" + i.host() + ")" : "")).toList());
+        if (force) {
+            state.history(c, version, phase.text, "rollback forced", "live instances of version " + version + ": " + names);
+            listener.message("WARNING: rolling back although these instances of version " + version + " are alive: " + names);
+            return;
+        }
+        throw refused("rollback of " + version + " refused before changing anything: instances of version " + version
+                + " are still running: " + names + ". Roll them back to the previous version first (rollback drops the"
+                + " schema they use), or override with --force.");
+    }
+
+    /**
+     * Contract breaks every version but the new one: verify, do not assume, that none of them still runs.
+     *
+     * @param wait  how long to wait for them to go, checking every second
+     * @param force contract anyway, with a warning and a line in the history
+     * @throws dev.tandem.TandemException {@link dev.tandem.TandemException.Kind#REFUSED} while one still runs after
+     *                                    {@code wait}, unless forced, or when interrupted while waiting
+     */
+    public void guardOtherVersions(Connection c, String version, Duration wait, boolean force) throws SQLException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (true) {
+            List<StateStore.Instance> others = liveInstances(c).stream().filter(i -> !i.version().equals(version)).toList();
+            if (others.isEmpty()) return;
+            String names = String.join(", ", others.stream().map(i -> i.id() + " (version " + i.version()
+                    + (i.host() != null ? ", " + i.host() : "") + ")").toList());
+            if (force) {
+                log.warn("contract of {} forced while these instances of other versions are alive: {}", version, names);
+                state.history(c, version, Phase.CONTRACTING.text, "contract forced", "live instances of other versions: " + names);
+                listener.message("WARNING: contracting although these instances of other versions are alive: " + names);
+                return;
+            }
+            if (System.nanoTime() >= deadline) {
+                throw refused("contract of " + version + " refused: instances of other versions are still running: " + names
+                        + ". Upgrade or stop them first (contract removes what they use), wait with --wait, or override with --force.");
+            }
+            listener.message("waiting for instances of other versions to go: " + names);
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw refused("interrupted while waiting for other versions to go");
+            }
+        }
+    }
+}
