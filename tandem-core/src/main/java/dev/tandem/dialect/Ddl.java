@@ -75,6 +75,15 @@ public interface Ddl {
         }
     }
 
+    /**
+     * Whether contract renames shadow columns, renamed columns and renamed tables into place. PostgreSQL: yes, in the
+     * one transaction that drops the previous version (its DDL is transactional, so no statement sees a half-renamed
+     * table, and its views follow a renamed column). Where a rename breaks every view and trigger naming the column
+     * until each is redefined, which cannot be one atomic step (MariaDB, MySQL), physical names stay and the version's
+     * views alias them ({@link dev.tandem.catalog.VersionNames}).
+     */
+    boolean contractRenames();
+
     Step createSchema(String schema);
 
     /** @param views the views in it, which the drop locks */

@@ -235,6 +235,13 @@ public interface Dialect {
      */
     String viewsCannotKeepRowSecurity(Catalog catalog);
 
+    /**
+     * The names the views of {@code versionSchema} give the physical tables and columns, where they differ; {@link
+     * dev.tandem.catalog.VersionNames#NONE} when the schema is null, or where contract renames every table and column
+     * into place ({@link Ddl#contractRenames}): then the names are the physical ones.
+     */
+    dev.tandem.catalog.VersionNames versionNames(Connection connection, String versionSchema) throws SQLException;
+
     /** The DDL vocabulary the planner uses. */
     Ddl ddl();
 

@@ -95,7 +95,8 @@ public final class PlanContext {
     private final EnumMap<ContractStage, List<Step>> contract = new EnumMap<>(ContractStage.class);
     private final EnumMap<RollbackStage, List<Step>> rollback = new EnumMap<>(RollbackStage.class);
 
-    PlanContext(Dialect dialect, String schema, String migration, String previousVersionSchema, Catalog catalog) {
+    PlanContext(Dialect dialect, String schema, String migration, String previousVersionSchema, Catalog catalog,
+                dev.tandem.catalog.VersionNames previousNames) {
         this.dialect = dialect;
         this.ddl = dialect.ddl();
         this.schema = schema;
@@ -104,7 +105,7 @@ public final class PlanContext {
         this.previousVersionSchema = previousVersionSchema;
         this.catalog = catalog;
         for (Catalog.Table t : catalog.tables().values()) {
-            tables.put(t.name(), new TableModel(t.name(), t));
+            tables.put(t.name(), new TableModel(t.name(), t, previousNames));
         }
         indexes.putAll(catalog.indexToTable());
     }
@@ -153,7 +154,7 @@ public final class PlanContext {
     }
 
     public TableModel newTable(String name) {
-        return new TableModel(name, null);
+        return new TableModel(name, null, dev.tandem.catalog.VersionNames.NONE);
     }
 
     /** The steps of one stage of expand planned so far. */

@@ -46,16 +46,20 @@ public final class Planner {
     }
 
     public Result plan(Migration migration, Catalog catalog, String previousVersionSchema) {
-        return plan(migration, catalog, previousVersionSchema, Map.of(), catalog.tables().keySet());
+        return plan(migration, catalog, previousVersionSchema, dev.tandem.catalog.VersionNames.NONE, Map.of(),
+                catalog.tables().keySet());
     }
 
     /**
      * Plans {@code migration} against {@code catalog}, which should be read after the migration's raw SQL ran (see
-     * {@link RawSqlProbe}), so that what that SQL creates is known; {@code probes} label the raw SQL steps' locks.
+     * {@link RawSqlProbe}), so that what that SQL creates is known; {@code probes} label the raw SQL steps' locks;
+     * {@code previousNames} are what the previous version's views call the tables and columns.
      */
     public Result plan(Migration migration, Catalog catalog, String previousVersionSchema,
+                       dev.tandem.catalog.VersionNames previousNames,
                        Map<Operation.RawSql, RawSqlProbe.Result> probes, java.util.Set<String> tablesBeforeRawSql) {
-        PlanContext ctx = new PlanContext(dialect, catalog.schema(), migration.name(), previousVersionSchema, catalog);
+        PlanContext ctx = new PlanContext(dialect, catalog.schema(), migration.name(), previousVersionSchema, catalog,
+                previousNames);
         ctx.probes.putAll(probes);
         ctx.source = migration;
         ctx.tablesBeforeRawSql.addAll(tablesBeforeRawSql);
@@ -173,13 +177,15 @@ public final class Planner {
                             t.referencedTables(c.oldPhysical)));
                 }
             }
-            for (ColumnModel c : t.columns) {
-                if (!c.physical.equals(c.name)) {
-                    ctx.contract(ContractStage.RENAME_COLUMNS, ddl.renameColumn(ctx.schema, t.physical, c.physical, c.name));
+            if (ddl.contractRenames()) {
+                for (ColumnModel c : t.columns) {
+                    if (!c.physical.equals(c.name)) {
+                        ctx.contract(ContractStage.RENAME_COLUMNS, ddl.renameColumn(ctx.schema, t.physical, c.physical, c.name));
+                    }
                 }
+                if (!t.physical.equals(t.name)) ctx.contract(ContractStage.RENAME_TABLES, ddl.renameTable(ctx.schema, t.physical, t.name));
+                renameDefaultNames(ctx, t);
             }
-            if (t.renamed()) ctx.contract(ContractStage.RENAME_TABLES, ddl.renameTable(ctx.schema, t.physical, t.name));
-            renameDefaultNames(ctx, t);
         }
         privileges.grantUsage();
         return backfill;
@@ -217,7 +223,8 @@ public final class Planner {
     }
 
     private Ddl.SyncTrigger syncTrigger(PlanContext ctx, TableModel t, String done) {
-        List<Ddl.Binding> oldBindings = t.live.columns().stream().map(c -> new Ddl.Binding(c.name(), c.name())).toList();
+        List<Ddl.Binding> oldBindings = t.live.columns().stream()
+                .map(c -> new Ddl.Binding(t.previousName(c), c.name())).toList();
         List<Ddl.Binding> newBindings = t.columns.stream().map(c -> new Ddl.Binding(c.name, c.physical)).toList();
         List<Ddl.Assignment> fills = new ArrayList<>();
         List<Ddl.Assignment> ups = new ArrayList<>();

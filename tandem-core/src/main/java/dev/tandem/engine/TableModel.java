@@ -15,6 +15,11 @@ public final class TableModel {
     public final String physical;
     /** The live table before expand, or null for a table this migration creates. */
     public final Catalog.Table live;
+    /** What the previous version calls the table: its physical name, unless that version's views alias it. */
+    public final String previousName;
+    /** What the previous version calls each live column, by physical name. */
+    private final java.util.Map<String, String> previousColumnNames = new java.util.HashMap<>();
+    /** What the new version calls the table. */
     public String name;
     public boolean droppedInNewVersion;
     public final List<ColumnModel> columns = new ArrayList<>();
@@ -24,15 +29,22 @@ public final class TableModel {
     public record DroppedColumn(String physical, String down) {
     }
 
-    TableModel(String physical, Catalog.Table live) {
+    TableModel(String physical, Catalog.Table live, dev.tandem.catalog.VersionNames previous) {
         this.physical = physical;
-        this.name = physical;
+        this.previousName = previous.table(physical);
+        this.name = previousName;
         this.live = live;
         if (live != null) {
             for (Catalog.Column c : live.columns()) {
-                columns.add(ColumnModel.existing(c));
+                previousColumnNames.put(c.name(), previous.column(physical, c.name()));
+                columns.add(ColumnModel.existing(c, previousColumnNames.get(c.name())));
             }
         }
+    }
+
+    /** What the previous version calls the live column {@code physical} (dropped by this migration or not). */
+    public String previousName(Catalog.Column column) {
+        return previousColumnNames.getOrDefault(column.name(), column.name());
     }
 
     public boolean created() {
@@ -54,8 +66,9 @@ public final class TableModel {
                 .map(Catalog.Constraint::referencedTable).filter(java.util.Objects::nonNull).distinct().toList();
     }
 
+    /** Whether the new version calls the table otherwise than the previous one does. */
     public boolean renamed() {
-        return !name.equals(physical);
+        return !name.equals(previousName);
     }
 
     /** Whether this migration changes anything about the table's rows (so it needs a sync trigger). */
@@ -110,8 +123,9 @@ public final class TableModel {
             this.live = live;
         }
 
-        static ColumnModel existing(Catalog.Column c) {
-            return new ColumnModel(c.name(), c.name(), c.name(), c.type(), c.notNull(), c.defaultExpr(), c);
+        /** A column the table has, which the previous version calls {@code previousName}. */
+        static ColumnModel existing(Catalog.Column c, String previousName) {
+            return new ColumnModel(previousName, c.name(), c.name(), c.type(), c.notNull(), c.defaultExpr(), c);
         }
 
         public static ColumnModel added(String name, String type, boolean notNull, String defaultExpr) {

@@ -680,4 +680,10 @@ public final class PostgresDialect implements Dialect {
     public dev.tandem.state.StateStore stateStore(String stateSchema, String schema) {
         return new PostgresStateStore(this, stateSchema, schema);
     }
+
+    /** Contract renames every table and column into place ({@link PostgresDdl#contractRenames}): no aliases remain. */
+    @Override
+    public dev.tandem.catalog.VersionNames versionNames(Connection connection, String versionSchema) {
+        return dev.tandem.catalog.VersionNames.NONE;
+    }
 }

@@ -124,7 +124,8 @@ public final class FreshPlan {
     private Plan planAndCheck(Connection c, Migration m, List<Migration> files, Map<Operation.RawSql, RawSqlProbe.Result> probes,
                               Set<String> tablesBefore, boolean check) throws SQLException {
         Catalog catalog = dialect.readCatalog(c, schema);
-        Planner.Result result = new Planner(dialect, stateSchema).plan(m, catalog, previousVersionSchema(c, m, files), probes,
+        String previous = previousVersionSchema(c, m, files);
+        Planner.Result result = new Planner(dialect, stateSchema).plan(m, catalog, previous, dialect.versionNames(c, previous), probes,
                 tablesBefore != null ? tablesBefore : catalog.tables().keySet());
         if (check) checks.run(c, result.checks(), result.indexChecks());
         return result.plan();
