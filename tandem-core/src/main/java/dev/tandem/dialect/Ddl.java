@@ -84,6 +84,13 @@ public interface Ddl {
      */
     boolean contractRenames();
 
+    /**
+     * Whether DDL statements can run together in one transaction that commits or rolls back as a whole (PostgreSQL).
+     * Where each DDL statement commits on its own (MariaDB and MySQL: "Statements That Cause an Implicit Commit"), the
+     * planner orders single idempotent steps so that no moment between two of them fails a running version.
+     */
+    boolean transactionalDdl();
+
     Step createSchema(String schema);
 
     /** @param views the views in it, which the drop locks */

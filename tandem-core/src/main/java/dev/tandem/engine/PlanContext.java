@@ -289,6 +289,10 @@ public final class PlanContext {
     List<Step> publishSteps() {
         List<Step> views = expand.getOrDefault(ExpandStage.VIEWS, List.of());
         if (views.isEmpty()) return List.of();
+        // Without transactional DDL the schema and its views come one by one; the version is ready when the last
+        // one stands (the backfill's phase moves after it). There the sync trigger tells versions by a session
+        // variable, not by name lookup, and is not created again.
+        if (!ddl.transactionalDdl()) return List.copyOf(views);
         List<Step> all = new ArrayList<>(beforePublishing);
         all.addAll(views);
         return List.of(all.size() == 1 ? all.get(0) : Step.atomic("publish version schema " + versionSchema, all));
@@ -309,10 +313,10 @@ public final class PlanContext {
     }
 
     List<Step> contractSteps() {
-        return flatten(contract, ATOMIC_CONTRACT, "switch to the new shape");
+        return flatten(contract, ddl.transactionalDdl() ? ATOMIC_CONTRACT : java.util.Set.of(), "switch to the new shape");
     }
 
     List<Step> rollbackSteps() {
-        return flatten(rollback, ATOMIC_ROLLBACK, "remove what expand added");
+        return flatten(rollback, ddl.transactionalDdl() ? ATOMIC_ROLLBACK : java.util.Set.of(), "remove what expand added");
     }
 }
