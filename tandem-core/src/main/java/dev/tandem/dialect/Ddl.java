@@ -56,18 +56,29 @@ public interface Ddl {
      * <p>A write is the new version's when PostgreSQL resolved its statement to the new version's view: the session's
      * effective schemas include {@code newVersionSchema} and none of {@code shadowingSchemas} (which hold a relation
      * of the same name: the table, the previous version's view) comes before it.
+     *
+     * <p>Where the database has no search path to tell the versions apart (MariaDB, MySQL), a session names the version
+     * it runs: {@code version} (the migration's name) for the new version, {@code previousVersion} (the previous
+     * migration's name, null when the previous version is the tables themselves) or nothing for the previous one.
+     * {@code userTriggers} are the table's BEFORE row triggers of the user's, in the order the database fires them,
+     * for a database that orders triggers by FOLLOWS / PRECEDES rather than by name.
      */
     record SyncTrigger(String schema, String table, String functionSchema, String function, String trigger,
                        String newVersionSchema, List<String> shadowingSchemas, List<Binding> oldBindings, List<Binding> newBindings,
                        List<Assignment> fills, List<Assignment> ups, List<Assignment> downs,
                        List<Assignment> insertOnlyDowns, String doneColumn, String firstTrigger,
-                       List<Assignment> drawnDefaults) {
+                       List<Assignment> drawnDefaults, String version, String previousVersion,
+                       List<dev.tandem.catalog.Catalog.Trigger> userTriggers) {
+        public SyncTrigger {
+            userTriggers = userTriggers == null ? List.of() : List.copyOf(userTriggers);
+        }
+
         public SyncTrigger(String schema, String table, String functionSchema, String function, String trigger,
                            String newVersionSchema, List<Binding> oldBindings, List<Binding> newBindings,
                            List<Assignment> fills, List<Assignment> ups, List<Assignment> downs,
                            List<Assignment> insertOnlyDowns, String doneColumn, String firstTrigger) {
             this(schema, table, functionSchema, function, trigger, newVersionSchema, List.of(), oldBindings, newBindings,
-                    fills, ups, downs, insertOnlyDowns, doneColumn, firstTrigger, List.of());
+                    fills, ups, downs, insertOnlyDowns, doneColumn, firstTrigger, List.of(), null, null, List.of());
         }
 
         public String firstFunction() {
