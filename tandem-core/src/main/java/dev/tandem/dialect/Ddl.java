@@ -1,5 +1,6 @@
 package dev.tandem.dialect;
 
+import dev.tandem.catalog.Catalog;
 import dev.tandem.engine.Step;
 import dev.tandem.migration.ColumnDef;
 
@@ -68,7 +69,7 @@ public interface Ddl {
                        List<Assignment> fills, List<Assignment> ups, List<Assignment> downs,
                        List<Assignment> insertOnlyDowns, String doneColumn, String firstTrigger,
                        List<Assignment> drawnDefaults, String version, String previousVersion,
-                       List<dev.tandem.catalog.Catalog.Trigger> userTriggers) {
+                       List<Catalog.Trigger> userTriggers) {
         public SyncTrigger {
             userTriggers = userTriggers == null ? List.of() : List.copyOf(userTriggers);
         }
@@ -159,10 +160,15 @@ public interface Ddl {
 
     Step renameConstraint(String schema, String table, String from, String to);
 
-    Step createIndex(String schema, String table, String name, List<String> columns, boolean unique, String method);
+    /** An index over plain columns, ascending: {@link #createIndex(String, String, String, Catalog.IndexShape, boolean)}. */
+    default Step createIndex(String schema, String table, String name, List<String> columns, boolean unique, String method) {
+        List<Catalog.IndexKey> keys = columns.stream()
+                .map(c -> new Catalog.IndexKey(c, null, null, null, List.of(), false, false)).toList();
+        return createIndex(schema, table, name, new Catalog.IndexShape(method, keys, List.of(), false, List.of(), null, null), unique);
+    }
 
     /** An index of the whole shape the catalog describes (built concurrently, as every index Tandem builds). */
-    Step createIndex(String schema, String table, String name, dev.tandem.catalog.Catalog.IndexShape shape, boolean unique);
+    Step createIndex(String schema, String table, String name, Catalog.IndexShape shape, boolean unique);
 
     /** Gives a row-level security policy new expressions (null: that one stays). */
     Step alterPolicy(String schema, String table, String policy, String using, String withCheck);

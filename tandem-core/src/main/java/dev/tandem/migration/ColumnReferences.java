@@ -155,9 +155,7 @@ public final class ColumnReferences {
             char ch = text.charAt(i);
             int end;
             if (Character.isWhitespace(ch)) {
-                end = i + 1;
-                while (end < n && Character.isWhitespace(text.charAt(end))) end++;
-                pieces.add(text.substring(i, end));
+                end = space(text, i, pieces);
             } else if (ch == '-' && i + 1 < n && text.charAt(i + 1) == '-') {
                 end = text.indexOf('\n', i);
                 end = end < 0 ? n : end;
@@ -188,21 +186,10 @@ public final class ColumnReferences {
                 end = end < 0 ? n : end;
                 add(pieces, tokens, new Token(Kind.OTHER, text.substring(i, end), null, false));
             } else if (Character.isLetter(ch) || ch == '_' || ch > 127) {
-                end = i + 1;
-                while (end < n && SqlExpressionText.isIdentifierPart(text.charAt(end))) end++;
-                if (end < n && text.charAt(end) == '\'') {
-                    // E'...', B'...', X'...', N'...': a prefix of the string that follows, not a name.
-                    add(pieces, tokens, new Token(Kind.OTHER, text.substring(i, end), null, false));
-                } else {
-                    String word = text.substring(i, end);
-                    add(pieces, tokens, new Token(Kind.NAME, word, foldCase(word), false));
-                }
+                // E'...', B'...', X'...', N'...': a prefix of the string that follows, not a name.
+                end = word(text, i, "'", ColumnReferences::foldCase, pieces, tokens);
             } else if (Character.isDigit(ch)) {
-                end = i + 1;
-                while (end < n && (Character.isLetterOrDigit(text.charAt(end)) || text.charAt(end) == '.'
-                        || text.charAt(end) == '_' || (text.charAt(end) == '-' || text.charAt(end) == '+')
-                        && (text.charAt(end - 1) == 'e' || text.charAt(end - 1) == 'E'))) end++;
-                add(pieces, tokens, new Token(Kind.OTHER, text.substring(i, end), null, false));
+                end = number(text, i, pieces, tokens);
             } else if (ch == ':' && i + 1 < n && text.charAt(i + 1) == ':') {
                 end = i + 2;
                 add(pieces, tokens, new Token(Kind.PUNCT, "::", null, false));
@@ -225,9 +212,7 @@ public final class ColumnReferences {
             char ch = text.charAt(i);
             int end;
             if (Character.isWhitespace(ch)) {
-                end = i + 1;
-                while (end < n && Character.isWhitespace(text.charAt(end))) end++;
-                pieces.add(text.substring(i, end));
+                end = space(text, i, pieces);
             } else if (ch == '#' || ch == '-' && text.startsWith("--", i) && (i + 2 == n || text.charAt(i + 2) <= ' ')) {
                 end = text.indexOf('\n', i);
                 end = end < 0 ? n : end;
@@ -260,21 +245,10 @@ public final class ColumnReferences {
                 }
                 add(pieces, tokens, new Token(Kind.OTHER, text.substring(i, end), null, false));
             } else if (Character.isLetter(ch) || ch == '_' || ch == '$' || ch > 127) {
-                end = i + 1;
-                while (end < n && SqlExpressionText.isIdentifierPart(text.charAt(end))) end++;
-                if (end < n && (text.charAt(end) == '\'' || text.charAt(end) == '"')) {
-                    // _utf8mb4'...', N'...', X'...', B'...': a prefix of the string that follows, not a name.
-                    add(pieces, tokens, new Token(Kind.OTHER, text.substring(i, end), null, false));
-                } else {
-                    String word = text.substring(i, end);
-                    add(pieces, tokens, new Token(Kind.NAME, word, foldAll(word), false));
-                }
+                // _utf8mb4'...', N'...', X'...', B'...': a prefix of the string that follows, not a name.
+                end = word(text, i, "'\"", ColumnReferences::foldAll, pieces, tokens);
             } else if (Character.isDigit(ch)) {
-                end = i + 1;
-                while (end < n && (Character.isLetterOrDigit(text.charAt(end)) || text.charAt(end) == '.'
-                        || text.charAt(end) == '_' || (text.charAt(end) == '-' || text.charAt(end) == '+')
-                        && (text.charAt(end - 1) == 'e' || text.charAt(end - 1) == 'E'))) end++;
-                add(pieces, tokens, new Token(Kind.OTHER, text.substring(i, end), null, false));
+                end = number(text, i, pieces, tokens);
             } else {
                 end = i + 1;
                 add(pieces, tokens, new Token(Kind.PUNCT, String.valueOf(ch), null, false));
@@ -304,6 +278,42 @@ public final class ColumnReferences {
     /** MariaDB's column names match without case, quoted or not. */
     private static String foldAll(String name) {
         return name.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The white space starting at {@code i}, copied; where it ends. */
+    private static int space(String text, int i, List<Object> pieces) {
+        int end = i + 1;
+        while (end < text.length() && Character.isWhitespace(text.charAt(end))) end++;
+        pieces.add(text.substring(i, end));
+        return end;
+    }
+
+    /**
+     * The name starting at {@code i}, or, when one of {@code quotes} follows it at once, the prefix of that string;
+     * where it ends.
+     */
+    private static int word(String text, int i, String quotes, java.util.function.UnaryOperator<String> fold,
+                            List<Object> pieces, List<Token> tokens) {
+        int end = i + 1;
+        while (end < text.length() && SqlExpressionText.isIdentifierPart(text.charAt(end))) end++;
+        String word = text.substring(i, end);
+        if (end < text.length() && quotes.indexOf(text.charAt(end)) >= 0) {
+            add(pieces, tokens, new Token(Kind.OTHER, word, null, false));
+        } else {
+            add(pieces, tokens, new Token(Kind.NAME, word, fold.apply(word), false));
+        }
+        return end;
+    }
+
+    /** The number starting at {@code i} (1, 1.5, 1e-5, 0x1F); where it ends. */
+    private static int number(String text, int i, List<Object> pieces, List<Token> tokens) {
+        int n = text.length();
+        int end = i + 1;
+        while (end < n && (Character.isLetterOrDigit(text.charAt(end)) || text.charAt(end) == '.'
+                || text.charAt(end) == '_' || (text.charAt(end) == '-' || text.charAt(end) == '+')
+                && (text.charAt(end - 1) == 'e' || text.charAt(end - 1) == 'E'))) end++;
+        add(pieces, tokens, new Token(Kind.OTHER, text.substring(i, end), null, false));
+        return end;
     }
 
     private static void add(List<Object> pieces, List<Token> tokens, Token token) {

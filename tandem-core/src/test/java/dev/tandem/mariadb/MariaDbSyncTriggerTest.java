@@ -1,12 +1,13 @@
 package dev.tandem.mariadb;
 
 import dev.tandem.catalog.Catalog;
+import dev.tandem.dialect.Ddl;
+import dev.tandem.dialect.mariadb.MariaDbDdl;
 import dev.tandem.engine.Names;
 import dev.tandem.testing.MariaDb;
 import dev.tandem.testing.Rows;
 import org.junit.jupiter.api.Test;
 
-import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
@@ -27,6 +28,11 @@ class MariaDbSyncTriggerTest {
                 + " display, " + Names.DONE_COLUMN + " AS done FROM " + m.qualified() + " WHERE id = ?", id).get(0);
     }
 
+    /** A write of the previous version: on the table itself, with no @tandem_version. */
+    private static void previous(UsersMigration m, String sql) {
+        Rows.update(MariaDb.dataSource(m.database), sql);
+    }
+
     /** A connection of the new version: its default database is the version database, and it names its version. */
     private static Connection newVersion(UsersMigration m) throws SQLException {
         Connection c = MariaDbSteps.in(m.versionDatabase).getConnection();
@@ -37,27 +43,26 @@ class MariaDbSyncTriggerTest {
     @Test
     void previousVersionWritesFillTheNewFormThroughUp() {
         UsersMigration m = new UsersMigration("sync_up").expanded();
-        DataSource old = MariaDb.dataSource(m.database);
-        Rows.update(old, "INSERT INTO users (name, n, email) VALUES ('ada', 7, 'a@x')");
+        previous(m, "INSERT INTO users (name, n, email) VALUES ('ada', 7, 'a@x')");
         assertThat(row(m, 1)).containsEntry("shadow", 7L).containsEntry("display", "ADA").containsEntry("done", true);
 
-        Rows.update(old, "UPDATE users SET n = 8, name = 'Bea' WHERE id = 1");
+        previous(m, "UPDATE users SET n = 8, name = 'Bea' WHERE id = 1");
         assertThat(row(m, 1)).containsEntry("shadow", 8L).containsEntry("display", "BEA");
     }
 
     @Test
     void previousVersionUpdateRecomputesOnlyWhatItsInputsChanged() throws SQLException {
         UsersMigration m = new UsersMigration("sync_inputs").expanded();
-        Rows.update(MariaDb.dataSource(m.database), "INSERT INTO users (name, n, email) VALUES ('ada', 7, 'a@x')");
+        previous(m, "INSERT INTO users (name, n, email) VALUES ('ada', 7, 'a@x')");
         try (Connection c = newVersion(m)) {
             MariaDbSteps.exec(c, "UPDATE users SET display = 'Ada Lovelace' WHERE id = 1");
         }
         // The previous version changes the e-mail only: display's input (name) is as it was, so what the new version
         // wrote stands.
-        Rows.update(MariaDb.dataSource(m.database), "UPDATE users SET email = 'b@x' WHERE id = 1");
+        previous(m, "UPDATE users SET email = 'b@x' WHERE id = 1");
         assertThat(row(m, 1)).containsEntry("display", "Ada Lovelace");
         // A change of case alone is a change: compared byte for byte, not by the column's case-insensitive collation.
-        Rows.update(MariaDb.dataSource(m.database), "UPDATE users SET name = 'ADA' WHERE id = 1");
+        previous(m, "UPDATE users SET name = 'ADA' WHERE id = 1");
         assertThat(row(m, 1)).containsEntry("display", "ADA");
     }
 
@@ -71,7 +76,7 @@ class MariaDbSyncTriggerTest {
             MariaDbSteps.exec(c, "UPDATE users SET n = 5 WHERE id = 1");
             assertThat(row(m, 1)).containsEntry("n", 5).containsEntry("shadow", 5L).containsEntry("display", "Cy");
             // An update that leaves the new form of n as it was leaves its old form too.
-            Rows.update(MariaDb.dataSource(m.database), "UPDATE users SET n = 6 WHERE id = 1");
+            previous(m, "UPDATE users SET n = 6 WHERE id = 1");
             MariaDbSteps.exec(c, "UPDATE users SET email = 'd@x' WHERE id = 1");
             assertThat(row(m, 1)).containsEntry("n", 6).containsEntry("shadow", 6L);
         }
@@ -103,7 +108,7 @@ class MariaDbSyncTriggerTest {
     @Test
     void onDuplicateKeyUpdateAndReplaceThroughTheViews() throws SQLException {
         UsersMigration m = new UsersMigration("sync_upsert").expanded();
-        Rows.update(MariaDb.dataSource(m.database), "INSERT INTO users (name, n) VALUES ('ada', 1)");
+        previous(m, "INSERT INTO users (name, n) VALUES ('ada', 1)");
         try (Connection c = newVersion(m)) {
             // The duplicate-key path fires BEFORE INSERT, then BEFORE UPDATE with the row as the UPDATE clause makes it.
             MariaDbSteps.exec(c, "INSERT INTO users (id, full_name, n) VALUES (1, 'ada', 40) ON DUPLICATE KEY UPDATE n = VALUES(n)");
@@ -113,20 +118,20 @@ class MariaDbSyncTriggerTest {
             assertThat(row(m, 1)).containsEntry("n", 41).containsEntry("shadow", 41L).containsEntry("display", "A");
         }
         // The previous version's upsert on the table fills the new form.
-        Rows.update(MariaDb.dataSource(m.database), "INSERT INTO users (id, name, n) VALUES (1, 'ada', 42) ON DUPLICATE KEY UPDATE n = VALUES(n)");
+        previous(m, "INSERT INTO users (id, name, n) VALUES (1, 'ada', 42) ON DUPLICATE KEY UPDATE n = VALUES(n)");
         assertThat(row(m, 1)).containsEntry("n", 42).containsEntry("shadow", 42L);
-        Rows.update(MariaDb.dataSource(m.database), "REPLACE INTO users (id, name, n) VALUES (1, 'eve', 43)");
+        previous(m, "REPLACE INTO users (id, name, n) VALUES (1, 'eve', 43)");
         assertThat(row(m, 1)).containsEntry("shadow", 43L).containsEntry("display", "EVE");
     }
 
     @Test
     void anUpdateOfARowTheBackfillHasNotReachedFillsItFromTheOldRow() throws SQLException {
         UsersMigration m = new UsersMigration("sync_fills");
-        Rows.update(MariaDb.dataSource(m.database), "INSERT INTO users (name, n, email) VALUES ('ada', 7, 'a@x'), ('bob', 8, 'b@x')");
+        previous(m, "INSERT INTO users (name, n, email) VALUES ('ada', 7, 'a@x'), ('bob', 8, 'b@x')");
         m.expanded();
         assertThat(row(m, 1)).containsEntry("shadow", null).containsEntry("done", null);
         // The previous version touches only the e-mail: up's inputs did not change, but the row was never filled.
-        Rows.update(MariaDb.dataSource(m.database), "UPDATE users SET email = 'z@x' WHERE id = 1");
+        previous(m, "UPDATE users SET email = 'z@x' WHERE id = 1");
         assertThat(row(m, 1)).containsEntry("shadow", 7L).containsEntry("display", "ADA").containsEntry("done", true);
         // The backfill's own write passes through the trigger untouched and flags the row.
         MariaDb.exec(m.database, m.backfillBatch(1, 2));
@@ -175,6 +180,46 @@ class MariaDbSyncTriggerTest {
                 + m.qualified() + " WHERE id = 2")).isEqualTo(3L);
     }
 
+    /**
+     * A changed column whose previous form has a default that draws a value (UUID() here): the new version's insert that
+     * leaves it out gets that drawn value in both forms; a column the new version dropped gets its down on insert.
+     */
+    @Test
+    void drawnDefaultsAndDroppedColumnsOnTheNewVersionsInsert() throws SQLException {
+        String db = MariaDb.newDatabase("sync_drawn");
+        MariaDb.exec(db, "CREATE TABLE items (id INT AUTO_INCREMENT PRIMARY KEY, code CHAR(36) NOT NULL DEFAULT (UUID()),"
+                + " legacy VARCHAR(10) NOT NULL, qty INT, _tandem_new_code VARCHAR(64))");
+        String shadow = "_tandem_new_code";
+        var s = new Ddl.SyncTrigger(db, "items", "tandem", "f", "t", db + "_002", List.of(db),
+                List.of(new Ddl.Binding("id", "id"), new Ddl.Binding("code", "code"),
+                        new Ddl.Binding("legacy", "legacy"), new Ddl.Binding("qty", "qty")),
+                List.of(new Ddl.Binding("id", "id"), new Ddl.Binding("code", shadow),
+                        new Ddl.Binding("qty", "qty")),
+                List.of(), List.of(new Ddl.Assignment(shadow, "code", null)),
+                List.of(new Ddl.Assignment("code", "code", shadow)),
+                List.of(new Ddl.Assignment("legacy", "CONCAT('q', qty)", null)), null, null,
+                List.of(new Ddl.Assignment(shadow, "code", null)), "002", null, List.of());
+        var ddl = new MariaDbDdl();
+        MariaDbSteps.run(ddl.createSyncTrigger(s));
+        MariaDbSteps.run(ddl.createSchema(db + "_002"));
+        MariaDbSteps.run(ddl.createView(db + "_002", "items", db, "items", List.of(new Ddl.ViewColumn("id", "id"),
+                new Ddl.ViewColumn(shadow, "code"), new Ddl.ViewColumn("qty", "qty")), true));
+        try (Connection c = MariaDbSteps.in(db + "_002").getConnection()) {
+            MariaDbSteps.exec(c, "SET @tandem_version = '002'");
+            MariaDbSteps.exec(c, "INSERT INTO items (qty) VALUES (4)");
+            MariaDbSteps.exec(c, "INSERT INTO items (code, qty) VALUES ('given', 5)");
+        }
+        List<Map<String, Object>> rows = Rows.query(MariaDb.dataSource(db), "SELECT code, " + shadow + " AS shadow, legacy FROM items ORDER BY id");
+        assertThat(rows.get(0).get("code")).asString().hasSize(36).isEqualTo(rows.get(0).get("shadow"));
+        assertThat(rows.get(0)).containsEntry("legacy", "q4");
+        assertThat(rows.get(1)).containsEntry("code", "given").containsEntry("shadow", "given").containsEntry("legacy", "q5");
+        // Why an AUTO_INCREMENT column cannot be a drawn default: a BEFORE INSERT trigger sees 0, not the value it gets.
+        MariaDb.exec(db, "CREATE TABLE seen (id INT AUTO_INCREMENT PRIMARY KEY, copy INT)",
+                "CREATE TRIGGER seen_copy BEFORE INSERT ON seen FOR EACH ROW SET NEW.copy = NEW.id",
+                "INSERT INTO seen () VALUES ()");
+        assertThat(Rows.query(MariaDb.dataSource(db), "SELECT id, copy FROM seen").get(0)).containsEntry("id", 1).containsEntry("copy", 0);
+    }
+
     @Test
     void dropSyncTriggerRemovesEveryTriggerItMayHaveMadeAndCanRunTwice() {
         UsersMigration m = new UsersMigration("sync_drop").expanded();
@@ -183,7 +228,7 @@ class MariaDbSyncTriggerTest {
         assertThat(Rows.scalar(MariaDb.dataSource(), "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?",
                 m.database)).isEqualTo(0L);
         // Without them the previous version's insert no longer fills the new form.
-        Rows.update(MariaDb.dataSource(m.database), "INSERT INTO users (name, n) VALUES ('ada', 1)");
+        previous(m, "INSERT INTO users (name, n) VALUES ('ada', 1)");
         assertThat(row(m, 1)).containsEntry("shadow", null);
     }
 
@@ -191,7 +236,7 @@ class MariaDbSyncTriggerTest {
     void namesAreQuotedEverywhere() throws SQLException {
         String table = "we`ird 'users\\";
         UsersMigration m = new UsersMigration("sync_quote", table, null, List.of()).expanded();
-        Rows.update(MariaDb.dataSource(m.database), "INSERT INTO " + MariaDb.quote(table) + " (name, n) VALUES ('ada', 5)");
+        previous(m, "INSERT INTO " + MariaDb.quote(table) + " (name, n) VALUES ('ada', 5)");
         try (Connection c = newVersion(m)) {
             MariaDbSteps.exec(c, "INSERT INTO " + MariaDb.quote(table) + " (full_name, n) VALUES ('bo', 6)");
             MariaDbSteps.exec(c, "SET @tandem_version = 'x'");

@@ -1,5 +1,6 @@
 package dev.tandem.mariadb;
 
+import dev.tandem.dialect.Ddl;
 import dev.tandem.engine.Names;
 import dev.tandem.engine.Step;
 import dev.tandem.testing.MariaDb;
@@ -119,22 +120,33 @@ class MariaDbUnderLoadTest {
         assertThat((Long) Rows.scalar(MariaDb.dataSource(), "SELECT COUNT(*) FROM " + m.qualified())).isGreaterThan(ROWS);
     }
 
-    /** The previous version's database, a view over the table's old columns, for contract to drop first. */
-    private static String previousVersionDatabase(UsersMigration m) {
-        String previous = m.database + "_001_init";
+    /**
+     * A migration whose backfill is done and whose version database is published, with the previous version's database
+     * (a view over the table's old columns) still there: what contract starts from.
+     */
+    private static UsersMigration readyToContract(String prefix) throws Exception {
+        UsersMigration m = populated(prefix);
+        m.expand().forEach(MariaDbSteps::run);
+        backfill(m);
+        m.publish().forEach(MariaDbSteps::run);
+        String previous = previousVersionDatabase(m);
         MariaDbSteps.run(m.ddl.createSchema(previous));
-        MariaDbSteps.run(m.ddl.createView(previous, "users", m.database, "users", List.of(new dev.tandem.dialect.Ddl.ViewColumn("id", "id"),
-                new dev.tandem.dialect.Ddl.ViewColumn("name", "name"), new dev.tandem.dialect.Ddl.ViewColumn("n", "n"),
-                new dev.tandem.dialect.Ddl.ViewColumn("email", "email")), false));
-        return previous;
+        MariaDbSteps.run(m.ddl.createView(previous, "users", m.database, "users", List.of(new Ddl.ViewColumn("id", "id"),
+                new Ddl.ViewColumn("name", "name"), new Ddl.ViewColumn("n", "n"),
+                new Ddl.ViewColumn("email", "email")), false));
+        return m;
+    }
+
+    private static String previousVersionDatabase(UsersMigration m) {
+        return m.database + "_001_init";
     }
 
     /**
      * The design's contract order: drop the previous version database; give the old-form NOT NULL column the new
      * version does not write a constant default; drop the sync triggers; drop the old columns.
      */
-    private static List<Step> contractInOrder(UsersMigration m, String previous) {
-        return List.of(m.ddl.dropSchema(previous, List.of("users")),
+    private static List<Step> contractInOrder(UsersMigration m) {
+        return List.of(m.ddl.dropSchema(previousVersionDatabase(m), List.of("users")),
                 m.ddl.setDefault(m.database, "users", "n", "0"),
                 m.ddl.dropSyncTrigger(m.syncTrigger()),
                 m.ddl.dropColumn(m.database, "users", "n", List.of()),
@@ -156,12 +168,8 @@ class MariaDbUnderLoadTest {
 
     @Test
     void contractInTheDesignsOrderFailsNoWriteOfEitherVersion() throws Exception {
-        UsersMigration m = populated("load_contract");
-        m.expand().forEach(MariaDbSteps::run);
-        backfill(m);
-        m.publish().forEach(MariaDbSteps::run);
-        String previous = previousVersionDatabase(m);
-        Writers writers = contractUnderLoad(m, contractInOrder(m, previous));
+        UsersMigration m = readyToContract("load_contract");
+        Writers writers = contractUnderLoad(m, contractInOrder(m));
         System.out.printf("contract in order: %d writes, %d failed %s%n", writers.done.get(), writers.errors.get(), writers.messages);
         assertThat(writers.errors.get()).as(String.valueOf(writers.messages)).isZero();
         // The shadow column keeps its physical name; the version database keeps aliasing it.
@@ -174,12 +182,8 @@ class MariaDbUnderLoadTest {
     /** The same contract with the old column dropped while the sync triggers still name it: writes fail. */
     @Test
     void aNaiveContractOrderFailsWrites() throws Exception {
-        UsersMigration m = populated("load_naive");
-        m.expand().forEach(MariaDbSteps::run);
-        backfill(m);
-        m.publish().forEach(MariaDbSteps::run);
-        String previous = previousVersionDatabase(m);
-        Writers writers = contractUnderLoad(m, List.of(m.ddl.dropSchema(previous, List.of("users")),
+        UsersMigration m = readyToContract("load_naive");
+        Writers writers = contractUnderLoad(m, List.of(m.ddl.dropSchema(previousVersionDatabase(m), List.of("users")),
                 m.ddl.dropColumn(m.database, "users", "n", List.of()),
                 m.ddl.dropSyncTrigger(m.syncTrigger()),
                 m.ddl.dropColumn(m.database, "users", Names.DONE_COLUMN, List.of())));
@@ -192,12 +196,8 @@ class MariaDbUnderLoadTest {
     /** Without the constant default, the new version's inserts fail between dropping the triggers and the column. */
     @Test
     void droppingTheSyncTriggersBeforeTheDefaultFailsTheNewVersionsInserts() throws Exception {
-        UsersMigration m = populated("load_nodefault");
-        m.expand().forEach(MariaDbSteps::run);
-        backfill(m);
-        m.publish().forEach(MariaDbSteps::run);
-        String previous = previousVersionDatabase(m);
-        Writers writers = contractUnderLoad(m, List.of(m.ddl.dropSchema(previous, List.of("users")),
+        UsersMigration m = readyToContract("load_nodefault");
+        Writers writers = contractUnderLoad(m, List.of(m.ddl.dropSchema(previousVersionDatabase(m), List.of("users")),
                 m.ddl.dropSyncTrigger(m.syncTrigger()),
                 m.ddl.setDefault(m.database, "users", "n", "0"),
                 m.ddl.dropColumn(m.database, "users", "n", List.of())));

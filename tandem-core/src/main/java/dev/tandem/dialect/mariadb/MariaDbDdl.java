@@ -392,13 +392,6 @@ public final class MariaDbDdl implements Ddl {
                 + " (a foreign key)");
     }
 
-    @Override
-    public Step createIndex(String database, String table, String name, List<String> columns, boolean unique, String method) {
-        List<Catalog.IndexKey> keys = columns.stream()
-                .map(c -> new Catalog.IndexKey(c, null, null, null, List.of(), false, false)).toList();
-        return createIndex(database, table, name, new Catalog.IndexShape(method, keys, List.of(), false, List.of(), null, null), unique);
-    }
-
     /**
      * Built in place while reads and writes go on (ALGORITHM=NOCOPY, LOCK=NONE); a unique build fails (1062) on
      * duplicates. Keys are columns, ascending or descending; what MariaDB indexes do not have (expressions,
