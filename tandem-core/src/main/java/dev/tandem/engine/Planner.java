@@ -250,7 +250,8 @@ public final class Planner {
         return new Ddl.SyncTrigger(ctx.schema, t.physical, stateSchema, Names.syncFunction(ctx.schema, t.physical, ctx.migration),
                 split ? Names.syncTriggerLast(ctx.migration) : Names.syncTrigger(ctx.migration), ctx.versionSchema,
                 shadowing, oldBindings, newBindings, fills, ups, downs, insertOnly, done,
-                split ? Names.syncTriggerFirst(ctx.migration) : null, drawn);
+                split ? Names.syncTriggerFirst(ctx.migration) : null, drawn, ctx.migration,
+                Names.migrationOf(ctx.schema, ctx.previousVersionSchema), userBeforeRowTriggers(ctx, t));
     }
 
     /**

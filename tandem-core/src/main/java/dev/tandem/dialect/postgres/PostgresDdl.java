@@ -363,13 +363,6 @@ final class PostgresDdl implements Ddl {
     }
 
     @Override
-    public Step createIndex(String schema, String table, String name, List<String> columns, boolean unique, String method) {
-        List<Catalog.IndexKey> keys = columns.stream()
-                .map(c -> new Catalog.IndexKey(c, null, null, null, List.of(), false, false)).toList();
-        return createIndex(schema, table, name, new Catalog.IndexShape(method, keys, List.of(), false, List.of(), null, null), unique);
-    }
-
-    @Override
     public Step createIndex(String schema, String table, String name, Catalog.IndexShape shape, boolean unique) {
         String sql = "CREATE " + (unique ? "UNIQUE " : "") + "INDEX CONCURRENTLY IF NOT EXISTS " + q(name) + " ON "
                 + t(schema, table) + " " + indexBody(shape);
