@@ -78,6 +78,18 @@ public final class MariaDbDdl implements Ddl {
         return new UnsupportedOperationException(what + " is not supported on MariaDB yet: " + why);
     }
 
+    /** Physical names stay; the version databases' views alias them ("Physical names stay" in docs/DESIGN.md). */
+    @Override
+    public boolean contractRenames() {
+        return false;
+    }
+
+    /** Every DDL statement commits on its own (MariaDB manual, "SQL Statements That Cause an Implicit Commit"). */
+    @Override
+    public boolean transactionalDdl() {
+        return false;
+    }
+
     @Override
     public Step createSchema(String database) {
         return Step.metadata("create version database " + database, "CREATE DATABASE IF NOT EXISTS " + quote(database),
