@@ -103,6 +103,14 @@ public interface Ddl {
      */
     boolean transactionalDdl();
 
+    /**
+     * Whether a column is made NOT NULL through a CHECK (c IS NOT NULL) added NOT VALID and validated before SET NOT
+     * NULL, which the validated check lets skip its scan under an exclusive lock (PostgreSQL 12+, ALTER TABLE, SET NOT
+     * NULL). False where the server sets NOT NULL online by itself, refusing while NULLs remain (MariaDB: ALGORITHM=INPLACE,
+     * LOCK=NONE; "InnoDB Online DDL Operations"): then contract sets it before its point of no return.
+     */
+    boolean notNullByCheck();
+
     Step createSchema(String schema);
 
     /** @param views the views in it, which the drop locks */

@@ -112,6 +112,11 @@ final class PostgresDdl implements Ddl {
     }
 
     @Override
+    public boolean notNullByCheck() {
+        return true;
+    }
+
+    @Override
     public Step createSchema(String schema) {
         return Step.metadata("create schema " + schema, "CREATE SCHEMA IF NOT EXISTS " + q(schema), NONE);
     }
