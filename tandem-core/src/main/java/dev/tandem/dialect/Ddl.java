@@ -111,6 +111,16 @@ public interface Ddl {
      */
     boolean notNullByCheck();
 
+    /**
+     * Gives a NOT NULL column without a default, which only the sync trigger fills for the new version's inserts, a
+     * constant default of its type (0, '', the epoch, an enum's first value), so that those inserts pass in the moment
+     * between dropping the trigger and dropping the column. Only planned where DDL is not transactional (see {@link
+     * #transactionalDdl}); elsewhere the two go in one transaction.
+     *
+     * @throws UnsupportedOperationException where DDL is transactional, which never needs it
+     */
+    Step placeholderDefault(String schema, String table, String column, String type);
+
     Step createSchema(String schema);
 
     /** @param views the views in it, which the drop locks */

@@ -242,6 +242,36 @@ public final class MariaDbDdl implements Ddl {
     }
 
     /**
+     * A constant of the column's type (COLUMN_TYPE as the catalog reads it): 0 for numbers, '' for strings and binaries,
+     * the first member of an ENUM, the empty set, and the earliest value MariaDB accepts in strict mode for dates and
+     * times. SET DEFAULT is INSTANT ("InnoDB Online DDL Operations", column operations).
+     */
+    @Override
+    public Step placeholderDefault(String database, String table, String column, String type) {
+        return instant("give " + table + "." + column + " a placeholder default: the new version's inserts leave it out"
+                + " once the sync trigger that filled it is gone, until contract drops it", database, table,
+                "ALTER COLUMN " + quote(column) + " SET DEFAULT " + placeholder(type));
+    }
+
+    static String placeholder(String columnType) {
+        String t = columnType.toLowerCase(java.util.Locale.ROOT).trim();
+        if (t.startsWith("enum(")) {
+            // The first member, as COLUMN_TYPE quotes it: enum('a','b') → 'a'.
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^enum\\(('(?:[^']|'')*')").matcher(t);
+            if (m.find()) return columnType.trim().substring(5, 5 + m.group(1).length());
+        }
+        if (t.startsWith("set(")) return "''";
+        if (t.matches("^(tinyint|smallint|mediumint|int|integer|bigint|decimal|numeric|float|double|real|bit|bool|boolean)\\b.*")) {
+            return "0";
+        }
+        if (t.startsWith("datetime") || t.startsWith("timestamp")) return "'1970-01-01 00:00:01'";
+        if (t.startsWith("date")) return "'1000-01-01'";
+        if (t.startsWith("time")) return "'00:00:00'";
+        if (t.startsWith("year")) return "1901";
+        return "''";
+    }
+
+    /**
      * MariaDB's DROP DEFAULT leaves a nullable column with no default at all, so that an insert leaving it out fails
      * (1364 in strict mode; measured), where PostgreSQL's gives NULL. A nullable column gets {@code DEFAULT NULL}
      * instead, decided by the column as it is when the step runs.

@@ -116,6 +116,12 @@ final class PostgresDdl implements Ddl {
         return true;
     }
 
+    /** Contract drops the sync trigger and the columns it filled in one transaction: no moment between them. */
+    @Override
+    public Step placeholderDefault(String schema, String table, String column, String type) {
+        throw new UnsupportedOperationException("PostgreSQL's contract is one transaction: no placeholder default needed");
+    }
+
     @Override
     public Step createSchema(String schema) {
         return Step.metadata("create schema " + schema, "CREATE SCHEMA IF NOT EXISTS " + q(schema), NONE);
