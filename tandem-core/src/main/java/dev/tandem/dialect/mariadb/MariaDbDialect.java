@@ -133,9 +133,11 @@ public final class MariaDbDialect implements Dialect {
     public void endTransactionTimeouts(Connection c) throws SQLException {
         String statementVariable = flavor == Flavor.MARIADB ? "max_statement_time" : "max_execution_time";
         try (Statement st = c.createStatement()) {
-            st.execute("SET SESSION lock_wait_timeout = IFNULL(@tandem_saved_lock_wait_timeout, @@SESSION.lock_wait_timeout),"
-                    + " innodb_lock_wait_timeout = IFNULL(@tandem_saved_innodb_lock_wait_timeout, @@SESSION.innodb_lock_wait_timeout),"
-                    + " " + statementVariable + " = IFNULL(@tandem_saved_statement_time, @@SESSION." + statementVariable + ")");
+            // A user variable's type is not always the one the setting takes ("Incorrect argument type"): cast back.
+            st.execute("SET SESSION lock_wait_timeout = CAST(IFNULL(@tandem_saved_lock_wait_timeout, @@SESSION.lock_wait_timeout) AS UNSIGNED),"
+                    + " innodb_lock_wait_timeout = CAST(IFNULL(@tandem_saved_innodb_lock_wait_timeout, @@SESSION.innodb_lock_wait_timeout) AS UNSIGNED),"
+                    + " " + statementVariable + " = CAST(IFNULL(@tandem_saved_statement_time, @@SESSION." + statementVariable + ") AS "
+                    + (flavor == Flavor.MARIADB ? "DOUBLE" : "UNSIGNED") + ")");
             st.execute("SET @tandem_saved_lock_wait_timeout = NULL, @tandem_saved_innodb_lock_wait_timeout = NULL,"
                     + " @tandem_saved_statement_time = NULL");
         }

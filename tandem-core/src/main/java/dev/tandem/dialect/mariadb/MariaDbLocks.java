@@ -125,7 +125,7 @@ final class MariaDbLocks {
         Map<String, TableLock> locks = new TreeMap<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT LOCK_MODE, TABLE_SCHEMA, TABLE_NAME"
                 + " FROM information_schema.METADATA_LOCK_INFO WHERE THREAD_ID = CONNECTION_ID()"
-                + " AND LOCK_TYPE IN ('Table metadata lock', 'Table lock')"
+                + " AND LOCK_TYPE = 'Table metadata lock'"
                 + " AND TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')");
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
