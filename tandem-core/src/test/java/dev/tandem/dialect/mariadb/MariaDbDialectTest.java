@@ -112,6 +112,15 @@ class MariaDbDialectTest {
             assertThat(e.getErrorCode()).isEqualTo(MariaDbDialect.LOCK_WAIT_TIMEOUT);
             assertThat(dialect.isRetryable(e)).isTrue();
             assertThat((System.nanoTime() - start) / 1_000_000).isBetween(900L, 5_000L);
+            // What every MariaDB ALTER of Tandem's carries instead: a wait of its own, and NOWAIT.
+            for (String wait : List.of("WAIT 0.2", "NOWAIT")) {
+                SQLException fast = sqlError(() -> {
+                    try (Statement st = ddl.createStatement()) {
+                        st.execute("ALTER TABLE t " + wait + " ADD COLUMN n INT, ALGORITHM=INSTANT, LOCK=NONE");
+                    }
+                }, wait);
+                assertThat(dialect.isRetryable(fast)).as(wait + ": " + fast.getMessage()).isTrue();
+            }
             reader.rollback();
         }
     }
