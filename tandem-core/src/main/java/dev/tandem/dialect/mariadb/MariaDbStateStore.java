@@ -4,10 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.dialect.Dialect;
-import dev.tandem.engine.Plan;
-import dev.tandem.state.BackfillState;
-import dev.tandem.state.MigrationState;
-import dev.tandem.state.Phase;
+import dev.tandem.dialect.SqlStateStore;
 import dev.tandem.state.StateStore;
 
 import java.sql.Connection;
@@ -17,12 +14,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * {@link StateStore} in MariaDB and MySQL: the same tables and meaning as PostgreSQL's, in a database of their own
@@ -31,44 +26,73 @@ import java.util.Optional;
  * whatever the session's time zone, and staleness is judged by that same clock: no skew between hosts, and no
  * TIMESTAMP range ending in 2038.
  */
-public final class MariaDbStateStore implements StateStore {
+public final class MariaDbStateStore extends SqlStateStore {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String NOW = "UTC_TIMESTAMP(6)";
-    private static final String INSTANCES = "instance_versions";
     private static final String TABLE_OPTIONS = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
 
-    private final Dialect dialect;
-    private final String stateSchema;
-    private final String schema;
-
     public MariaDbStateStore(Dialect dialect, String stateSchema, String schema) {
-        this.dialect = dialect;
-        this.stateSchema = stateSchema;
-        this.schema = schema;
+        super(dialect, stateSchema, schema);
     }
 
     @Override
-    public String stateSchema() {
-        return stateSchema;
-    }
-
-    private String table(String name) {
-        return dialect.qualify(stateSchema, name);
+    protected String now() {
+        return NOW;
     }
 
     /** A stored UTC time as text that {@link Instant#parse} reads. */
-    private static String utc(String column) {
+    @Override
+    protected String time(String column) {
         return "DATE_FORMAT(" + column + ", '%Y-%m-%dT%H:%i:%s.%fZ')";
     }
 
-    private static Instant instant(ResultSet rs, int column) throws SQLException {
+    @Override
+    protected Instant readTime(ResultSet rs, int column) throws SQLException {
         String text = rs.getString(column);
         return text == null ? null : Instant.parse(text);
     }
 
-    /** {@code UTC_TIMESTAMP(6) - INTERVAL n MICROSECOND}: the oldest time that is still fresh. */
-    private static String freshSince(Duration fresh) {
+    @Override
+    protected String freshSince(Duration fresh) {
         return NOW + " - INTERVAL " + fresh.toNanos() / 1000 + " MICROSECOND";
+    }
+
+    /** A key as stored: a JSON array of text, or NULL. */
+    @Override
+    protected void setKey(Connection c, PreparedStatement ps, int index, List<String> key) throws SQLException {
+        try {
+            ps.setString(index, key == null ? null : JSON.writeValueAsString(key));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    protected List<String> readKey(ResultSet rs, int column) throws SQLException {
+        String json = rs.getString(column);
+        if (json == null) return null;
+        try {
+            return List.copyOf(JSON.readValue(json, new TypeReference<List<String>>() { }));
+        } catch (JsonProcessingException | NullPointerException e) {
+            throw new SQLException("a stored backfill key is not a JSON array of text: " + json, "22000", e);
+        }
+    }
+
+    @Override
+    protected String onDuplicate(String keyColumns) {
+        return " ON DUPLICATE KEY UPDATE ";
+    }
+
+    /** {@code VALUES(column)}: deprecated on MySQL 8.0.20+ for a row alias, which MariaDB does not have. */
+    @Override
+    protected String inserted(String column) {
+        return "VALUES(" + column + ")";
+    }
+
+    /** INSERT IGNORE would also hide errors other than the duplicate key; a no-op update hides only that. */
+    @Override
+    protected String ignoreDuplicate() {
+        return " ON DUPLICATE KEY UPDATE schema_name = schema_name";
     }
 
     /**
@@ -110,13 +134,9 @@ public final class MariaDbStateStore implements StateStore {
                 + " PRIMARY KEY (instance_id, version))" + TABLE_OPTIONS);
     }
 
-    @Override
-    public boolean installed(Connection c) throws SQLException {
-        return exists(c, "migrations");
-    }
-
     /** Compared exactly: information_schema compares names without regard to case. */
-    private boolean exists(Connection c, String stateTable) throws SQLException {
+    @Override
+    protected boolean exists(Connection c, String stateTable) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT TABLE_SCHEMA, TABLE_NAME, @@lower_case_table_names"
                 + " FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?")) {
             ps.setString(1, stateSchema);
@@ -147,32 +167,6 @@ public final class MariaDbStateStore implements StateStore {
         }
     }
 
-    @Override
-    public void heartbeat(Connection c, String instanceId, String version, String host, long pid) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table(INSTANCES)
-                + " (instance_id, schema_name, version, host, pid, started_at, last_seen) VALUES (?, ?, ?, ?, ?, " + NOW + ", " + NOW + ")"
-                + " ON DUPLICATE KEY UPDATE last_seen = " + NOW + ", schema_name = VALUES(schema_name),"
-                + " host = VALUES(host), pid = VALUES(pid)")) {
-            ps.setString(1, instanceId);
-            ps.setString(2, schema);
-            ps.setString(3, version);
-            ps.setString(4, host);
-            ps.setLong(5, pid);
-            ps.executeUpdate();
-        }
-    }
-
-    @Override
-    public void removeInstance(Connection c, String instanceId, String version) throws SQLException {
-        // Not installed(): heartbeats run before Tandem ever installed its migration state.
-        if (!exists(c, INSTANCES)) return;
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table(INSTANCES) + " WHERE instance_id = ? AND version = ?")) {
-            ps.setString(1, instanceId);
-            ps.setString(2, version);
-            ps.executeUpdate();
-        }
-    }
-
     /**
      * Application instances that are alive: those whose heartbeat is younger than {@code fresh}; those whose sessions
      * are named {@code tandem:<version>:<instance>} where the Performance Schema shows names ({@link MariaDbSessions});
@@ -197,21 +191,7 @@ public final class MariaDbStateStore implements StateStore {
                 unnamed.merge(List.of(versionOfDatabase.get(s.database()), s.host()), 1, Integer::sum);
             }
         }
-        if (exists(c, INSTANCES)) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT instance_id, version, host, " + utc("last_seen")
-                    + " FROM " + table(INSTANCES) + " WHERE schema_name = ? AND last_seen > " + freshSince(fresh)
-                    + " ORDER BY instance_id, version")) {
-                ps.setString(1, schema);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        List<String> key = List.of(rs.getString(2), rs.getString(1));
-                        Instance seen = named.get(key);
-                        named.put(key, new Instance(rs.getString(1), rs.getString(2), rs.getString(3), instant(rs, 4),
-                                seen == null ? 0 : seen.connections(), true));
-                    }
-                }
-            }
-        }
+        addBeating(c, INSTANCES, fresh, named);
         for (var e : unnamed.entrySet()) {
             String version = e.getKey().get(0), host = e.getKey().get(1);
             List<String> beating = named.entrySet().stream().filter(n -> n.getValue().heartbeat()
@@ -225,266 +205,5 @@ public final class MariaDbStateStore implements StateStore {
             }
         }
         return List.copyOf(named.values());
-    }
-
-    @Override
-    public Map<String, MigrationState> all(Connection c) throws SQLException {
-        Map<String, MigrationState> states = new LinkedHashMap<>();
-        if (!installed(c)) return states;
-        try (PreparedStatement ps = c.prepareStatement("SELECT name, phase, checksum, file, version_schema,"
-                + " previous_version_schema, plan, steps_done, " + utc("started_at") + ", " + utc("expanded_at") + ", "
-                + utc("backfilled_at") + ", " + utc("completed_at") + ", " + utc("rolled_back_at")
-                + " FROM " + table("migrations") + " WHERE schema_name = ? ORDER BY name")) {
-            ps.setString(1, schema);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    MigrationState s = new MigrationState(rs.getString(1), Phase.of(rs.getString(2)), rs.getString(3),
-                            rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getInt(8),
-                            instant(rs, 9), instant(rs, 10), instant(rs, 11), instant(rs, 12), instant(rs, 13));
-                    states.put(s.name(), s);
-                }
-            }
-        }
-        return states;
-    }
-
-    private static final String CLEAR_BACKFILL_CONTROL = "backfill_paused = FALSE, backfill_max_rows_per_second = NULL,"
-            + " backfill_status = NULL, backfill_reason = NULL, backfill_seen_at = NULL";
-
-    @Override
-    public void begin(Connection c, String name, String checksum, String file, Plan plan) throws SQLException {
-        // One transaction: a process killed between the two would leave the new expand the checkpoints of the
-        // backfill before the rollback. (The migration's row first, as every writer of both tables locks them in
-        // that order, so that they never deadlock.)
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table("migrations")
-                    + " (schema_name, name, phase, checksum, file, version_schema, previous_version_schema, plan, steps_done,"
-                    + " started_at, updated_at) VALUES (?, ?, 'expanding', ?, ?, ?, ?, ?, 0, " + NOW + ", " + NOW + ")"
-                    + " ON DUPLICATE KEY UPDATE phase = 'expanding', checksum = VALUES(checksum), file = VALUES(file),"
-                    + " version_schema = VALUES(version_schema), previous_version_schema = VALUES(previous_version_schema),"
-                    + " plan = VALUES(plan), steps_done = 0, started_at = " + NOW + ", expanded_at = NULL,"
-                    + " backfilled_at = NULL, completed_at = NULL, rolled_back_at = NULL, updated_at = " + NOW + ", "
-                    + CLEAR_BACKFILL_CONTROL)) {
-                ps.setString(1, schema);
-                ps.setString(2, name);
-                ps.setString(3, checksum);
-                ps.setString(4, file);
-                ps.setString(5, plan.versionSchema());
-                ps.setString(6, plan.previousVersionSchema());
-                ps.setString(7, StateStore.toJson(plan));
-                ps.executeUpdate();
-            }
-            clearBackfills(c, name);
-            c.commit();
-        } catch (SQLException | RuntimeException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
-        }
-    }
-
-    @Override
-    public void clearBackfills(Connection c, String migration) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table("backfill") + " WHERE schema_name = ? AND migration = ?")) {
-            ps.setString(1, schema);
-            ps.setString(2, migration);
-            ps.executeUpdate();
-        }
-    }
-
-    @Override
-    public void setPhase(Connection c, String name, Phase phase) throws SQLException {
-        String stamp = switch (phase) {
-            case EXPANDED -> ", expanded_at = " + NOW;
-            case BACKFILLED -> ", backfilled_at = " + NOW;
-            case COMPLETE -> ", completed_at = " + NOW;
-            // Pause, rate limit and activity belong to this migration's one backfill, which a rollback ends.
-            case ROLLED_BACK -> ", rolled_back_at = " + NOW + ", " + CLEAR_BACKFILL_CONTROL;
-            default -> "";
-        };
-        updateMigration(c, name, "phase = ?, steps_done = 0, updated_at = " + NOW + stamp, phase.text);
-    }
-
-    /** {@code UPDATE migrations SET <assignments>} for one migration; {@code values} fill the assignments' markers. */
-    private void updateMigration(Connection c, String migration, String assignments, Object... values) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("migrations") + " SET " + assignments
-                + " WHERE schema_name = ? AND name = ?")) {
-            int i = 1;
-            for (Object v : values) ps.setObject(i++, v);
-            ps.setString(i++, schema);
-            ps.setString(i, migration);
-            ps.executeUpdate();
-        }
-    }
-
-    @Override
-    public void setStepsDone(Connection c, String name, int done) throws SQLException {
-        updateMigration(c, name, "steps_done = ?, updated_at = " + NOW, done);
-    }
-
-    @Override
-    public void history(Connection c, String migration, String phase, String event, String detail) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table("history")
-                + " (at, schema_name, migration, phase, event, detail) VALUES (" + NOW + ", ?, ?, ?, ?, ?)")) {
-            ps.setString(1, schema);
-            ps.setString(2, migration);
-            ps.setString(3, phase);
-            ps.setString(4, event);
-            ps.setString(5, detail);
-            ps.executeUpdate();
-        }
-    }
-
-    @Override
-    public BackfillControl control(Connection c, String migration) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT backfill_paused, backfill_max_rows_per_second FROM "
-                + table("migrations") + " WHERE schema_name = ? AND name = ?")) {
-            ps.setString(1, schema);
-            ps.setString(2, migration);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) return new BackfillControl(false, null);
-                boolean paused = rs.getBoolean(1);
-                int rate = rs.getInt(2);
-                return new BackfillControl(paused, rs.wasNull() ? null : rate);
-            }
-        }
-    }
-
-    @Override
-    public Optional<BackfillActivity> activity(Connection c, String migration) throws SQLException {
-        if (!installed(c)) return Optional.empty();
-        try (PreparedStatement ps = c.prepareStatement("SELECT backfill_status, backfill_reason, " + utc("backfill_seen_at")
-                + ", backfill_paused, backfill_max_rows_per_second, IFNULL(backfill_seen_at > " + freshSince(BACKFILL_STALE)
-                + ", FALSE) FROM " + table("migrations") + " WHERE schema_name = ? AND name = ?")) {
-            ps.setString(1, schema);
-            ps.setString(2, migration);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) return Optional.empty();
-                int rate = rs.getInt(5);
-                Integer maxRate = rs.wasNull() ? null : rate;
-                return Optional.of(BackfillActivity.asSeen(rs.getString(1), rs.getString(2), instant(rs, 3),
-                        rs.getBoolean(4), maxRate, rs.getBoolean(6)));
-            }
-        }
-    }
-
-    @Override
-    public void beat(Connection c, String migration) throws SQLException {
-        updateMigration(c, migration, "backfill_seen_at = " + NOW);
-    }
-
-    @Override
-    public void setPaused(Connection c, String migration, boolean paused) throws SQLException {
-        updateMigration(c, migration, "backfill_paused = ?", paused);
-    }
-
-    @Override
-    public void setMaxRowsPerSecond(Connection c, String migration, Integer rate) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("migrations") + " SET backfill_max_rows_per_second = ?"
-                + " WHERE schema_name = ? AND name = ?")) {
-            if (rate == null) ps.setNull(1, java.sql.Types.INTEGER);
-            else ps.setInt(1, rate);
-            ps.setString(2, schema);
-            ps.setString(3, migration);
-            ps.executeUpdate();
-        }
-    }
-
-    @Override
-    public void setActivity(Connection c, String migration, String status, String reason) throws SQLException {
-        updateMigration(c, migration, "backfill_status = ?, backfill_reason = ?, backfill_seen_at = " + NOW, status, reason);
-    }
-
-    @Override
-    public List<BackfillState> backfills(Connection c, String migration) throws SQLException {
-        List<BackfillState> result = new ArrayList<>();
-        if (!installed(c)) return result;
-        try (PreparedStatement ps = c.prepareStatement("SELECT table_name, walk, last_key, upper_key, rows_done, rows_total,"
-                + " done, batch_size, " + utc("updated_at") + " FROM " + table("backfill")
-                + " WHERE schema_name = ? AND migration = ? ORDER BY table_name")) {
-            ps.setString(1, schema);
-            ps.setString(2, migration);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    result.add(new BackfillState(rs.getString(1), BackfillState.Walk.of(rs.getString(2)),
-                            keys(rs.getString(3)), keys(rs.getString(4)), rs.getLong(5), rs.getLong(6),
-                            rs.getBoolean(7), rs.getInt(8), instant(rs, 9)));
-                }
-            }
-        }
-        return result;
-    }
-
-    /** A key as stored: a JSON array of text, or NULL. */
-    private static String json(List<String> key) {
-        if (key == null) return null;
-        try {
-            return JSON.writeValueAsString(key);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static List<String> keys(String json) throws SQLException {
-        if (json == null) return null;
-        try {
-            return List.copyOf(JSON.readValue(json, new TypeReference<List<String>>() { }));
-        } catch (JsonProcessingException | NullPointerException e) {
-            throw new SQLException("a stored backfill key is not a JSON array of text: " + json, "22000", e);
-        }
-    }
-
-    @Override
-    public void startBackfill(Connection c, String migration, String tableName, BackfillState.Walk walk, List<String> upper,
-                              long total) throws SQLException {
-        // INSERT IGNORE would also hide errors other than the duplicate key; a no-op update hides only that.
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table("backfill")
-                + " (schema_name, migration, table_name, walk, upper_key, rows_total, done, updated_at)"
-                + " VALUES (?, ?, ?, ?, ?, ?, ?, " + NOW + ") ON DUPLICATE KEY UPDATE schema_name = schema_name")) {
-            ps.setString(1, schema);
-            ps.setString(2, migration);
-            ps.setString(3, tableName);
-            ps.setString(4, walk.text());
-            ps.setString(5, json(upper));
-            ps.setLong(6, total);
-            ps.setBoolean(7, upper == null);
-            ps.executeUpdate();
-        }
-    }
-
-    @Override
-    public void walkByKeyFromStart(Connection c, String migration, String tableName, List<String> upperKey)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("backfill") + " SET walk = 'key', last_key = NULL,"
-                + " upper_key = ?, done = ?, rows_done = 0, updated_at = " + NOW
-                + " WHERE schema_name = ? AND migration = ? AND table_name = ?")) {
-            ps.setString(1, json(upperKey));
-            ps.setBoolean(2, upperKey == null);
-            ps.setString(3, schema);
-            ps.setString(4, migration);
-            ps.setString(5, tableName);
-            ps.executeUpdate();
-        }
-    }
-
-    @Override
-    public void checkpoint(Connection c, String migration, String tableName, List<String> lastKey, long rows,
-                           long total, boolean done, int batchSize) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table("backfill") + " SET last_key = IFNULL(?, last_key),"
-                + " rows_done = rows_done + ?, rows_total = ?, done = ?, batch_size = ?, updated_at = " + NOW
-                + " WHERE schema_name = ? AND migration = ? AND table_name = ?")) {
-            ps.setString(1, json(lastKey));
-            ps.setLong(2, rows);
-            ps.setLong(3, total);
-            ps.setBoolean(4, done);
-            ps.setInt(5, batchSize);
-            ps.setString(6, schema);
-            ps.setString(7, migration);
-            ps.setString(8, tableName);
-            ps.executeUpdate();
-        }
     }
 }
