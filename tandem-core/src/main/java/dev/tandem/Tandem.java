@@ -81,8 +81,9 @@ public final class Tandem {
         private int minBatch = 100;
         private int maxBatch = 50_000;
         private TandemListener listener = TandemListener.NONE;
-        /** Null: chosen by the URL's prefix or, for a DataSource, by the server of its first connection. */
+        /** Null: chosen by the URL where it settles it, else by the server of the first connection. */
         private Dialect dialect;
+        private Dialect urlDialect;
 
         private Config() {
         }
@@ -94,13 +95,13 @@ public final class Tandem {
 
         /**
          * A JDBC URL ({@code jdbc:postgresql:}, {@code jdbc:mariadb:} or {@code jdbc:mysql:}), for when there is no pool
-         * to hand over; it also chooses the dialect.
+         * to hand over; a PostgreSQL one also settles the dialect (see {@link Dialects#settledByUrl}).
          *
          * @throws TandemException (INVALID_INPUT) for any other URL, or when its driver is missing
          */
         public Config url(String url, String user, String password) {
             this.dataSource = Dialects.dataSource(url, user, password);
-            this.dialect = Dialects.forUrl(url);
+            this.urlDialect = Dialects.settledByUrl(url);
             return this;
         }
 
@@ -222,6 +223,7 @@ public final class Tandem {
             if (dataSource == null) {
                 throw new TandemException(TandemException.Kind.INVALID_INPUT, "no database: give a DataSource or a JDBC URL");
             }
+            if (dialect == null) dialect = urlDialect;
             if (dialect == null || schema == null) {
                 try (Connection c = dataSource.getConnection()) {
                     if (dialect == null) dialect = Dialects.forConnection(c);

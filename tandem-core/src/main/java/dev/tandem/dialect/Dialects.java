@@ -45,8 +45,8 @@ public final class Dialects {
     }
 
     /**
-     * The dialect a JDBC URL names, or null for a prefix of another database. {@code jdbc:mysql:} means MySQL; a MySQL
-     * URL that reaches a MariaDB server is told apart only by {@link #forConnection}.
+     * The dialect a JDBC URL's prefix names, or null for a prefix of another database. Only a guess for
+     * {@code jdbc:mariadb:} and {@code jdbc:mysql:}, whose drivers reach either server: see {@link #settledByUrl}.
      */
     public static Dialect forUrl(String url) {
         String lower = url.toLowerCase(Locale.ROOT);
@@ -54,6 +54,15 @@ public final class Dialects {
         if (lower.startsWith("jdbc:mariadb:")) return new MariaDbDialect(MariaDbDialect.Flavor.MARIADB);
         if (lower.startsWith("jdbc:mysql:")) return new MariaDbDialect(MariaDbDialect.Flavor.MYSQL);
         return null;
+    }
+
+    /**
+     * The dialect a JDBC URL settles without connecting, or null: PostgreSQL's for {@code jdbc:postgresql:}. MariaDB's
+     * and MySQL's drivers each reach both servers (and a MySQL 8 server needs {@code max_execution_time} where MariaDB
+     * has {@code max_statement_time}), so for those URLs the first connection tells ({@link #forConnection}).
+     */
+    public static Dialect settledByUrl(String url) {
+        return url.toLowerCase(Locale.ROOT).startsWith("jdbc:postgresql:") ? new PostgresDialect() : null;
     }
 
     /**

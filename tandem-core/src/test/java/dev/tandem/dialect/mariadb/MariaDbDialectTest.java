@@ -349,6 +349,10 @@ class MariaDbDialectTest {
         assertThat(Dialects.forUrl("jdbc:mysql://h/db")).isInstanceOfSatisfying(MariaDbDialect.class,
                 d -> assertThat(d.flavor()).isEqualTo(MariaDbDialect.Flavor.MYSQL));
         assertThat(Dialects.forUrl("jdbc:sqlserver://h")).isNull();
+        // MariaDB's driver reaches MySQL servers and MySQL's reaches MariaDB: only the server says which it is.
+        assertThat(Dialects.settledByUrl("jdbc:mariadb://h/db")).isNull();
+        assertThat(Dialects.settledByUrl("jdbc:mysql://h/db")).isNull();
+        assertThat(Dialects.settledByUrl("jdbc:postgresql://h/db")).isInstanceOf(dev.tandem.dialect.postgres.PostgresDialect.class);
     }
 
     /** Times are the server's UTC clock whatever a session's time zone, so two sessions in two zones agree. */
