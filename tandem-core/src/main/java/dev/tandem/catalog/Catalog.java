@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /** The live schema as the database reports it: the input of the planner, and what tests compare. */
 public record Catalog(String schema, Map<String, Table> tables, Map<String, String> indexToTable, int serverVersion,
-                      java.util.Set<String> collatableTypes, List<Publication> schemaPublications) {
+                      java.util.Set<String> collatableTypes, List<Publication> schemaPublications, List<View> views) {
 
     /**
      * @param collatableTypes    the names (as {@code format_type} and as {@code typname} print them) of the types that
@@ -16,6 +16,12 @@ public record Catalog(String schema, Map<String, Table> tables, Map<String, Stri
      */
     public Catalog(String schema, Map<String, Table> tables, Map<String, String> indexToTable, int serverVersion) {
         this(schema, tables, indexToTable, serverVersion, java.util.Set.of(), List.of());
+    }
+
+    /** A catalog without views: the PostgreSQL reader finds the views over a table when it needs them (dropBlockers). */
+    public Catalog(String schema, Map<String, Table> tables, Map<String, String> indexToTable, int serverVersion,
+                   java.util.Set<String> collatableTypes, List<Publication> schemaPublications) {
+        this(schema, tables, indexToTable, serverVersion, collatableTypes, schemaPublications, List.of());
     }
 
     /**
@@ -105,6 +111,7 @@ public record Catalog(String schema, Map<String, Table> tables, Map<String, Stri
          */
         public String referencedTable() {
             if (type != 'f') return null;
+            if (reference != null) return reference.table();
             int at = definition.indexOf(" REFERENCES ");
             if (at < 0) return null;
             int i = at + " REFERENCES ".length();
@@ -205,9 +212,34 @@ public record Catalog(String schema, Map<String, Table> tables, Map<String, Stri
     /**
      * An enabled trigger of the user's (not Tandem's, not internal) on a table.
      *
-     * @param beforeRow whether it is a BEFORE ... FOR EACH ROW trigger, which can change the row being written
+     * @param beforeRow   whether it is a BEFORE ... FOR EACH ROW trigger, which can change the row being written
+     * @param onDelete    whether it fires on DELETE; false where the reader does not tell (PostgreSQL's)
+     * @param actionOrder where it fires among the triggers of its table, timing and event, from 1: MariaDB and MySQL
+     *                    fire them in this order, which FOLLOWS / PRECEDES set ("CREATE TRIGGER" in the MariaDB
+     *                    manual); 0 where the server orders them by name (PostgreSQL)
      */
-    public record Trigger(String name, boolean beforeRow, boolean onInsert, boolean onUpdate) {
+    public record Trigger(String name, boolean beforeRow, boolean onInsert, boolean onUpdate, boolean onDelete,
+                          int actionOrder) {
+        public Trigger(String name, boolean beforeRow, boolean onInsert, boolean onUpdate) {
+            this(name, beforeRow, onInsert, onUpdate, false, 0);
+        }
+    }
+
+    /**
+     * A view of the schema (read by the MariaDB reader; see the constructor without views for PostgreSQL).
+     *
+     * @param definition   its query as the server prints it
+     * @param columns      its column names, in order
+     * @param updatable    whether the server lets it take UPDATE and DELETE (information_schema IS_UPDATABLE)
+     * @param checkOption  NONE, LOCAL or CASCADED
+     * @param definer      the account whose privileges it runs with under SQL SECURITY DEFINER, as 'user'@'host'
+     * @param securityType DEFINER or INVOKER
+     */
+    public record View(String name, String definition, List<String> columns, boolean updatable, String checkOption,
+                       String definer, String securityType) {
+        public View {
+            columns = List.copyOf(columns);
+        }
     }
 
     /** A table of any schema, as a name people read: {@code "schema"."table"} quoted as SQL would. */
@@ -267,6 +299,7 @@ public record Catalog(String schema, Map<String, Table> tables, Map<String, Stri
 
     public Catalog {
         schemaPublications = List.copyOf(schemaPublications);
+        views = List.copyOf(views);
         tables = new LinkedHashMap<>(tables);
         indexToTable = new LinkedHashMap<>(indexToTable);
         collatableTypes = java.util.Set.copyOf(collatableTypes);

@@ -463,7 +463,7 @@ class MariaDbFactsTest {
      * disconnects.
      */
     @Test
-    void namedLocksBelongToTheSessionAndGoWithIt() throws SQLException {
+    void namedLocksBelongToTheSessionAndGoWithIt() throws Exception {
         String lock = "'tandem." + app + "'";
         try (Connection other = connect(null)) {
             long holderId;
@@ -483,7 +483,7 @@ class MariaDbFactsTest {
             }
             long deadline = System.nanoTime() + 5_000_000_000L;   // the server ends the session asynchronously
             while (((Number) one(other, "SELECT IS_FREE_LOCK(" + lock + ")")).intValue() == 0 && System.nanoTime() < deadline) {
-                sleep(10);
+                Thread.sleep(10);
             }
             assertThat(one(other, "SELECT GET_LOCK(" + lock + ", 0)")).isIn(1, 1L);
             assertThat(((Number) one(other, "SELECT IS_USED_LOCK(" + lock + ")")).longValue()).isNotEqualTo(holderId);
@@ -578,14 +578,5 @@ class MariaDbFactsTest {
             return e.getErrorCode();
         }
         throw new AssertionError("expected an error from: " + sql);
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.tandem.mariadb;
 
 import dev.tandem.testing.MariaDb;
+import dev.tandem.testing.MariaDbServer;
 import dev.tandem.testing.Rows;
 import org.junit.jupiter.api.Test;
 import org.mariadb.jdbc.MariaDbDataSource;
@@ -25,6 +26,26 @@ class MariaDbServerTest {
     void binaryLogIsOnInRowFormat() {
         assertThat(Rows.scalar(MariaDb.dataSource(), "SELECT @@GLOBAL.log_bin")).isIn(1, 1L, true);
         assertThat(Rows.scalar(MariaDb.dataSource(), "SELECT @@GLOBAL.binlog_format")).isEqualTo("ROW");
+    }
+
+    /** A server of a test's own stops and starts again on its data, with its grants (ServerRestartTest's need). */
+    @Test
+    void aServerRestartsOnItsData() throws SQLException {
+        MariaDbServer own = MariaDbServer.start("restart");
+        try {
+            MariaDbDataSource root = new MariaDbDataSource(own.url(null));
+            root.setUser("root");
+            root.setPassword(MariaDbServer.PASSWORD);
+            Rows.update(root, "CREATE DATABASE kept");
+            Rows.update(root, "CREATE TABLE kept.t (id INT PRIMARY KEY)");
+            Rows.update(root, "INSERT INTO kept.t VALUES (1)");
+            own.restart();
+            assertThat(Rows.scalar(root, "SELECT COUNT(*) FROM kept.t")).isEqualTo(1L);
+            own.stop();
+            assertThatThrownBy(() -> Rows.scalar(root, "SELECT 1")).hasRootCauseInstanceOf(java.net.ConnectException.class);
+        } finally {
+            own.stop();
+        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.tandem.testing;
 
+import dev.tandem.dialect.mariadb.MariaDbSqlText;
 import org.mariadb.jdbc.MariaDbDataSource;
 
 import javax.sql.DataSource;
@@ -29,6 +30,11 @@ public final class MariaDb {
                     (System.nanoTime() - started) / 1_000_000);
         }
         return server;
+    }
+
+    /** What VERSION() says, e.g. {@code 11.4.5-MariaDB-log}. */
+    public static String serverVersion() {
+        return (String) Rows.scalar(dataSource(), "SELECT VERSION()");
     }
 
     /** The URL of the server with no default database. */
@@ -135,14 +141,14 @@ public final class MariaDb {
         }
     }
 
-    /** An identifier quoted for MariaDB ("Identifier Names" in the MariaDB manual). */
+    /** An identifier quoted for MariaDB, as the dialect quotes it. */
     public static String quote(String identifier) {
-        return '`' + identifier.replace("`", "``") + '`';
+        return MariaDbSqlText.quote(identifier);
     }
 
-    /** A string literal, with the quote and the backslash escaped ("String Literals" in the MariaDB manual). */
+    /** A string literal, as the dialect writes it. */
     public static String literal(String text) {
-        return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'";
+        return MariaDbSqlText.literal(text);
     }
 
     private static String unique(String prefix) {
