@@ -84,9 +84,10 @@ public final class MariaDbDialect implements Dialect {
         return 64;
     }
 
+    /** The database's tables, as {@link MariaDbCatalogReader} reads them from information_schema. */
     @Override
     public Catalog readCatalog(Connection c, String schema) throws SQLException {
-        throw new UnsupportedOperationException("issue 12: reading a MariaDB catalog (MariaDbCatalogReader) is not merged yet");
+        return MariaDbCatalogReader.read(c, schema);
     }
 
     /**

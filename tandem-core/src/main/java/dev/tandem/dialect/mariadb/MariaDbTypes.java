@@ -24,8 +24,9 @@ final class MariaDbTypes {
     }
 
     /**
-     * The type as the catalog prints it; an explicit character set or collation is kept, after the type, as
-     * {@code COLUMN_TYPE} leaves it out.
+     * The type as the catalog prints it ({@code COLUMN_TYPE}). A character set or collation written with the type is
+     * checked but not part of the answer: as on PostgreSQL, where a collation is no part of a type, the catalog holds
+     * it apart ({@code Catalog.Attributes}).
      *
      * @throws SQLException with the server's reason when it does not know the type, or when the connection has no
      *                      default database (a temporary table lives in one; "CREATE TEMPORARY TABLE" needs that
@@ -45,16 +46,11 @@ final class MariaDbTypes {
             // TEMPORARY, in the MariaDB manual); a leftover of an earlier failure is dropped first.
             st.execute("DROP TEMPORARY TABLE IF EXISTS " + probe);
             st.execute("CREATE TEMPORARY TABLE " + probe + " (v " + type + ")");
-            try (ResultSet rs = st.executeQuery("SHOW FULL COLUMNS FROM " + probe)) {
+            try (ResultSet rs = st.executeQuery("SHOW COLUMNS FROM " + probe)) {
                 if (!rs.next()) throw new SQLException("\"" + type + "\" made no column", "42000");
                 String canonical = rs.getString("Type");
-                String collation = rs.getString("Collation");
                 if (rs.next()) throw new SQLException("\"" + type + "\" is more than one column type", "42000");
-                String lower = type.toLowerCase(Locale.ROOT);
-                boolean explicit = lower.contains("character set") || lower.contains("charset") || lower.contains("collate");
-                return explicit && collation != null
-                        ? canonical + " CHARACTER SET " + collation.substring(0, collation.indexOf('_')) + " COLLATE " + collation
-                        : canonical;
+                return canonical;
             } finally {
                 st.execute("DROP TEMPORARY TABLE IF EXISTS " + probe);
             }

@@ -196,8 +196,9 @@ class MariaDbDialectTest {
             assertThat(dialect.canonicalType(c, "decimal(10, 2)")).isEqualTo("decimal(10,2)");
             assertThat(dialect.canonicalType(c, "BOOLEAN")).isEqualTo("tinyint(1)");
             assertThat(dialect.canonicalType(c, "enum('a','b''c', 'd,e')")).isEqualTo("enum('a','b''c','d,e')");
-            assertThat(dialect.canonicalType(c, "varchar(20) CHARACTER SET latin1"))
-                    .isEqualTo("varchar(20) CHARACTER SET latin1 COLLATE latin1_swedish_ci");
+            // Collations are the catalog's business apart from the type, as on PostgreSQL; a wrong one is refused.
+            assertThat(dialect.canonicalType(c, "varchar(20) CHARACTER SET latin1")).isEqualTo("varchar(20)");
+            sqlError(() -> dialect.checkType(c, "varchar(20) CHARACTER SET no_such_charset"));
             assertThat(dialect.canonicalType(c, "datetime(6)")).isEqualTo("datetime(6)");
 
             for (String notAType : List.of("int, x int", "int) ENGINE=MEMORY; DROP TABLE t; (", "int NOT NULL",
@@ -207,6 +208,25 @@ class MariaDbDialectTest {
             }
             SQLException unknown = sqlError(() -> dialect.checkType(c, "no_such_type"));
             assertThat(dialect.describeError(unknown)).contains("no_such_type");
+        }
+    }
+
+    /** The planner compares a migration's types with the catalog's: a type canonical here reads so from the catalog. */
+    @Test
+    void canonicalTypesAreTheCatalogsTypes() throws SQLException {
+        String db = MariaDb.newDatabase("typecat");
+        List<String> written = List.of("INT", "BIGINT UNSIGNED", "varchar(20) CHARACTER SET latin1", "DECIMAL(10, 2)",
+                "enum('a','b''c')", "DATETIME(3)", "boolean", "text", "VARBINARY(16)");
+        StringBuilder ddl = new StringBuilder("CREATE TABLE t (id INT PRIMARY KEY");
+        for (int i = 0; i < written.size(); i++) ddl.append(", c").append(i).append(' ').append(written.get(i));
+        MariaDb.exec(db, ddl.append(")").toString());
+        try (Connection c = MariaDb.dataSource(db).getConnection()) {
+            var columns = dialect.readCatalog(c, db).tables().get("t").columns();
+            for (int i = 0; i < written.size(); i++) {
+                String name = "c" + i;
+                String inCatalog = columns.stream().filter(col -> col.name().equals(name)).findFirst().orElseThrow().type();
+                assertThat(dialect.canonicalType(c, written.get(i))).as(written.get(i)).isEqualTo(inCatalog);
+            }
         }
     }
 
