@@ -267,6 +267,9 @@ public interface Dialect {
      */
     dev.tandem.catalog.VersionNames versionNames(Connection connection, String versionSchema) throws SQLException;
 
+    /** How the database writes SQL expressions (quotes, comments), for rewriting the column names in them. */
+    dev.tandem.migration.ColumnReferences.Syntax expressionSyntax();
+
     /** The DDL vocabulary the planner uses. */
     Ddl ddl();
 

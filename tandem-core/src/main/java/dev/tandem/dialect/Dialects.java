@@ -89,7 +89,7 @@ public final class Dialects {
         try {
             Object ds = Class.forName(driver).getConstructor().newInstance();
             // Both drivers name these setters alike (MariaDB's setUrl, MySQL's setURL).
-            invoke(ds, driver.equals(MARIADB_DATA_SOURCE) ? "setUrl" : "setURL", url);
+            invoke(ds, driver.equals(MARIADB_DATA_SOURCE) ? "setUrl" : "setURL", withMultipleStatements(url));
             if (user != null) invoke(ds, "setUser", user);
             if (password != null) invoke(ds, "setPassword", password);
             return (DataSource) ds;
@@ -101,6 +101,16 @@ public final class Dialects {
             throw new TandemException(TandemException.Kind.INVALID_INPUT, "the JDBC URL " + masked(url)
                     + " was refused by its driver: " + cause.getMessage(), cause);
         }
+    }
+
+    /**
+     * Tandem's own connections to MariaDB and MySQL send a step's statements together (a sync trigger per event, a grant
+     * per role): both drivers refuse that unless {@code allowMultiQueries=true} (MariaDB Connector/J and MySQL
+     * Connector/J configuration). Added unless the URL says otherwise.
+     */
+    static String withMultipleStatements(String url) {
+        if (url.toLowerCase(Locale.ROOT).contains("allowmultiqueries=")) return url;
+        return url + (url.contains("?") ? "&" : "?") + "allowMultiQueries=true";
     }
 
     private static void invoke(Object target, String setter, String value) throws ReflectiveOperationException {

@@ -165,7 +165,7 @@ public final class Planner {
             }
             if (done != null) {
                 List<Plan.Assignment> sets = t.columns.stream().filter(c -> c.backfill != null)
-                        .map(c -> new Plan.Assignment(c.physical, c.backfill)).toList();
+                        .map(c -> new Plan.Assignment(c.physical, overPhysicalColumns(t, c.backfill))).toList();
                 List<String> key = t.live.primaryKey().isEmpty() ? uniqueKey(t).orElseThrow() : t.live.primaryKey();
                 List<String> keyTypes = key.stream().map(k -> t.live.column(k).orElseThrow().type()).toList();
                 backfill.add(new Plan.BackfillTask(t.physical, key, keyTypes, sets, done));
@@ -190,6 +190,19 @@ public final class Planner {
         }
         privileges.grantUsage();
         return backfill;
+    }
+
+    /**
+     * An expression over the previous version's row, as the backfill runs it on the table: names that version's views
+     * alias become the physical columns (where contract renames, the names are the physical ones and nothing changes).
+     */
+    private String overPhysicalColumns(TableModel t, String expression) {
+        Map<String, String> aliased = new java.util.HashMap<>();
+        for (Catalog.Column c : t.live.columns()) {
+            if (!t.previousName(c).equals(c.name())) aliased.put(t.previousName(c), dialect.quote(c.name()));
+        }
+        if (aliased.isEmpty()) return expression;
+        return dev.tandem.migration.ColumnReferences.rename(expression, aliased, java.util.Set.of(), dialect.expressionSyntax()).text();
     }
 
     /**

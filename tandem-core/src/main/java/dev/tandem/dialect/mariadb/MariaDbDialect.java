@@ -338,8 +338,9 @@ public final class MariaDbDialect implements Dialect {
 
     @Override
     public BatchResult backfillBatch(Connection c, String schema, Plan.BackfillTask task, List<String> after,
-                                     List<String> upTo, int size, boolean skipTriggers) {
-        throw new UnsupportedOperationException("issue 12: backfill batches on MariaDB come with MariaDbDdl");
+                                     List<String> upTo, int size, boolean skipTriggers) throws SQLException {
+        // skipTriggers is never true here: backfillMaySkipTriggers is false on MariaDB.
+        return new MariaDbBackfill(this).batch(c, schema, task, after, upTo, size);
     }
 
     /** Null: InnoDB tables are clustered on their primary key, so the key walk is the physical walk. */
@@ -495,5 +496,10 @@ public final class MariaDbDialect implements Dialect {
     @Override
     public String toString() {
         return flavor.name().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public dev.tandem.migration.ColumnReferences.Syntax expressionSyntax() {
+        return dev.tandem.migration.ColumnReferences.Syntax.MARIADB;
     }
 }

@@ -691,4 +691,9 @@ public final class PostgresDialect implements Dialect {
     public dev.tandem.catalog.VersionNames versionNames(Connection connection, String versionSchema) {
         return dev.tandem.catalog.VersionNames.NONE;
     }
+
+    @Override
+    public dev.tandem.migration.ColumnReferences.Syntax expressionSyntax() {
+        return dev.tandem.migration.ColumnReferences.Syntax.POSTGRESQL;
+    }
 }

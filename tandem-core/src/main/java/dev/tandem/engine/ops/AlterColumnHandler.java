@@ -138,7 +138,8 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
         Altered a = ctx.recall(op);
         ColumnModel column = a.column();
         String table = a.table().physical;
-        String oldName = column.live.name();
+        // Expressions over the previous version's row use that version's names (which its views may alias).
+        String oldName = a.table().previousName(column.live);
         // Defaults are written here, once every operation has run, because they use the final names.
         column.up = op.up() != null ? op.up() : ctx.dialect.quote(oldName);
         column.backfill = column.up;
