@@ -64,6 +64,11 @@ public enum TestDatabase {
         public boolean showsSessionNames() {
             return true;
         }
+
+        @Override
+        public dev.tandem.Tandem.Config tandem(String schema) {
+            return dev.tandem.Tandem.configure().dataSource(Pg.dataSource()).schema(schema);
+        }
     },
     MARIADB {
         @Override
@@ -99,6 +104,11 @@ public enum TestDatabase {
             return "UTC_TIMESTAMP(6) - INTERVAL " + d.toNanos() / 1000 + " MICROSECOND";
         }
 
+        @Override
+        public dev.tandem.Tandem.Config tandem(String schema) {
+            return dev.tandem.Tandem.configure().url(MariaDb.url(schema), "root", MariaDbServer.PASSWORD).schema(schema);
+        }
+
         /** Only with the Performance Schema on, which the embedded server (as MariaDB by default) has off. */
         @Override
         public boolean showsSessionNames() {
@@ -109,6 +119,12 @@ public enum TestDatabase {
             }
         }
     };
+
+    /**
+     * Tandem configured as a user would for {@code schema}, logged in as the server's superuser (on MariaDB through a
+     * URL, as the CLI does, so that Tandem's own connections get what they need).
+     */
+    public abstract dev.tandem.Tandem.Config tandem(String schema);
 
     /** Logs in as the server's superuser, with no particular schema. */
     public abstract DataSource dataSource();
