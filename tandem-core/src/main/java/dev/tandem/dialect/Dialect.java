@@ -36,6 +36,16 @@ public interface Dialect {
     /** Sets the per-session lock and statement timeouts that keep a waiting DDL from queueing the application. */
     void setTimeouts(Connection connection, Duration lockTimeout, Duration statementTimeout) throws SQLException;
 
+    /**
+     * The timeouts of {@link #setTimeouts} for one of the executor's DDL steps: its lock waits end after {@code
+     * lockTimeout} (ZERO: the step may wait, as a long step taking a weak lock does). Where the server cannot bound a
+     * lock wait below a second (MariaDB and MySQL take {@code lock_wait_timeout} in whole seconds), the whole statement
+     * is bounded by it instead, which a catalog-only statement never comes near.
+     */
+    default void setDdlTimeouts(Connection connection, Duration lockTimeout, Duration statementTimeout) throws SQLException {
+        setTimeouts(connection, lockTimeout, statementTimeout);
+    }
+
     /** The same timeouts for the open transaction only, on a connection that is not Tandem's own (an application's pool). */
     void setTransactionTimeouts(Connection connection, Duration lockTimeout, Duration statementTimeout) throws SQLException;
 
