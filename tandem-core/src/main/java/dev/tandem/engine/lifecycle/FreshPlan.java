@@ -128,7 +128,24 @@ public final class FreshPlan {
         Planner.Result result = new Planner(dialect, stateSchema).plan(m, catalog, previous, dialect.versionNames(c, previous), probes,
                 tablesBefore != null ? tablesBefore : catalog.tables().keySet());
         if (check) checks.run(c, result.checks(), result.indexChecks());
-        return result.plan();
+        return checkServer(c, m, result);
+    }
+
+    /**
+     * The plan with what {@code plan} should say about this server as notices; refused, listing every problem at once
+     * with what to do about it, when the server or this login lacks something the whole migration needs (README,
+     * "The privileges Tandem needs").
+     */
+    private Plan checkServer(Connection c, Migration m, Planner.Result result) throws SQLException {
+        Dialect.ServerReport report = dialect.checkServer(c, new Dialect.ServerNeeds(result.plan(), stateSchema,
+                result.changedTables(), result.syncTriggers()));
+        if (!report.problems().isEmpty()) {
+            StringBuilder message = new StringBuilder("migration " + m.name() + " cannot run on this server as this"
+                    + " login; nothing was changed. What is missing, and what to do:");
+            for (Dialect.ServerProblem p : report.problems()) message.append("\n  - ").append(p.missing()).append(". ").append(p.fix());
+            throw Refusals.refused(message.toString());
+        }
+        return result.plan().withNotices(report.warnings());
     }
 
     /** The version schema of the last complete migration before {@code m} that still exists; null when none does. */
