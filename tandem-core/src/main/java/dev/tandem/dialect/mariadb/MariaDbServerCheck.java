@@ -57,6 +57,9 @@ public final class MariaDbServerCheck {
             "ALTER", "to add and drop columns and indexes");
     private static final String MYSQL_INSERT_WHY = "MySQL's ALTER TABLE needs it";
     private static final String TRIGGER_WHY = "to create and drop the sync triggers";
+    /** Where plan tries the migration's column types: a temporary table in the session's default database. */
+    private static final String TEMPORARY = "CREATE TEMPORARY TABLES";
+    private static final String TEMPORARY_WHY = "plan tries the migration's column types in a temporary table";
     private static final Map<String, String> ON_VERSION_DATABASE = ordered(
             "CREATE", "to create the version database",
             "DROP", "CREATE OR REPLACE VIEW needs it, and contract and rollback drop the version database",
@@ -118,9 +121,14 @@ public final class MariaDbServerCheck {
         String database = needs.plan().schema();
         Map<String, String> onDatabase = new LinkedHashMap<>(ON_DATABASE);
         if (!server.mariaDb) onDatabase.put("INSERT", MYSQL_INSERT_WHY);
+        if (database.equals(server.defaultDatabase)) onDatabase.put(TEMPORARY, TEMPORARY_WHY);
         if (needs.triggers()) onDatabase.put("TRIGGER", TRIGGER_WHY);
         missing(grants, server, database, onDatabase, "database " + quote(database),
                 quote(database) + ".*" + to, problems);
+        if (server.defaultDatabase != null && !database.equals(server.defaultDatabase)) {
+            missing(grants, server, server.defaultDatabase, ordered(TEMPORARY, TEMPORARY_WHY), "the connection's default"
+                    + " database " + quote(server.defaultDatabase), quote(server.defaultDatabase) + ".*" + to, problems);
+        }
         // One grant on a pattern gives every future version database of this one: <database>_<migration>.
         String versions = quote(escapePattern(database) + "\\_%") + ".*" + to;
         missing(grants, server, needs.plan().versionSchema(), ON_VERSION_DATABASE, "the version database "
@@ -227,7 +235,7 @@ public final class MariaDbServerCheck {
     /** The server's settings this check reads, all in one round trip but Galera's. */
     private record Server(String version, boolean mariaDb, boolean logBin, String binlogFormat,
                           boolean trustFunctionCreators, String user, String host, boolean ignoreCase, boolean galera,
-                          String osuMethod) {
+                          String osuMethod, String defaultDatabase) {
 
         static Server read(Connection c) throws SQLException {
             try (Statement st = c.createStatement()) {
@@ -237,7 +245,8 @@ public final class MariaDbServerCheck {
                     while (rs.next()) wsrep.put(rs.getString(1).toLowerCase(Locale.ROOT), rs.getString(2));
                 }
                 try (ResultSet rs = st.executeQuery("SELECT VERSION(), @@GLOBAL.log_bin, @@GLOBAL.binlog_format,"
-                        + " @@GLOBAL.log_bin_trust_function_creators, CURRENT_USER(), @@lower_case_table_names")) {
+                        + " @@GLOBAL.log_bin_trust_function_creators, CURRENT_USER(), @@lower_case_table_names,"
+                        + " DATABASE()")) {
                     rs.next();
                     String version = rs.getString(1);
                     String account = rs.getString(5);
@@ -245,7 +254,7 @@ public final class MariaDbServerCheck {
                     return new Server(version, version.toLowerCase(Locale.ROOT).contains("mariadb"), rs.getBoolean(2),
                             rs.getString(3), rs.getBoolean(4), at < 0 ? account : account.substring(0, at),
                             at < 0 ? "%" : account.substring(at + 1), rs.getInt(6) != 0,
-                            "ON".equalsIgnoreCase(wsrep.get("wsrep_on")), wsrep.get("wsrep_osu_method"));
+                            "ON".equalsIgnoreCase(wsrep.get("wsrep_on")), wsrep.get("wsrep_osu_method"), rs.getString(7));
                 }
             }
         }

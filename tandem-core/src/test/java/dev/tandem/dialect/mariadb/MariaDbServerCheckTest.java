@@ -1,15 +1,21 @@
 package dev.tandem.dialect.mariadb;
 
+import dev.tandem.Tandem;
+import dev.tandem.TandemException;
 import dev.tandem.dialect.Dialect.ServerNeeds;
 import dev.tandem.dialect.Dialect.ServerProblem;
 import dev.tandem.dialect.Dialect.ServerReport;
 import dev.tandem.engine.Plan;
 import dev.tandem.engine.Step;
 import dev.tandem.testing.MariaDb;
+import dev.tandem.testing.Migrations;
 import dev.tandem.testing.Rows;
 import org.junit.jupiter.api.BeforeEach;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -46,7 +52,7 @@ class MariaDbServerCheckTest {
         // The server's settings first, then the privileges, one GRANT per database naming each privilege.
         assertThat(problems).extracting(ServerProblem::fix).containsExactly(
                 problems.get(0).fix(),
-                "Run: GRANT CREATE, DROP, ALTER, TRIGGER ON " + quote(app) + ".*" + to,
+                "Run: GRANT CREATE, DROP, ALTER, CREATE TEMPORARY TABLES, TRIGGER ON " + quote(app) + ".*" + to,
                 "Run: GRANT CREATE, DROP, CREATE VIEW ON " + quote(app.replace("_", "\\_") + "\\_%") + ".*" + to,
                 "Run: GRANT SELECT, INSERT, UPDATE, DELETE, CREATE ON " + quote(state) + ".*" + to);
         assertThat(problems.get(0).missing()).contains("log_bin_trust_function_creators is 0");
@@ -140,6 +146,43 @@ class MariaDbServerCheckTest {
         }
     }
 
+    /** Through Tandem: plan refuses with every problem, and expand refuses before it changes anything. */
+    @Test
+    void planAndExpandRefuseWhatTheServerLacksBeforeChangingAnything(@TempDir Path dir) throws Exception {
+        MariaDb.exec(app, "CREATE TABLE legacy (id INT PRIMARY KEY, name VARCHAR(50)) ENGINE=MyISAM");
+        String user = MariaDb.newUser("partial", "SELECT, UPDATE, ALTER ON " + quote(app) + ".*",
+                "SELECT, INSERT, UPDATE, DELETE, CREATE ON " + quote(state) + ".*");
+        new Migrations(dir).write("001_users.yaml", """
+                operations:
+                  - add_column: {table: legacy, column: {name: note, type: "VARCHAR(100)"}}
+                """);
+        Tandem tandem = Tandem.configure().dataSource(MariaDb.dataSourceAs(user, app)).migrations(dir)
+                .stateSchema(state).load();
+        String to = " TO " + MariaDb.account(user) + ";";
+        String legacy = quote(app) + ".`legacy`";
+        for (ThrowingCallable command : List.<ThrowingCallable>of(tandem::plan, tandem::expand)) {
+            assertThatThrownBy(command).isInstanceOfSatisfying(TandemException.class, e -> {
+                assertThat(e.kind()).as(e.getMessage()).isEqualTo(TandemException.Kind.REFUSED);
+                assertThat(e.getMessage()).startsWith("migration 001_users cannot run on this server as this login;"
+                        + " nothing was changed. What is missing, and what to do:\n  - privileges CREATE").contains(
+                        "Run: GRANT CREATE, DROP, CREATE TEMPORARY TABLES ON " + quote(app) + ".*" + to,
+                        "Run: GRANT CREATE, DROP, CREATE VIEW ON " + quote(app.replace("_", "\\_") + "\\_%") + ".*" + to,
+                        "table " + legacy + " uses the MyISAM engine").doesNotContain("TRIGGER");
+            });
+        }
+        assertThat(Rows.scalar(MariaDb.dataSource(), "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?"
+                + " AND TABLE_NAME = 'legacy'", app)).isEqualTo(2L);
+        assertThat(Rows.scalar(MariaDb.dataSource(), "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+                versionDb)).isEqualTo(0L);
+        assertThat(Rows.scalar(MariaDb.dataSource(), "SELECT COUNT(*) FROM " + quote(state) + ".migrations")).isEqualTo(0L);
+
+        MariaDb.exec("GRANT CREATE, DROP, CREATE TEMPORARY TABLES ON " + quote(app) + ".*" + to);
+        MariaDb.exec("GRANT CREATE, DROP, CREATE VIEW ON " + quote(app.replace("_", "\\_") + "\\_%") + ".*" + to);
+        MariaDb.exec(app, "ALTER TABLE legacy ENGINE=InnoDB");
+        // What plan and expand go on to (the file's type and expression checks) is not on MariaDB yet: the check alone.
+        assertThat(check(user, new ServerNeeds(plan(List.of()), state, List.of("legacy"), false)).problems()).isEmpty();
+    }
+
     /** A trigger would run again on replicas under STATEMENT; ROW replicates its effect instead. */
     @Test
     void aBinaryLogNotInRowFormatIsRefused() throws Exception {
@@ -226,8 +269,9 @@ class MariaDbServerCheckTest {
                 List.of(), List.of(), List.of(), List.of(), List.of());
     }
 
-    private static ServerReport check(String user, ServerNeeds needs) throws SQLException {
-        try (Connection c = MariaDb.dataSourceAs(user).getConnection()) {
+    /** As Tandem connects: the application's database is the connection's default database. */
+    private ServerReport check(String user, ServerNeeds needs) throws SQLException {
+        try (Connection c = MariaDb.dataSourceAs(user, app).getConnection()) {
             return MariaDbServerCheck.check(c, needs);
         }
     }
