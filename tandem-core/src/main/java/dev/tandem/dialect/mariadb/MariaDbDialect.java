@@ -502,6 +502,12 @@ public final class MariaDbDialect implements Dialect {
         return MariaDbVersionViews.read(c, versionSchema);
     }
 
+    /** See {@link MariaDbServerCheck}: version, binary log, privileges, tables, Galera. */
+    @Override
+    public ServerReport checkServer(Connection c, ServerNeeds needs) throws SQLException {
+        return MariaDbServerCheck.check(c, needs);
+    }
+
     @Override
     public StateStore stateStore(String stateSchema, String schema) {
         return new MariaDbStateStore(this, stateSchema, schema);
