@@ -80,7 +80,11 @@ public final class MariaDbServerCheck {
         List<ServerProblem> problems = new ArrayList<>();
         List<String> warnings = new ArrayList<>();
         String version = versionProblem(server.version);
-        if (version != null) problems.add(new ServerProblem(version, "Upgrade the server; Tandem changes nothing here"));
+        if (version != null) {
+            problems.add(new ServerProblem(version, version.contains(NOT_SUPPORTED)
+                    ? "Run Tandem on MariaDB 10.11 or later (or PostgreSQL 14 or later); Tandem changes nothing here"
+                    : "Upgrade the server; Tandem changes nothing here"));
+        }
         MariaDbGrants grants = MariaDbGrants.read(c);
         binaryLog(server, grants, needs, problems);
         privileges(server, grants, needs, problems);
@@ -208,6 +212,8 @@ public final class MariaDbServerCheck {
      * Why a server that says it is {@code version} (what VERSION() returns, e.g. {@code 11.4.5-MariaDB-log} or
      * {@code 8.0.36}) is refused, or null when Tandem runs on it.
      */
+    private static final String NOT_SUPPORTED = "not supported yet";
+
     static String versionProblem(String version) {
         Matcher m = VERSION.matcher(version);
         if (!m.find()) return "the server version " + version + " cannot be read";
@@ -216,8 +222,14 @@ public final class MariaDbServerCheck {
             return older(v, 10, 11, 0) ? "MariaDB " + version + " is older than 10.11, the oldest release Tandem is"
                     + " built and tested on" : null;
         }
-        return older(v, 8, 0, 32) ? "MySQL " + version + " is older than 8.0.32: instant ADD and DROP COLUMN at any"
-                + " position came in 8.0.29 with crash and corruption bugs fixed up to 8.0.32" : null;
+        if (older(v, 8, 0, 32)) {
+            return "MySQL " + version + " is older than 8.0.32: instant ADD and DROP COLUMN at any position came in"
+                    + " 8.0.29 with crash and corruption bugs fixed up to 8.0.32";
+        }
+        // The statements Tandem writes today use MariaDB's own syntax; MySQL would refuse them halfway through expand.
+        return "MySQL " + version + " is " + NOT_SUPPORTED + ": Tandem's DDL for this family uses statements only MariaDB"
+                + " has (NOWAIT, SET STATEMENT ... FOR, BEGIN NOT ATOMIC, EXECUTE IMMEDIATE, CREATE OR REPLACE TRIGGER),"
+                + " and no MySQL server could be tested here";
     }
 
     private static boolean older(int[] v, int major, int minor, int patch) {
