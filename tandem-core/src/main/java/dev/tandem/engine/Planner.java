@@ -123,11 +123,17 @@ public final class Planner {
     }
 
     private static <O extends Operation> void ask(OperationHandler<O> handler, O op, Question q, PlanContext ctx) {
-        switch (q) {
-            case VALIDATE -> handler.validate(op, ctx);
-            case EXPAND -> handler.expand(op, ctx);
-            case CONTRACT -> handler.contract(op, ctx);
-            case ROLLBACK -> handler.rollback(op, ctx);
+        try {
+            switch (q) {
+                case VALIDATE -> handler.validate(op, ctx);
+                case EXPAND -> handler.expand(op, ctx);
+                case CONTRACT -> handler.contract(op, ctx);
+                case ROLLBACK -> handler.rollback(op, ctx);
+            }
+        } catch (UnsupportedOperationException e) {
+            // A statement this database cannot run safely (Ddl says which and why): refused at the operation's line
+            // at plan, before anything changes.
+            throw new MigrationException(op.location(), e.getMessage());
         }
     }
 
