@@ -213,6 +213,15 @@ public final class MariaDbDialect implements Dialect {
     }
 
     /**
+     * By MariaDB's lexical rules ({@link MariaDbExpressionText}): backslash escapes, {@code #} comments, executable
+     * comments, which PostgreSQL's rules (the migration reader's) do not know.
+     */
+    @Override
+    public String expressionTextProblem(String expression) {
+        return MariaDbExpressionText.problem(expression);
+    }
+
+    /**
      * Refuses text that would not stay one expression by MariaDB's lexical rules ({@link MariaDbExpressionText}), then
      * runs it once over a temporary row of NULLs under strict sql_mode ({@link MariaDbExpressionCheck}, which says what
      * that proves and what it cannot). Unqualified names resolve in the connection's default database.
