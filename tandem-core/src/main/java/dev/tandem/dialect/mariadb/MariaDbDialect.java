@@ -26,8 +26,10 @@ import java.util.Set;
 /**
  * MariaDB 10.11 and later, and MySQL 8.0.32 and later (its differences held by {@link Flavor}). A PostgreSQL schema is
  * a MariaDB database here: the managed schema is the application's database, a version schema is a version database,
- * and the state lives in a database of its own (docs/DESIGN.md, "MariaDB and MySQL"). The DDL vocabulary, backfill
- * batches and the checks that build on DDL are {@code MariaDbDdl}'s (issue 12, in progress).
+ * and the state lives in a database of its own (docs/DESIGN.md, "MariaDB and MySQL"). The DDL vocabulary is
+ * {@code MariaDbDdl}'s; the plan-time checks are {@link MariaDbExpressionCheck}'s and {@link MariaDbIndexCheck}'s, what
+ * stands in the way of contract's drops {@link MariaDbDropBlockers}' and {@link MariaDbVersionDatabaseBlockers}'.
+ * Backfill batches are still to come (issue 12, in progress).
  */
 public final class MariaDbDialect implements Dialect {
 

@@ -1,5 +1,7 @@
 package dev.tandem.dialect.mariadb;
 
+import dev.tandem.migration.SqlExpressionText;
+
 /**
  * Checks, by MariaDB's lexical rules, that the text of an expression field ({@code up}, {@code down}, {@code default},
  * {@code check}) stays one expression inside the parentheses Tandem writes it into: {@code SET NEW.`col` = (<up>);}
@@ -36,7 +38,7 @@ final class MariaDbExpressionText {
         while (i < n) {
             char ch = text.charAt(i);
             if (ch == '\'' || ch == '"') {
-                int end = endOfString(text, i, backslashEscapes);
+                int end = SqlExpressionText.endOfString(text, i, backslashEscapes);
                 if (end < 0) {
                     return "has a string (or a \"name\") that is never closed by MariaDB's rules, "
                             + (backslashEscapes ? "where a backslash escapes the character after it"
@@ -83,27 +85,6 @@ final class MariaDbExpressionText {
                     + " rules); close " + (depth == 1 ? "it" : "them");
         }
         return null;
-    }
-
-    /**
-     * Index just past the {@code '...'} or {@code "..."} at {@code start} (the quote doubled inside, or escaped by a
-     * backslash when {@code backslashEscapes}), or -1 when it is not closed.
-     */
-    static int endOfString(String text, int start, boolean backslashEscapes) {
-        char quote = text.charAt(start);
-        int i = start + 1;
-        while (i < text.length()) {
-            char ch = text.charAt(i);
-            if (backslashEscapes && ch == '\\') {
-                i += 2;
-            } else if (ch == quote) {
-                if (i + 1 < text.length() && text.charAt(i + 1) == quote) i += 2;
-                else return i + 1;
-            } else {
-                i++;
-            }
-        }
-        return -1;
     }
 
     /** Index just past the {@code `name`} at {@code start} (a backtick doubled inside), or -1 when it is not closed. */

@@ -1,5 +1,7 @@
 package dev.tandem.dialect.mariadb;
 
+import dev.tandem.migration.SqlExpressionText;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -48,7 +50,7 @@ final class MariaDbNamePaths {
         while (i < n) {
             char ch = sql.charAt(i);
             if (ch == '\'' || ch == '"' && !ansiQuotes) {
-                int end = MariaDbExpressionText.endOfString(sql, i, backslashEscapes);
+                int end = SqlExpressionText.endOfString(sql, i, backslashEscapes);
                 i = end < 0 ? n : end;
             } else if (MariaDbExpressionText.startsLineComment(sql, i)) {
                 int nl = sql.indexOf('\n', i);
@@ -81,7 +83,7 @@ final class MariaDbNamePaths {
             char ch = sql.charAt(i);
             int end;
             if (ch == '`' || ch == '"') {
-                end = ch == '`' ? MariaDbExpressionText.endOfQuotedName(sql, i) : MariaDbExpressionText.endOfString(sql, i, false);
+                end = ch == '`' ? MariaDbExpressionText.endOfQuotedName(sql, i) : SqlExpressionText.endOfString(sql, i, false);
                 if (end < 0) end = n;
                 parts.add(sql.substring(i + 1, Math.max(i + 1, end - 1)).replace(String.valueOf(ch).repeat(2), String.valueOf(ch)));
                 quoted = true;
