@@ -292,13 +292,15 @@ public final class PlanContext {
     }
 
     /** The old version's row of a table: its live columns under their own names. */
+    /** The previous version's row: each live column under the name that version gives it. */
     public List<Ddl.ViewColumn> oldRow(TableModel t) {
-        return t.live.columns().stream().map(c -> new Ddl.ViewColumn(c.name(), c.name())).toList();
+        return t.live.columns().stream().map(c -> new Ddl.ViewColumn(c.name(), t.previousName(c))).toList();
     }
 
+    /** The previous version's row's types, by the names that version gives the columns. */
     public Map<String, String> oldRowTypes(TableModel t) {
         Map<String, String> types = new LinkedHashMap<>();
-        t.live.columns().forEach(c -> types.put(c.name(), c.type()));
+        t.live.columns().forEach(c -> types.put(t.previousName(c), c.type()));
         return types;
     }
 
