@@ -205,15 +205,22 @@ public final class MariaDbDialect implements Dialect {
         return types.canonical(c, type);
     }
 
+    /** On an empty temporary copy of the table, in one statement that commits nothing: see {@link MariaDbIndexCheck}. */
     @Override
     public void checkIndex(Connection c, String schema, String table, Map<String, String> addedColumns,
-                           Catalog.IndexShape shape, boolean unique) {
-        throw new UnsupportedOperationException("issue 12: index checks on MariaDB come with MariaDbDdl");
+                           Catalog.IndexShape shape, boolean unique) throws SQLException {
+        MariaDbIndexCheck.check(c, schema, table, addedColumns, shape, unique);
     }
 
+    /**
+     * Refuses text that would not stay one expression by MariaDB's lexical rules ({@link MariaDbExpressionText}), then
+     * runs it once over a temporary row of NULLs under strict sql_mode ({@link MariaDbExpressionCheck}, which says what
+     * that proves and what it cannot). Unqualified names resolve in the connection's default database.
+     */
     @Override
-    public void checkExpression(Connection c, String expression, Map<String, String> rowTypes, String targetType) {
-        throw new UnsupportedOperationException("issue 12: expression checks on MariaDB come with MariaDbDdl");
+    public void checkExpression(Connection c, String expression, Map<String, String> rowTypes, String targetType)
+            throws SQLException {
+        MariaDbExpressionCheck.check(c, expression, rowTypes, targetType);
     }
 
     /** Compared as the server stores the name: exactly, unless lower_case_table_names folds names. */
@@ -396,9 +403,10 @@ public final class MariaDbDialect implements Dialect {
                 predicates);
     }
 
+    /** The clause of {@code CHECK (<clause>)}, as {@link MariaDbCatalogReader} writes a CHECK's definition. */
     @Override
     public String checkExpression(String constraintDefinition) {
-        throw new UnsupportedOperationException("issue 12: CHECK constraints on MariaDB come with MariaDbDdl");
+        return MariaDbConstraints.checkExpression(constraintDefinition);
     }
 
     @Override
