@@ -158,6 +158,9 @@ class MariaDbExpressionCheckTest {
     void aStringIsClosedWhateverTheBackslashMeans() throws SQLException {
         check("CONCAT(name, 'a\\\\b')", "varchar(60)");
         assertThatThrownBy(() -> check("'a\\'", "varchar(5)")).hasMessageContaining("never closed");
+        // MariaDB itself prints 'it\'s'; a session with NO_BACKSLASH_ESCAPES would read the rest as SQL.
+        assertThatThrownBy(() -> check("CONCAT(name, 'it\\'s')", "varchar(60)")).hasMessageContaining("rather than");
+        check("CONCAT(name, 'it''s')", "varchar(60)");
     }
 
     @Test

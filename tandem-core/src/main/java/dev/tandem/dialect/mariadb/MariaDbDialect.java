@@ -213,6 +213,15 @@ public final class MariaDbDialect implements Dialect {
     }
 
     /**
+     * By MariaDB's lexical rules ({@link MariaDbExpressionText}): backslash escapes, {@code #} comments, executable
+     * comments, which PostgreSQL's rules (the migration reader's) do not know.
+     */
+    @Override
+    public String expressionTextProblem(String expression) {
+        return MariaDbExpressionText.problem(expression);
+    }
+
+    /**
      * Refuses text that would not stay one expression by MariaDB's lexical rules ({@link MariaDbExpressionText}), then
      * runs it once over a temporary row of NULLs under strict sql_mode ({@link MariaDbExpressionCheck}, which says what
      * that proves and what it cannot). Unqualified names resolve in the connection's default database.
@@ -409,14 +418,20 @@ public final class MariaDbDialect implements Dialect {
         return MariaDbConstraints.checkExpression(constraintDefinition);
     }
 
+    /**
+     * What MariaDB would refuse to drop, and what the drop would silently break (views, triggers, routines and events
+     * that use it, found in their text): see {@link MariaDbDropBlockers}.
+     */
     @Override
-    public List<String> dropBlockers(Connection c, String schema, Plan.Dropped dropped, Collection<String> ownSchemas) {
-        throw new UnsupportedOperationException("issue 12: drop blockers on MariaDB come with MariaDbDdl");
+    public List<String> dropBlockers(Connection c, String schema, Plan.Dropped dropped, Collection<String> ownSchemas)
+            throws SQLException {
+        return MariaDbDropBlockers.of(c, schema, dropped, ownSchemas);
     }
 
+    /** See {@link MariaDbVersionDatabaseBlockers}. */
     @Override
-    public List<String> versionSchemaBlockers(Connection c, String versionSchema) {
-        throw new UnsupportedOperationException("issue 12: version database blockers on MariaDB come with MariaDbDdl");
+    public List<String> versionSchemaBlockers(Connection c, String versionSchema) throws SQLException {
+        return MariaDbVersionDatabaseBlockers.of(c, versionSchema);
     }
 
     /**

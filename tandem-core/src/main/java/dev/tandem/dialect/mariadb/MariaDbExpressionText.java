@@ -38,8 +38,10 @@ final class MariaDbExpressionText {
             if (ch == '\'' || ch == '"') {
                 int end = endOfString(text, i, backslashEscapes);
                 if (end < 0) {
-                    return "has a string (or a \"name\") that is never closed by MariaDB's rules"
-                            + (backslashEscapes ? ", where a backslash escapes the character after it" : "");
+                    return "has a string (or a \"name\") that is never closed by MariaDB's rules, "
+                            + (backslashEscapes ? "where a backslash escapes the character after it"
+                            : "read as a session with NO_BACKSLASH_ESCAPES reads it (a backslash escapes nothing);"
+                            + " write a quote inside a string as '' rather than \\'");
                 }
                 i = end;
             } else if (ch == '`') {
