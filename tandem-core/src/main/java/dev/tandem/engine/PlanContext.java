@@ -277,8 +277,17 @@ public final class PlanContext {
         rollback.computeIfAbsent(stage, s -> new ArrayList<>()).add(0, step);
     }
 
+    /**
+     * Records an expression of the file to be tried on the live database once the plan is made; refuses at once, at
+     * its place in the file, text that would not stay one expression in this database's statements (a sync trigger
+     * built from it would run what it smuggles in).
+     *
+     * @throws MigrationException when {@link Dialect#expressionTextProblem} finds a problem with the text
+     */
     public void check(SourceLocation at, String what, String expression, List<Ddl.ViewColumn> row,
                       Map<String, String> rowTypes, String targetType) {
+        String problem = dialect.expressionTextProblem(expression);
+        if (problem != null) throw new MigrationException(at, what + " `" + expression + "` " + problem);
         checks.add(new ExpressionCheck(at, what, expression, row, rowTypes, targetType));
     }
 
