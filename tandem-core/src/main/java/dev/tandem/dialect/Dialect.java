@@ -109,6 +109,12 @@ public interface Dialect {
     /** The sessions holding the migration lock, for the messages of the one that waits for it. */
     java.util.List<LockHolder> migrationLockHolders(Connection connection, String key) throws SQLException;
 
+    /**
+     * How to end another session sooner than the server notices it is gone, in this database's words, for the message
+     * of a command refused the migration lock (e.g. {@code pg_terminate_backend} on PostgreSQL).
+     */
+    String endSessionAdvice();
+
     /** A session holding the migration lock: its application_name (null if none), client address, and since when. */
     record LockHolder(String applicationName, String client, java.time.Instant since) {
     }

@@ -205,6 +205,12 @@ public final class MariaDbDialect implements Dialect {
         MariaDbLocks.release(c, key);
     }
 
+    /** The holder's connection id is in its description ({@link MariaDbLocks#holders}). */
+    @Override
+    public String endSessionAdvice() {
+        return "end that session sooner with KILL CONNECTION and its connection id";
+    }
+
     @Override
     public List<LockHolder> migrationLockHolders(Connection c, String key) throws SQLException {
         return MariaDbLocks.holders(c, key);

@@ -300,6 +300,11 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
+    public String endSessionAdvice() {
+        return "end that session sooner with pg_terminate_backend";
+    }
+
+    @Override
     public List<LockHolder> migrationLockHolders(Connection c, String key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT nullif(a.application_name, ''), coalesce(a.client_addr::text, 'local'), a.backend_start
