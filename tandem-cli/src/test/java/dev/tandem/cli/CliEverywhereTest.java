@@ -24,8 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * --user root --password ...} on MariaDB): plan, expand, backfill, status, rollback, expand again, backfill, contract;
  * every command's exit code, and {@code status} in text and {@code --json}, the same on PostgreSQL and MariaDB.
  *
- * <p>Not yet checked here: the words of status's "how an application selects its version" section, which on MariaDB
- * still names PostgreSQL's settings (search_path, ApplicationName, a pgjdbc {@code currentSchema} URL).
+ * The words of status's "how an application selects its version" differ by database, and are checked on MariaDB by
+ * connecting with the URL it prints.
  */
 class CliEverywhereTest {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -155,7 +155,53 @@ class CliEverywhereTest {
     }
 
     /** The first word or two of every line: what kind of line it is, not the names and numbers in it. */
+    /**
+     * The first word of every line, but the line naming an instance's connection setting, which MariaDB has none of
+     * (it sees instances by heartbeat and by the connections to a version database).
+     */
     static List<String> lineStarts(String text) {
-        return text.lines().map(String::strip).map(l -> l.split("[ :]", 2)[0]).toList();
+        return text.lines().map(String::strip).filter(l -> !l.startsWith("ApplicationName:"))
+                .map(l -> l.split("[ :]", 2)[0]).toList();
+    }
+
+    /**
+     * On MariaDB, status prints a URL that selects the new version: its version database, and @tandem_version set by
+     * the driver. Writing through it is the new version's write (the sync trigger fills the old form with down), and
+     * the same in --json.
+     */
+    @Test
+    void statusOnMariaDbPrintsAUrlThatSelectsTheVersion() throws Exception {
+        String schema = TestDatabase.MARIADB.newSchema("cliurl");
+        Migrations m = new Migrations(dir).write("001_init.yaml", V1);
+        List<String> conn = connection(TestDatabase.MARIADB, schema);
+        java.util.function.Function<List<String>, Cli.Result> run = args -> {
+            List<String> all = new ArrayList<>(args);
+            all.addAll(conn);
+            all.addAll(List.of("--migrations", dir.toString()));
+            return Cli.run(all.toArray(String[]::new));
+        };
+        assertThat(run.apply(List.of("migrate")).exitCode()).isZero();
+        m.write("002_change.yaml", V2);
+        assertThat(run.apply(List.of("expand")).exitCode()).isZero();
+        assertThat(run.apply(List.of("backfill")).exitCode()).isZero();
+        String text = run.apply(List.of("status")).out();
+        String urlLine = text.lines().filter(l -> l.contains("JDBC URL")).findFirst().orElseThrow();
+        assertThat(urlLine).contains("JDBC URL (MariaDB Connector/J):  jdbc:mariadb://").doesNotContain("currentSchema")
+                .contains("/" + schema + "_002_change?").contains("sessionVariables=");
+        assertThat(text).doesNotContain("search_path").doesNotContain("ApplicationName");
+        JsonNode json = JSON.readTree(run.apply(List.of("status", "--json")).out());
+        assertThat(json.at("/versions/0/jdbc_url_option").asText()).startsWith("sessionVariables=");
+        assertThat(json.at("/versions/0/init_sql").asText()).contains("USE ").contains("@tandem_version");
+
+        String url = urlLine.substring(urlLine.indexOf("jdbc:mariadb://"));
+        org.mariadb.jdbc.MariaDbDataSource ds = new org.mariadb.jdbc.MariaDbDataSource(url);
+        ds.setUser("root");
+        ds.setPassword(MariaDbServer.PASSWORD);
+        try (java.sql.Connection c = ds.getConnection(); java.sql.Statement st = c.createStatement()) {
+            st.execute("INSERT INTO items (id, name, qty, total) VALUES (9, 'n', 5, 7)");
+        }
+        // Written as the new version: total kept what it wrote; the previous version's insert would get up, qty * 2 = 10.
+        assertThat(dev.tandem.testing.Rows.scalar(TestDatabase.MARIADB.dataSource(),
+                "SELECT total FROM `" + schema + "_002_change`.items WHERE id = 9")).hasToString("7");
     }
 }

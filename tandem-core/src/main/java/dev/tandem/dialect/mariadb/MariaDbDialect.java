@@ -553,4 +553,22 @@ public final class MariaDbDialect implements Dialect {
     public dev.tandem.migration.ColumnReferences.Syntax expressionSyntax() {
         return dev.tandem.migration.ColumnReferences.Syntax.MARIADB;
     }
+
+    /**
+     * The version database as the URL's database, and {@code @tandem_version} set by the driver on each connection
+     * ({@code sessionVariables}, MariaDB Connector/J and MySQL Connector/J; the quotes are needed); the tables before
+     * any migration need neither. A pool that resets sessions loses the variable: its init SQL sets it again.
+     */
+    @Override
+    public VersionSettings versionSettings(String versionSchema, String schema, String version, String instanceName) {
+        // As written, not percent-encoded: the driver takes the parameter's value as it stands (measured: an encoded
+        // one fails the connection, "Initialization command fail").
+        String params = version == null ? "" : "sessionVariables=@tandem_version=" + literal(version);
+        String init = setSearchPathStatement(List.of(versionSchema))
+                + (version == null ? "" : "; SET @tandem_version = " + literal(version));
+        return new VersionSettings(versionSchema, params, List.of("sessionVariables"), init,
+                "its connection's database, and the session variable @tandem_version (Tandem sees its instances by"
+                        + " TandemDataSource's heartbeat and by the connections to the version database)",
+                "MariaDB Connector/J", null);
+    }
 }

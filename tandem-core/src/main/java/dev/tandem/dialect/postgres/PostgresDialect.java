@@ -707,4 +707,16 @@ public final class PostgresDialect implements Dialect {
     public dev.tandem.migration.ColumnReferences.Syntax expressionSyntax() {
         return dev.tandem.migration.ColumnReferences.Syntax.POSTGRESQL;
     }
+
+    /** pgjdbc's {@code currentSchema} (the search path: the version's views, then the managed schema) and {@code ApplicationName}. */
+    @Override
+    public VersionSettings versionSettings(String versionSchema, String schema, String version, String instanceName) {
+        List<String> path = versionSchema.equals(schema) ? List.of(schema) : List.of(versionSchema, schema);
+        String params = "currentSchema=" + java.net.URLEncoder.encode(searchPathValue(path), java.nio.charset.StandardCharsets.UTF_8)
+                + (instanceName == null ? "" : "&ApplicationName="
+                + java.net.URLEncoder.encode(instanceName, java.nio.charset.StandardCharsets.UTF_8));
+        return new VersionSettings(null, params, List.of("currentSchema", "ApplicationName"), setSearchPathStatement(path),
+                "its connections' search_path, and its ApplicationName (a connection property, or &ApplicationName=... in the URL)",
+                "pgjdbc", "ApplicationName");
+    }
 }
