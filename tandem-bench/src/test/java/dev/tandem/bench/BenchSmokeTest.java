@@ -50,8 +50,13 @@ class BenchSmokeTest {
             assertThat(Main.run(new String[]{"triggers", "--durable", "--url", "jdbc:postgresql://localhost/x"}, out))
                     .isEqualTo(2);
             assertThat(Main.run(new String[]{"triggers", "--durable=maybe"}, out)).isEqualTo(2);
+            assertThat(Main.run(new String[]{"mariadb-widen", "--contenders", "alter,gh-ost"}, out)).isEqualTo(2);
+            assertThat(Main.run(new String[]{"mariadb-widen", "--url", "jdbc:mariadb://localhost/x"}, out)).isEqualTo(2);
+            assertThat(Main.run(new String[]{"mariadb-widen", "--durable"}, out)).isEqualTo(2);
         }
         assertThat(buffer.toString(StandardCharsets.UTF_8)).contains("unknown option --rowz", "unknown benchmark nosuch",
-                "a --url server keeps its owner's settings", "--durable takes no value");
+                "a --url server keeps its owner's settings", "--durable takes no value",
+                "--contenders takes update, alter, alter-shared, pt-osc, tandem, not gh-ost", "unknown option --url",
+                "mariadb-widen is durable unless --tuned");
     }
 }
