@@ -2,7 +2,7 @@ package dev.tandem;
 
 import dev.tandem.catalog.Catalog;
 import dev.tandem.dialect.Dialect;
-import dev.tandem.dialect.postgres.PostgresDialect;
+import dev.tandem.dialect.Dialects;
 import dev.tandem.engine.Backfiller;
 import dev.tandem.engine.Executor;
 import dev.tandem.engine.Plan;
@@ -23,9 +23,10 @@ import dev.tandem.engine.lifecycle.VersionGuard;
 import dev.tandem.migration.Migration;
 import dev.tandem.state.Phase;
 import dev.tandem.state.StateStore;
-import org.postgresql.ds.PGSimpleDataSource;
 
 import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -92,7 +93,8 @@ public final class Tandem {
     public static final class Config {
         private DataSource dataSource;
         private Path migrations = Path.of("migrations");
-        private String schema = "public";
+        /** Null: the dialect's default, read from the first connection ({@link Dialect#defaultSchema}). */
+        private String schema;
         private String stateSchema = "tandem";
         private Duration lockTimeout = Duration.ofMillis(500);
         private Duration statementTimeout = Duration.ofSeconds(30);
@@ -107,7 +109,9 @@ public final class Tandem {
         private int minBatch = 100;
         private int maxBatch = 50_000;
         private TandemListener listener = TandemListener.NONE;
-        private Dialect dialect = new PostgresDialect();
+        /** Null: chosen by the URL where it settles it, else by the server of the first connection. */
+        private Dialect dialect;
+        private Dialect urlDialect;
 
         private Config() {
         }
@@ -117,17 +121,21 @@ public final class Tandem {
             return this;
         }
 
-        /** A JDBC URL, for when there is no pool to hand over. */
+        /**
+         * A JDBC URL ({@code jdbc:postgresql:}, {@code jdbc:mariadb:} or {@code jdbc:mysql:}), for when there is no pool
+         * to hand over; a PostgreSQL one also settles the dialect (see {@link Dialects#settledByUrl}).
+         *
+         * @throws TandemException (INVALID_INPUT) for any other URL, or when its driver is missing
+         */
         public Config url(String url, String user, String password) {
-            if (!url.startsWith("jdbc:postgresql:")) {
-                throw new TandemException(TandemException.Kind.INVALID_INPUT, "unsupported JDBC URL (expected jdbc:postgresql://...): "
-                        + url.replaceAll("password=[^&]*", "password=***"));
-            }
-            PGSimpleDataSource ds = new PGSimpleDataSource();
-            ds.setURL(url);
-            if (user != null) ds.setUser(user);
-            if (password != null) ds.setPassword(password);
-            this.dataSource = ds;
+            this.dataSource = Dialects.dataSource(url, user, password);
+            this.urlDialect = Dialects.settledByUrl(url);
+            return this;
+        }
+
+        /** The database's dialect, when it is not to be chosen by the URL or the first connection. */
+        public Config dialect(Dialect dialect) {
+            this.dialect = Objects.requireNonNull(dialect);
             return this;
         }
 
@@ -136,7 +144,10 @@ public final class Tandem {
             return this;
         }
 
-        /** The schema whose tables the migrations change (default {@code public}). */
+        /**
+         * The schema whose tables the migrations change (default {@code public} on PostgreSQL; on MariaDB and MySQL,
+         * where a schema is a database, the database the connection's URL names).
+         */
         public Config schema(String schema) {
             this.schema = schema;
             return this;
@@ -239,6 +250,15 @@ public final class Tandem {
         public Tandem load() {
             if (dataSource == null) {
                 throw new TandemException(TandemException.Kind.INVALID_INPUT, "no database: give a DataSource or a JDBC URL");
+            }
+            if (dialect == null) dialect = urlDialect;
+            if (dialect == null || schema == null) {
+                try (Connection c = dataSource.getConnection()) {
+                    if (dialect == null) dialect = Dialects.forConnection(c);
+                    if (schema == null) schema = dialect.defaultSchema(c);
+                } catch (SQLException e) {
+                    throw new TandemException(TandemException.Kind.DATABASE, "database error: " + e.getMessage(), e);
+                }
             }
             // Tandem's tables in the managed schema would show in the version schemas' views; in a version schema
             // they would go when it is dropped.

@@ -28,8 +28,9 @@ public final class ConnectionOptions {
                     + " Never printed or logged.")
     String password;
 
-    @Option(names = "--schema", paramLabel = "SCHEMA", defaultValue = "${env:TANDEM_SCHEMA:-public}",
-            description = "The schema whose tables the migrations change (env TANDEM_SCHEMA; default: public).")
+    @Option(names = "--schema", paramLabel = "SCHEMA", defaultValue = "${env:TANDEM_SCHEMA}",
+            description = "The schema whose tables the migrations change (env TANDEM_SCHEMA; default: public on"
+                    + " PostgreSQL, the URL's database on MariaDB and MySQL).")
     String schema;
 
     @Option(names = "--state-schema", paramLabel = "SCHEMA", defaultValue = "${env:TANDEM_STATE_SCHEMA:-tandem}",
@@ -90,14 +91,14 @@ public final class ConnectionOptions {
             throw new ParameterException(spec.commandLine(), "--lock-timeout must be more than 0 (0 would let DDL wait"
                     + " for its lock forever, queueing the application's queries behind it)");
         }
-        if (schema.isBlank() || stateSchema.isBlank()) {
+        if ((schema != null && schema.isBlank()) || stateSchema.isBlank()) {
             throw new ParameterException(spec.commandLine(), "--schema and --state-schema must not be empty");
         }
         return Tandem.configure()
                 // --user and --password win over the ones in a libpq URI, as they do over a JDBC URL's parameters.
                 .url(database.jdbcUrl(), firstOf(user, database.user()), firstOf(password, database.password()))
                 .migrations(migrations)
-                .schema(schema)
+                .schema(schema) // null: the dialect's default
                 .stateSchema(stateSchema)
                 .lockTimeout(lockTimeout)
                 .lockWait(lockWait)

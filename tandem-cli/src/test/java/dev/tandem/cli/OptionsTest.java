@@ -94,7 +94,7 @@ class OptionsTest {
 
     @Test
     void unsupportedUrlIsBadInputAndItsPasswordIsMasked() {
-        Cli.Result r = Cli.run("status", "--url=jdbc:mysql://db/app?user=u&password=Hunter2Secret");
+        Cli.Result r = Cli.run("status", "--url=jdbc:sqlserver://db/app?user=u&password=Hunter2Secret");
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("unsupported JDBC URL").contains("password=***");
         assertThat(r.all()).doesNotContain("Hunter2Secret");

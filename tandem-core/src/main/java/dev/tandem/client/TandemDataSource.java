@@ -1,7 +1,7 @@
 package dev.tandem.client;
 
 import dev.tandem.dialect.Dialect;
-import dev.tandem.dialect.postgres.PostgresDialect;
+import dev.tandem.dialect.Dialects;
 import dev.tandem.engine.Names;
 import dev.tandem.state.StateStore;
 
@@ -30,7 +30,11 @@ import java.util.logging.Logger;
  *
  * Each connection handed out gets {@code search_path} = the version's schema, then the managed schema (for types
  * and sequences), and {@code application_name} = {@code tandem:<version>:<instance>}. The instance also keeps a
- * heartbeat row in the state schema, refreshed every {@code heartbeat} and removed by {@link #close()}.
+ * heartbeat row in the state schema, refreshed every {@code heartbeat} and removed by {@link #close()}. On MariaDB and
+ * MySQL the version database becomes the connection's database ({@code USE}), and the session variables
+ * {@code @tandem_session} = that name and {@code @tandem_version} = the version are set: the sync triggers tell the
+ * writing version by the latter, so a pool that resets sessions ({@code useResetConnection}) loses nothing that the
+ * next checkout does not set again.
  *
  * <p>A version is <em>ready</em> once its version schema exists: Tandem creates it when the version's data is complete
  * (at the end of the backfill). Until then {@code getConnection} waits, up to {@code readyTimeout} (default 5
@@ -43,12 +47,14 @@ import java.util.logging.Logger;
 public final class TandemDataSource implements DataSource, AutoCloseable {
     private final DataSource delegate;
     private final String version;
+    /** Null until the first connection, when the dialect's default is read; see {@link Target}. */
     private final String schema;
     private final String stateSchema;
     private final String instanceId;
-    private final java.util.List<String> searchPath;
-    private final Dialect dialect = new PostgresDialect();
-    private final StateStore state;
+    /** Null: chosen by the server of the first connection. */
+    private final Dialect givenDialect;
+    /** What the first connection told: see {@link #target}. */
+    private volatile Target target;
     private final ScheduledExecutorService heartbeat;
     /** Looked up once: a slow name lookup inside a beat would hold close() up. */
     private final String host = host();
@@ -64,15 +70,14 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
     private static final Duration READY_LOG_EVERY = Duration.ofSeconds(10);
 
     private TandemDataSource(DataSource delegate, String version, String schema, String stateSchema, String instanceId,
-                             Duration interval, Duration readyTimeout) {
+                             Duration interval, Duration readyTimeout, Dialect dialect) {
         this.readyTimeout = readyTimeout;
         this.delegate = delegate;
         this.version = version;
         this.schema = schema;
         this.stateSchema = stateSchema;
         this.instanceId = instanceId;
-        this.searchPath = java.util.List.of(Names.versionSchema(schema, version), schema);
-        this.state = dialect.stateStore(stateSchema, schema);
+        this.givenDialect = dialect;
         this.heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "tandem-heartbeat-" + instanceId);
             t.setDaemon(true);
@@ -83,7 +88,10 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
         }
     }
 
-    /** Pins {@code delegate}'s connections to {@code version} in schema {@code public}, heart-beating every 10 s. */
+    /**
+     * Pins {@code delegate}'s connections to {@code version} of the default schema ({@code public} on PostgreSQL, the
+     * connection's database on MariaDB and MySQL), heart-beating every 10 s.
+     */
     public static TandemDataSource wrap(DataSource delegate, String version) {
         return builder(delegate, version).build();
     }
@@ -96,7 +104,8 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
     public static final class Builder {
         private final DataSource delegate;
         private final String version;
-        private String schema = "public";
+        private String schema;
+        private Dialect dialect;
         private String stateSchema = "tandem";
         private String instanceId = defaultInstanceId();
         private Duration heartbeat = Duration.ofSeconds(10);
@@ -107,8 +116,15 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
             this.version = version;
         }
 
+        /** The managed schema (default: {@code public} on PostgreSQL, the connection's database on MariaDB and MySQL). */
         public Builder schema(String schema) {
             this.schema = schema;
+            return this;
+        }
+
+        /** The database's dialect (default: chosen by the server of the first connection). */
+        public Builder dialect(Dialect dialect) {
+            this.dialect = dialect;
             return this;
         }
 
@@ -139,7 +155,7 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
         }
 
         public TandemDataSource build() {
-            return new TandemDataSource(delegate, version, schema, stateSchema, instanceId, heartbeat, readyTimeout);
+            return new TandemDataSource(delegate, version, schema, stateSchema, instanceId, heartbeat, readyTimeout, dialect);
         }
     }
 
@@ -182,11 +198,33 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
         return pin(delegate.getConnection(username, password));
     }
 
+    /**
+     * The database this data source speaks to, as its first connection shows it: the dialect (unless given), the
+     * managed schema (unless given), and from them the search path and the state store. Read once; a race between
+     * two first connections only reads it twice.
+     */
+    private Target target(Connection c) throws SQLException {
+        Target t = target;
+        if (t == null) {
+            Dialect dialect = givenDialect != null ? givenDialect : Dialects.forConnection(c);
+            String managed = schema != null ? schema : dialect.defaultSchema(c);
+            t = new Target(dialect, java.util.List.of(Names.versionSchema(managed, version), managed),
+                    dialect.stateStore(stateSchema, managed));
+            target = t;
+        }
+        return t;
+    }
+
+    /** @param searchPath the version's schema, then the managed schema */
+    private record Target(Dialect dialect, java.util.List<String> searchPath, StateStore state) {
+    }
+
     private Connection pin(Connection c) throws SQLException {
         try {
-            awaitReady(c);
-            dialect.setSearchPath(c, searchPath);
-            dialect.setApplicationName(c, applicationName());
+            Target t = target(c);
+            awaitReady(c, t);
+            t.dialect().setSearchPath(c, t.searchPath());
+            t.dialect().setApplicationName(c, applicationName());
         } catch (SQLException e) {
             c.close();
             throw e;
@@ -199,13 +237,13 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
      * it, and then the application's statements fail on their own). A version schema that is missing because its
      * migration is not expanded yet, or was rolled back or contracted away, is not waited for.
      */
-    private void awaitReady(Connection c) throws SQLException {
+    private void awaitReady(Connection c, Target t) throws SQLException {
         if (ready) return;
-        String versionSchema = searchPath.get(0);
+        String versionSchema = t.searchPath().get(0);
         long start = System.nanoTime();
         long lastLog = start;
-        while (!dialect.schemaExists(c, versionSchema)) {
-            String why = notReady(c);
+        while (!t.dialect().schemaExists(c, versionSchema)) {
+            String why = notReady(c, t);
             Duration waited = Duration.ofNanos(System.nanoTime() - start);
             if (why == null) {
                 throw new SQLException("version " + version + " has no schema " + versionSchema + " and is not being"
@@ -235,13 +273,13 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
      * Why the version is not ready yet, or null when it will not become ready by waiting. A role that may not read
      * Tandem's state is assumed to be waiting for a backfill.
      */
-    private String notReady(Connection c) throws SQLException {
+    private String notReady(Connection c, Target t) throws SQLException {
         java.util.Optional<dev.tandem.state.MigrationState> m;
         try {
-            m = state.get(c, version);
+            m = t.state().get(c, version);
         } catch (SQLException e) {
             if (!c.getAutoCommit()) c.rollback();
-            return "its schema " + searchPath.get(0) + " does not exist yet (Tandem creates it when the backfill"
+            return "its schema " + t.searchPath().get(0) + " does not exist yet (Tandem creates it when the backfill"
                     + " completes; this role cannot read Tandem's state to say more)";
         }
         if (m.isEmpty()) return null;
@@ -261,18 +299,19 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
         try {
             if (closed) return;
             try (Connection c = delegate.getConnection()) {
+                Target t = target(c);
                 try {
-                    inBoundedTransaction(c, () -> {
-                        state.heartbeat(c, instanceId, version, host, ProcessHandle.current().pid());
+                    inBoundedTransaction(c, t.dialect(), () -> {
+                        t.state().heartbeat(c, instanceId, version, host, ProcessHandle.current().pid());
                         return !closed; // close() gave up waiting for this beat and removed the row: keep it removed
                     });
                 } catch (SQLException e) {
                     // The first beat where Tandem never ran: create the table, then beat. Only then, because
                     // CREATE ... IF NOT EXISTS needs the CREATE privilege even where the table exists.
-                    if (!dialect.isUndefinedObject(e)) throw e;
-                    inBoundedTransaction(c, () -> {
-                        state.installHeartbeat(c);
-                        state.heartbeat(c, instanceId, version, host, ProcessHandle.current().pid());
+                    if (!t.dialect().isUndefinedObject(e)) throw e;
+                    inBoundedTransaction(c, t.dialect(), () -> {
+                        t.state().installHeartbeat(c);
+                        t.state().heartbeat(c, instanceId, version, host, ProcessHandle.current().pid());
                         return !closed;
                     });
                 }
@@ -296,7 +335,7 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
      * the application's: it gets it back with its autocommit mode as it was and no setting changed), so that neither
      * a beat nor close() can hang behind a lock.
      */
-    private void inBoundedTransaction(Connection c, Work work) throws SQLException {
+    private static void inBoundedTransaction(Connection c, Dialect dialect, Work work) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
@@ -316,6 +355,7 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
         } finally {
             try {
                 c.setAutoCommit(autoCommit);
+                dialect.endTransactionTimeouts(c);
             } catch (SQLException gone) {
                 // The connection is broken; the pool finds out when it validates it.
             }
@@ -350,8 +390,9 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
         }
         // Bounded too, so that shutting the application down never waits on a lock; a row left behind goes stale.
         try (Connection c = delegate.getConnection()) {
-            inBoundedTransaction(c, () -> {
-                state.removeInstance(c, instanceId, version);
+            Target t = target(c);
+            inBoundedTransaction(c, t.dialect(), () -> {
+                t.state().removeInstance(c, instanceId, version);
                 return true;
             });
         } catch (SQLException e) {

@@ -1,5 +1,6 @@
 package dev.tandem.dialect;
 
+import dev.tandem.catalog.Catalog;
 import dev.tandem.engine.Step;
 import dev.tandem.migration.ColumnDef;
 
@@ -56,18 +57,29 @@ public interface Ddl {
      * <p>A write is the new version's when PostgreSQL resolved its statement to the new version's view: the session's
      * effective schemas include {@code newVersionSchema} and none of {@code shadowingSchemas} (which hold a relation
      * of the same name: the table, the previous version's view) comes before it.
+     *
+     * <p>Where the database has no search path to tell the versions apart (MariaDB, MySQL), a session names the version
+     * it runs: {@code version} (the migration's name) for the new version, {@code previousVersion} (the previous
+     * migration's name, null when the previous version is the tables themselves) or nothing for the previous one.
+     * {@code userTriggers} are the table's BEFORE row triggers of the user's, in the order the database fires them,
+     * for a database that orders triggers by FOLLOWS / PRECEDES rather than by name.
      */
     record SyncTrigger(String schema, String table, String functionSchema, String function, String trigger,
                        String newVersionSchema, List<String> shadowingSchemas, List<Binding> oldBindings, List<Binding> newBindings,
                        List<Assignment> fills, List<Assignment> ups, List<Assignment> downs,
                        List<Assignment> insertOnlyDowns, String doneColumn, String firstTrigger,
-                       List<Assignment> drawnDefaults) {
+                       List<Assignment> drawnDefaults, String version, String previousVersion,
+                       List<Catalog.Trigger> userTriggers) {
+        public SyncTrigger {
+            userTriggers = userTriggers == null ? List.of() : List.copyOf(userTriggers);
+        }
+
         public SyncTrigger(String schema, String table, String functionSchema, String function, String trigger,
                            String newVersionSchema, List<Binding> oldBindings, List<Binding> newBindings,
                            List<Assignment> fills, List<Assignment> ups, List<Assignment> downs,
                            List<Assignment> insertOnlyDowns, String doneColumn, String firstTrigger) {
             this(schema, table, functionSchema, function, trigger, newVersionSchema, List.of(), oldBindings, newBindings,
-                    fills, ups, downs, insertOnlyDowns, doneColumn, firstTrigger, List.of());
+                    fills, ups, downs, insertOnlyDowns, doneColumn, firstTrigger, List.of(), null, null, List.of());
         }
 
         public String firstFunction() {
@@ -90,6 +102,24 @@ public interface Ddl {
      * planner orders single idempotent steps so that no moment between two of them fails a running version.
      */
     boolean transactionalDdl();
+
+    /**
+     * Whether a column is made NOT NULL through a CHECK (c IS NOT NULL) added NOT VALID and validated before SET NOT
+     * NULL, which the validated check lets skip its scan under an exclusive lock (PostgreSQL 12+, ALTER TABLE, SET NOT
+     * NULL). False where the server sets NOT NULL online by itself, refusing while NULLs remain (MariaDB: ALGORITHM=INPLACE,
+     * LOCK=NONE; "InnoDB Online DDL Operations"): then contract sets it before its point of no return.
+     */
+    boolean notNullByCheck();
+
+    /**
+     * Gives a NOT NULL column without a default, which only the sync trigger fills for the new version's inserts, a
+     * constant default of its type (0, '', the epoch, an enum's first value), so that those inserts pass in the moment
+     * between dropping the trigger and dropping the column. Only planned where DDL is not transactional (see {@link
+     * #transactionalDdl}); elsewhere the two go in one transaction.
+     *
+     * @throws UnsupportedOperationException where DDL is transactional, which never needs it
+     */
+    Step placeholderDefault(String schema, String table, String column, String type);
 
     Step createSchema(String schema);
 
@@ -164,10 +194,15 @@ public interface Ddl {
 
     Step renameConstraint(String schema, String table, String from, String to);
 
-    Step createIndex(String schema, String table, String name, List<String> columns, boolean unique, String method);
+    /** An index over plain columns, ascending: {@link #createIndex(String, String, String, Catalog.IndexShape, boolean)}. */
+    default Step createIndex(String schema, String table, String name, List<String> columns, boolean unique, String method) {
+        List<Catalog.IndexKey> keys = columns.stream()
+                .map(c -> new Catalog.IndexKey(c, null, null, null, List.of(), false, false)).toList();
+        return createIndex(schema, table, name, new Catalog.IndexShape(method, keys, List.of(), false, List.of(), null, null), unique);
+    }
 
     /** An index of the whole shape the catalog describes (built concurrently, as every index Tandem builds). */
-    Step createIndex(String schema, String table, String name, dev.tandem.catalog.Catalog.IndexShape shape, boolean unique);
+    Step createIndex(String schema, String table, String name, Catalog.IndexShape shape, boolean unique);
 
     /** Gives a row-level security policy new expressions (null: that one stays). */
     Step alterPolicy(String schema, String table, String policy, String using, String withCheck);

@@ -39,6 +39,14 @@ public interface Dialect {
     /** The same timeouts for the open transaction only, on a connection that is not Tandem's own (an application's pool). */
     void setTransactionTimeouts(Connection connection, Duration lockTimeout, Duration statementTimeout) throws SQLException;
 
+    /**
+     * Puts back the timeouts {@link #setTransactionTimeouts} replaced, once the transaction has ended, where the
+     * database cannot scope a setting to a transaction (MariaDB, MySQL): the connection goes back to the application's
+     * pool as it came. Nothing to do where the transaction's end already did it (PostgreSQL).
+     */
+    default void endTransactionTimeouts(Connection connection) throws SQLException {
+    }
+
     /** True for errors that mean "could not get the lock in time" or "chosen as deadlock victim": retry later. */
     boolean isRetryable(SQLException e);
 
@@ -86,6 +94,14 @@ public interface Dialect {
     }
 
     boolean schemaExists(Connection connection, String schema) throws SQLException;
+
+    /**
+     * The schema the migrations change when none is named: {@code public} on PostgreSQL, the connection's database
+     * on MariaDB and MySQL.
+     *
+     * @throws SQLException when the connection has none to offer (a MariaDB URL without a database)
+     */
+    String defaultSchema(Connection connection) throws SQLException;
 
     /** Makes unqualified names resolve in these schemas, in this order, for the rest of the session. */
     void setSearchPath(Connection connection, java.util.List<String> schemas) throws SQLException;
@@ -208,8 +224,17 @@ public interface Dialect {
     /**
      * The tables and views this session holds locks on in its open transaction, each with the strongest lock mode
      * it holds; the database's own catalogs are left out.
+     *
+     * @throws LocksUnknown when this server does not show a session its own locks (then they are reported unknown)
      */
     List<dev.tandem.engine.TableLock> relationLocksHeld(Connection connection, RelationNames before) throws SQLException;
+
+    /** The server cannot show which locks a session holds; the message says why, for the plan to show. */
+    final class LocksUnknown extends SQLException {
+        public LocksUnknown(String reason) {
+            super(reason);
+        }
+    }
 
     /**
      * The tables and views as they are named now, to name the locks of a statement that drops or renames them by the
@@ -241,6 +266,9 @@ public interface Dialect {
      * into place ({@link Ddl#contractRenames}): then the names are the physical ones.
      */
     dev.tandem.catalog.VersionNames versionNames(Connection connection, String versionSchema) throws SQLException;
+
+    /** How the database writes SQL expressions (quotes, comments), for rewriting the column names in them. */
+    dev.tandem.migration.ColumnReferences.Syntax expressionSyntax();
 
     /** The DDL vocabulary the planner uses. */
     Ddl ddl();

@@ -56,6 +56,17 @@ public final class Names {
         return fit(schema + "_" + migration);
     }
 
+    /**
+     * The migration whose version schema {@link #versionSchema} named {@code versionSchema}; null for null or for a
+     * name that is not a version schema of {@code schema}. A name {@link #fit} shortened cannot be read back: it gives
+     * the shortened tail, which no session names, so such a version's writes are refused by a sync trigger that tells
+     * versions by name, never taken for another's.
+     */
+    public static String migrationOf(String schema, String versionSchema) {
+        if (versionSchema == null || !versionSchema.startsWith(schema + "_")) return null;
+        return versionSchema.substring(schema.length() + 1);
+    }
+
     public static String shadowColumn(String column) {
         return fit("_tandem_new_" + column);
     }
@@ -117,6 +128,15 @@ public final class Names {
 
     public static String syncTrigger(String migration) {
         return fit("_tandem_sync_" + migration);
+    }
+
+    /**
+     * A sync trigger of a database that fires triggers per event and keeps their names per database, not per table
+     * (MariaDB, MySQL): {@code _tandem_sync_<migration>_<table>_<event>}, e.g. {@code event} {@code ins}, {@code upd},
+     * {@code ins_first}.
+     */
+    public static String syncTrigger(String migration, String table, String event) {
+        return fit("_tandem_sync_" + migration + "_" + table + "_" + event);
     }
 
     /** PostgreSQL's name for an unnamed constraint: table_column_suffix. */

@@ -110,6 +110,44 @@ public final class PlanContext {
         indexes.putAll(catalog.indexToTable());
     }
 
+    /**
+     * The name a table has after contract's renames, for contract's statements that come after them: the new version's
+     * name where contract renames ({@link Ddl#contractRenames}), else its physical name, which stays.
+     */
+    public String contractName(TableModel table) {
+        return ddl.contractRenames() ? table.name : table.physical;
+    }
+
+    /** The name a column has after contract's renames; see {@link #contractName(TableModel)}. */
+    public String contractName(TableModel.ColumnModel column) {
+        return ddl.contractRenames() ? column.name : column.physical;
+    }
+
+    /**
+     * Makes a column NOT NULL, expand's part: with {@link Ddl#notNullByCheck}, a CHECK added NOT VALID (new writes obey
+     * it from then on); otherwise nothing until contract (see {@link #notNullAtContract}).
+     */
+    public void notNullAtExpand(TableModel table, TableModel.ColumnModel column, String checkName) {
+        if (ddl.notNullByCheck()) {
+            expand(ExpandStage.CONSTRAINTS, ddl.addCheckNotValid(schema, table.physical, checkName, ddl.notNullCheck(column.physical)));
+        }
+    }
+
+    /**
+     * Makes a column NOT NULL, contract's part: with {@link Ddl#notNullByCheck}, the check validated, then SET NOT NULL
+     * and the check dropped; otherwise SET NOT NULL among contract's validations, before its point of no return, where a
+     * NULL left makes it fail with nothing else changed.
+     */
+    public void notNullAtContract(TableModel table, TableModel.ColumnModel column, String checkName) {
+        if (ddl.notNullByCheck()) {
+            contract(ContractStage.VALIDATE, ddl.validateConstraint(schema, table.physical, checkName));
+            contract(ContractStage.FINALIZE, ddl.setNotNull(schema, contractName(table), contractName(column)));
+            contract(ContractStage.FINALIZE, ddl.dropConstraint(schema, contractName(table), checkName));
+        } else {
+            contract(ContractStage.VALIDATE, ddl.setNotNull(schema, table.physical, column.physical));
+        }
+    }
+
     /** The migration being planned, for where its fields were written; null when planned without one. */
     public dev.tandem.migration.Migration source;
 

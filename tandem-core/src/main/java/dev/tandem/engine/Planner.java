@@ -131,7 +131,7 @@ public final class Planner {
             // The previous version has a view for every table it knew, under the name the table has now.
             // Tables this migration's raw SQL creates are in the catalog the plan is made from, but not in that schema.
             List<String> oldViews = ctx.tables.values().stream().filter(t -> !t.created())
-                    .filter(t -> ctx.tablesBeforeRawSql.contains(t.physical)).map(t -> t.physical).toList();
+                    .filter(t -> ctx.tablesBeforeRawSql.contains(t.physical)).map(t -> t.previousName).toList();
             ctx.contract(ContractStage.DROP_OLD_VERSION, ddl.dropSchema(ctx.previousVersionSchema, oldViews));
         }
         List<String> newViews = ctx.tables.values().stream().filter(t -> !t.droppedInNewVersion).map(t -> t.name).toList();
@@ -165,11 +165,12 @@ public final class Planner {
             }
             if (done != null) {
                 List<Plan.Assignment> sets = t.columns.stream().filter(c -> c.backfill != null)
-                        .map(c -> new Plan.Assignment(c.physical, c.backfill)).toList();
+                        .map(c -> new Plan.Assignment(c.physical, overPhysicalColumns(t, c.backfill))).toList();
                 List<String> key = t.live.primaryKey().isEmpty() ? uniqueKey(t).orElseThrow() : t.live.primaryKey();
                 List<String> keyTypes = key.stream().map(k -> t.live.column(k).orElseThrow().type()).toList();
                 backfill.add(new Plan.BackfillTask(t.physical, key, keyTypes, sets, done));
             }
+            if (!ddl.transactionalDdl()) placeholderDefaults(ctx, t);
             for (ColumnModel c : t.columns) {
                 if (c.shadowed()) {
                     ctx.willDrop("replaced", t.physical, c.oldPhysical, null, c.repointed);
@@ -189,6 +190,35 @@ public final class Planner {
         }
         privileges.grantUsage();
         return backfill;
+    }
+
+    /**
+     * An expression over the previous version's row, as the backfill runs it on the table: names that version's views
+     * alias become the physical columns (where contract renames, the names are the physical ones and nothing changes).
+     */
+    private String overPhysicalColumns(TableModel t, String expression) {
+        Map<String, String> aliased = new java.util.HashMap<>();
+        for (Catalog.Column c : t.live.columns()) {
+            if (!t.previousName(c).equals(c.name())) aliased.put(t.previousName(c), dialect.quote(c.name()));
+        }
+        if (aliased.isEmpty()) return expression;
+        return dev.tandem.migration.ColumnReferences.rename(expression, aliased, java.util.Set.of(), dialect.expressionSyntax()).text();
+    }
+
+    /**
+     * Where contract is not one transaction: the previous version's NOT NULL columns without a default that contract
+     * drops after the sync trigger get a constant default first, so the new version's inserts, which leave them out,
+     * pass between the trigger's drop and theirs.
+     */
+    private static void placeholderDefaults(PlanContext ctx, TableModel t) {
+        java.util.Set<String> dropped = new java.util.LinkedHashSet<>();
+        for (ColumnModel c : t.columns) if (c.shadowed()) dropped.add(c.oldPhysical);
+        for (TableModel.DroppedColumn d : t.droppedColumns) dropped.add(d.physical());
+        for (String name : dropped) {
+            Catalog.Column live = t.live.column(name).orElse(null);
+            if (live == null || !live.notNull() || live.defaultExpr() != null || live.isIdentity()) continue;
+            ctx.contract(ContractStage.DROP_OLD_VERSION, ctx.ddl.placeholderDefault(ctx.schema, t.physical, name, live.type()));
+        }
     }
 
     /**
@@ -250,7 +280,8 @@ public final class Planner {
         return new Ddl.SyncTrigger(ctx.schema, t.physical, stateSchema, Names.syncFunction(ctx.schema, t.physical, ctx.migration),
                 split ? Names.syncTriggerLast(ctx.migration) : Names.syncTrigger(ctx.migration), ctx.versionSchema,
                 shadowing, oldBindings, newBindings, fills, ups, downs, insertOnly, done,
-                split ? Names.syncTriggerFirst(ctx.migration) : null, drawn);
+                split ? Names.syncTriggerFirst(ctx.migration) : null, drawn, ctx.migration,
+                Names.migrationOf(ctx.schema, ctx.previousVersionSchema), userBeforeRowTriggers(ctx, t));
     }
 
     /**

@@ -19,12 +19,20 @@ import java.util.Set;
  * the words of {@code timestamp with time zone} and the like), a collation (after {@code COLLATE}) or a named
  * argument (before {@code =>}).
  *
+ * <p>With {@link Syntax#MARIADB} the text is read by MariaDB's lexical rules instead: {@code `name`} is a quoted name,
+ * {@code '...'} and {@code "..."} are strings with backslash escapes, {@code #} and {@code -- } start comments,
+ * {@code @var} and {@code @@var} are variables, never columns, and names match without case, quoted or not (MariaDB's
+ * column names are case-insensitive: "Identifier Case-sensitivity" in its manual).
+ *
  * <p>Expressions whose meaning this cannot tell from tokens (a sub-select, where an unqualified name may be another
  * table's column) are the caller's to refuse; {@link #hasSubquery} says when.
  */
 public final class ColumnReferences {
     private ColumnReferences() {
     }
+
+    /** Whose lexical rules the text follows. */
+    public enum Syntax { POSTGRESQL, MARIADB }
 
     /** The rewritten text, and how many references were renamed. */
     public record Rewritten(String text, int renamed) {
@@ -53,9 +61,25 @@ public final class ColumnReferences {
      * @param qualifiers lower-case row names whose {@code .column} is a reference too (a trigger's "new", "old"), or empty
      */
     public static Rewritten rename(String text, Map<String, String> renames, Set<String> qualifiers) {
+        return rename(text, renames, qualifiers, Syntax.POSTGRESQL);
+    }
+
+    /**
+     * {@link #rename(String, Map, Set)} for text of {@code syntax}; with {@link Syntax#MARIADB} the keys of
+     * {@code renames} and the {@code qualifiers} match names of any case.
+     */
+    public static Rewritten rename(String text, Map<String, String> renames, Set<String> qualifiers, Syntax syntax) {
         List<Object> pieces = new ArrayList<>(); // String (copied as is) or Token
         List<Token> tokens = new ArrayList<>();
-        scan(text, pieces, tokens);
+        if (syntax == Syntax.MARIADB) {
+            scanMariaDb(text, pieces, tokens);
+            Map<String, String> folded = new java.util.HashMap<>();
+            renames.forEach((k, v) -> folded.putIfAbsent(foldAll(k), v));
+            renames = folded;
+            qualifiers = qualifiers.stream().map(ColumnReferences::foldAll).collect(java.util.stream.Collectors.toSet());
+        } else {
+            scan(text, pieces, tokens);
+        }
         StringBuilder out = new StringBuilder();
         int renamed = 0;
         int t = 0;
@@ -118,6 +142,11 @@ public final class ColumnReferences {
         return rename(text, Map.of(column, column), Set.of()).renamed() > 0;
     }
 
+    /** Whether {@code text}, of {@code syntax}, refers to {@code column}. */
+    public static boolean mentions(String text, String column, Syntax syntax) {
+        return rename(text, Map.of(column, column), Set.of(), syntax).renamed() > 0;
+    }
+
     /** Splits {@code text} into copied pieces (space, comments, literals) and significant tokens. */
     private static void scan(String text, List<Object> pieces, List<Token> tokens) {
         int n = text.length();
@@ -126,9 +155,7 @@ public final class ColumnReferences {
             char ch = text.charAt(i);
             int end;
             if (Character.isWhitespace(ch)) {
-                end = i + 1;
-                while (end < n && Character.isWhitespace(text.charAt(end))) end++;
-                pieces.add(text.substring(i, end));
+                end = space(text, i, pieces);
             } else if (ch == '-' && i + 1 < n && text.charAt(i + 1) == '-') {
                 end = text.indexOf('\n', i);
                 end = end < 0 ? n : end;
@@ -159,21 +186,10 @@ public final class ColumnReferences {
                 end = end < 0 ? n : end;
                 add(pieces, tokens, new Token(Kind.OTHER, text.substring(i, end), null, false));
             } else if (Character.isLetter(ch) || ch == '_' || ch > 127) {
-                end = i + 1;
-                while (end < n && SqlExpressionText.isIdentifierPart(text.charAt(end))) end++;
-                if (end < n && text.charAt(end) == '\'') {
-                    // E'...', B'...', X'...', N'...': a prefix of the string that follows, not a name.
-                    add(pieces, tokens, new Token(Kind.OTHER, text.substring(i, end), null, false));
-                } else {
-                    String word = text.substring(i, end);
-                    add(pieces, tokens, new Token(Kind.NAME, word, foldCase(word), false));
-                }
+                // E'...', B'...', X'...', N'...': a prefix of the string that follows, not a name.
+                end = word(text, i, "'", ColumnReferences::foldCase, pieces, tokens);
             } else if (Character.isDigit(ch)) {
-                end = i + 1;
-                while (end < n && (Character.isLetterOrDigit(text.charAt(end)) || text.charAt(end) == '.'
-                        || text.charAt(end) == '_' || (text.charAt(end) == '-' || text.charAt(end) == '+')
-                        && (text.charAt(end - 1) == 'e' || text.charAt(end - 1) == 'E'))) end++;
-                add(pieces, tokens, new Token(Kind.OTHER, text.substring(i, end), null, false));
+                end = number(text, i, pieces, tokens);
             } else if (ch == ':' && i + 1 < n && text.charAt(i + 1) == ':') {
                 end = i + 2;
                 add(pieces, tokens, new Token(Kind.PUNCT, "::", null, false));
@@ -186,6 +202,118 @@ public final class ColumnReferences {
             }
             i = end;
         }
+    }
+
+    /** {@link #scan} by MariaDB's lexical rules ("Identifier Names", "String Literals", "Comment Syntax" in its manual). */
+    private static void scanMariaDb(String text, List<Object> pieces, List<Token> tokens) {
+        int n = text.length();
+        int i = 0;
+        while (i < n) {
+            char ch = text.charAt(i);
+            int end;
+            if (Character.isWhitespace(ch)) {
+                end = space(text, i, pieces);
+            } else if (ch == '#' || ch == '-' && text.startsWith("--", i) && (i + 2 == n || text.charAt(i + 2) <= ' ')) {
+                end = text.indexOf('\n', i);
+                end = end < 0 ? n : end;
+                pieces.add(text.substring(i, end));
+            } else if (ch == '/' && text.startsWith("/*", i)) {
+                // Not nested in MariaDB; an executable comment (/*! ... */) is copied as it is, unrenamed.
+                end = text.indexOf("*/", i + 2);
+                end = end < 0 ? n : end + 2;
+                pieces.add(text.substring(i, end));
+            } else if (ch == '\'' || ch == '"') {
+                end = endOfMariaDbString(text, i);
+                add(pieces, tokens, new Token(Kind.OTHER, text.substring(i, end), null, false));
+            } else if (ch == '`') {
+                end = text.indexOf('`', i + 1);
+                while (end >= 0 && end + 1 < n && text.charAt(end + 1) == '`') end = text.indexOf('`', end + 2);
+                end = end < 0 ? n : end + 1;
+                String name = text.substring(i + 1, Math.max(i + 1, end - 1)).replace("``", "`");
+                add(pieces, tokens, new Token(Kind.NAME, text.substring(i, end), foldAll(name), true));
+            } else if (ch == '@') {
+                // @user_variable, @@system_variable, @'quoted', @`quoted`: never a column.
+                end = i + 1;
+                if (end < n && text.charAt(end) == '@') end++;
+                if (end < n && (text.charAt(end) == '\'' || text.charAt(end) == '"')) {
+                    end = endOfMariaDbString(text, end);
+                } else if (end < n && text.charAt(end) == '`') {
+                    int close = text.indexOf('`', end + 1);
+                    end = close < 0 ? n : close + 1;
+                } else {
+                    while (end < n && (SqlExpressionText.isIdentifierPart(text.charAt(end)) || text.charAt(end) == '.')) end++;
+                }
+                add(pieces, tokens, new Token(Kind.OTHER, text.substring(i, end), null, false));
+            } else if (Character.isLetter(ch) || ch == '_' || ch == '$' || ch > 127) {
+                // _utf8mb4'...', N'...', X'...', B'...': a prefix of the string that follows, not a name.
+                end = word(text, i, "'\"", ColumnReferences::foldAll, pieces, tokens);
+            } else if (Character.isDigit(ch)) {
+                end = number(text, i, pieces, tokens);
+            } else {
+                end = i + 1;
+                add(pieces, tokens, new Token(Kind.PUNCT, String.valueOf(ch), null, false));
+            }
+            i = end;
+        }
+    }
+
+    /** Just past the '...' or "..." string at {@code start}: the quote doubled or a backslash escape inside. */
+    private static int endOfMariaDbString(String text, int start) {
+        char quote = text.charAt(start);
+        int i = start + 1;
+        while (i < text.length()) {
+            char ch = text.charAt(i);
+            if (ch == '\\') {
+                i += 2;
+            } else if (ch == quote) {
+                if (i + 1 < text.length() && text.charAt(i + 1) == quote) i += 2;
+                else return i + 1;
+            } else {
+                i++;
+            }
+        }
+        return text.length();
+    }
+
+    /** MariaDB's column names match without case, quoted or not. */
+    private static String foldAll(String name) {
+        return name.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The white space starting at {@code i}, copied; where it ends. */
+    private static int space(String text, int i, List<Object> pieces) {
+        int end = i + 1;
+        while (end < text.length() && Character.isWhitespace(text.charAt(end))) end++;
+        pieces.add(text.substring(i, end));
+        return end;
+    }
+
+    /**
+     * The name starting at {@code i}, or, when one of {@code quotes} follows it at once, the prefix of that string;
+     * where it ends.
+     */
+    private static int word(String text, int i, String quotes, java.util.function.UnaryOperator<String> fold,
+                            List<Object> pieces, List<Token> tokens) {
+        int end = i + 1;
+        while (end < text.length() && SqlExpressionText.isIdentifierPart(text.charAt(end))) end++;
+        String word = text.substring(i, end);
+        if (end < text.length() && quotes.indexOf(text.charAt(end)) >= 0) {
+            add(pieces, tokens, new Token(Kind.OTHER, word, null, false));
+        } else {
+            add(pieces, tokens, new Token(Kind.NAME, word, fold.apply(word), false));
+        }
+        return end;
+    }
+
+    /** The number starting at {@code i} (1, 1.5, 1e-5, 0x1F); where it ends. */
+    private static int number(String text, int i, List<Object> pieces, List<Token> tokens) {
+        int n = text.length();
+        int end = i + 1;
+        while (end < n && (Character.isLetterOrDigit(text.charAt(end)) || text.charAt(end) == '.'
+                || text.charAt(end) == '_' || (text.charAt(end) == '-' || text.charAt(end) == '+')
+                && (text.charAt(end - 1) == 'e' || text.charAt(end - 1) == 'E'))) end++;
+        add(pieces, tokens, new Token(Kind.OTHER, text.substring(i, end), null, false));
+        return end;
     }
 
     private static void add(List<Object> pieces, List<Token> tokens, Token token) {

@@ -50,6 +50,30 @@ class ColumnReferencesTest {
         assertThat(rename(text.replace("\\n", "\n"))).isEqualTo(expected.replace("\\n", "\n"));
     }
 
+    /** MariaDB's lexical rules: backtick names, both quotes are strings, # comments, variables, names without case. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '¦', quoteCharacter = '~', value = {
+            "lower(email) ¦ lower(NEW.`e`)",
+            "EMAIL || `Email` ¦ NEW.`e` || NEW.`e`",             // names match without case, quoted or not
+            "`e``mail` = email ¦ `e``mail` = NEW.`e`",            // a backtick doubled inside a quoted name
+            "`Mixed Case` > 0 ¦ NEW.`m` > 0",
+            "\"email\" = 'email' ¦ \"email\" = 'email'",           // both quotes make strings
+            "'it\\'s email' = \"a \\\" email\" || email ¦ 'it\\'s email' = \"a \\\" email\" || NEW.`e`",
+            "@email + @@email + @`email` + email ¦ @email + @@email + @`email` + NEW.`e`",   // variables
+            "email # email\\n+ 1 ¦ NEW.`e` # email\\n+ 1",
+            "email -- email\\n--x ¦ NEW.`e` -- email\\n--x",       // -- needs a space to start a comment
+            "email /* email */ ¦ NEW.`e` /* email */",
+            "_utf8mb4'email' = X'00' ¦ _utf8mb4'email' = X'00'",  // a character set introducer is no name
+            "email(email) ¦ email(NEW.`e`)",
+            "t.email = email ¦ t.email = NEW.`e`",
+            "CAST(email AS CHAR) COLLATE email ¦ CAST(NEW.`e` AS CHAR) COLLATE email",
+    })
+    void readsMariaDbText(String text, String expected) {
+        String renamed = ColumnReferences.rename(text.replace("\\n", "\n"), Map.of("email", "NEW.`e`", "mixed case", "NEW.`m`"),
+                Set.of(), ColumnReferences.Syntax.MARIADB).text();
+        assertThat(renamed).isEqualTo(expected.replace("\\n", "\n"));
+    }
+
     @Test
     void aTriggersRowQualifiersAreReferencesWhenAsked() {
         var r = ColumnReferences.rename("(new.email IS DISTINCT FROM OLD.email) AND x.email = email",

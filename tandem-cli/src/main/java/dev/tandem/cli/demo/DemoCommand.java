@@ -102,8 +102,9 @@ public final class DemoCommand implements Callable<Integer> {
             } else {
                 database = dataSource(url);
             }
-            DemoSchemas schemas = new DemoSchemas(schema);
+            DemoSchemas schemas;
             try (Connection c = database.getConnection()) {
+                schemas = new DemoSchemas(schema, dev.tandem.dialect.Dialects.forConnection(c));
                 schemas.dropPrevious(c, reset, log);
                 schemas.create(c);
             } catch (SQLException e) {

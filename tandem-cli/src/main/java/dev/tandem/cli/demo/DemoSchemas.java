@@ -2,7 +2,6 @@ package dev.tandem.cli.demo;
 
 import dev.tandem.TandemException;
 import dev.tandem.dialect.Dialect;
-import dev.tandem.dialect.postgres.PostgresDialect;
 import dev.tandem.engine.Names;
 
 import java.io.PrintWriter;
@@ -22,11 +21,13 @@ final class DemoSchemas {
     /** The label, as the schema's comment. */
     static final String LABEL = "created by tandem demo; the next tandem demo run with this --schema drops it";
 
-    private final Dialect dialect = new PostgresDialect();
+    private final Dialect dialect;
     final String schema;
 
-    DemoSchemas(String schema) {
+    /** @param dialect the demo database's, as {@link dev.tandem.dialect.Dialects} chose it */
+    DemoSchemas(String schema, Dialect dialect) {
         this.schema = schema;
+        this.dialect = dialect;
     }
 
     /** The demo's own state schema: it never shares Tandem's state with anything else on the database. */

@@ -112,6 +112,17 @@ final class PostgresDdl implements Ddl {
     }
 
     @Override
+    public boolean notNullByCheck() {
+        return true;
+    }
+
+    /** Contract drops the sync trigger and the columns it filled in one transaction: no moment between them. */
+    @Override
+    public Step placeholderDefault(String schema, String table, String column, String type) {
+        throw new UnsupportedOperationException("PostgreSQL's contract is one transaction: no placeholder default needed");
+    }
+
+    @Override
     public Step createSchema(String schema) {
         return Step.metadata("create schema " + schema, "CREATE SCHEMA IF NOT EXISTS " + q(schema), NONE);
     }
@@ -360,13 +371,6 @@ final class PostgresDdl implements Ddl {
         return Step.metadata("rename constraint " + from + " to " + to,
                 "ALTER TABLE " + t(schema, table) + " RENAME CONSTRAINT " + q(from) + " TO " + q(to), exclusive(schema, table))
                 .skipIf("SELECT NOT (" + CONSTRAINT_EXISTS.substring("SELECT ".length()) + ")", schema, table, from);
-    }
-
-    @Override
-    public Step createIndex(String schema, String table, String name, List<String> columns, boolean unique, String method) {
-        List<Catalog.IndexKey> keys = columns.stream()
-                .map(c -> new Catalog.IndexKey(c, null, null, null, List.of(), false, false)).toList();
-        return createIndex(schema, table, name, new Catalog.IndexShape(method, keys, List.of(), false, List.of(), null, null), unique);
     }
 
     @Override

@@ -332,6 +332,11 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
+    public String defaultSchema(Connection c) {
+        return "public";
+    }
+
+    @Override
     public void setSearchPath(Connection c, List<String> schemas) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT set_config('search_path', ?, false)")) {
             ps.setString(1, quoteAll(schemas));
@@ -685,5 +690,10 @@ public final class PostgresDialect implements Dialect {
     @Override
     public dev.tandem.catalog.VersionNames versionNames(Connection connection, String versionSchema) {
         return dev.tandem.catalog.VersionNames.NONE;
+    }
+
+    @Override
+    public dev.tandem.migration.ColumnReferences.Syntax expressionSyntax() {
+        return dev.tandem.migration.ColumnReferences.Syntax.POSTGRESQL;
     }
 }

@@ -68,10 +68,7 @@ public final class AddColumnHandler implements OperationHandler<AddColumn> {
         if (def.defaultExpr() != null) {
             ctx.expand(ExpandStage.COLUMNS, ctx.ddl.setDefault(ctx.schema, table, def.name(), def.defaultExpr()));
         }
-        if (a.column().notNull) {
-            ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.addCheckNotValid(ctx.schema, table,
-                    Names.notNullCheck(def.name(), ctx.migration), ctx.ddl.notNullCheck(def.name())));
-        }
+        if (a.column().notNull) ctx.notNullAtExpand(a.table(), a.column(), Names.notNullCheck(def.name(), ctx.migration));
         if (def.check() != null) {
             ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.addCheckNotValid(ctx.schema, table, checkName(a), def.check()));
         }
@@ -103,11 +100,7 @@ public final class AddColumnHandler implements OperationHandler<AddColumn> {
         ColumnDef def = op.column();
         String physical = a.table().physical;
         String nn = Names.notNullCheck(def.name(), ctx.migration);
-        if (a.column().notNull) {
-            ctx.contract(ContractStage.VALIDATE, ctx.ddl.validateConstraint(ctx.schema, physical, nn));
-            ctx.contract(ContractStage.FINALIZE, ctx.ddl.setNotNull(ctx.schema, a.table().name, a.column().name));
-            ctx.contract(ContractStage.FINALIZE, ctx.ddl.dropConstraint(ctx.schema, a.table().name, nn));
-        }
+        if (a.column().notNull) ctx.notNullAtContract(a.table(), a.column(), nn);
         if (def.check() != null) {
             ctx.contract(ContractStage.VALIDATE, ctx.ddl.validateConstraint(ctx.schema, physical, checkName(a)));
         }

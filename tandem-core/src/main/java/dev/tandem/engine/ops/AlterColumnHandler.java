@@ -138,7 +138,8 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
         Altered a = ctx.recall(op);
         ColumnModel column = a.column();
         String table = a.table().physical;
-        String oldName = column.live.name();
+        // Expressions over the previous version's row use that version's names (which its views may alias).
+        String oldName = a.table().previousName(column.live);
         // Defaults are written here, once every operation has run, because they use the final names.
         column.up = op.up() != null ? op.up() : ctx.dialect.quote(oldName);
         column.backfill = column.up;
@@ -155,10 +156,7 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
         }
 
         new ColumnAttributes(ctx, a.table(), column, op.defaultChanged()).expand();
-        if (column.notNull) {
-            ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.addCheckNotValid(ctx.schema, table,
-                    Names.notNullCheck(op.column(), ctx.migration), ctx.ddl.notNullCheck(column.physical)));
-        }
+        if (column.notNull) ctx.notNullAtExpand(a.table(), column, Names.notNullCheck(op.column(), ctx.migration));
         if (op.references() != null) {
             var target = Columns.referencedColumn(ctx, op.references(), op.location());
             ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.addForeignKeyNotValid(ctx.schema, table, foreignKeyName(a),
@@ -198,14 +196,10 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
         Altered a = ctx.recall(op);
         ColumnModel column = a.column();
         String physical = a.table().physical;
-        String finalTable = a.table().name;
+        String finalTable = ctx.contractName(a.table());
         String nn = Names.notNullCheck(op.column(), ctx.migration);
         new ColumnAttributes(ctx, a.table(), column, op.defaultChanged()).contract();
-        if (column.notNull) {
-            ctx.contract(ContractStage.VALIDATE, ctx.ddl.validateConstraint(ctx.schema, physical, nn));
-            ctx.contract(ContractStage.FINALIZE, ctx.ddl.setNotNull(ctx.schema, finalTable, column.name));
-            ctx.contract(ContractStage.FINALIZE, ctx.ddl.dropConstraint(ctx.schema, finalTable, nn));
-        }
+        if (column.notNull) ctx.notNullAtContract(a.table(), column, nn);
         if (op.check() != null) {
             // The check is written with the new version's names, which the table has only after the renames.
             ctx.rowChecks.add(new dev.tandem.engine.Plan.RowCheck(finalTable, "check `" + op.check() + "` of column "

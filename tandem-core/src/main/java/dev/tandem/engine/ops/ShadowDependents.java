@@ -194,7 +194,7 @@ final class ShadowDependents {
     /** Contract: validate the checks first, repoint the policies before the drop, names and marks after it. */
     void contract(PlanContext ctx, TableModel table) {
         String physical = table.physical;
-        String finalTable = table.name;
+        String finalTable = ctx.contractName(table);
         for (Check c : checks) {
             // A check the user left NOT VALID stays so: rows it never checked may break it.
             if (c.check().validated()) {

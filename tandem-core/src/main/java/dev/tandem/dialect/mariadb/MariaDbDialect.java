@@ -1,0 +1,505 @@
+package dev.tandem.dialect.mariadb;
+
+import dev.tandem.catalog.Catalog;
+import dev.tandem.dialect.Ddl;
+import dev.tandem.dialect.Dialect;
+import dev.tandem.engine.Plan;
+import dev.tandem.engine.TableLock;
+import dev.tandem.state.StateStore;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * MariaDB 10.11 and later, and MySQL 8.0.32 and later (its differences held by {@link Flavor}). A PostgreSQL schema is
+ * a MariaDB database here: the managed schema is the application's database, a version schema is a version database,
+ * and the state lives in a database of its own (docs/DESIGN.md, "MariaDB and MySQL"). The DDL vocabulary, backfill
+ * batches and the checks that build on DDL are {@code MariaDbDdl}'s (issue 12, in progress).
+ */
+public final class MariaDbDialect implements Dialect {
+
+    /** The server family: what MySQL does differently from MariaDB. */
+    public enum Flavor {
+        /** MariaDB: {@code max_statement_time} in seconds for every statement, {@code ALTER ... WAIT n}. */
+        MARIADB,
+        /** MySQL: {@code max_execution_time} in milliseconds for SELECT only, no {@code WAIT n} on ALTER. */
+        MYSQL
+    }
+
+    /** MariaDB error numbers ("MariaDB Error Codes" in its manual); MySQL shares those below 3000. */
+    static final int LOCK_WAIT_TIMEOUT = 1205, DEADLOCK = 1213, LOCK_NOWAIT = 3572, STATEMENT_TIMEOUT = 1969,
+            MYSQL_QUERY_TIMEOUT = 3024, NO_SUCH_TABLE = 1146, UNKNOWN_DATABASE = 1049, UNKNOWN_TABLE = 1051,
+            CANT_DROP_FIELD_OR_KEY = 1091, DROP_DATABASE_MISSING = 1008, NO_SUCH_TRIGGER = 1360,
+            SERVER_GONE = 2006, LOST_CONNECTION = 2013, CONNECTION_KILLED = 1927, SERVER_SHUTDOWN = 1053,
+            MYSQL_CLIENT_INTERACTION_TIMEOUT = 4031;
+
+    /** The largest lock_wait_timeout and innodb_lock_wait_timeout take: no limit, as a zero timeout means. */
+    private static final long NO_LOCK_LIMIT = 31_536_000;
+
+    private final Flavor flavor;
+    private final MariaDbTypes types = new MariaDbTypes(this);
+
+    public MariaDbDialect(Flavor flavor) {
+        this.flavor = java.util.Objects.requireNonNull(flavor);
+    }
+
+    public Flavor flavor() {
+        return flavor;
+    }
+
+    /** Backticks, a backtick inside doubled ("Identifier Names" in the MariaDB manual). */
+    @Override
+    public String quote(String identifier) {
+        if (identifier.indexOf('\0') >= 0) throw new IllegalArgumentException("identifier contains a NUL character");
+        return '`' + identifier.replace("`", "``") + '`';
+    }
+
+    /**
+     * Single quotes, a quote inside doubled and a backslash doubled ("String Literals" in the MariaDB manual): right
+     * under the default SQL mode, in which a backslash escapes. A session with {@code NO_BACKSLASH_ESCAPES} would read
+     * each doubled backslash as two; Tandem's statements run on its own sessions, which keep the server's default.
+     */
+    @Override
+    public String literal(String value) {
+        if (value.indexOf('\0') >= 0) throw new IllegalArgumentException("literal contains a NUL character");
+        return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'";
+    }
+
+    /** 64 characters ("Identifier Names" in the MariaDB manual); Tandem's own names keep to 63 bytes. */
+    @Override
+    public int maxIdentifierBytes() {
+        return 64;
+    }
+
+    /** The database's tables, as {@link MariaDbCatalogReader} reads them from information_schema. */
+    @Override
+    public Catalog readCatalog(Connection c, String schema) throws SQLException {
+        return MariaDbCatalogReader.read(c, schema);
+    }
+
+    /**
+     * For the rest of the session: {@code lock_wait_timeout} (metadata locks: DDL waiting for a table's users, and
+     * anyone queued behind it) and {@code innodb_lock_wait_timeout} (row locks), both in whole seconds, rounded up,
+     * at least 1; and the statement limit, {@code max_statement_time} on MariaDB (seconds, fractions allowed: every
+     * statement but those inside stored routines) or {@code max_execution_time} on MySQL (milliseconds: read-only
+     * SELECT statements only, so DDL and writes there run unbounded). A zero duration means no limit.
+     */
+    @Override
+    public void setTimeouts(Connection c, Duration lockTimeout, Duration statementTimeout) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("SET SESSION " + timeoutAssignments(lockTimeout, statementTimeout));
+        }
+    }
+
+    private String timeoutAssignments(Duration lockTimeout, Duration statementTimeout) {
+        long lockSeconds = lockTimeout.isZero() ? NO_LOCK_LIMIT
+                : Math.max(1, (lockTimeout.toMillis() + 999) / 1000);
+        String statement = flavor == Flavor.MARIADB
+                ? "max_statement_time = " + statementTimeout.toMillis() / 1000.0
+                : "max_execution_time = " + statementTimeout.toMillis();
+        return "lock_wait_timeout = " + lockSeconds + ", innodb_lock_wait_timeout = " + lockSeconds + ", " + statement;
+    }
+
+    /**
+     * The timeouts of {@link #setTimeouts}, for the session: MariaDB and MySQL cannot scope a setting to a
+     * transaction. The values they replace are kept in user variables of the session, and
+     * {@link #endTransactionTimeouts} puts them back.
+     */
+    @Override
+    public void setTransactionTimeouts(Connection c, Duration lockTimeout, Duration statementTimeout) throws SQLException {
+        String statementVariable = flavor == Flavor.MARIADB ? "max_statement_time" : "max_execution_time";
+        try (Statement st = c.createStatement()) {
+            // Only the first call of a transaction saves: a second one must not save the first one's values.
+            st.execute("SET @tandem_saved_lock_wait_timeout = IFNULL(@tandem_saved_lock_wait_timeout, @@SESSION.lock_wait_timeout),"
+                    + " @tandem_saved_innodb_lock_wait_timeout = IFNULL(@tandem_saved_innodb_lock_wait_timeout, @@SESSION.innodb_lock_wait_timeout),"
+                    + " @tandem_saved_statement_time = IFNULL(@tandem_saved_statement_time, @@SESSION." + statementVariable + ")");
+            st.execute("SET SESSION " + timeoutAssignments(lockTimeout, statementTimeout));
+        }
+    }
+
+    @Override
+    public void endTransactionTimeouts(Connection c) throws SQLException {
+        String statementVariable = flavor == Flavor.MARIADB ? "max_statement_time" : "max_execution_time";
+        try (Statement st = c.createStatement()) {
+            // A user variable's type is not always the one the setting takes ("Incorrect argument type"): cast back.
+            st.execute("SET SESSION lock_wait_timeout = CAST(IFNULL(@tandem_saved_lock_wait_timeout, @@SESSION.lock_wait_timeout) AS UNSIGNED),"
+                    + " innodb_lock_wait_timeout = CAST(IFNULL(@tandem_saved_innodb_lock_wait_timeout, @@SESSION.innodb_lock_wait_timeout) AS UNSIGNED),"
+                    + " " + statementVariable + " = CAST(IFNULL(@tandem_saved_statement_time, @@SESSION." + statementVariable + ") AS "
+                    + (flavor == Flavor.MARIADB ? "DOUBLE" : "UNSIGNED") + ")");
+            st.execute("SET @tandem_saved_lock_wait_timeout = NULL, @tandem_saved_innodb_lock_wait_timeout = NULL,"
+                    + " @tandem_saved_statement_time = NULL");
+        }
+    }
+
+    /**
+     * 1205 (a row or metadata lock not granted within its timeout, and MariaDB's {@code WAIT n} / {@code NOWAIT} on
+     * DDL), 1213 (deadlock victim; also what Galera answers a transaction its DDL aborted), 3572 (MySQL's NOWAIT),
+     * and the statement limits: 1969 (MariaDB's max_statement_time), 3024 (MySQL's max_execution_time).
+     */
+    @Override
+    public boolean isRetryable(SQLException e) {
+        int code = e.getErrorCode();
+        return code == LOCK_WAIT_TIMEOUT || code == DEADLOCK || code == LOCK_NOWAIT || code == STATEMENT_TIMEOUT
+                || code == MYSQL_QUERY_TIMEOUT || "40001".equals(e.getSQLState());
+    }
+
+    /** Every statement runs in a transaction (DDL commits the open one first): none refuses to. */
+    @Override
+    public boolean cannotRunInTransaction(SQLException e) {
+        return false;
+    }
+
+    @Override
+    public boolean isConnectionLost(SQLException e) {
+        String state = e.getSQLState();
+        int code = e.getErrorCode();
+        return e instanceof SQLNonTransientConnectionException || e instanceof SQLTransientConnectionException
+                || (state != null && state.startsWith("08")) || code == SERVER_GONE || code == LOST_CONNECTION
+                || code == CONNECTION_KILLED || code == SERVER_SHUTDOWN || code == MYSQL_CLIENT_INTERACTION_TIMEOUT;
+    }
+
+    /** 1146 no such table, 1049 unknown database, 1051 unknown table (DROP), 1091 no such column or key, 1008, 1360. */
+    @Override
+    public boolean isUndefinedObject(SQLException e) {
+        return Set.of(NO_SUCH_TABLE, UNKNOWN_DATABASE, UNKNOWN_TABLE, CANT_DROP_FIELD_OR_KEY, DROP_DATABASE_MISSING,
+                NO_SUCH_TRIGGER).contains(e.getErrorCode());
+    }
+
+    /** {@code GET_LOCK(key, 0)}; a key longer than MySQL's 64 characters is shortened with a digest. */
+    @Override
+    public boolean tryMigrationLock(Connection c, String key) throws SQLException {
+        return MariaDbLocks.tryLock(c, key);
+    }
+
+    @Override
+    public void releaseMigrationLock(Connection c, String key) throws SQLException {
+        MariaDbLocks.release(c, key);
+    }
+
+    @Override
+    public List<LockHolder> migrationLockHolders(Connection c, String key) throws SQLException {
+        return MariaDbLocks.holders(c, key);
+    }
+
+    @Override
+    public void checkType(Connection c, String type) throws SQLException {
+        types.canonical(c, type);
+    }
+
+    /** As {@code COLUMN_TYPE} prints it ({@code int(11)} on MariaDB); see {@link MariaDbTypes#canonical}. */
+    @Override
+    public String canonicalType(Connection c, String type) throws SQLException {
+        return types.canonical(c, type);
+    }
+
+    @Override
+    public void checkIndex(Connection c, String schema, String table, Map<String, String> addedColumns,
+                           Catalog.IndexShape shape, boolean unique) {
+        throw new UnsupportedOperationException("issue 12: index checks on MariaDB come with MariaDbDdl");
+    }
+
+    @Override
+    public void checkExpression(Connection c, String expression, Map<String, String> rowTypes, String targetType) {
+        throw new UnsupportedOperationException("issue 12: expression checks on MariaDB come with MariaDbDdl");
+    }
+
+    /** Compared as the server stores the name: exactly, unless lower_case_table_names folds names. */
+    @Override
+    public boolean schemaExists(Connection c, String schema) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT SCHEMA_NAME, @@lower_case_table_names"
+                + " FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                // information_schema compares names without regard to case; the server does not (on Linux).
+                while (rs.next()) {
+                    if (rs.getString(1).equals(schema) || rs.getInt(2) != 0) return true;
+                }
+                return false;
+            }
+        }
+    }
+
+    /** The connection's default database ({@code DATABASE()}): the application's, as its URL names it. */
+    @Override
+    public String defaultSchema(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT DATABASE()")) {
+            rs.next();
+            String database = rs.getString(1);
+            if (database == null) {
+                throw new SQLException("the connection has no default database: name the application's database in"
+                        + " the URL (jdbc:mariadb://HOST:PORT/DATABASE) or give the schema", "3D000");
+            }
+            return database;
+        }
+    }
+
+    /**
+     * A MariaDB session has one default database, not a path: the first of {@code schemas} becomes it
+     * ({@code USE}, through the driver so that it knows, and a pool that resets the database on return sees it).
+     * Names of other databases resolve only qualified; a version database's views are all the version needs.
+     */
+    @Override
+    public void setSearchPath(Connection c, List<String> schemas) throws SQLException {
+        c.setCatalog(first(schemas));
+    }
+
+    private static String first(List<String> schemas) {
+        if (schemas.isEmpty()) throw new IllegalArgumentException("no database to use");
+        return schemas.get(0);
+    }
+
+    /** The database to put in the URL's path ({@code jdbc:mariadb://HOST:PORT/<this>}): the first of the list. */
+    @Override
+    public String searchPathValue(List<String> schemas) {
+        return first(schemas);
+    }
+
+    @Override
+    public String setSearchPathStatement(List<String> schemas) {
+        return "USE " + quote(first(schemas));
+    }
+
+    /**
+     * MariaDB has no application_name: the name goes into the user variable {@code @tandem_session}, which the
+     * Performance Schema shows other sessions where it is on ({@link MariaDbSessions}). An application instance's name,
+     * {@code tandem:<version>:<instance>}, also sets {@code @tandem_version = '<version>'}: how the sync triggers
+     * tell which version wrote a row (docs/DESIGN.md, "Writer identity"). Tandem's own sessions leave it as it is.
+     */
+    @Override
+    public void setApplicationName(Connection c, String name) throws SQLException {
+        String version = instanceVersion(name);
+        try (PreparedStatement ps = c.prepareStatement(version == null ? "SET @" + MariaDbSessions.NAME_VARIABLE + " = ?"
+                : "SET @" + MariaDbSessions.NAME_VARIABLE + " = ?, @tandem_version = ?")) {
+            ps.setString(1, name);
+            if (version != null) ps.setString(2, version);
+            ps.execute();
+        }
+    }
+
+    /** The version of an application instance's name {@code tandem:<version>:<instance>}; null for other names. */
+    static String instanceVersion(String name) {
+        if (name == null || !name.startsWith("tandem:")) return null;
+        int end = name.indexOf(':', "tandem:".length());
+        return end > "tandem:".length() ? name.substring("tandem:".length(), end) : null;
+    }
+
+    @Override
+    public List<String> highestKey(Connection c, String schema, String table, List<String> keys) throws SQLException {
+        MariaDbKeys key = MariaDbKeys.of(this, c, schema, table, keys);
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + key.selectList() + " FROM " + qualify(schema, table)
+                + " ORDER BY " + key.order("DESC") + " LIMIT 1");
+             ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? key.read(rs, 1) : null;
+        }
+    }
+
+    /**
+     * InnoDB's estimate ({@code information_schema.TABLES.TABLE_ROWS}, from sampled statistics, off by up to half);
+     * a table without one (0 right after a bulk load) is counted up to a bound, as on PostgreSQL.
+     */
+    @Override
+    public long estimateRows(Connection c, String schema, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT TABLE_ROWS FROM information_schema.TABLES"
+                + " WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?")) {
+            ps.setString(1, schema);
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && rs.getLong(1) > 0) return rs.getLong(1);
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM (SELECT 1 FROM " + qualify(schema, table)
+                + " LIMIT " + COUNT_BOUND + ") AS " + quote("_tandem_rows"));
+             ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static final long COUNT_BOUND = 1_000_000;
+
+    /** Never: MariaDB cannot leave triggers unfired for one transaction (no session_replication_role). */
+    @Override
+    public boolean backfillMaySkipTriggers(Connection c, String schema, Plan.BackfillTask task, String syncTrigger) {
+        return false;
+    }
+
+    @Override
+    public BatchResult backfillBatch(Connection c, String schema, Plan.BackfillTask task, List<String> after,
+                                     List<String> upTo, int size, boolean skipTriggers) throws SQLException {
+        // skipTriggers is never true here: backfillMaySkipTriggers is false on MariaDB.
+        return new MariaDbBackfill(this).batch(c, schema, task, after, upTo, size);
+    }
+
+    /** Null: InnoDB tables are clustered on their primary key, so the key walk is the physical walk. */
+    @Override
+    public Pages pagesToWalk(Connection c, String schema, String table) {
+        return null;
+    }
+
+    @Override
+    public PageBatch backfillPages(Connection c, String schema, Plan.BackfillTask task, long from, long to,
+                                   String storage, boolean skipTriggers) {
+        throw new UnsupportedOperationException("MariaDB and MySQL are walked by key only (pagesToWalk is null)");
+    }
+
+    @Override
+    public Duration replicaLag(Connection replica) throws SQLException {
+        return MariaDbReplication.lag(replica, flavor);
+    }
+
+    /**
+     * Zero: a MariaDB or MySQL primary does not know how far its replicas have applied what it sent (only semi-sync
+     * acknowledgements, and only of receipt). The backfill watches replicas when they are given to it.
+     */
+    @Override
+    public Duration replicationLagSeenByPrimary(Connection primary) {
+        return Duration.ZERO;
+    }
+
+    /**
+     * Sessions running a statement ({@code Query}, {@code Execute}) in the process list, other than this one and the
+     * server's own threads, and other than Tandem's where their names can be read ({@link MariaDbSessions}). Without
+     * the PROCESS privilege only the login's own sessions show.
+     */
+    @Override
+    public int otherActiveSessions(Connection c, String toolApplicationName) throws SQLException {
+        int active = 0;
+        for (MariaDbSessions.Session s : MariaDbSessions.visible(c)) {
+            if (!("Query".equals(s.command()) || "Execute".equals(s.command()))) continue;
+            if ("system user".equals(s.user()) || "event_scheduler".equals(s.user())) continue;
+            if (s.name() != null && (s.name().equals(toolApplicationName) || s.name().startsWith(toolApplicationName + " "))) {
+                continue;
+            }
+            active++;
+        }
+        return active;
+    }
+
+    @Override
+    public VerifyChunk verifyChunk(Connection c, String schema, String table, List<String> keyColumns,
+                                   List<String> keyTypes, List<String> after, int size, List<String> predicates)
+            throws SQLException {
+        return MariaDbVerify.chunk(this, c, schema, table, new MariaDbKeys(this, keyColumns, keyTypes), after, size,
+                predicates);
+    }
+
+    @Override
+    public String checkExpression(String constraintDefinition) {
+        throw new UnsupportedOperationException("issue 12: CHECK constraints on MariaDB come with MariaDbDdl");
+    }
+
+    @Override
+    public List<String> dropBlockers(Connection c, String schema, Plan.Dropped dropped, Collection<String> ownSchemas) {
+        throw new UnsupportedOperationException("issue 12: drop blockers on MariaDB come with MariaDbDdl");
+    }
+
+    @Override
+    public List<String> versionSchemaBlockers(Connection c, String versionSchema) {
+        throw new UnsupportedOperationException("issue 12: version database blockers on MariaDB come with MariaDbDdl");
+    }
+
+    /**
+     * The server's message, without the driver's {@code (conn=123)} prefix, with its error number, which the
+     * MariaDB manual's "MariaDB Error Codes" explains.
+     */
+    @Override
+    public String describeError(SQLException e) {
+        String message = e.getMessage() == null ? e.toString() : e.getMessage().replaceFirst("^\\(conn=\\d+\\)\\s*", "");
+        return e.getErrorCode() > 0 && !message.contains(String.valueOf(e.getErrorCode()))
+                ? message + " (error " + e.getErrorCode() + ")" : message;
+    }
+
+    /** See {@link MariaDbLocks#held}; {@code before} is not needed, as metadata locks are held by name. */
+    @Override
+    public List<TableLock> relationLocksHeld(Connection c, RelationNames before) throws SQLException {
+        return MariaDbLocks.held(c);
+    }
+
+    /** Empty: metadata locks name their table as it was named when taken, so nothing needs renaming back. */
+    @Override
+    public RelationNames relationNames(Connection c) {
+        return new RelationNames(Map.of());
+    }
+
+    /**
+     * Counts the rows for which {@code condition} is false (not NULL, as a CHECK passes on NULL); samples are the
+     * rows' values, as {@code (v1,v2,...)} with NULL empty, as PostgreSQL prints a row.
+     */
+    @Override
+    public Violations violations(Connection c, String schema, String relation, String condition, int samples)
+            throws SQLException {
+        String from = " FROM " + qualify(schema, relation) + " AS " + quote("_tandem_row") + " WHERE NOT (" + condition + ")";
+        long rows;
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*)" + from); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            rows = rs.getLong(1);
+        }
+        List<String> found = new ArrayList<>();
+        if (rows > 0) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT *" + from + " LIMIT " + samples);
+                 ResultSet rs = ps.executeQuery()) {
+                ResultSetMetaData meta = rs.getMetaData();
+                while (rs.next()) {
+                    List<String> values = new ArrayList<>();
+                    for (int i = 1; i <= meta.getColumnCount(); i++) {
+                        String v = rs.getString(i);
+                        values.add(v == null ? "" : v);
+                    }
+                    found.add("(" + String.join(",", values) + ")");
+                }
+            }
+        }
+        return new Violations(rows, found);
+    }
+
+    /** Null: MariaDB and MySQL have no row-level security, so there is none for views to lose. */
+    @Override
+    public String viewsCannotKeepRowSecurity(Catalog catalog) {
+        return null;
+    }
+
+    private final MariaDbDdl ddl = new MariaDbDdl();
+
+    @Override
+    public Ddl ddl() {
+        return ddl;
+    }
+
+    /**
+     * Read from the version database's own views, which Tandem made as {@code SELECT `db`.`t`.`physical` AS `name`, ...
+     * FROM `db`.`t`} (information_schema.VIEWS.VIEW_DEFINITION prints them so).
+     */
+    @Override
+    public dev.tandem.catalog.VersionNames versionNames(Connection c, String versionSchema) throws SQLException {
+        if (versionSchema == null) return dev.tandem.catalog.VersionNames.NONE;
+        return MariaDbVersionViews.read(c, versionSchema);
+    }
+
+    @Override
+    public StateStore stateStore(String stateSchema, String schema) {
+        return new MariaDbStateStore(this, stateSchema, schema);
+    }
+
+    @Override
+    public String toString() {
+        return flavor.name().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public dev.tandem.migration.ColumnReferences.Syntax expressionSyntax() {
+        return dev.tandem.migration.ColumnReferences.Syntax.MARIADB;
+    }
+}

@@ -1,0 +1,88 @@
+package dev.tandem.dialect.mariadb;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The server's client sessions as Tandem can tell them apart. MariaDB has no application_name: a session names itself
+ * with the user variable {@code @tandem_session} ({@link MariaDbDialect#setApplicationName}) or, for applications that
+ * connect without Tandem's library, with the connection attribute {@code program_name=tandem:<version>:<instance>}.
+ * Another session can read either only through the Performance Schema ({@code user_variables_by_thread},
+ * {@code session_connect_attrs}), which is off by default on MariaDB and needs SELECT on it: where it cannot be read,
+ * sessions have no names, and callers fall back on what the process list shows.
+ */
+final class MariaDbSessions {
+    /** The user variable a session's name is kept in, without its {@code @}. */
+    static final String NAME_VARIABLE = "tandem_session";
+
+    private MariaDbSessions() {
+    }
+
+    /**
+     * A row of the process list: the connection id, login, client host (without its port), default database, what it
+     * does ({@code Query}, {@code Sleep}, ...), for how many seconds, and its Tandem name (null when unknown).
+     */
+    record Session(long id, String user, String host, String database, String command, long seconds, String name) {
+    }
+
+    /**
+     * The sessions this login may see: all of them with the PROCESS privilege, its own otherwise ("SHOW PROCESSLIST"
+     * in the MariaDB manual). The asking session is left out.
+     */
+    static List<Session> visible(Connection c) throws SQLException {
+        Map<Long, String> names = names(c);
+        List<Session> sessions = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT ID, USER, HOST, DB, COMMAND, TIME"
+                + " FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                long id = rs.getLong(1);
+                sessions.add(new Session(id, rs.getString(2), host(rs.getString(3)), rs.getString(4), rs.getString(5),
+                        rs.getLong(6), names.get(id)));
+            }
+        }
+        return sessions;
+    }
+
+    /** {@code 10.0.0.7:51234} → {@code 10.0.0.7}; {@code localhost} stays. */
+    static String host(String hostAndPort) {
+        if (hostAndPort == null || hostAndPort.isEmpty()) return "local";
+        int colon = hostAndPort.lastIndexOf(':');
+        // The process list appends the port to every TCP client's address (IPv6 ones too), never to "localhost" (a socket).
+        return colon > 0 && hostAndPort.substring(colon + 1).chars().allMatch(Character::isDigit)
+                ? hostAndPort.substring(0, colon) : hostAndPort;
+    }
+
+    /**
+     * Tandem's names of the sessions, by connection id: the user variable first (set on every checkout, so it is the
+     * newer word), then the connection attribute. Empty where the Performance Schema cannot be read.
+     */
+    static Map<Long, String> names(Connection c) {
+        Map<Long, String> names = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT a.PROCESSLIST_ID, a.ATTR_VALUE FROM performance_schema.session_connect_attrs a
+                WHERE a.ATTR_NAME = 'program_name' AND a.ATTR_VALUE LIKE 'tandem%'
+                UNION ALL
+                SELECT t.PROCESSLIST_ID, CONVERT(v.VARIABLE_VALUE USING utf8mb4)
+                FROM performance_schema.user_variables_by_thread v
+                JOIN performance_schema.threads t ON t.THREAD_ID = v.THREAD_ID
+                WHERE v.VARIABLE_NAME = ? AND t.PROCESSLIST_ID IS NOT NULL""")) {
+            ps.setString(1, NAME_VARIABLE);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (rs.getString(2) != null) names.put(rs.getLong(1), rs.getString(2));
+                }
+            }
+        } catch (SQLException e) {
+            // No SELECT on performance_schema, or a server built without it: sessions stay unnamed.
+            return Map.of();
+        }
+        return names;
+    }
+}

@@ -1,0 +1,209 @@
+package dev.tandem.dialect.mariadb;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tandem.dialect.Dialect;
+import dev.tandem.dialect.SqlStateStore;
+import dev.tandem.state.StateStore;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@link StateStore} in MariaDB and MySQL: the same tables and meaning as PostgreSQL's, in a database of their own
+ * (InnoDB, utf8mb4 with binary collation, so that names compare exactly as they do on PostgreSQL). Backfill keys are
+ * JSON arrays of text. Times are the server's UTC clock ({@code UTC_TIMESTAMP(6)}) in {@code DATETIME(6)} columns,
+ * whatever the session's time zone, and staleness is judged by that same clock: no skew between hosts, and no
+ * TIMESTAMP range ending in 2038.
+ */
+public final class MariaDbStateStore extends SqlStateStore {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String NOW = "UTC_TIMESTAMP(6)";
+    private static final String TABLE_OPTIONS = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+
+    public MariaDbStateStore(Dialect dialect, String stateSchema, String schema) {
+        super(dialect, stateSchema, schema);
+    }
+
+    @Override
+    protected String now() {
+        return NOW;
+    }
+
+    /** A stored UTC time as text that {@link Instant#parse} reads. */
+    @Override
+    protected String time(String column) {
+        return "DATE_FORMAT(" + column + ", '%Y-%m-%dT%H:%i:%s.%fZ')";
+    }
+
+    @Override
+    protected Instant readTime(ResultSet rs, int column) throws SQLException {
+        String text = rs.getString(column);
+        return text == null ? null : Instant.parse(text);
+    }
+
+    @Override
+    protected String freshSince(Duration fresh) {
+        return NOW + " - INTERVAL " + fresh.toNanos() / 1000 + " MICROSECOND";
+    }
+
+    /** A key as stored: a JSON array of text, or NULL. */
+    @Override
+    protected void setKey(Connection c, PreparedStatement ps, int index, List<String> key) throws SQLException {
+        try {
+            ps.setString(index, key == null ? null : JSON.writeValueAsString(key));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    protected List<String> readKey(ResultSet rs, int column) throws SQLException {
+        String json = rs.getString(column);
+        if (json == null) return null;
+        try {
+            return List.copyOf(JSON.readValue(json, new TypeReference<List<String>>() { }));
+        } catch (JsonProcessingException | NullPointerException e) {
+            throw new SQLException("a stored backfill key is not a JSON array of text: " + json, "22000", e);
+        }
+    }
+
+    @Override
+    protected String onDuplicate(String keyColumns) {
+        return " ON DUPLICATE KEY UPDATE ";
+    }
+
+    /** {@code VALUES(column)}: deprecated on MySQL 8.0.20+ for a row alias, which MariaDB does not have. */
+    @Override
+    protected String inserted(String column) {
+        return "VALUES(" + column + ")";
+    }
+
+    /** INSERT IGNORE would also hide errors other than the duplicate key; a no-op update hides only that. */
+    @Override
+    protected String ignoreDuplicate() {
+        return " ON DUPLICATE KEY UPDATE schema_name = schema_name";
+    }
+
+    /**
+     * Creates the state database and tables if they are missing. Each statement commits on its own (DDL does on
+     * MariaDB), and each is idempotent, so a run stopped half-way is finished by the next.
+     */
+    @Override
+    public void install(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE IF NOT EXISTS " + dialect.quote(stateSchema) + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+            st.execute("CREATE TABLE IF NOT EXISTS " + table("migrations") + " ("
+                    + "schema_name VARCHAR(64) NOT NULL, name VARCHAR(255) NOT NULL, phase VARCHAR(32) NOT NULL,"
+                    + " checksum VARCHAR(255) NOT NULL, file TEXT, version_schema VARCHAR(64),"
+                    + " previous_version_schema VARCHAR(64), plan LONGTEXT, steps_done INT NOT NULL DEFAULT 0,"
+                    + " started_at DATETIME(6), expanded_at DATETIME(6), backfilled_at DATETIME(6),"
+                    + " completed_at DATETIME(6), rolled_back_at DATETIME(6), updated_at DATETIME(6) NOT NULL,"
+                    + " backfill_paused BOOLEAN NOT NULL DEFAULT FALSE, backfill_max_rows_per_second INT,"
+                    + " backfill_status VARCHAR(32), backfill_reason TEXT, backfill_seen_at DATETIME(6),"
+                    + " PRIMARY KEY (schema_name, name))" + TABLE_OPTIONS);
+            st.execute("CREATE TABLE IF NOT EXISTS " + table("backfill") + " ("
+                    + "schema_name VARCHAR(64) NOT NULL, migration VARCHAR(255) NOT NULL, table_name VARCHAR(64) NOT NULL,"
+                    + " walk VARCHAR(8) NOT NULL DEFAULT 'key', last_key LONGTEXT, upper_key LONGTEXT,"
+                    + " rows_done BIGINT NOT NULL DEFAULT 0, rows_total BIGINT, done BOOLEAN NOT NULL DEFAULT FALSE,"
+                    + " batch_size INT, updated_at DATETIME(6) NOT NULL,"
+                    + " PRIMARY KEY (schema_name, migration, table_name))" + TABLE_OPTIONS);
+            installInstances(st);
+            st.execute("CREATE TABLE IF NOT EXISTS " + table("history") + " ("
+                    + "id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, at DATETIME(6) NOT NULL, schema_name VARCHAR(64) NOT NULL,"
+                    + " migration VARCHAR(255), phase VARCHAR(32), event VARCHAR(255) NOT NULL, detail LONGTEXT)" + TABLE_OPTIONS);
+        }
+    }
+
+    private void installInstances(Statement st) throws SQLException {
+        // One row per instance id and version: in a rolling restart one node id runs the old version (draining) and
+        // the new one at once, and both must show, and count for the contract guard.
+        st.execute("CREATE TABLE IF NOT EXISTS " + table(INSTANCES) + " (instance_id VARCHAR(255) NOT NULL,"
+                + " schema_name VARCHAR(64) NOT NULL, version VARCHAR(255) NOT NULL, host VARCHAR(255), pid BIGINT,"
+                + " started_at DATETIME(6) NOT NULL, last_seen DATETIME(6) NOT NULL,"
+                + " PRIMARY KEY (instance_id, version))" + TABLE_OPTIONS);
+    }
+
+    /** Compared exactly: information_schema compares names without regard to case. */
+    @Override
+    protected boolean exists(Connection c, String stateTable) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT TABLE_SCHEMA, TABLE_NAME, @@lower_case_table_names"
+                + " FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?")) {
+            ps.setString(1, stateSchema);
+            ps.setString(2, stateTable);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (rs.getInt(3) != 0 || (rs.getString(1).equals(stateSchema) && rs.getString(2).equals(stateTable))) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+        }
+    }
+
+    /**
+     * The state database and its instances table only. CREATE DATABASE IF NOT EXISTS needs the CREATE privilege on
+     * the database even where it exists, which an application's login granted only the table may not have: only
+     * when it is missing.
+     */
+    @Override
+    public void installHeartbeat(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            if (!dialect.schemaExists(c, stateSchema)) {
+                st.execute("CREATE DATABASE IF NOT EXISTS " + dialect.quote(stateSchema) + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin");
+            }
+            installInstances(st);
+        }
+    }
+
+    /**
+     * Application instances that are alive: those whose heartbeat is younger than {@code fresh}; those whose sessions
+     * are named {@code tandem:<version>:<instance>} where the Performance Schema shows names ({@link MariaDbSessions});
+     * and sessions whose default database is one of this schema's version databases, which can only be that version's
+     * (unnamed, they count for the instance beating from the same host, or as {@code unnamed@<host>}). The process
+     * list shows other logins' sessions only to a login with the PROCESS privilege.
+     */
+    @Override
+    public List<Instance> liveInstances(Connection c, Duration fresh) throws SQLException {
+        Map<String, String> versionOfDatabase = new HashMap<>();
+        all(c).values().forEach(m -> {
+            if (m.versionSchema() != null) versionOfDatabase.put(m.versionSchema(), m.name());
+        });
+        Map<List<String>, Instance> named = new LinkedHashMap<>();
+        Map<List<String>, Integer> unnamed = new LinkedHashMap<>();
+        for (MariaDbSessions.Session s : MariaDbSessions.visible(c)) {
+            String version = MariaDbDialect.instanceVersion(s.name());
+            if (version != null) {
+                String id = s.name().substring("tandem:".length() + version.length() + 1);
+                named.merge(List.of(version, id), new Instance(id, version, s.host(), null, 1, false), Instance::plus);
+            } else if (s.name() == null && s.database() != null && versionOfDatabase.containsKey(s.database())) {
+                unnamed.merge(List.of(versionOfDatabase.get(s.database()), s.host()), 1, Integer::sum);
+            }
+        }
+        addBeating(c, INSTANCES, fresh, named);
+        for (var e : unnamed.entrySet()) {
+            String version = e.getKey().get(0), host = e.getKey().get(1);
+            List<String> beating = named.entrySet().stream().filter(n -> n.getValue().heartbeat()
+                    && n.getValue().version().equals(version) && host.equals(n.getValue().host())).map(Map.Entry::getKey)
+                    .findFirst().orElse(null);
+            if (beating != null) {
+                Instance i = named.get(beating);
+                named.put(beating, new Instance(i.id(), i.version(), i.host(), i.lastSeen(), i.connections() + e.getValue(), true));
+            } else {
+                named.put(List.of(version, "unnamed@" + host), new Instance("unnamed@" + host, version, host, null, e.getValue(), false));
+            }
+        }
+        return List.copyOf(named.values());
+    }
+}

@@ -1,0 +1,288 @@
+package dev.tandem.dialect.mariadb;
+
+import dev.tandem.catalog.Catalog;
+import dev.tandem.dialect.Ddl.Assignment;
+import dev.tandem.dialect.Ddl.Binding;
+import dev.tandem.dialect.Ddl.SyncTrigger;
+import dev.tandem.engine.Names;
+import dev.tandem.migration.ColumnReferences;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static dev.tandem.dialect.mariadb.MariaDbNames.literal;
+import static dev.tandem.dialect.mariadb.MariaDbNames.qualify;
+import static dev.tandem.dialect.mariadb.MariaDbNames.quote;
+
+/**
+ * The sync triggers of one table on MariaDB: a BEFORE INSERT and a BEFORE UPDATE trigger (MariaDB fires a trigger for
+ * one event, not for several), doing what {@code SyncTriggerBody} does on PostgreSQL.
+ *
+ * <p><b>Who wrote the row.</b> A trigger cannot see the session's default database (DATABASE() is the trigger's own), so
+ * a session names its version in the user variable {@code @tandem_version}: the new version's name means the new
+ * version ({@code down} fills the old-form columns); no value, or the previous version's name, the previous one
+ * ({@code up} fills the new-form columns); anything else is refused with SQLSTATE 45000, naming the version claimed and
+ * those known, never translated. Names are compared byte for byte, so neither case nor the session's collation can make
+ * two names equal.
+ *
+ * <p><b>Order.</b> When the user has BEFORE triggers for an event, Tandem's part that gives the old-form columns their
+ * values ({@code down}) runs before them ({@code PRECEDES} their first) and the part that computes the new-form columns
+ * from the row as they left it ({@code up}) after them ({@code FOLLOWS} their last), as on PostgreSQL. Otherwise one
+ * trigger per event does both; created after the user's triggers (none yet), it fires last.
+ *
+ * <p>{@code up} and {@code down} are written as the migration's author wrote them; each column they name becomes
+ * {@code NEW.`physical`} (or {@code OLD.}), rewritten by {@link ColumnReferences} with MariaDB's lexical rules.
+ */
+final class MariaDbSyncTrigger {
+    /** The label of the trigger body, which a backfill write leaves early. */
+    private static final String LABEL = "tandem_sync";
+
+    enum Event {
+        INSERT("ins"), UPDATE("upd");
+
+        final String suffix;
+
+        Event(String suffix) {
+            this.suffix = suffix;
+        }
+    }
+
+    private enum Part { ALL, FIRST, LAST }
+
+    private final SyncTrigger s;
+
+    MariaDbSyncTrigger(SyncTrigger trigger) {
+        if (trigger.version() == null) {
+            throw new IllegalArgumentException("a MariaDB sync trigger tells versions apart by name: the migration's name is missing");
+        }
+        this.s = trigger;
+    }
+
+    /** Every trigger name this table's sync may have, split or not: what a drop removes. */
+    List<String> allNames() {
+        List<String> names = new ArrayList<>();
+        for (Event e : Event.values()) {
+            names.add(name(e));
+            names.add(firstName(e));
+        }
+        return names;
+    }
+
+    String name(Event e) {
+        return Names.syncTrigger(s.version(), s.table(), e.suffix);
+    }
+
+    String firstName(Event e) {
+        return Names.syncTrigger(s.version(), s.table(), e.suffix + "_first");
+    }
+
+    /** The user's BEFORE triggers of {@code e}, in firing order. */
+    private List<String> userTriggers(Event e) {
+        return s.userTriggers().stream().filter(Catalog.Trigger::beforeRow)
+                .filter(t -> e == Event.INSERT ? t.onInsert() : t.onUpdate()).map(Catalog.Trigger::name).toList();
+    }
+
+    /** The CREATE statements, each its own statement (MariaDB creates one trigger at a time). */
+    List<String> createStatements() {
+        List<String> sql = new ArrayList<>();
+        for (Event e : Event.values()) {
+            List<String> user = userTriggers(e);
+            if (user.isEmpty()) {
+                sql.add(create(name(e), e, "", body(e, Part.ALL)));
+            } else {
+                sql.add(create(firstName(e), e, " PRECEDES " + quote(user.get(0)), body(e, Part.FIRST)));
+                sql.add(create(name(e), e, " FOLLOWS " + quote(user.get(user.size() - 1)), body(e, Part.LAST)));
+            }
+        }
+        return sql;
+    }
+
+    private String create(String name, Event e, String order, String body) {
+        return OnlineAlter.noWait("CREATE OR REPLACE TRIGGER " + qualify(s.schema(), name) + " BEFORE " + e.name() + " ON "
+                + qualify(s.schema(), s.table()) + " FOR EACH ROW" + order + "\n" + body);
+    }
+
+    private String body(Event e, Part part) {
+        Body b = new Body();
+        b.line(0, LABEL + ": BEGIN");
+        if (part != Part.LAST && e == Event.UPDATE) fills(b);
+        if (part == Part.LAST) {
+            b.line(1, "IF " + newVersion() + " THEN");
+            redoUpsAfterUserTriggers(b, e);
+            b.line(1, "ELSE");
+            ups(b, e);
+        } else if (part == Part.ALL) {
+            b.line(1, "IF " + newVersion() + " THEN");
+            downs(b, e);
+            b.line(1, "ELSEIF " + previousVersion() + " THEN");
+            ups(b, e);
+            b.line(1, "ELSE");
+            refuse(b);
+        } else {
+            // Refused before the user's triggers run: they see only writes Tandem can sync.
+            b.line(1, "IF " + newVersion() + " THEN");
+            downs(b, e);
+            b.line(1, "ELSEIF NOT (" + previousVersion() + ") THEN");
+            refuse(b);
+        }
+        b.line(1, "END IF;");
+        if (part != Part.FIRST) markDone(b, e);
+        b.line(0, "END " + LABEL);
+        return b.toString();
+    }
+
+    /** Byte for byte: a number or another collation in the variable is compared as the text it holds. */
+    private String newVersion() {
+        return "CAST(@tandem_version AS BINARY) = CAST(" + literal(s.version()) + " AS BINARY)";
+    }
+
+    private String previousVersion() {
+        return "@tandem_version IS NULL" + (s.previousVersion() == null ? ""
+                : " OR CAST(@tandem_version AS BINARY) = CAST(" + literal(s.previousVersion()) + " AS BINARY)");
+    }
+
+    private void refuse(Body b) {
+        String known = "Known to it: " + quoteText(s.version()) + " (the new version), "
+                + (s.previousVersion() == null ? "" : quoteText(s.previousVersion()) + " or ") + "no @tandem_version"
+                + " (the previous version).";
+        b.line(2, "BEGIN");
+        // SIGNAL takes a variable or a literal, not an expression.
+        b.line(3, "DECLARE message TEXT DEFAULT CONCAT('Tandem: this session claims version ', QUOTE(LEFT(@tandem_version, 64)),"
+                + " ' (@tandem_version), which the sync trigger of table ', " + literal(qualify(s.schema(), s.table()))
+                + ", ' does not know. ', " + literal(known) + ");");
+        b.line(3, "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = message;");
+        b.line(2, "END;");
+    }
+
+    private static String quoteText(String name) {
+        return "'" + name.replace("'", "''") + "'";
+    }
+
+    /**
+     * A row the backfill has not reached, updated by either version: the backfill's own write passes untouched (it
+     * alone turns the flag on, and computed the columns); an application's gets the new-form columns the writer did not
+     * set computed from the old row, so that the row can be marked done.
+     */
+    private void fills(Body b) {
+        if (s.doneColumn() == null) return;
+        String done = quote(s.doneColumn());
+        b.line(1, "IF OLD." + done + " IS NOT TRUE THEN");
+        b.line(2, "IF NEW." + done + " THEN LEAVE " + LABEL + "; END IF;");
+        for (Assignment a : s.fills()) {
+            String target = quote(a.target());
+            b.line(2, "IF " + same("NEW." + target, "OLD." + target) + " THEN SET NEW." + target + " = ("
+                    + expression(a, s.oldBindings(), "OLD") + "); END IF;");
+        }
+        b.line(1, "END IF;");
+    }
+
+    /** A new version's write: the old-form columns from the new-form ones. */
+    private void downs(Body b, Event e) {
+        int before = b.lines;
+        if (e == Event.INSERT) {
+            // The previous column's default drew this insert's value: the new form takes it through up, and down below
+            // gives it back unchanged for a lossless change. MariaDB fills a column's default into NEW before BEFORE
+            // INSERT triggers run, except AUTO_INCREMENT, which is still 0 there.
+            for (Assignment a : s.drawnDefaults()) {
+                String target = "NEW." + quote(a.target());
+                b.line(2, "IF " + target + " IS NULL THEN SET " + target + " = (" + expression(a, s.oldBindings(), "NEW")
+                        + "); END IF;");
+            }
+            for (Assignment a : s.insertOnlyDowns()) {
+                b.line(2, "SET NEW." + quote(a.target()) + " = (" + expression(a, s.newBindings(), "NEW") + ");");
+            }
+        }
+        for (Assignment a : s.downs()) {
+            String set = "SET NEW." + quote(a.target()) + " = (" + expression(a, s.newBindings(), "NEW") + ");";
+            if (e == Event.INSERT || a.source() == null) {
+                b.line(2, set);
+            } else {
+                String source = quote(a.source());
+                b.line(2, "IF NOT " + same("NEW." + source, "OLD." + source) + " THEN " + set + " END IF;");
+            }
+        }
+        if (b.lines == before) b.line(2, "DO 0;");
+    }
+
+    /** A previous version's write (or the backfill's): the new-form columns from the old-form ones. */
+    private void ups(Body b, Event e) {
+        int before = b.lines;
+        for (Assignment a : s.ups()) {
+            String set = "SET NEW." + quote(a.target()) + " = (" + expression(a, s.oldBindings(), "NEW") + ");";
+            if (e == Event.INSERT) {
+                b.line(2, set);
+                continue;
+            }
+            // Only from what this write changed: an update of the previous version that leaves up()'s inputs as they
+            // were must not overwrite what the new version wrote into its own columns. No inputs: nothing changes it.
+            List<String> changed = used(s.oldBindings(), a).stream()
+                    .map(p -> "NOT " + same("NEW." + quote(p.physical()), "OLD." + quote(p.physical()))).toList();
+            if (!changed.isEmpty()) b.line(2, "IF " + String.join(" OR ", changed) + " THEN " + set + " END IF;");
+        }
+        if (b.lines == before) b.line(2, "DO 0;");
+    }
+
+    /**
+     * After the user's triggers, for a new version's write: a user's trigger that changed an old-form column after
+     * {@code down} set it has the new-form column follow it through {@code up}; what the new version wrote stands
+     * otherwise.
+     */
+    private void redoUpsAfterUserTriggers(Body b, Event e) {
+        int before = b.lines;
+        for (Assignment down : s.downs()) {
+            Assignment up = s.ups().stream().filter(u -> u.target().equals(down.source())).findFirst().orElse(null);
+            if (up == null) continue;
+            b.line(2, "IF NOT " + same("NEW." + quote(down.target()), "(" + expression(down, s.newBindings(), "NEW") + ")")
+                    + " THEN SET NEW." + quote(up.target()) + " = (" + expression(up, s.oldBindings(), "NEW") + "); END IF;");
+        }
+        if (b.lines == before) b.line(2, "DO 0;");
+    }
+
+    private void markDone(Body b, Event e) {
+        if (s.doneColumn() == null) return;
+        // Only when it changes: most writes hit rows that are already done.
+        String done = "NEW." + quote(s.doneColumn());
+        b.line(1, "IF " + done + " IS NOT TRUE THEN SET " + done + " = TRUE; END IF;");
+    }
+
+    /**
+     * Whether two values are the same, NULLs included, byte for byte: under a case-insensitive collation {@code <=>}
+     * calls 'a' and 'A' equal, and a write that changed only the case must still count as a change.
+     */
+    private static String same(String a, String b) {
+        return "(CAST(" + a + " AS BINARY) <=> CAST(" + b + " AS BINARY))";
+    }
+
+    /** {@code a}'s expression with each column it names, as {@code bindings} name them, read from {@code row}. */
+    private static String expression(Assignment a, List<Binding> bindings, String row) {
+        Map<String, String> columns = new LinkedHashMap<>();
+        for (Binding binding : bindings) columns.putIfAbsent(binding.name(), row + "." + quote(binding.physical()));
+        String text = ColumnReferences.rename(a.expr(), columns, Set.of(), ColumnReferences.Syntax.MARIADB).text();
+        // A line comment (# or --) in the expression would hide what follows it on the line: end the line first.
+        return text.contains("#") || text.contains("--") ? text + "\n" : text;
+    }
+
+    private static List<Binding> used(List<Binding> bindings, Assignment a) {
+        return bindings.stream().filter(p -> ColumnReferences.mentions(a.expr(), p.name(), ColumnReferences.Syntax.MARIADB))
+                .toList();
+    }
+
+    /** Lines of a trigger body, indented. */
+    private static final class Body {
+        private final StringBuilder out = new StringBuilder();
+        int lines;
+
+        void line(int indent, String text) {
+            out.append("  ".repeat(indent)).append(text).append('\n');
+            lines++;
+        }
+
+        @Override
+        public String toString() {
+            return out.toString().stripTrailing();
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package dev.tandem.lifecycle;
+
+import dev.tandem.Tandem;
+import dev.tandem.dialect.Dialect;
+import dev.tandem.engine.Names;
+import dev.tandem.testing.Migrations;
+import dev.tandem.testing.TestDatabase;
+import dev.tandem.testing.TestDatabase.OnEveryDatabase;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The whole rolling upgrade, one body for every database: expand, the previous version writing, backfill, the new
+ * version writing through its version schema (a version database on MariaDB), both reading the same rows, contract,
+ * and a second migration on top of the first (whose new names, on MariaDB, are aliases of physical columns that stay).
+ */
+class RollingUpgradeEverywhereTest {
+    @TempDir
+    Path dir;
+
+    private static final String QTY_BIGINT = """
+            operations:
+              - alter_column: {table: items, column: qty, type: bigint, up: "qty", down: "qty"}
+            """;
+
+    private static final String RENAME_AND_TOTAL = """
+            operations:
+              - rename_column: {table: items, from: qty, to: quantity}
+              - add_column:
+                  table: items
+                  column: {name: total, type: bigint}
+                  up: "qty * 2"
+            """;
+
+    private String setUp(TestDatabase db) throws SQLException {
+        String schema = db.newSchema("app");
+        Dialect d = db.dialect();
+        try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
+            String items = d.qualify(schema, "items");
+            st.execute("CREATE TABLE " + items + " (id bigint PRIMARY KEY, name varchar(50) NOT NULL, qty integer NOT NULL)");
+            StringBuilder insert = new StringBuilder("INSERT INTO " + items + " (id, name, qty) VALUES ");
+            for (int i = 1; i <= 300; i++) insert.append(i == 1 ? "" : ", ").append("(").append(i).append(", 'item ").append(i)
+                    .append("', ").append(i).append(")");
+            st.execute(insert.toString());
+        }
+        return schema;
+    }
+
+    /** A session of one version: the base tables for the first one (no name), the version schema for the others. */
+    private static Connection session(TestDatabase db, String schema, String version) throws SQLException {
+        Connection c = db.dataSource().getConnection();
+        if (version == null) {
+            db.dialect().setSearchPath(c, List.of(schema));
+        } else {
+            db.dialect().setSearchPath(c, List.of(Names.versionSchema(schema, version), schema));
+            db.dialect().setApplicationName(c, "tandem:" + version + ":test");
+        }
+        return c;
+    }
+
+    private static void exec(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    private static List<String> rows(Connection c, String sql) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                List<String> row = new ArrayList<>();
+                for (int i = 1; i <= n; i++) row.add(rs.getString(i));
+                rows.add(String.join("|", row));
+            }
+        }
+        return rows;
+    }
+
+    @OnEveryDatabase
+    void anIntegerColumnBecomesBigintWhileBothVersionsWrite(TestDatabase db) throws SQLException {
+        String schema = setUp(db);
+        new Migrations(dir).write("002_qty_bigint.yaml", QTY_BIGINT);
+        Tandem tandem = db.tandem(schema).migrations(dir).load();
+
+        tandem.expand();
+        try (Connection old = session(db, schema, null)) {
+            exec(old, "UPDATE items SET qty = 700 WHERE id = 7");
+            exec(old, "INSERT INTO items (id, name, qty) VALUES (1001, 'old', 11)");
+        }
+        assertThat(tandem.status().migrations().get(0).ready()).isFalse();
+        tandem.backfill();
+        assertThat(tandem.status().migrations().get(0).ready()).isTrue();
+        try (Connection next = session(db, schema, "002_qty_bigint")) {
+            exec(next, "INSERT INTO items (id, name, qty) VALUES (1002, 'new', 22)");
+            exec(next, "UPDATE items SET qty = qty + 1 WHERE id = 8");
+            assertThat(rows(next, "SELECT id, qty FROM items WHERE id IN (7, 8, 1001, 1002) ORDER BY id"))
+                    .containsExactly("7|700", "8|9", "1001|11", "1002|22");
+        }
+        // The previous version sees the new version's writes too, translated back.
+        try (Connection old = session(db, schema, null)) {
+            assertThat(rows(old, "SELECT id, qty FROM items WHERE id IN (8, 1002) ORDER BY id")).containsExactly("8|9", "1002|22");
+        }
+
+        tandem.contract();
+        try (Connection next = session(db, schema, "002_qty_bigint")) {
+            exec(next, "INSERT INTO items (id, name, qty) VALUES (1003, 'big', 5000000000)");
+            assertThat(rows(next, "SELECT count(*), sum(qty) FROM items")).containsExactly("303|" + (300L * 301 / 2 - 7 + 700 - 8 + 9 + 11 + 22 + 5_000_000_000L));
+        }
+    }
+
+    @OnEveryDatabase
+    void aSecondMigrationBuildsOnTheFirstsNames(TestDatabase db) throws SQLException {
+        String schema = setUp(db);
+        new Migrations(dir).write("002_qty_bigint.yaml", QTY_BIGINT).write("003_rename_and_total.yaml", RENAME_AND_TOTAL);
+        Tandem tandem = db.tandem(schema).migrations(dir).load();
+        tandem.expand();
+        tandem.backfill();
+        tandem.contract();
+
+        tandem.expand();
+        try (Connection previous = session(db, schema, "002_qty_bigint")) {
+            exec(previous, "UPDATE items SET qty = 50 WHERE id = 5");
+        }
+        tandem.backfill();
+        try (Connection next = session(db, schema, "003_rename_and_total")) {
+            exec(next, "INSERT INTO items (id, name, quantity, total) VALUES (2000, 'n', 3, 6)");
+            assertThat(rows(next, "SELECT id, quantity, total FROM items WHERE id IN (4, 5, 2000) ORDER BY id"))
+                    .containsExactly("4|4|8", "5|50|100", "2000|3|6");
+        }
+        try (Connection previous = session(db, schema, "002_qty_bigint")) {
+            assertThat(rows(previous, "SELECT id, qty FROM items WHERE id = 2000")).containsExactly("2000|3");
+        }
+        tandem.contract();
+        try (Connection next = session(db, schema, "003_rename_and_total")) {
+            exec(next, "UPDATE items SET quantity = quantity + 1 WHERE id = 4");
+            assertThat(rows(next, "SELECT id, quantity, total FROM items WHERE id IN (4, 2000) ORDER BY id"))
+                    .containsExactly("4|5|8", "2000|3|6");
+        }
+    }
+
+    @OnEveryDatabase
+    void rollbackLeavesThePreviousVersionAsItWas(TestDatabase db) throws SQLException {
+        String schema = setUp(db);
+        new Migrations(dir).write("002_qty_bigint.yaml", QTY_BIGINT);
+        Tandem tandem = db.tandem(schema).migrations(dir).load();
+        List<String> before;
+        try (Connection old = session(db, schema, null)) {
+            before = rows(old, "SELECT * FROM items ORDER BY id");
+        }
+        tandem.expand();
+        tandem.backfill();
+        try (Connection next = session(db, schema, "002_qty_bigint")) {
+            exec(next, "UPDATE items SET qty = 77 WHERE id = 3");
+        }
+        tandem.rollback();
+        try (Connection old = session(db, schema, null)) {
+            List<String> after = rows(old, "SELECT * FROM items ORDER BY id");
+            // Everything but the new version's one write, which the previous version got translated back.
+            assertThat(after).hasSize(before.size()).contains("3|item 3|77");
+            assertThat(rows(old, "SELECT * FROM items WHERE id <> 3 ORDER BY id")).isEqualTo(
+                    before.stream().filter(r -> !r.startsWith("3|")).toList());
+        }
+        assertThat(db.dialect().schemaExists(db.dataSource().getConnection(), Names.versionSchema(schema, "002_qty_bigint")))
+                .isFalse();
+    }
+}

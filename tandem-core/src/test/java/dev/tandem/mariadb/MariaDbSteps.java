@@ -1,0 +1,79 @@
+package dev.tandem.mariadb;
+
+import dev.tandem.engine.Step;
+import dev.tandem.testing.MariaDb;
+import org.mariadb.jdbc.MariaDbDataSource;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * Runs a {@link Step} of MariaDbDdl on the embedded server as the executor would: its skipIf query first, then its SQL
+ * as one multi-statement text (a step may hold several statements, as on PostgreSQL; the connection allows that).
+ */
+final class MariaDbSteps {
+    private MariaDbSteps() {
+    }
+
+    /** Root, no default database, several statements per execute. */
+    static DataSource admin() {
+        return withMultiQueries(MariaDb.url());
+    }
+
+    /** Root with {@code database} as the default database, as an application selects its version. */
+    static DataSource in(String database) {
+        return withMultiQueries(MariaDb.url(database));
+    }
+
+    private static DataSource withMultiQueries(String url) {
+        try {
+            MariaDbDataSource ds = new MariaDbDataSource(url + "?allowMultiQueries=true");
+            ds.setUser("root");
+            ds.setPassword(dev.tandem.testing.MariaDbServer.PASSWORD);
+            return ds;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** @return false when the step's skipIf said it was done already */
+    static boolean apply(Step step) throws SQLException {
+        try (Connection c = admin().getConnection()) {
+            return apply(c, step);
+        }
+    }
+
+    static boolean apply(Connection c, Step step) throws SQLException {
+        if (step.skipIf() != null) {
+            try (PreparedStatement ps = c.prepareStatement(step.skipIf())) {
+                for (int i = 0; i < step.skipParams().size(); i++) ps.setString(i + 1, step.skipParams().get(i));
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && rs.getBoolean(1)) return false;
+                }
+            }
+        }
+        try (Statement st = c.createStatement()) {
+            st.execute(step.sql());
+        }
+        return true;
+    }
+
+    /** Applies the step, turning SQLException into an unchecked one for tests that expect success. */
+    static void run(Step step) {
+        try {
+            apply(step);
+        } catch (SQLException e) {
+            throw new IllegalStateException(step.description() + ": " + e.getMessage() + "\n" + step.sql(), e);
+        }
+    }
+
+    static void exec(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+}
