@@ -40,6 +40,9 @@ final class MariaDbWidenBench {
         return m;
     }
 
+    /** Lines of errors the report shows per contender: enough to see every kind a change causes. */
+    private static final int MAX_ERROR_KINDS = 20;
+
     /** Phases of the load that are not the change. */
     private static final String WARM_UP = "warm-up";
     private static final String BEFORE = "before";
@@ -102,7 +105,7 @@ final class MariaDbWidenBench {
         report.line("Load: " + settings.clients + " clients start " + Report.decimal(settings.rate, 0) + " transactions/s"
                 + " together on a fixed schedule (open loop); each reads a random row by id, sets its n, and one in "
                 + PointWrites.INSERT_EVERY + " inserts a row; then COMMIT. Latency counts from when a transaction was due.");
-        report.line("Each contender: 1 s warm-up, " + settings.baseline.toMillis() / 1000.0 + " s before (the idle figures),"
+        report.line("Each contender: " + warmUp().toMillis() / 1000.0 + " s warm-up, " + settings.baseline.toMillis() / 1000.0 + " s before (the idle figures),"
                 + " the change, " + settings.baseline.toMillis() / 1000.0 + " s after. 'during' = the transactions due while"
                 + " the change ran; rows/s = " + Report.count(settings.rows) + " rows / seconds of the copy or backfill.");
         report.line("Afterwards every row the load updated or inserted is read back as the application then sees t.");
@@ -142,7 +145,7 @@ final class MariaDbWidenBench {
             String failure = null;
             List<SteadyLoad.Phase> phases;
             try {
-                Thread.sleep(1000);
+                Thread.sleep(warmUp().toMillis());
                 load.phase(BEFORE);
                 Thread.sleep(settings.baseline.toMillis());
                 report.progress(contender.label() + ": changing");
@@ -172,16 +175,27 @@ final class MariaDbWidenBench {
         }
     }
 
-    /** The table, filled in one statement per 100,000 rows (MariaDB's sequence engine makes the rows). */
+    /** Not measured: the clients' first connections and the JIT. A second is enough; tiny smoke runs take less. */
+    private Duration warmUp() {
+        return settings.baseline.compareTo(Duration.ofSeconds(1)) < 0 ? settings.baseline : Duration.ofSeconds(1);
+    }
+
+    /**
+     * The table, filled in one statement per 100,000 rows (MariaDB's sequence engine makes the rows). The ids are
+     * given: AUTO_INCREMENT reserves ids for INSERT ... SELECT in growing blocks and would leave gaps between the
+     * statements, where the load looks for rows 1 to {@code rows}.
+     */
     private void load(String db, String table) throws Exception {
         server.exec("CREATE DATABASE " + MariaDbBenchServer.quote(db));
         server.exec("CREATE TABLE " + table + " (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, n INT NOT NULL,"
                 + " payload VARCHAR(100) NOT NULL) ENGINE=InnoDB");
         for (long from = 1; from <= settings.rows; from += 100_000) {
             long to = Math.min(settings.rows, from + 99_999);
-            server.exec("INSERT INTO " + table + " (n, payload) SELECT seq % 1000000, RPAD(MD5(seq), 100, MD5(seq + 1))"
+            server.exec("INSERT INTO " + table + " (id, n, payload) SELECT seq, seq % 1000000, RPAD(MD5(seq), 100, MD5(seq + 1))"
                     + " FROM " + MariaDbBenchServer.quote(db) + ".seq_" + from + "_to_" + to);
         }
+        long count = server.scalar("SELECT COUNT(*) FROM " + table + " WHERE id BETWEEN 1 AND " + settings.rows);
+        if (count != settings.rows) throw new IllegalStateException("loaded " + count + " rows, expected " + settings.rows);
     }
 
     private void summary(List<Result> results) {
@@ -233,9 +247,15 @@ final class MariaDbWidenBench {
             if (r.change != null) for (String n : r.change.notes()) report.line("  " + n);
             if (r.failure != null) report.line("  " + (r.phases.isEmpty() ? "not run: " : "FAILED: ") + r.failure.replace("\n", "\n  "));
             if (!r.phases.isEmpty()) report.line("  n afterwards: " + r.typeAfter);
+            int shown = 0;
+            int more = 0;
             for (SteadyLoad.Phase p : r.phases) {
-                p.errorKinds().forEach((kind, n) -> report.line("  " + n + " x during " + p.name + ": " + kind));
+                for (Map.Entry<String, Long> kind : p.errorKinds().entrySet()) {
+                    if (shown++ < MAX_ERROR_KINDS) report.line("  " + kind.getValue() + " x during " + p.name + ": " + kind.getKey());
+                    else more++;
+                }
             }
+            if (more > 0) report.line("  ... and " + more + " more (phase, error) pairs");
             for (String problem : r.problems) report.line("  WRITES: " + problem);
         }
     }

@@ -49,13 +49,13 @@ final class PointWrites implements SteadyLoad.Transaction {
         try (PreparedStatement read = c.prepareStatement("SELECT id, n, payload FROM t WHERE id = ?")) {
             read.setLong(1, id);
             try (ResultSet rs = read.executeQuery()) {
-                if (!rs.next()) throw new SQLException("row " + id + " is missing", "02000");
+                if (!rs.next()) throw new SQLException("a row of the loaded table is missing", "02000");
             }
         }
         try (PreparedStatement update = c.prepareStatement("UPDATE t SET n = ? WHERE id = ?")) {
             update.setInt(1, value);
             update.setLong(2, id);
-            if (update.executeUpdate() != 1) throw new SQLException("row " + id + " was not updated", "02000");
+            if (update.executeUpdate() != 1) throw new SQLException("a row of the loaded table was not updated", "02000");
         }
         boolean inserts = random.nextInt(INSERT_EVERY) == 0;
         if (inserts) {
