@@ -19,15 +19,10 @@ class BenchSmokeTest {
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void smokeRunsAllThreeBenchmarksAndPrintsFigures() {
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        int code;
-        try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
-            code = Main.run(new String[]{"smoke"}, out);
-        }
-        String output = buffer.toString(StandardCharsets.UTF_8);
-        System.out.println(output);
+        MainRun run = MainRun.of("smoke");
+        String output = run.output();
 
-        assertThat(code).as(output).isZero();
+        assertThat(run.code()).as(output).isZero();
         assertThat(output)
                 .contains("server: embedded PostgreSQL", "settings: ", "fsync=off", "durability: NOT durable")
                 .contains("== backfill:", "UPDATE", "backfill 50 ms (default)", "rows/s")

@@ -3,9 +3,6 @@ package dev.tandem.bench;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,15 +17,10 @@ class MariaDbWidenSmokeTest {
     @Test
     @Timeout(value = 2, unit = TimeUnit.MINUTES)
     void everyContenderRunsUnderTheLoadAndEveryWriteIsReadBack() {
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        int code;
-        try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
-            code = Main.run(new String[]{"mariadb-widen", "--rows", "2000", "--baseline-s", "0.3"}, out);
-        }
-        String output = buffer.toString(StandardCharsets.UTF_8);
-        System.out.println(output);
+        MainRun run = MainRun.of("mariadb-widen", "--rows", "2000", "--baseline-s", "0.3");
+        String output = run.output();
 
-        assertThat(code).as(output).isZero();
+        assertThat(run.code()).as(output).isZero();
         assertThat(output)
                 .contains("server: embedded MariaDB", "innodb_flush_log_at_trx_commit=1", "sync_binlog=1", "binlog_format=ROW",
                         "durability: durable")
