@@ -8,7 +8,10 @@ public class TandemException extends RuntimeException {
     public enum Kind {
         /** The migration files or arguments are wrong; nothing was changed. CLI exit code 2. */
         INVALID_INPUT(2),
-        /** The requested step is not allowed in the current phase (e.g. contract before backfill). Exit code 3. */
+        /**
+         * The requested step is not allowed in the current phase (e.g. contract before backfill), or the server or
+         * login lacks what the migration needs (plan and expand, before anything is changed). Exit code 3.
+         */
         REFUSED(3),
         /** Another Tandem process holds the migration lock. Exit code 4. */
         LOCKED(4),

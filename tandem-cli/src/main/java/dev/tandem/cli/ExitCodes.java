@@ -24,7 +24,8 @@ final class ExitCodes {
         codes.put(OK + "", "Success.");
         codes.put(FAILED + "", "The database failed or could not be reached, or an unexpected error.");
         codes.put(INVALID_INPUT + "", "Bad input: wrong options or migration files; nothing was changed.");
-        codes.put(REFUSED + "", "Refused: not allowed in the current phase (e.g. contract before backfill).");
+        codes.put(REFUSED + "", "Refused: not allowed in the current phase (e.g. contract before backfill), or the server or"
+                + " login lacks what the migration needs (each listed with what to run).");
         codes.put(LOCKED + "", "Another Tandem process holds the migration lock.");
         return codes;
     }

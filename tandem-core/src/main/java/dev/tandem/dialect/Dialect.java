@@ -36,6 +36,16 @@ public interface Dialect {
     /** Sets the per-session lock and statement timeouts that keep a waiting DDL from queueing the application. */
     void setTimeouts(Connection connection, Duration lockTimeout, Duration statementTimeout) throws SQLException;
 
+    /**
+     * The timeouts of {@link #setTimeouts} for one of the executor's DDL steps: its lock waits end after {@code
+     * lockTimeout} (ZERO: the step may wait, as a long step taking a weak lock does). Where the server cannot bound a
+     * lock wait below a second (MariaDB and MySQL take {@code lock_wait_timeout} in whole seconds), the whole statement
+     * is bounded by it instead, which a catalog-only statement never comes near.
+     */
+    default void setDdlTimeouts(Connection connection, Duration lockTimeout, Duration statementTimeout) throws SQLException {
+        setTimeouts(connection, lockTimeout, statementTimeout);
+    }
+
     /** The same timeouts for the open transaction only, on a connection that is not Tandem's own (an application's pool). */
     void setTransactionTimeouts(Connection connection, Duration lockTimeout, Duration statementTimeout) throws SQLException;
 
@@ -266,6 +276,45 @@ public interface Dialect {
      * into place ({@link Ddl#contractRenames}): then the names are the physical ones.
      */
     dev.tandem.catalog.VersionNames versionNames(Connection connection, String versionSchema) throws SQLException;
+
+    /**
+     * What a migration asks of the server Tandem runs on, for {@link #checkServer}.
+     *
+     * @param plan        the migration's plan (its version schema, and the statements of every phase)
+     * @param stateSchema where Tandem keeps its state
+     * @param tables      the existing tables the migration changes (physical names; not those it only drops)
+     * @param triggers    whether the plan creates sync triggers (and so contract and rollback drop them)
+     */
+    record ServerNeeds(dev.tandem.engine.Plan plan, String stateSchema, List<String> tables, boolean triggers) {
+        public ServerNeeds {
+            tables = List.copyOf(tables);
+        }
+    }
+
+    /**
+     * Something the server lacks for the migration: what is missing and why, and what to do about it (the statement a
+     * DBA runs, where there is one).
+     */
+    record ServerProblem(String missing, String fix) {
+    }
+
+    /** Everything {@link #checkServer} found: what must be fixed before expand, and what plan should say. */
+    record ServerReport(List<ServerProblem> problems, List<String> warnings) {
+        public ServerReport {
+            problems = List.copyOf(problems);
+            warnings = List.copyOf(warnings);
+        }
+    }
+
+    /**
+     * Checks, reading only, that this server and this session's privileges let Tandem run the whole of {@code
+     * needs.plan()} safely (README, "The privileges Tandem needs"): every problem at once, so that a DBA fixes them in
+     * one go; and the warnings {@code plan} shows about how the migration will behave on this server. What each
+     * dialect checks, and what it cannot, is in its implementation's documentation.
+     *
+     * @throws SQLException when the server cannot be read
+     */
+    ServerReport checkServer(Connection connection, ServerNeeds needs) throws SQLException;
 
     /** How the database writes SQL expressions (quotes, comments), for rewriting the column names in them. */
     dev.tandem.migration.ColumnReferences.Syntax expressionSyntax();

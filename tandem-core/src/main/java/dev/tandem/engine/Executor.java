@@ -116,7 +116,7 @@ public final class Executor {
         // Steps that take only a weak lock (concurrent builds, validation scans) may wait as long as they need:
         // a waiting SHARE UPDATE EXCLUSIVE request does not hold up the application's reads and writes.
         boolean weak = step.mode() != Step.Mode.TRANSACTIONAL;
-        dialect.setTimeouts(c, weak ? Duration.ZERO : settings.lockTimeout(), weak ? Duration.ZERO : settings.statementTimeout());
+        dialect.setDdlTimeouts(c, weak ? Duration.ZERO : settings.lockTimeout(), weak ? Duration.ZERO : settings.statementTimeout());
         if (concurrent && step.repairIf() != null && query(c, step.repairIf(), step.skipParams())) {
             log.info("{}: removing what a failed attempt left: {}", migration, step.repair());
             execute(c, step.repair());

@@ -22,7 +22,7 @@ public final class InheritedTables {
 
     /** Refuses {@code op} if it changes a table of an inheritance hierarchy in a way Tandem cannot carry. */
     public static void check(Operation op, PlanContext ctx) {
-        Optional<TableModel> table = changedTable(op, ctx);
+        Optional<TableModel> table = ctx.changedTable(op);
         if (table.isEmpty() || table.get().live == null || !table.get().live.inheritance().any()) return;
         String why = unsupported(op);
         if (why == null) {
@@ -38,22 +38,6 @@ public final class InheritedTables {
                 + " add_column of a nullable column without up, default, check, unique or references. Make this change"
                 + " with `sql` operations (the previous version then sees it at once), or convert the hierarchy to"
                 + " declarative partitioning (PARTITION BY), which Tandem migrates through its parent.");
-    }
-
-    /** The table {@code op} changes (by the name the new version has so far), if any. */
-    private static Optional<TableModel> changedTable(Operation op, PlanContext ctx) {
-        String name;
-        if (op instanceof Operation.AddColumn o) name = o.table();
-        else if (op instanceof Operation.DropColumn o) name = o.table();
-        else if (op instanceof Operation.RenameColumn o) name = o.table();
-        else if (op instanceof Operation.AlterColumn o) name = o.table();
-        else if (op instanceof Operation.RenameTable o) name = o.from();
-        else if (op instanceof Operation.DropTable o) name = o.table();
-        else if (op instanceof Operation.CreateIndex o) name = o.table();
-        else if (op instanceof Operation.AddConstraint o) name = o.table();
-        else if (op instanceof Operation.DropConstraint o) name = o.table();
-        else return Optional.empty(); // create_table, drop_index (it goes with its own table only) and raw SQL
-        return ctx.findTable(name);
     }
 
     /** Why {@code op} cannot be carried in a hierarchy, or null when it can. */

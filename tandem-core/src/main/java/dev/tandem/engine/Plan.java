@@ -32,6 +32,15 @@ public record Plan(String migration, String schema, String versionSchema, String
         irreversible = irreversible == null ? List.of() : List.copyOf(irreversible);
     }
 
+    /** This plan with {@code more} added to its notices (what {@code plan} says as NOTE lines). */
+    public Plan withNotices(List<String> more) {
+        if (more.isEmpty()) return this;
+        List<String> all = new java.util.ArrayList<>(notices);
+        all.addAll(more);
+        return new Plan(migration, schema, versionSchema, previousVersionSchema, expand, backfill, contract, rollback,
+                contractDrops, irreversible, rowChecks, carried, all, publish);
+    }
+
     /**
      * Something of the previous version's shape that contract drops, so that before contract Tandem can look for
      * the database objects that would stop the drop (views, rules, policies, foreign keys, ... of the user's).

@@ -4,6 +4,7 @@ import dev.tandem.catalog.Catalog;
 import dev.tandem.dialect.Ddl;
 import dev.tandem.dialect.Dialect;
 import dev.tandem.migration.MigrationException;
+import dev.tandem.migration.Operation;
 import dev.tandem.migration.SourceLocation;
 
 import java.util.ArrayList;
@@ -89,7 +90,7 @@ public final class PlanContext {
 
     private final Map<Object, Object> notes = new java.util.IdentityHashMap<>();
     /** What probing the migration's raw SQL measured (empty when it was not probed). */
-    public final Map<dev.tandem.migration.Operation.RawSql, RawSqlProbe.Result> probes = new java.util.IdentityHashMap<>();
+    public final Map<Operation.RawSql, RawSqlProbe.Result> probes = new java.util.IdentityHashMap<>();
 
     private final EnumMap<ExpandStage, List<Step>> expand = new EnumMap<>(ExpandStage.class);
     private final EnumMap<ContractStage, List<Step>> contract = new EnumMap<>(ContractStage.class);
@@ -164,6 +165,22 @@ public final class PlanContext {
 
     public Optional<TableModel> findTable(String name) {
         return tables.values().stream().filter(t -> !t.droppedInNewVersion && t.name.equals(name)).findFirst();
+    }
+
+    /** The table {@code op} changes (by the name the new version has so far), if any. */
+    public Optional<TableModel> changedTable(Operation op) {
+        String name;
+        if (op instanceof Operation.AddColumn o) name = o.table();
+        else if (op instanceof Operation.DropColumn o) name = o.table();
+        else if (op instanceof Operation.RenameColumn o) name = o.table();
+        else if (op instanceof Operation.AlterColumn o) name = o.table();
+        else if (op instanceof Operation.RenameTable o) name = o.from();
+        else if (op instanceof Operation.DropTable o) name = o.table();
+        else if (op instanceof Operation.CreateIndex o) name = o.table();
+        else if (op instanceof Operation.AddConstraint o) name = o.table();
+        else if (op instanceof Operation.DropConstraint o) name = o.table();
+        else return Optional.empty(); // create_table, drop_index (it goes with its own table only) and raw SQL
+        return findTable(name);
     }
 
     private String knownTables() {

@@ -37,7 +37,13 @@ public final class Planner {
     private final Dialect dialect;
     private final String stateSchema;
 
-    public record Result(Plan plan, List<PlanContext.ExpressionCheck> checks, List<PlanContext.IndexCheck> indexChecks) {
+    /**
+     * @param changedTables the existing tables the migration changes, by physical name: what it asks of them the
+     *                      server may not give ({@link Dialect#checkServer}); a table it only drops is not one of them
+     * @param syncTriggers  whether the plan creates sync triggers
+     */
+    public record Result(Plan plan, List<PlanContext.ExpressionCheck> checks, List<PlanContext.IndexCheck> indexChecks,
+                         List<String> changedTables, boolean syncTriggers) {
     }
 
     public Planner(Dialect dialect, String stateSchema) {
@@ -64,7 +70,12 @@ public final class Planner {
         ctx.source = migration;
         ctx.tablesBeforeRawSql.addAll(tablesBeforeRawSql);
         List<MigrationException.Problem> problems = new ArrayList<>();
+        java.util.Set<String> changed = new java.util.LinkedHashSet<>();
         for (Operation op : migration.operations()) {
+            // By the name the table has before this operation renames it.
+            if (!(op instanceof Operation.DropTable)) {
+                ctx.changedTable(op).filter(t -> t.live != null).ifPresent(t -> changed.add(t.physical));
+            }
             try {
                 InheritedTables.check(op, ctx);
                 PublishedTables.check(op, ctx);
@@ -88,7 +99,8 @@ public final class Planner {
         Plan plan = new Plan(migration.name(), ctx.schema, ctx.versionSchema, previousVersionSchema,
                 expand, backfill, ctx.contractSteps(), ctx.rollbackSteps(), ctx.contractDrops, ctx.irreversibleSteps(expand), ctx.rowChecks,
                 ctx.carried, ctx.notices, ctx.publishSteps());
-        return new Result(plan, List.copyOf(ctx.checks), List.copyOf(ctx.indexChecks));
+        boolean syncTriggers = ctx.tables.values().stream().anyMatch(t -> !t.created() && !t.droppedInNewVersion && t.needsSync());
+        return new Result(plan, List.copyOf(ctx.checks), List.copyOf(ctx.indexChecks), List.copyOf(changed), syncTriggers);
     }
 
     private enum Question { VALIDATE, EXPAND, CONTRACT, ROLLBACK }
@@ -111,11 +123,17 @@ public final class Planner {
     }
 
     private static <O extends Operation> void ask(OperationHandler<O> handler, O op, Question q, PlanContext ctx) {
-        switch (q) {
-            case VALIDATE -> handler.validate(op, ctx);
-            case EXPAND -> handler.expand(op, ctx);
-            case CONTRACT -> handler.contract(op, ctx);
-            case ROLLBACK -> handler.rollback(op, ctx);
+        try {
+            switch (q) {
+                case VALIDATE -> handler.validate(op, ctx);
+                case EXPAND -> handler.expand(op, ctx);
+                case CONTRACT -> handler.contract(op, ctx);
+                case ROLLBACK -> handler.rollback(op, ctx);
+            }
+        } catch (UnsupportedOperationException e) {
+            // A statement this database cannot run safely (Ddl says which and why): refused at the operation's line
+            // at plan, before anything changes.
+            throw new MigrationException(op.location(), e.getMessage());
         }
     }
 

@@ -173,4 +173,49 @@ class RollingUpgradeEverywhereTest {
         assertThat(db.dialect().schemaExists(db.dataSource().getConnection(), Names.versionSchema(schema, "002_qty_bigint")))
                 .isFalse();
     }
+
+    /**
+     * A table renamed and a NOT NULL column without a default dropped: the new version's inserts leave the column out
+     * and the sync trigger fills it with `down` until contract; after contract (on MariaDB with the table's physical
+     * name kept and its old column given a placeholder default before the trigger goes) the new version goes on
+     * writing under its names, and a third migration finds the table by the name the new version gave it.
+     */
+    @OnEveryDatabase
+    void aRenamedTableLosesARequiredColumn(TestDatabase db) throws SQLException {
+        String schema = setUp(db);
+        new Migrations(dir).write("002_products.yaml", """
+                operations:
+                  - rename_table: {from: items, to: products}
+                  - drop_column: {table: products, column: name, down: "'unnamed'"}
+                """).write("003_price.yaml", """
+                operations:
+                  - add_column:
+                      table: products
+                      column: {name: price, type: bigint}
+                      up: "qty * 10"
+                """);
+        Tandem tandem = db.tandem(schema).migrations(dir).load();
+        tandem.expand();
+        tandem.backfill();
+        try (Connection next = session(db, schema, "002_products")) {
+            exec(next, "INSERT INTO products (id, qty) VALUES (1001, 5)");
+        }
+        try (Connection old = session(db, schema, null)) {
+            assertThat(rows(old, "SELECT id, name, qty FROM items WHERE id = 1001")).containsExactly("1001|unnamed|5");
+        }
+        tandem.contract();
+        try (Connection next = session(db, schema, "002_products")) {
+            exec(next, "INSERT INTO products (id, qty) VALUES (1002, 6)");
+            exec(next, "UPDATE products SET qty = qty + 1 WHERE id = 1");
+            assertThat(rows(next, "SELECT * FROM products WHERE id IN (1, 1001, 1002) ORDER BY id"))
+                    .containsExactly("1|2", "1001|5", "1002|6");
+        }
+        tandem.expand();
+        tandem.backfill();
+        try (Connection third = session(db, schema, "003_price")) {
+            assertThat(rows(third, "SELECT id, qty, price FROM products WHERE id IN (1, 1002) ORDER BY id"))
+                    .containsExactly("1|2|20", "1002|6|60");
+        }
+        tandem.contract();
+    }
 }

@@ -10,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 
 /**
  * Runs a {@link Step} of MariaDbDdl on the embedded server as the executor would: its skipIf query first, then its SQL
@@ -56,11 +57,19 @@ final class MariaDbSteps {
                 }
             }
         }
+        // As the executor times a step: a catalog-only one waits for its lock at most LOCK_TIMEOUT.
+        boolean weak = step.mode() != Step.Mode.TRANSACTIONAL;
+        DIALECT.setDdlTimeouts(c, weak ? Duration.ZERO : LOCK_TIMEOUT, weak ? Duration.ZERO : Duration.ofSeconds(30));
         try (Statement st = c.createStatement()) {
             st.execute(step.sql());
         }
         return true;
     }
+
+    /** Tandem's default lock timeout. */
+    static final Duration LOCK_TIMEOUT = Duration.ofMillis(500);
+    private static final dev.tandem.dialect.mariadb.MariaDbDialect DIALECT =
+            new dev.tandem.dialect.mariadb.MariaDbDialect(dev.tandem.dialect.mariadb.MariaDbDialect.Flavor.MARIADB);
 
     /** Applies the step, turning SQLException into an unchecked one for tests that expect success. */
     static void run(Step step) {

@@ -69,6 +69,12 @@ public enum TestDatabase {
         public dev.tandem.Tandem.Config tandem(String schema) {
             return dev.tandem.Tandem.configure().dataSource(Pg.dataSource()).schema(schema);
         }
+
+        /** The search path in the URL, as a pool's settings would give it. */
+        @Override
+        public DataSource application(String schema, String version) {
+            return Pg.dataSource("\"" + dev.tandem.engine.Names.versionSchema(schema, version) + "\", \"" + schema + "\"");
+        }
     },
     MARIADB {
         @Override
@@ -109,6 +115,21 @@ public enum TestDatabase {
             return dev.tandem.Tandem.configure().url(MariaDb.url(schema), "root", MariaDbServer.PASSWORD).schema(schema);
         }
 
+        /** The version database in the URL and the version named in sessionVariables (MariaDB Connector/J). */
+        @Override
+        public DataSource application(String schema, String version) {
+            String url = MariaDb.url(dev.tandem.engine.Names.versionSchema(schema, version));
+            try {
+                org.mariadb.jdbc.MariaDbDataSource ds = new org.mariadb.jdbc.MariaDbDataSource(url
+                        + (url.contains("?") ? "&" : "?") + "sessionVariables=@tandem_version='" + version + "'");
+                ds.setUser("root");
+                ds.setPassword(MariaDbServer.PASSWORD);
+                return ds;
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
         /** Only with the Performance Schema on, which the embedded server (as MariaDB by default) has off. */
         @Override
         public boolean showsSessionNames() {
@@ -125,6 +146,12 @@ public enum TestDatabase {
      * URL, as the CLI does, so that Tandem's own connections get what they need).
      */
     public abstract dev.tandem.Tandem.Config tandem(String schema);
+
+    /**
+     * What an application of {@code version} configures without Tandem's client library: its version schema (a version
+     * database on MariaDB, with {@code @tandem_version} set) by the connection's settings alone.
+     */
+    public abstract DataSource application(String schema, String version);
 
     /** Logs in as the server's superuser, with no particular schema. */
     public abstract DataSource dataSource();

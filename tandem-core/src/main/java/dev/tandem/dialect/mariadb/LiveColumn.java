@@ -67,7 +67,7 @@ final class LiveColumn {
                 + " is generated or has attributes Tandem cannot restate in a MODIFY, which would drop them") + ";\n"
                 + "  END IF;\n"
                 // NOWAIT is refused in a stored program's own statements (1314), not in the text it runs.
-                + "  EXECUTE IMMEDIATE CONCAT(" + literal(OnlineAlter.prefix(database, table) + "MODIFY COLUMN " + quote(column)
+                + "  EXECUTE IMMEDIATE CONCAT(" + literal(OnlineAlter.prefix(database, table, algorithm) + "MODIFY COLUMN " + quote(column)
                 + " ") + ", def, " + literal(OnlineAlter.suffix(algorithm)) + ");\n"
                 + "END";
     }

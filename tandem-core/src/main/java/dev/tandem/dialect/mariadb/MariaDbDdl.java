@@ -25,8 +25,8 @@ import static dev.tandem.dialect.mariadb.MariaDbNames.quoteAll;
  *
  * <p>Every ALTER names its algorithm and {@code LOCK=NONE} (see {@link OnlineAlter}), so the server refuses what it
  * could only do by copying the table; such changes go through a shadow column, sync triggers and a backfill instead.
- * Every statement takes its metadata lock at once or fails (NOWAIT, or {@code lock_wait_timeout=0} for statements with
- * no NOWAIT of their own), for the executor to retry. DDL commits on its own in MariaDB, so every step is idempotent by
+ * A catalog-only statement waits for its metadata lock at most the executor's lock timeout; one that works for a while
+ * takes it at once or fails (NOWAIT); either is retried by the executor (see {@link OnlineAlter}). DDL commits on its own in MariaDB, so every step is idempotent by
  * itself: IF [NOT] EXISTS, CREATE OR REPLACE, or a skipIf query against information_schema.
  *
  * <p>Locks are named in PostgreSQL's words, as {@link LockMode} has them, for what the application notices: a
@@ -106,7 +106,7 @@ public final class MariaDbDdl implements Ddl {
     public Step dropSchema(String database, List<String> views) {
         // Each view's exclusive metadata lock; the tables they read are not locked.
         return Step.metadata("drop version database " + database + " and its views",
-                OnlineAlter.noWait("DROP DATABASE IF EXISTS " + quote(database)),
+                ("DROP DATABASE IF EXISTS " + quote(database)),
                 Locks.derived(views.stream().map(v -> on(database, v, ACCESS_EXCLUSIVE)).toList()));
     }
 
@@ -144,15 +144,15 @@ public final class MariaDbDdl implements Ddl {
                 referenced.add(c.references().table());
             }
         }
-        return Step.metadata("create table " + table, OnlineAlter.noWait("CREATE TABLE IF NOT EXISTS "
+        return Step.metadata("create table " + table, ("CREATE TABLE IF NOT EXISTS "
                         + qualify(database, table) + " (\n  " + String.join(",\n  ", parts) + "\n) ENGINE=InnoDB"),
                 exclusiveReading(database, table, referenced));
     }
 
     @Override
     public Step dropTable(String database, String table, List<String> referencedTables) {
-        return Step.metadata("drop table " + table + " (" + OnlineAlter.NO_WAIT + ")",
-                "DROP TABLE IF EXISTS " + qualify(database, table) + " " + OnlineAlter.NO_WAIT,
+        return Step.metadata("drop table " + table + " (" + OnlineAlter.BOUNDED + ")",
+                "DROP TABLE IF EXISTS " + qualify(database, table),
                 exclusiveReading(database, table, referencedTables));
     }
 
@@ -280,7 +280,7 @@ public final class MariaDbDdl implements Ddl {
     public Step dropDefault(String database, String table, String column) {
         String nullable = "SELECT IS_NULLABLE = 'YES' FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "
                 + literal(database) + " AND TABLE_NAME = " + literal(table) + " AND COLUMN_NAME = " + literal(column);
-        String alter = OnlineAlter.prefix(database, table) + "ALTER COLUMN " + quote(column);
+        String alter = OnlineAlter.prefix(database, table, Algorithm.INSTANT) + "ALTER COLUMN " + quote(column);
         // EXECUTE IMMEDIATE takes no subquery: the column's nullability is read into a variable first.
         String sql = "BEGIN NOT ATOMIC\n"
                 + "  DECLARE nullable BOOLEAN DEFAULT (" + nullable + ");\n"
@@ -412,18 +412,17 @@ public final class MariaDbDdl implements Ddl {
     public Step dropConstraint(String database, String table, String name) {
         String check = "SELECT EXISTS (SELECT 1 FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = "
                 + literal(database) + " AND TABLE_NAME = " + literal(table) + " AND CONSTRAINT_NAME = " + literal(name) + ")";
-        String prefix = OnlineAlter.prefix(database, table);
         String sql = "BEGIN NOT ATOMIC\n"
                 + "  IF (" + check + ") THEN\n"
-                + "    EXECUTE IMMEDIATE " + literal(prefix + "DROP CONSTRAINT IF EXISTS " + quote(name)
+                + "    EXECUTE IMMEDIATE " + literal(OnlineAlter.prefix(database, table, Algorithm.INSTANT) + "DROP CONSTRAINT IF EXISTS " + quote(name)
                 + OnlineAlter.suffix(Algorithm.INSTANT)) + ";\n"
                 + "  ELSE\n"
-                + "    EXECUTE IMMEDIATE " + literal(prefix + "DROP INDEX IF EXISTS " + quote(name)
+                + "    EXECUTE IMMEDIATE " + literal(OnlineAlter.prefix(database, table, Algorithm.NOCOPY) + "DROP INDEX IF EXISTS " + quote(name)
                 + OnlineAlter.suffix(Algorithm.NOCOPY)) + ";\n"
                 + "  END IF;\n"
                 + "END";
         return Step.metadata("drop constraint " + name + " (a CHECK: ALGORITHM=INSTANT; a unique key: ALGORITHM=NOCOPY;"
-                + " LOCK=NONE, exclusive metadata lock for a moment, NOWAIT)", sql, exclusive(database, table));
+                + " LOCK=NONE, exclusive metadata lock for a moment)", sql, exclusive(database, table));
     }
 
     @Override
@@ -554,7 +553,7 @@ public final class MariaDbDdl implements Ddl {
             cols.add(c.physical().equals(c.name()) ? quote(c.physical()) : quote(c.physical()) + " AS " + quote(c.name()));
         }
         return Step.metadata("create view " + versionDatabase + "." + view,
-                OnlineAlter.noWait("CREATE OR REPLACE ALGORITHM=MERGE SQL SECURITY INVOKER VIEW " + qualify(versionDatabase, view)
+                ("CREATE OR REPLACE ALGORITHM=MERGE SQL SECURITY INVOKER VIEW " + qualify(versionDatabase, view)
                         + " AS SELECT " + String.join(", ", cols) + " FROM " + qualify(database, table)),
                 Locks.derived(on(versionDatabase, view, ACCESS_EXCLUSIVE), on(database, table, LockMode.ACCESS_SHARE)));
     }
@@ -601,16 +600,16 @@ public final class MariaDbDdl implements Ddl {
         boolean split = !s.userTriggers().isEmpty();
         return Step.metadata((split ? "create sync triggers on " + s.table() + ", firing before and after its own"
                         + " BEFORE triggers" : "create sync triggers on " + s.table() + " (BEFORE INSERT, BEFORE UPDATE)")
-                        + " (exclusive metadata lock for a moment each, lock_wait_timeout=0)",
+                        + " (exclusive metadata lock for a moment each, waiting at most the lock timeout)",
                 String.join(";\n", t.createStatements()), exclusive(s.schema(), s.table()));
     }
 
     @Override
     public Step dropSyncTrigger(SyncTrigger s) {
         List<String> drops = new MariaDbSyncTrigger(s).allNames().stream()
-                .map(n -> OnlineAlter.noWait("DROP TRIGGER IF EXISTS " + qualify(s.schema(), n))).toList();
+                .map(n -> "DROP TRIGGER IF EXISTS " + qualify(s.schema(), n)).toList();
         return Step.metadata("drop sync triggers on " + s.table() + " (exclusive metadata lock for a moment each,"
-                + " lock_wait_timeout=0)", String.join(";\n", drops), exclusive(s.schema(), s.table()));
+                + " waiting at most the lock timeout)", String.join(";\n", drops), exclusive(s.schema(), s.table()));
     }
 
     @Override

@@ -101,7 +101,7 @@ final class MariaDbSyncTrigger {
     }
 
     private String create(String name, Event e, String order, String body) {
-        return OnlineAlter.noWait("CREATE OR REPLACE TRIGGER " + qualify(s.schema(), name) + " BEFORE " + e.name() + " ON "
+        return ("CREATE OR REPLACE TRIGGER " + qualify(s.schema(), name) + " BEFORE " + e.name() + " ON "
                 + qualify(s.schema(), s.table()) + " FOR EACH ROW" + order + "\n" + body);
     }
 

@@ -686,6 +686,12 @@ public final class PostgresDialect implements Dialect {
         return new PostgresStateStore(this, stateSchema, schema);
     }
 
+    /** See {@link PostgresServerCheck} for what is checked (privileges only) and what is not. */
+    @Override
+    public ServerReport checkServer(Connection connection, ServerNeeds needs) throws SQLException {
+        return new PostgresServerCheck(this).check(connection, needs);
+    }
+
     /** Contract renames every table and column into place ({@link PostgresDdl#contractRenames}): no aliases remain. */
     @Override
     public dev.tandem.catalog.VersionNames versionNames(Connection connection, String versionSchema) {

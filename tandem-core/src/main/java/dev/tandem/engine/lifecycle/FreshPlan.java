@@ -91,7 +91,8 @@ public final class FreshPlan {
     /**
      * Plans a migration against the live catalog, all in one transaction that is always rolled back: the migration's
      * raw SQL runs first, in order (so the plan sees what it creates, and its locks are measured), then the catalog
-     * is read and the plan made, then the file's SQL expressions and the drops contract will make are checked.
+     * is read and the plan made, then the server is checked ({@link Dialect#checkServer}), then the file's SQL
+     * expressions and the drops contract will make.
      *
      * @param probeTimeout how long each raw SQL statement may take; null: do not run raw SQL (its locks unknown)
      */
@@ -127,8 +128,27 @@ public final class FreshPlan {
         String previous = previousVersionSchema(c, m, files);
         Planner.Result result = new Planner(dialect, stateSchema).plan(m, catalog, previous, dialect.versionNames(c, previous), probes,
                 tablesBefore != null ? tablesBefore : catalog.tables().keySet());
+        // The server first: an expression tried by a login that lacks a privilege would fail for that reason.
+        Plan plan = checkServer(c, m, result);
         if (check) checks.run(c, result.checks(), result.indexChecks());
-        return result.plan();
+        return plan;
+    }
+
+    /**
+     * The plan with what {@code plan} should say about this server as notices; refused, listing every problem at once
+     * with what to do about it, when the server or this login lacks something the whole migration needs (README,
+     * "The privileges Tandem needs").
+     */
+    private Plan checkServer(Connection c, Migration m, Planner.Result result) throws SQLException {
+        Dialect.ServerReport report = dialect.checkServer(c, new Dialect.ServerNeeds(result.plan(), stateSchema,
+                result.changedTables(), result.syncTriggers()));
+        if (!report.problems().isEmpty()) {
+            StringBuilder message = new StringBuilder("migration " + m.name() + " cannot run on this server as this"
+                    + " login; nothing was changed. What is missing, and what to do:");
+            for (Dialect.ServerProblem p : report.problems()) message.append("\n  - ").append(p.missing()).append(". ").append(p.fix());
+            throw Refusals.refused(message.toString());
+        }
+        return result.plan().withNotices(report.warnings());
     }
 
     /** The version schema of the last complete migration before {@code m} that still exists; null when none does. */
