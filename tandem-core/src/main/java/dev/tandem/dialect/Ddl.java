@@ -214,7 +214,8 @@ public interface Ddl {
 
     Step dropIndex(String schema, String table, String name);
 
-    Step renameIndex(String schema, String from, String to);
+    /** @param table the index's table: MariaDB names indexes per table; PostgreSQL per schema, and ignores it */
+    Step renameIndex(String schema, String table, String from, String to);
 
     /** COMMENT ON INDEX: a rebuilt index gets the comment of the one it replaces (a rename keeps it). */
     Step commentOnIndex(String schema, String index, String comment);

@@ -96,6 +96,16 @@ public interface Dialect {
     void checkExpression(Connection connection, String expression, java.util.Map<String, String> rowTypes,
                          String targetType) throws SQLException;
 
+    /**
+     * Why the text of an expression field cannot be written into this database's statements as one expression (it
+     * would end or leave the parentheses Tandem writes it into, by this database's lexical rules), or null when it
+     * can. PostgreSQL's rules ({@link dev.tandem.migration.SqlExpressionText}), which the migration reader applies to
+     * every file, unless the database reads text otherwise.
+     */
+    default String expressionTextProblem(String expression) {
+        return dev.tandem.migration.SqlExpressionText.problem(expression);
+    }
+
     /** The sessions holding the migration lock, for the messages of the one that waits for it. */
     java.util.List<LockHolder> migrationLockHolders(Connection connection, String key) throws SQLException;
 

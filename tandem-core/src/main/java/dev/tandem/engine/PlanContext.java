@@ -277,19 +277,30 @@ public final class PlanContext {
         rollback.computeIfAbsent(stage, s -> new ArrayList<>()).add(0, step);
     }
 
+    /**
+     * Records an expression of the file to be tried on the live database once the plan is made; refuses at once, at
+     * its place in the file, text that would not stay one expression in this database's statements (a sync trigger
+     * built from it would run what it smuggles in).
+     *
+     * @throws MigrationException when {@link Dialect#expressionTextProblem} finds a problem with the text
+     */
     public void check(SourceLocation at, String what, String expression, List<Ddl.ViewColumn> row,
                       Map<String, String> rowTypes, String targetType) {
+        String problem = dialect.expressionTextProblem(expression);
+        if (problem != null) throw new MigrationException(at, what + " `" + expression + "` " + problem);
         checks.add(new ExpressionCheck(at, what, expression, row, rowTypes, targetType));
     }
 
     /** The old version's row of a table: its live columns under their own names. */
+    /** The previous version's row: each live column under the name that version gives it. */
     public List<Ddl.ViewColumn> oldRow(TableModel t) {
-        return t.live.columns().stream().map(c -> new Ddl.ViewColumn(c.name(), c.name())).toList();
+        return t.live.columns().stream().map(c -> new Ddl.ViewColumn(c.name(), t.previousName(c))).toList();
     }
 
+    /** The previous version's row's types, by the names that version gives the columns. */
     public Map<String, String> oldRowTypes(TableModel t) {
         Map<String, String> types = new LinkedHashMap<>();
-        t.live.columns().forEach(c -> types.put(c.name(), c.type()));
+        t.live.columns().forEach(c -> types.put(t.previousName(c), c.type()));
         return types;
     }
 

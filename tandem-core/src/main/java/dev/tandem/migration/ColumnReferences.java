@@ -259,20 +259,8 @@ public final class ColumnReferences {
 
     /** Just past the '...' or "..." string at {@code start}: the quote doubled or a backslash escape inside. */
     private static int endOfMariaDbString(String text, int start) {
-        char quote = text.charAt(start);
-        int i = start + 1;
-        while (i < text.length()) {
-            char ch = text.charAt(i);
-            if (ch == '\\') {
-                i += 2;
-            } else if (ch == quote) {
-                if (i + 1 < text.length() && text.charAt(i + 1) == quote) i += 2;
-                else return i + 1;
-            } else {
-                i++;
-            }
-        }
-        return text.length();
+        int end = SqlExpressionText.endOfString(text, start, true);
+        return end < 0 ? text.length() : end;
     }
 
     /** MariaDB's column names match without case, quoted or not. */

@@ -71,15 +71,20 @@ public final class SqlExpressionText {
         return null;
     }
 
-    /** Index just past the string literal starting at {@code start}, or -1 if it is not closed. */
-    static int endOfString(String text, int start, boolean backslashEscapes) {
+    /**
+     * Index just past the string literal starting at {@code start}, or -1 if it is not closed: it ends at the quote it
+     * starts with ({@code '}, or MariaDB's {@code "}), doubled inside, and a backslash escapes the character after it
+     * when {@code backslashEscapes}.
+     */
+    public static int endOfString(String text, int start, boolean backslashEscapes) {
+        char quote = text.charAt(start);
         int i = start + 1;
         while (i < text.length()) {
             char ch = text.charAt(i);
             if (backslashEscapes && ch == '\\') {
                 i += 2;
-            } else if (ch == '\'') {
-                if (i + 1 < text.length() && text.charAt(i + 1) == '\'') {
+            } else if (ch == quote) {
+                if (i + 1 < text.length() && text.charAt(i + 1) == quote) {
                     i += 2;
                 } else {
                     return i + 1;

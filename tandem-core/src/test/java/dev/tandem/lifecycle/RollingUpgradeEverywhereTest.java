@@ -47,6 +47,8 @@ class RollingUpgradeEverywhereTest {
         try (Connection c = db.dataSource().getConnection(); Statement st = c.createStatement()) {
             String items = d.qualify(schema, "items");
             st.execute("CREATE TABLE " + items + " (id bigint PRIMARY KEY, name varchar(50) NOT NULL, qty integer NOT NULL)");
+            // An index over the column the migrations change: carried to its new form, the old one dropped with it.
+            st.execute("CREATE INDEX items_qty ON " + items + " (qty)");
             StringBuilder insert = new StringBuilder("INSERT INTO " + items + " (id, name, qty) VALUES ");
             for (int i = 1; i <= 300; i++) insert.append(i == 1 ? "" : ", ").append("(").append(i).append(", 'item ").append(i)
                     .append("', ").append(i).append(")");

@@ -101,6 +101,17 @@ final class MariaDbConstraints {
         return result;
     }
 
+    private static final java.util.regex.Pattern CHECK = java.util.regex.Pattern.compile("(?s)^CHECK \\((.*)\\)$");
+
+    /**
+     * The boolean expression of a CHECK constraint's definition as {@link #read} writes it ({@code CHECK (<clause>)},
+     * the clause as information_schema.CHECK_CONSTRAINTS prints it); null for a definition of another kind.
+     */
+    static String checkExpression(String definition) {
+        java.util.regex.Matcher m = CHECK.matcher(definition.trim());
+        return m.matches() ? m.group(1) : null;
+    }
+
     /**
      * CHECK constraints, table-level and column-level alike (a column-level one is named after its column), with
      * the columns their expression names.

@@ -222,9 +222,22 @@ public final class MariaDbDdl implements Ddl {
      */
     @Override
     public Step dropColumn(String database, String table, String column, List<String> referencedTables) {
-        return Step.metadata("drop column " + table + "." + column + OnlineAlter.how(Algorithm.INSTANT),
-                OnlineAlter.sql(database, table, Algorithm.INSTANT, "DROP COLUMN IF EXISTS " + quote(column)),
-                exclusiveReading(database, table, referencedTables));
+        // MariaDB refuses to drop an indexed column instantly (1846, "Reason: DROP INDEX. Try ALGORITHM=NOCOPY"),
+        // where PostgreSQL drops the column's indexes with it: the indexes over it go first (NOCOPY: the rows stay),
+        // then the column (INSTANT). Whatever of it a crash left done is not found the second time.
+        String indexes = "SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = "
+                + literal(database) + " AND TABLE_NAME = " + literal(table) + " AND COLUMN_NAME = " + literal(column)
+                + " AND INDEX_NAME <> 'PRIMARY'";
+        String sql = "BEGIN NOT ATOMIC\n"
+                + "  FOR i IN (" + indexes + ") DO\n"
+                + "    EXECUTE IMMEDIATE CONCAT(" + literal(OnlineAlter.prefix(database, table, Algorithm.NOCOPY) + "DROP INDEX ")
+                + ", CONCAT('`', REPLACE(i.name, '`', '``'), '`'), " + literal(OnlineAlter.suffix(Algorithm.NOCOPY)) + ");\n"
+                + "  END FOR;\n"
+                + "  EXECUTE IMMEDIATE " + literal(OnlineAlter.sql(database, table, Algorithm.INSTANT,
+                "DROP COLUMN IF EXISTS " + quote(column))) + ";\n"
+                + "END";
+        return Step.metadata("drop column " + table + "." + column + " and the indexes over it"
+                + OnlineAlter.how(Algorithm.INSTANT), sql, exclusiveReading(database, table, referencedTables));
     }
 
     /** Refused for the reason {@link #renameTable} is: a base column keeps its physical name; views alias it. */
@@ -447,6 +460,20 @@ public final class MariaDbDdl implements Ddl {
      */
     @Override
     public Step createIndex(String database, String table, String name, Catalog.IndexShape shape, boolean unique) {
+        String sql = OnlineAlter.sql(database, table, Algorithm.NOCOPY, "ADD " + (unique ? "UNIQUE " : "") + "INDEX IF NOT EXISTS "
+                + quote(name) + " " + indexKeys(name, shape));
+        return new Step("build index " + name + OnlineAlter.how(Algorithm.NOCOPY), sql,
+                Locks.derived(on(database, table, LockMode.SHARE_UPDATE_EXCLUSIVE)), Effect.BUILD, Mode.LONG)
+                .skipIf(INDEX_EXISTS, database, table, name);
+    }
+
+    /**
+     * What follows an index's name in {@code ADD INDEX} and in {@code CREATE TABLE}: its keys in parentheses and its
+     * method, {@code (`a`, `b` DESC) USING HASH}. The index check builds the same on an empty copy of the table.
+     *
+     * @throws UnsupportedOperationException for what MariaDB indexes do not have (see {@link #createIndex})
+     */
+    static String indexKeys(String name, Catalog.IndexShape shape) {
         List<String> keys = new ArrayList<>();
         for (Catalog.IndexKey k : shape.keys()) {
             if (k.column() == null) throw unsupported("index " + name + " on an expression", "MariaDB indexes columns only");
@@ -466,11 +493,7 @@ public final class MariaDbDdl implements Ddl {
             default -> throw unsupported("index method " + shape.method() + " (index " + name + ")",
                     "MariaDB's InnoDB indexes are B-trees");
         };
-        String sql = OnlineAlter.sql(database, table, Algorithm.NOCOPY, "ADD " + (unique ? "UNIQUE " : "") + "INDEX IF NOT EXISTS "
-                + quote(name) + " (" + String.join(", ", keys) + ")" + method);
-        return new Step("build index " + name + OnlineAlter.how(Algorithm.NOCOPY), sql,
-                Locks.derived(on(database, table, LockMode.SHARE_UPDATE_EXCLUSIVE)), Effect.BUILD, Mode.LONG)
-                .skipIf(INDEX_EXISTS, database, table, name);
+        return "(" + String.join(", ", keys) + ")" + method;
     }
 
     @Override
@@ -498,9 +521,10 @@ public final class MariaDbDdl implements Ddl {
     }
 
     @Override
-    public Step renameIndex(String database, String from, String to) {
-        throw unsupported("renaming index " + from + " without its table", "MariaDB names indexes per table"
-                + " (ALTER TABLE ... RENAME INDEX), and this step does not say which table");
+    public Step renameIndex(String database, String table, String from, String to) {
+        return instant("rename index " + from + " to " + to, database, table,
+                "RENAME INDEX " + quote(from) + " TO " + quote(to))
+                .skipIf(INDEX_MISSING, database, table, from);
     }
 
     @Override

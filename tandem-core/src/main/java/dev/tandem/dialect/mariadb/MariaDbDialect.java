@@ -26,8 +26,10 @@ import java.util.Set;
 /**
  * MariaDB 10.11 and later, and MySQL 8.0.32 and later (its differences held by {@link Flavor}). A PostgreSQL schema is
  * a MariaDB database here: the managed schema is the application's database, a version schema is a version database,
- * and the state lives in a database of its own (docs/DESIGN.md, "MariaDB and MySQL"). The DDL vocabulary, backfill
- * batches and the checks that build on DDL are {@code MariaDbDdl}'s (issue 12, in progress).
+ * and the state lives in a database of its own (docs/DESIGN.md, "MariaDB and MySQL"). The DDL vocabulary is
+ * {@code MariaDbDdl}'s; the plan-time checks are {@link MariaDbExpressionCheck}'s and {@link MariaDbIndexCheck}'s, what
+ * stands in the way of contract's drops {@link MariaDbDropBlockers}' and {@link MariaDbVersionDatabaseBlockers}'.
+ * Backfill batches are still to come (issue 12, in progress).
  */
 public final class MariaDbDialect implements Dialect {
 
@@ -219,15 +221,31 @@ public final class MariaDbDialect implements Dialect {
         return types.canonical(c, type);
     }
 
+    /** On an empty temporary copy of the table, in one statement that commits nothing: see {@link MariaDbIndexCheck}. */
     @Override
     public void checkIndex(Connection c, String schema, String table, Map<String, String> addedColumns,
-                           Catalog.IndexShape shape, boolean unique) {
-        throw new UnsupportedOperationException("issue 12: index checks on MariaDB come with MariaDbDdl");
+                           Catalog.IndexShape shape, boolean unique) throws SQLException {
+        MariaDbIndexCheck.check(c, schema, table, addedColumns, shape, unique);
     }
 
+    /**
+     * By MariaDB's lexical rules ({@link MariaDbExpressionText}): backslash escapes, {@code #} comments, executable
+     * comments, which PostgreSQL's rules (the migration reader's) do not know.
+     */
     @Override
-    public void checkExpression(Connection c, String expression, Map<String, String> rowTypes, String targetType) {
-        throw new UnsupportedOperationException("issue 12: expression checks on MariaDB come with MariaDbDdl");
+    public String expressionTextProblem(String expression) {
+        return MariaDbExpressionText.problem(expression);
+    }
+
+    /**
+     * Refuses text that would not stay one expression by MariaDB's lexical rules ({@link MariaDbExpressionText}), then
+     * runs it once over a temporary row of NULLs under strict sql_mode ({@link MariaDbExpressionCheck}, which says what
+     * that proves and what it cannot). Unqualified names resolve in the connection's default database.
+     */
+    @Override
+    public void checkExpression(Connection c, String expression, Map<String, String> rowTypes, String targetType)
+            throws SQLException {
+        MariaDbExpressionCheck.check(c, expression, rowTypes, targetType);
     }
 
     /** Compared as the server stores the name: exactly, unless lower_case_table_names folds names. */
@@ -410,19 +428,26 @@ public final class MariaDbDialect implements Dialect {
                 predicates);
     }
 
+    /** The clause of {@code CHECK (<clause>)}, as {@link MariaDbCatalogReader} writes a CHECK's definition. */
     @Override
     public String checkExpression(String constraintDefinition) {
-        throw new UnsupportedOperationException("issue 12: CHECK constraints on MariaDB come with MariaDbDdl");
+        return MariaDbConstraints.checkExpression(constraintDefinition);
     }
 
+    /**
+     * What MariaDB would refuse to drop, and what the drop would silently break (views, triggers, routines and events
+     * that use it, found in their text): see {@link MariaDbDropBlockers}.
+     */
     @Override
-    public List<String> dropBlockers(Connection c, String schema, Plan.Dropped dropped, Collection<String> ownSchemas) {
-        throw new UnsupportedOperationException("issue 12: drop blockers on MariaDB come with MariaDbDdl");
+    public List<String> dropBlockers(Connection c, String schema, Plan.Dropped dropped, Collection<String> ownSchemas)
+            throws SQLException {
+        return MariaDbDropBlockers.of(c, schema, dropped, ownSchemas);
     }
 
+    /** See {@link MariaDbVersionDatabaseBlockers}. */
     @Override
-    public List<String> versionSchemaBlockers(Connection c, String versionSchema) {
-        throw new UnsupportedOperationException("issue 12: version database blockers on MariaDB come with MariaDbDdl");
+    public List<String> versionSchemaBlockers(Connection c, String versionSchema) throws SQLException {
+        return MariaDbVersionDatabaseBlockers.of(c, versionSchema);
     }
 
     /**

@@ -37,7 +37,7 @@ public final class MariaDbSqlText {
         while (i < sql.length()) {
             char ch = sql.charAt(i);
             if (ch == '\'' || ch == '"') {
-                i = afterString(sql, i, ch);
+                i = afterString(sql, i);
             } else if (ch == '`') {
                 StringBuilder name = new StringBuilder();
                 for (i++; i < sql.length(); i++) {
@@ -61,16 +61,8 @@ public final class MariaDbSqlText {
     }
 
     /** The index after the string literal that opens at {@code start} ('' doubled quotes and backslash escapes). */
-    private static int afterString(String sql, int start, char quote) {
-        for (int i = start + 1; i < sql.length(); i++) {
-            char c = sql.charAt(i);
-            if (c == '\\') {
-                i++;
-            } else if (c == quote) {
-                if (i + 1 < sql.length() && sql.charAt(i + 1) == quote) i++;
-                else return i + 1;
-            }
-        }
-        return sql.length();
+    private static int afterString(String sql, int start) {
+        int end = dev.tandem.migration.SqlExpressionText.endOfString(sql, start, true);
+        return end < 0 ? sql.length() : end;
     }
 }

@@ -462,7 +462,7 @@ final class PostgresDdl implements Ddl {
     }
 
     @Override
-    public Step renameIndex(String schema, String from, String to) {
+    public Step renameIndex(String schema, String table, String from, String to) {
         return Step.metadata("rename index " + from + " to " + to,
                 "ALTER INDEX IF EXISTS " + d.qualify(schema, from) + " RENAME TO " + q(to), NONE);
     }

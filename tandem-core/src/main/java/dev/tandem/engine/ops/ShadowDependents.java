@@ -214,7 +214,7 @@ final class ShadowDependents {
                         .map(dev.tandem.catalog.Catalog.Constraint::comment).filter(java.util.Objects::nonNull).findFirst().orElse(null);
                 if (comment != null) ctx.contract(ContractStage.FINALIZE, ctx.ddl.commentOnConstraint(ctx.schema, finalTable, name, comment));
             } else {
-                ctx.contract(ContractStage.FINALIZE, ctx.ddl.renameIndex(ctx.schema, i.temporary(), name));
+                ctx.contract(ContractStage.FINALIZE, ctx.ddl.renameIndex(ctx.schema, finalTable, i.temporary(), name));
             }
             if (i.index().replicaIdentity()) {
                 ctx.contract(ContractStage.FINALIZE, ctx.ddl.replicaIdentityUsingIndex(ctx.schema, finalTable, name));
