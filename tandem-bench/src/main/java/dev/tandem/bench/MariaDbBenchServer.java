@@ -81,6 +81,11 @@ final class MariaDbBenchServer implements BenchServer {
         return MariaDbServer.PASSWORD;
     }
 
+    /** The JDBC URL of {@code database}, without credentials. */
+    String url(String database) {
+        return server.url(database);
+    }
+
     /** Connections as root whose default database is {@code database} (none when null). */
     DataSource dataSource(String database) {
         // Credentials in the URL, not set on the data source after it is made: mariadb-java-client 3.5.7's
