@@ -190,7 +190,7 @@ public final class Main {
                             [--ops-per-second 5000]  (open loop: a fixed arrival rate, not clients as fast as they can)
                   smoke     (10k rows, one run, short windows; for CI)
                   mariadb-widen  --rows 1000000  --rate 100  --clients 4  --baseline-s 5
-                            --contenders update,alter,alter-shared,pt-osc,tandem  [--tuned]
+                            --contenders update,alter,alter-shared,pt-osc,tandem,tandem-nice-0  [--tuned]
                             INT -> BIGINT under a steady load on embedded MariaDB: the server's ALTER, pt-online-schema-change
                             and Tandem, each on a fresh copy; durable (flush at commit, sync_binlog=1) unless --tuned
                 PostgreSQL benchmarks: --durable  the embedded server keeps PostgreSQL's durability defaults (fsync,

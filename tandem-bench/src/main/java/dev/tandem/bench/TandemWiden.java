@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /**
  * Tandem's way, as a rolling upgrade does it: expand (a BIGINT shadow column kept in step by sync triggers), backfill
@@ -31,16 +32,26 @@ final class TandemWiden implements WidenContender {
     /** Between two instances' moves to the new version, as a rolling upgrade restarts one node after another. */
     private static final Duration UPGRADE_STEP = Duration.ofMillis(200);
 
+    private final String key;
+    private final String label;
+    private final UnaryOperator<Tandem.Config> settings;
     private final List<TandemDataSource> instances = new ArrayList<>();
+
+    /** @param settings what differs from Tandem's defaults (nothing for the contender that stands for Tandem) */
+    TandemWiden(String key, String label, UnaryOperator<Tandem.Config> settings) {
+        this.key = key;
+        this.label = label;
+        this.settings = settings;
+    }
 
     @Override
     public String key() {
-        return "tandem";
+        return key;
     }
 
     @Override
     public String label() {
-        return "Tandem";
+        return label;
     }
 
     @Override
@@ -67,8 +78,8 @@ final class TandemWiden implements WidenContender {
         // By URL, as the command line connects: Tandem then adds allowMultiQueries=true, which its MariaDB steps need
         // (a data source handed over without it fails at the sync triggers' step with a syntax error, 1064).
         MariaDbBenchServer server = context.server();
-        Tandem tandem = Tandem.configure().url(server.url(context.database()), server.user(), server.password())
-                .schema(context.database()).stateSchema(state).migrations(dir).load();
+        Tandem tandem = settings.apply(Tandem.configure().url(server.url(context.database()), server.user(), server.password())
+                .schema(context.database()).stateSchema(state).migrations(dir)).load();
         tandem.expand();
         load.phase("backfill");
         long t0 = System.nanoTime();
@@ -84,7 +95,7 @@ final class TandemWiden implements WidenContender {
         }
         load.phase("contract");
         tandem.contract(Duration.ofSeconds(30), false);
-        return new Change(backfill, List.of("expand, backfill (defaults), " + load.clients() + " clients move to version "
+        return new Change(backfill, List.of("expand, backfill, " + load.clients() + " clients move to version "
                 + MIGRATION + " " + UPGRADE_STEP.toMillis() + " ms apart, contract; migration: alter_column n type bigint, up: n, down: n"));
     }
 

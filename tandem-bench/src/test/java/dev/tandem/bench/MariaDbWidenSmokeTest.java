@@ -38,6 +38,7 @@ class MariaDbWidenSmokeTest {
         } else {
             assertThat(output).contains("not run: pt-online-schema-change is not installed");
         }
-        assertThat(output).containsPattern("\nTandem" + figures).contains("Tandem: errors ", "backfill / UPDATE rows/s");
+        assertThat(output).containsPattern("\nTandem" + figures).containsPattern("\nTandem, nice ratio 0" + figures)
+                .contains("Tandem: errors ", "Tandem, nice ratio 0: errors ", "backfill / UPDATE rows/s");
     }
 }
