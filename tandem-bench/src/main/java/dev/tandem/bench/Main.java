@@ -12,13 +12,12 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * {@code Main <backfill|triggers|oltp|smoke> [--option value ...]}. Exit code 0 whatever the figures are
+ * {@code Main <backfill|triggers|oltp|smoke|mariadb-widen> [--option value ...]}. Exit code 0 whatever the figures are
  * (slowness is reported, not failed), 1 when a benchmark could not run, 2 for bad arguments.
  */
 public final class Main {
     private static final Set<String> CONNECTION = Set.of("url", "user", "password");
-    /** Options without a value, for every benchmark. */
-    private static final Set<String> FLAGS = Set.of("durable");
+    private static final String MARIADB_WIDEN = "mariadb-widen";
 
     private Main() {
     }
@@ -38,7 +37,10 @@ public final class Main {
         List<String> rest = Arrays.asList(args).subList(1, args.length);
         Options options;
         try {
-            options = Options.parse(rest, allowed(name), FLAGS);
+            if (name.equals(MARIADB_WIDEN) && rest.contains("--durable")) {
+                throw new IllegalArgumentException(MARIADB_WIDEN + " is durable unless --tuned; --durable is for PostgreSQL's benchmarks");
+            }
+            options = Options.parse(rest, allowed(name), flags(name));
             if (options.flag("durable") && options.string("url", null) != null) {
                 throw new IllegalArgumentException("--durable starts the embedded server with PostgreSQL's durability"
                         + " defaults; a --url server keeps its owner's settings (the header says which they are)");
@@ -49,20 +51,10 @@ public final class Main {
             return 2;
         }
         Report report = new Report(out);
-        String url = options.string("url", null);
         try {
             // Settings are checked before a server is started, so a typo costs no time.
-            Benchmark b = prepare(name, options);
-            try (BenchDatabase db = url != null
-                    ? BenchDatabase.external(url, options.string("user", null), options.string("password", null))
-                    : BenchDatabase.embedded(options.flag("durable"))) {
-                header(report, name, args, db);
-                long t0 = System.nanoTime();
-                b.run(db, report);
-                report.line("");
-                report.line(name + " finished in " + Report.decimal((System.nanoTime() - t0) / 1e9, 1) + " s; load average now "
-                        + loadAverage());
-            }
+            Benchmark<?> b = prepare(name, options);
+            b.run(report, name, args);
             return 0;
         } catch (IllegalArgumentException e) {
             out.println("error: " + e.getMessage());
@@ -74,26 +66,52 @@ public final class Main {
         }
     }
 
-    @FunctionalInterface
-    private interface Benchmark {
-        void run(BenchDatabase db, Report report) throws Exception;
+    /** A benchmark with its settings, and the server it runs against (started when it runs, closed after). */
+    private record Benchmark<S extends BenchServer>(ServerStarter<S> server, Run<S> run) {
+        void run(Report report, String name, String[] args) throws Exception {
+            try (S s = server.start()) {
+                header(report, name, args, s);
+                long t0 = System.nanoTime();
+                run.run(s, report);
+                report.line("");
+                report.line(name + " finished in " + Report.decimal((System.nanoTime() - t0) / 1e9, 1) + " s; load average now "
+                        + loadAverage());
+            }
+        }
     }
 
-    private static Benchmark prepare(String name, Options o) {
+    @FunctionalInterface
+    private interface ServerStarter<S extends BenchServer> {
+        S start() throws Exception;
+    }
+
+    @FunctionalInterface
+    private interface Run<S extends BenchServer> {
+        void run(S server, Report report) throws Exception;
+    }
+
+    private static Benchmark<?> prepare(String name, Options o) {
+        ServerStarter<BenchDatabase> postgres = () -> o.string("url", null) != null
+                ? BenchDatabase.external(o.string("url", null), o.string("user", null), o.string("password", null))
+                : BenchDatabase.embedded(o.flag("durable"));
         return switch (name) {
             case "backfill" -> {
                 BackfillBench.Settings s = BackfillBench.settings(o);
-                yield (db, r) -> new BackfillBench(db, r, s).run();
+                yield new Benchmark<>(postgres, (db, r) -> new BackfillBench(db, r, s).run());
             }
             case "triggers" -> {
                 TriggersBench.Settings s = TriggersBench.settings(o);
-                yield (db, r) -> new TriggersBench(db, r, s).run();
+                yield new Benchmark<>(postgres, (db, r) -> new TriggersBench(db, r, s).run());
             }
             case "oltp" -> {
                 OltpBench.Settings s = OltpBench.settings(o);
-                yield (db, r) -> new OltpBench(db, r, s).run();
+                yield new Benchmark<>(postgres, (db, r) -> new OltpBench(db, r, s).run());
             }
-            case "smoke" -> (db, r) -> new SmokeBench(db, r).run();
+            case "smoke" -> new Benchmark<>(postgres, (db, r) -> new SmokeBench(db, r).run());
+            case MARIADB_WIDEN -> {
+                MariaDbWidenBench.Settings s = MariaDbWidenBench.settings(o);
+                yield new Benchmark<>(() -> MariaDbBenchServer.start(o.flag("tuned")), (db, r) -> new MariaDbWidenBench(db, r, s).run());
+            }
             default -> throw new IllegalArgumentException("unknown benchmark " + name);
         };
     }
@@ -105,13 +123,23 @@ public final class Main {
             case "triggers" -> s.addAll(TriggersBench.OPTIONS);
             case "oltp" -> s.addAll(OltpBench.OPTIONS);
             case "smoke" -> s.addAll(SmokeBench.OPTIONS);
-            default -> throw new IllegalArgumentException("unknown benchmark " + name + " (backfill, triggers, oltp, smoke)");
+            // Embedded only: pt-online-schema-change and the settle step need a server the benchmark may configure.
+            case MARIADB_WIDEN -> {
+                return new HashSet<>(MariaDbWidenBench.OPTIONS);
+            }
+            default -> throw new IllegalArgumentException("unknown benchmark " + name + " (backfill, triggers, oltp, smoke, "
+                    + MARIADB_WIDEN + ")");
         }
         return s;
     }
 
+    /** Options without a value: PostgreSQL's benchmarks are tuned unless --durable, MariaDB's durable unless --tuned. */
+    private static Set<String> flags(String name) {
+        return name.equals(MARIADB_WIDEN) ? Set.of("tuned") : Set.of("durable");
+    }
+
     /** Figures without the machine and server they came from cannot be compared with anything. */
-    private static void header(Report report, String name, String[] args, BenchDatabase db) throws Exception {
+    private static void header(Report report, String name, String[] args, BenchServer db) throws Exception {
         report.line("tandem-bench " + String.join(" ", args));
         report.line("date: " + ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME));
         report.line("machine: " + Runtime.getRuntime().availableProcessors() + " CPUs (" + cpuModel() + "), "
@@ -161,9 +189,13 @@ public final class Main {
                             [--nice-ratio 0,1]  (extra scenarios: other nice ratios; 0 never yields)
                             [--ops-per-second 5000]  (open loop: a fixed arrival rate, not clients as fast as they can)
                   smoke     (10k rows, one run, short windows; for CI)
-                every benchmark: --durable  the embedded server keeps PostgreSQL's durability defaults (fsync,
+                  mariadb-widen  --rows 1000000  --rate 100  --clients 4  --baseline-s 5
+                            --contenders update,alter,alter-shared,pt-osc,tandem,tandem-nice-0  [--tuned]
+                            INT -> BIGINT under a steady load on embedded MariaDB: the server's ALTER, pt-online-schema-change
+                            and Tandem, each on a fresh copy; durable (flush at commit, sync_binlog=1) unless --tuned
+                PostgreSQL benchmarks: --durable  the embedded server keeps PostgreSQL's durability defaults (fsync,
                             synchronous_commit, full_page_writes on) instead of fsync and synchronous_commit off
-                every benchmark: --url jdbc:postgresql://host/db [--user u --password p] instead of an embedded server
+                PostgreSQL benchmarks: --url jdbc:postgresql://host/db [--user u --password p] instead of an embedded server
                 row counts accept 1000k / 1M; exit code 0 whatever the figures, 1 on errors, 2 on bad arguments""");
     }
 }

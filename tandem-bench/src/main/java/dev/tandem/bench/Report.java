@@ -60,6 +60,16 @@ final class Report {
         }
     }
 
+    /**
+     * A server message's first line, without the MariaDB driver's {@code (conn=N)} prefix (so that the same error on
+     * two connections reads the same), cut at 160 characters.
+     */
+    static String firstLine(String message) {
+        if (message == null) return "";
+        String line = message.lines().findFirst().orElse("").replaceFirst("^\\(conn=\\d+\\) ", "");
+        return line.length() > 160 ? line.substring(0, 160) + "..." : line;
+    }
+
     static double median(List<Double> values) {
         if (values.isEmpty()) return Double.NaN;
         List<Double> s = new ArrayList<>(values);

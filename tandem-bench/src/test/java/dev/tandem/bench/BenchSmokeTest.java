@@ -19,15 +19,10 @@ class BenchSmokeTest {
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void smokeRunsAllThreeBenchmarksAndPrintsFigures() {
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-        int code;
-        try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
-            code = Main.run(new String[]{"smoke"}, out);
-        }
-        String output = buffer.toString(StandardCharsets.UTF_8);
-        System.out.println(output);
+        MainRun run = MainRun.of("smoke");
+        String output = run.output();
 
-        assertThat(code).as(output).isZero();
+        assertThat(run.code()).as(output).isZero();
         assertThat(output)
                 .contains("server: embedded PostgreSQL", "settings: ", "fsync=off", "durability: NOT durable")
                 .contains("== backfill:", "UPDATE", "backfill 50 ms (default)", "rows/s")
@@ -50,8 +45,13 @@ class BenchSmokeTest {
             assertThat(Main.run(new String[]{"triggers", "--durable", "--url", "jdbc:postgresql://localhost/x"}, out))
                     .isEqualTo(2);
             assertThat(Main.run(new String[]{"triggers", "--durable=maybe"}, out)).isEqualTo(2);
+            assertThat(Main.run(new String[]{"mariadb-widen", "--contenders", "alter,gh-ost"}, out)).isEqualTo(2);
+            assertThat(Main.run(new String[]{"mariadb-widen", "--url", "jdbc:mariadb://localhost/x"}, out)).isEqualTo(2);
+            assertThat(Main.run(new String[]{"mariadb-widen", "--durable"}, out)).isEqualTo(2);
         }
         assertThat(buffer.toString(StandardCharsets.UTF_8)).contains("unknown option --rowz", "unknown benchmark nosuch",
-                "a --url server keeps its owner's settings", "--durable takes no value");
+                "a --url server keeps its owner's settings", "--durable takes no value",
+                "--contenders takes update, alter, alter-shared, pt-osc, tandem, tandem-nice-0, not gh-ost", "unknown option --url",
+                "mariadb-widen is durable unless --tuned");
     }
 }

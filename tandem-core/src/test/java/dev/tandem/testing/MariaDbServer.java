@@ -36,11 +36,13 @@ public final class MariaDbServer {
 
     private final Path dataDir;
     private final int port;
+    private final java.util.List<String> settings;
     private DB db;
 
-    private MariaDbServer(Path dataDir, int port) {
+    private MariaDbServer(Path dataDir, int port, java.util.List<String> settings) {
         this.dataDir = dataDir;
         this.port = port;
+        this.settings = java.util.List.copyOf(settings);
     }
 
     /**
@@ -50,9 +52,22 @@ public final class MariaDbServer {
      * @throws IllegalStateException when the server does not start
      */
     public static MariaDbServer start(String name) {
+        return start(name, java.util.List.of());
+    }
+
+    /**
+     * Installs a new data directory and starts a server on it with {@code settings} added to the test settings, e.g.
+     * {@code --innodb-flush-log-at-trx-commit=1}: the server takes the last value given, so these win over the test
+     * settings (tandem-bench starts its durable server this way).
+     *
+     * @param name     a word for the data directory's name (the JVM's process id is added)
+     * @param settings server arguments in {@code --name=value} form, kept for {@link #restart()}
+     * @throws IllegalStateException when the server does not start
+     */
+    public static MariaDbServer start(String name, java.util.List<String> settings) {
         removeStaleDataDirectories();
         Path dataDir = HOME.resolve("data-" + name + "-" + ProcessHandle.current().pid());
-        MariaDbServer server = new MariaDbServer(dataDir, freePort());
+        MariaDbServer server = new MariaDbServer(dataDir, freePort(), settings);
         server.launch();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.stop();
@@ -108,6 +123,7 @@ public final class MariaDbServer {
                 .setSecurityDisabled(false)
                 .setDefaultCharacterSet("utf8mb4");
         for (String arg : serverArguments(initFile())) config.addArg(arg);
+        for (String arg : settings) config.addArg(arg);
         try (FileLock ignored = lockBinaries()) {
             boolean unpacked = Files.exists(baseDir.resolve(".unpacked"));
             config.setUnpackingFromClasspath(!unpacked);
