@@ -15,7 +15,8 @@ public final class ConnectionOptions {
     @Option(names = "--url", paramLabel = "URL", defaultValue = "${env:TANDEM_URL}", showDefaultValue = Visibility.NEVER,
             description = "The database (env TANDEM_URL). Required. A JDBC URL, e.g."
                     + " jdbc:postgresql://localhost:5432/app?user=app, or a libpq URI as psql takes it, e.g."
-                    + " postgresql://app@localhost:5432/app (also postgres://).")
+                    + " postgresql://app@localhost:5432/app (also postgres://); on MariaDB"
+                    + " jdbc:mariadb://localhost:3306/app with --user and --password.")
     String url;
 
     @Option(names = "--user", paramLabel = "NAME", defaultValue = "${env:TANDEM_USER}", showDefaultValue = Visibility.NEVER,
@@ -79,7 +80,7 @@ public final class ConnectionOptions {
     Tandem.Config config(CommandSpec spec) {
         if (url == null || url.isBlank()) {
             throw new ParameterException(spec.commandLine(), "Missing database URL: give --url=jdbc:postgresql://HOST:PORT/DATABASE"
-                    + " (or postgresql://USER@HOST:PORT/DATABASE) or set TANDEM_URL");
+                    + " (or postgresql://USER@HOST:PORT/DATABASE, or jdbc:mariadb://HOST:PORT/DATABASE) or set TANDEM_URL");
         }
         DatabaseUrl database;
         try {

@@ -21,8 +21,9 @@ import java.util.Map;
  */
 public record DatabaseUrl(String jdbcUrl, String user, String password) {
 
-    static final String FORMS = "jdbc:postgresql://HOST:PORT/DATABASE[?PARAMS] or"
-            + " postgresql://[USER[:PASSWORD]@]HOST[:PORT][/DATABASE][?PARAMS] (also postgres://)";
+    static final String FORMS = "jdbc:postgresql://HOST:PORT/DATABASE[?PARAMS],"
+            + " postgresql://[USER[:PASSWORD]@]HOST[:PORT][/DATABASE][?PARAMS] (also postgres://) or"
+            + " jdbc:mariadb://HOST:PORT/DATABASE[?PARAMS]";
 
     /** libpq's URI parameters that pgjdbc has under another name (or the same); others are refused, not dropped. */
     private static final Map<String, String> PARAMETERS = Map.of(

@@ -12,12 +12,12 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code tandem}: zero-downtime schema migrations for PostgreSQL. Each subcommand is one class; to add one,
+ * {@code tandem}: zero-downtime schema migrations for PostgreSQL and MariaDB. Each subcommand is one class; to add one,
  * write it (extend {@link TandemCommand} to get the shared options) and list it in {@code subcommands} below.
  */
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         usageHelpAutoWidth = true,
-        description = {"Zero-downtime schema migrations for PostgreSQL: expand, backfill, contract.",
+        description = {"Zero-downtime schema migrations for PostgreSQL and MariaDB: expand, backfill, contract.",
                 "Every command takes --url (or TANDEM_URL) and the options shown by 'tandem COMMAND --help'."},
         subcommands = {PlanCommand.class, ExpandCommand.class, BackfillCommand.class, VerifyCommand.class,
                 ContractCommand.class, RollbackCommand.class, StatusCommand.class, MigrateCommand.class,

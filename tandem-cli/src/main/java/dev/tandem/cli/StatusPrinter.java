@@ -45,7 +45,7 @@ final class StatusPrinter {
                         : " (its schema is created when the backfill completes; roll it out only then)")));
         out.println();
         out.println("application instances: " + (status.instances().isEmpty() ? "none seen (instances show up when they"
-                + " connect with ApplicationName=tandem:<version>:<instance> or use TandemDataSource)" : ""));
+                + " use TandemDataSource, or connect as shown under \"How an application selects its version\")" : ""));
         for (var i : status.instances()) {
             out.println("  " + i.id() + "  version " + i.version() + (i.host() != null ? "  host " + i.host() : "")
                     + "  connections " + i.connections() + (i.heartbeat() ? "  heartbeat" : "")
@@ -55,13 +55,13 @@ final class StatusPrinter {
         out.println("next: " + status.next().text + resumeWhat(status));
         if (!versions.isEmpty()) {
             out.println();
-            out.println("How an application selects its version (its connections' search_path), and names itself so that");
-            out.println("status and contract see it (ApplicationName: a connection property, or &ApplicationName=... in the URL):");
+            out.println("How an application selects its version, and names itself so that status and contract see it:");
+            out.println("by " + versions.get(0).how() + ".");
             for (VersionConnection v : versions) {
                 out.println("  " + v.versionSchema() + "  (" + role(v) + ")");
-                out.println("    JDBC URL (pgjdbc):  " + (maskedUrl != null ? v.jdbcUrl(maskedUrl) : v.jdbcOption()));
-                if (v.applicationName() != null) {
-                    out.println("    ApplicationName:    " + v.applicationName() + "  (" + VersionConnection.INSTANCE
+                out.println("    JDBC URL (" + v.driver() + "):  " + (maskedUrl != null ? v.jdbcUrl(maskedUrl) : v.jdbcOption()));
+                if (v.applicationName() != null && v.nameSetting() != null) {
+                    out.println("    " + v.nameSetting() + ":    " + v.applicationName() + "  (" + VersionConnection.INSTANCE
                             + ": a name unique to each instance, e.g. its host name)");
                 }
                 out.println("    HikariCP:           connectionInitSql: " + v.initSql());

@@ -14,36 +14,44 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * How an application instance selects its version: its connections' search_path is the version schema.
+ * How an application instance selects its version, as the dialect says it ({@link Dialect#versionSettings}): on
+ * PostgreSQL its connections' search_path starts with the version schema, on MariaDB the version database is its
+ * connection's database and {@code @tandem_version} names it.
  *
  * @param role          {@code new} (the migration in flight), {@code previous} (what ran before it) or
  *                      {@code current} (the last completed migration, when none is in flight)
  * @param migration     the version's migration, or null for the tables before any migration
  * @param versionSchema the schema to put first on the search_path
- * @param dialect       how the database spells a search path
+ * @param dialect       how the database selects a version
  */
 record VersionConnection(String role, String migration, String versionSchema, String schema, Dialect dialect) {
 
-    /** The search path: the version's views first, then the managed schema itself (its types and sequences). */
-    private List<String> searchPath() {
-        return versionSchema.equals(schema) ? List.of(schema) : List.of(versionSchema, schema);
+    private Dialect.VersionSettings settings() {
+        return dialect.versionSettings(versionSchema, schema, migration, applicationName());
     }
 
-    /** pgjdbc's URL parameters: the search path, and the application name Tandem counts instances by. */
+    /** The URL parameters that select this version and name the instance, for the driver {@link #driver}. */
     String jdbcOption() {
-        String name = applicationName();
-        return name == null ? searchPathOption()
-                : searchPathOption() + "&ApplicationName=" + URLEncoder.encode(name, StandardCharsets.UTF_8);
+        return settings().urlParameters();
     }
 
-    /** pgjdbc's URL parameter for the search path alone: complete, nothing in it to fill in. */
-    private String searchPathOption() {
-        return "currentSchema=" + URLEncoder.encode(dialect.searchPathValue(searchPath()), StandardCharsets.UTF_8);
+    String driver() {
+        return settings().driver();
+    }
+
+    /** How the version is selected and named, in a few words for people. */
+    String how() {
+        return settings().how();
+    }
+
+    /** The connection setting that names an instance, or null where the database reads none. */
+    String nameSetting() {
+        return settings().nameSetting();
     }
 
     /**
-     * The application_name an instance of this version connects with, {@code <instance>} standing for the name of
-     * the instance, which only the instance knows; null for the tables before any migration (no version to name).
+     * The name an instance of this version connects with, {@code <instance>} standing for the name of the instance,
+     * which only the instance knows; null for the tables before any migration (no version to name).
      */
     String applicationName() {
         return migration == null ? null : TandemDataSource.applicationName(migration, INSTANCE);
@@ -53,14 +61,16 @@ record VersionConnection(String role, String migration, String versionSchema, St
 
     /** For pools that run SQL on each new connection, e.g. HikariCP's connectionInitSql. */
     String initSql() {
-        return dialect.setSearchPathStatement(searchPath());
+        return settings().initSql();
     }
 
     /**
-     * {@code url} (already masked) with its currentSchema set to this version: a URL to paste as it is. The
-     * application name is left out, as its instance part differs from instance to instance.
+     * {@code url} (already masked) set to this version: its database where the version is a database, the
+     * parameters that select the version: a URL to paste as it is. The instance's name is left out, as its
+     * instance part differs from instance to instance.
      */
     String jdbcUrl(String url) {
+        Dialect.VersionSettings v = dialect.versionSettings(versionSchema, schema, migration, null);
         String base = url;
         List<String> params = new ArrayList<>();
         int q = url.indexOf('?');
@@ -68,11 +78,21 @@ record VersionConnection(String role, String migration, String versionSchema, St
             base = url.substring(0, q);
             for (String p : url.substring(q + 1).split("&")) {
                 String lower = p.toLowerCase(Locale.ROOT);
-                if (!p.isEmpty() && !lower.startsWith("currentschema=") && !lower.startsWith("applicationname=")) params.add(p);
+                boolean replaced = v.replacedParameters().stream().anyMatch(r -> lower.startsWith(r.toLowerCase(Locale.ROOT) + "="));
+                if (!p.isEmpty() && !replaced) params.add(p);
             }
         }
-        params.add(searchPathOption());
-        return base + "?" + String.join("&", params);
+        if (v.database() != null) base = withDatabase(base, v.database());
+        if (!v.urlParameters().isEmpty()) params.add(v.urlParameters());
+        return params.isEmpty() ? base : base + "?" + String.join("&", params);
+    }
+
+    /** {@code jdbc:mariadb://host:port/db} with another database in its path. */
+    private static String withDatabase(String base, String database) {
+        int hosts = base.indexOf("//");
+        int slash = hosts < 0 ? -1 : base.indexOf('/', hosts + 2);
+        String prefix = slash < 0 ? base : base.substring(0, slash);
+        return prefix + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8);
     }
 
     /** The versions applications may be using now: the one in flight and the previous one, or the current one. */

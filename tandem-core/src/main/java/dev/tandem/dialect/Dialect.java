@@ -109,6 +109,12 @@ public interface Dialect {
     /** The sessions holding the migration lock, for the messages of the one that waits for it. */
     java.util.List<LockHolder> migrationLockHolders(Connection connection, String key) throws SQLException;
 
+    /**
+     * How to end another session sooner than the server notices it is gone, in this database's words, for the message
+     * of a command refused the migration lock (e.g. {@code pg_terminate_backend} on PostgreSQL).
+     */
+    String endSessionAdvice();
+
     /** A session holding the migration lock: its application_name (null if none), client address, and since when. */
     record LockHolder(String applicationName, String client, java.time.Instant since) {
     }
@@ -134,6 +140,30 @@ public interface Dialect {
 
     /** A statement doing what {@link #setSearchPath} does, for pools that run SQL on each new connection. */
     String setSearchPathStatement(java.util.List<String> schemas);
+
+    /**
+     * How an application of a version connects by its settings alone, as {@code status} tells it: what its JDBC URL
+     * says, what a pool runs on each new connection, and in a few words how the version is told.
+     *
+     * @param database       the database (MariaDB: the version database) the URL's path names, or null to keep the
+     *                       URL's own
+     * @param urlParameters  URL parameters to add, already encoded ({@code name=value&...}); names in
+     *                       {@code replacedParameters} are taken out of the URL first
+     * @param initSql        statements a pool runs on each new connection (HikariCP's connectionInitSql)
+     * @param how            how the version is selected and named, for people
+     * @param driver         the driver these parameters are for
+     * @param nameSetting    the connection setting that names an instance, or null where none is read
+     */
+    record VersionSettings(String database, String urlParameters, List<String> replacedParameters, String initSql,
+                           String how, String driver, String nameSetting) {
+    }
+
+    /**
+     * @param versionSchema the version's schema (or the managed schema itself, for the tables before any migration)
+     * @param version       the version's migration name, or null for the tables before any migration
+     * @param instanceName  the name an instance of it connects with ({@code tandem:<version>:<instance>}), or null
+     */
+    VersionSettings versionSettings(String versionSchema, String schema, String version, String instanceName);
 
     /** Marks the session with a name that monitoring (and Tandem's own status) shows. */
     void setApplicationName(Connection connection, String name) throws SQLException;

@@ -148,7 +148,9 @@ public final class Backfiller {
                     if (!lost && !dialect.isRetryable(e)) {
                         throw new TandemException(TandemException.Kind.DATABASE, "backfill of " + task.table()
                                 + " failed: " + Names.forUser(e.getMessage()) + "\nThe last committed batch is checkpointed;"
-                                + " fix the cause and run backfill again.", e);
+                                + " fix the cause (a row the expressions cannot convert: correct the row through either"
+                                + " version) and run backfill again, or `tandem rollback`, correct the migration file and"
+                                + " expand again.", e);
                     }
                     if (deadline == 0) deadline = System.nanoTime() + settings.retryDeadline().toNanos();
                     if (System.nanoTime() > deadline) {

@@ -51,7 +51,7 @@ public final class MigrationLock implements AutoCloseable {
                 throw new TandemException(TandemException.Kind.LOCKED, "another Tandem process is changing this schema: "
                         + describe(holders) + "; waited " + wait.toSeconds() + " s. Let it finish, or stop it; a killed"
                         + " process releases the lock when its connection closes, which the server notices only once"
-                        + " the statement it was running ends (end that session sooner with pg_terminate_backend)."
+                        + " the statement it was running ends (" + dialect.endSessionAdvice() + ")."
                         + backfillHint(holders));
             }
             if (wait.toMillis() >= 1000 && nextReport == 0) {

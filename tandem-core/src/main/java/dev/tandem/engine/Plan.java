@@ -93,7 +93,14 @@ public record Plan(String migration, String schema, String versionSchema, String
      * @param what      what the user calls it, for messages
      * @param condition SQL over the new version's row
      */
-    public record RowCheck(String view, String what, String condition) {
+    /**
+     * A condition every row must meet at contract: over the new version's view ({@code condition}, its names), and,
+     * where known, over the table itself ({@code table}, {@code tableCondition}: physical names), which verify walks.
+     */
+    public record RowCheck(String view, String what, String condition, String table, String tableCondition) {
+        public RowCheck(String view, String what, String condition) {
+            this(view, what, condition, null, null);
+        }
     }
 
     /** Whether the new version becomes usable only once the backfill completes (not already at expand). */

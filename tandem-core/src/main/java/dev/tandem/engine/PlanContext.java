@@ -146,6 +146,10 @@ public final class PlanContext {
             contract(ContractStage.FINALIZE, ddl.dropConstraint(schema, contractName(table), checkName));
         } else {
             contract(ContractStage.VALIDATE, ddl.setNotNull(schema, table.physical, column.physical));
+            // Nothing refuses a NULL before then (no NOT VALID check): verify counts them, and contract's preflight
+            // refuses with the rows instead of failing on the server's error.
+            rowChecks.add(new Plan.RowCheck(table.name, "NOT NULL of column " + column.name,
+                    dialect.quote(column.name) + " IS NOT NULL", table.physical, dialect.quote(column.physical) + " IS NOT NULL"));
         }
     }
 

@@ -45,6 +45,12 @@ public final class Verifier {
             Plan.BackfillTask task = plan.backfill().stream().filter(t -> t.table().equals(table.name())).findFirst().orElse(null);
             Map<String, String> predicates = new LinkedHashMap<>();
             if (task != null) predicates.put(NOT_BACKFILLED, dialect.quote(task.doneColumn()) + " IS NOT TRUE");
+            for (Plan.RowCheck check : plan.rowChecks()) {
+                if (!table.name().equals(check.table()) || check.tableCondition() == null) continue;
+                // A row the backfill has not reached is counted as such, not as breaking what it will be filled to meet.
+                predicates.put("breaks " + check.what(), (task != null ? dialect.quote(task.doneColumn()) + " IS TRUE AND " : "")
+                        + "NOT (" + check.tableCondition() + ")");
+            }
             for (Catalog.Constraint k : table.constraints()) {
                 String expr = k.type() == 'c' && !k.validated() ? dialect.checkExpression(k.definition()) : null;
                 if (expr != null) predicates.put("breaks " + k.name(), "NOT (" + expr + ")");

@@ -220,4 +220,44 @@ class RollingUpgradeEverywhereTest {
         }
         tandem.contract();
     }
+
+    /**
+     * MariaDB has no NOT VALID check to refuse a NULL from expand on (PostgreSQL's does), so the new version can leave
+     * a column that becomes NOT NULL at contract empty: verify counts those rows, and contract refuses naming them,
+     * changing nothing, until they are filled.
+     */
+    @org.junit.jupiter.api.Test
+    void onMariaDbANullLeftInAColumnThatBecomesNotNullStopsContractNamingTheRows() throws SQLException {
+        TestDatabase db = TestDatabase.MARIADB;
+        String schema = setUp(db);
+        new Migrations(dir).write("002_tier.yaml", """
+                operations:
+                  - add_column:
+                      table: items
+                      column: {name: tier, type: integer, nullable: false}
+                      up: "qty"
+                """);
+        Tandem tandem = db.tandem(schema).migrations(dir).load();
+        tandem.expand();
+        tandem.backfill();
+        try (Connection next = session(db, schema, "002_tier")) {
+            exec(next, "INSERT INTO items (id, name, qty) VALUES (1001, 'no tier', 1)");
+        }
+        var report = tandem.verify();
+        assertThat(report.clean()).isFalse();
+        assertThat(report.tables().get(0).findings().get("breaks NOT NULL of column tier").rows()).isEqualTo(1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(tandem::contract)
+                .isInstanceOfSatisfying(dev.tandem.TandemException.class, e -> assertThat(e.kind())
+                        .isEqualTo(dev.tandem.TandemException.Kind.REFUSED))
+                .hasMessageContaining("NOT NULL of column tier").hasMessageContaining("1001");
+        try (Connection next = session(db, schema, "002_tier")) {
+            exec(next, "UPDATE items SET tier = 0 WHERE id = 1001");
+        }
+        assertThat(tandem.verify().clean()).isTrue();
+        tandem.contract();
+        try (Connection next = session(db, schema, "002_tier")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> exec(next, "INSERT INTO items (id, name, qty) VALUES (1002, 'x', 1)"))
+                    .isInstanceOf(SQLException.class);
+        }
+    }
 }

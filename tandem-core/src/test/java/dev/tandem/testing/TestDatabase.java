@@ -66,6 +66,11 @@ public enum TestDatabase {
         }
 
         @Override
+        public String series(long n) {
+            return "generate_series(1, " + n + ") AS g(g)";
+        }
+
+        @Override
         public dev.tandem.Tandem.Config tandem(String schema) {
             return dev.tandem.Tandem.configure().dataSource(Pg.dataSource()).schema(schema);
         }
@@ -130,6 +135,12 @@ public enum TestDatabase {
             }
         }
 
+        /** The Sequence storage engine's virtual table (installed by default), named in a database that always exists. */
+        @Override
+        public String series(long n) {
+            return "(SELECT seq AS g FROM mysql.seq_1_to_" + n + ") AS g";
+        }
+
         /** Only with the Performance Schema on, which the embedded server (as MariaDB by default) has off. */
         @Override
         public boolean showsSessionNames() {
@@ -168,6 +179,9 @@ public enum TestDatabase {
 
     /** SQL for the time {@code d} ago on the server's clock, in the form Tandem's state tables store times. */
     public abstract String ago(Duration d);
+
+    /** A FROM item of the integers 1 to {@code n} in a column {@code g}, to load test rows in one statement. */
+    public abstract String series(long n);
 
     /** Whether other sessions can read the name a session gave itself ({@link Dialect#setApplicationName}). */
     public abstract boolean showsSessionNames();

@@ -3,6 +3,7 @@ package dev.tandem.cli.demo;
 import dev.tandem.MigrationStatus;
 import dev.tandem.Tandem;
 import dev.tandem.TandemListener;
+import dev.tandem.catalog.VersionNames;
 import dev.tandem.engine.Step;
 import dev.tandem.state.StateStore;
 
@@ -16,6 +17,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Queue;
 import java.util.Set;
@@ -33,6 +35,7 @@ final class Demo {
     record Settings(int rows, int nodes, int threadsPerNode, int requestsPerSecond, Duration dwell, boolean naive) {
     }
 
+    private final DemoDatabase db;
     private final DataSource database;
     private final DemoSchemas schemas;
     private final String schema;
@@ -46,8 +49,9 @@ final class Demo {
     /** What both versions read of every row while both still ran, compared just before contract. */
     private final List<DemoReport.Check> bothVersions = new ArrayList<>();
 
-    Demo(DataSource database, DemoSchemas schemas, Path migrations, Settings settings, PrintWriter log) {
-        this.database = database;
+    Demo(DemoDatabase db, DemoSchemas schemas, Path migrations, Settings settings, PrintWriter log) {
+        this.db = db;
+        this.database = db.admin(schemas.schema);
         this.schemas = schemas;
         this.schema = schemas.schema;
         this.migrations = migrations;
@@ -58,18 +62,19 @@ final class Demo {
     DemoReport run() throws Exception {
         Tandem tandem = tandem(TandemListener.NONE);
         announce("the change: " + DemoSchema.V1 + " -> " + DemoSchema.V2 + (settings.naive()
-                ? ", as a plain migration tool makes it (one transaction of ALTER TABLE)"
+                ? ", as a plain migration tool makes it (" + db.naiveStep() + ")"
                 : ", as Tandem makes it (expand, backfill, contract)"));
-        for (String line : DemoSchema.CHANGE_SUMMARY) announce("  " + line);
-        announce("preparing: schema " + schema + " with " + settings.rows() + " users (migration " + DemoSchema.V1 + ")");
-        DemoSchema.write(migrations, false);
+        for (String line : db.changeSummary()) announce("  " + line);
+        announce("preparing: " + db.schemaWord() + " " + schema + " on " + db.kind() + " with " + settings.rows()
+                + " users (migration " + DemoSchema.V1 + ")");
+        DemoSchema.write(migrations, db, false);
         tandem.migrate();
-        exec(DemoSchema.load(settings.rows()), DemoSchema.V1);
-        DemoSchema.write(migrations, true);
+        exec(db.seed(settings.rows()), DemoSchema.V1);
+        DemoSchema.write(migrations, db, true);
         if (settings.naive()) {
             // A plain migration tool has no version schemas: its applications use the tables themselves.
-            try (Connection c = database.getConnection(); Statement st = c.createStatement()) {
-                st.execute("DROP SCHEMA " + schemas.quoted(schemas.versionSchema(DemoSchema.V1)) + " CASCADE");
+            try (Connection c = database.getConnection()) {
+                db.drop(c, schemas.versionSchema(DemoSchema.V1));
             }
         }
 
@@ -151,11 +156,11 @@ final class Demo {
     }
 
     private void naive(List<Node> nodes, LoadBalancer balancer) throws Exception {
-        step("naive: ALTER TABLE in one transaction while " + DemoSchema.V1 + " serves");
+        step("naive: " + db.naiveStep() + " while " + DemoSchema.V1 + " serves");
         try (Connection c = database.getConnection(); Statement st = c.createStatement()) {
+            db.dialect().setSearchPath(c, List.of(schema));
             c.setAutoCommit(false);
-            st.execute("SET search_path TO " + schemas.quoted(schema));
-            for (String sql : DemoSchema.NAIVE_CHANGE.split(";\n")) st.execute(sql);
+            for (String sql : db.naiveChange()) st.execute(sql);
             c.commit();
         }
         for (int i = 1; i <= nodes.size(); i++) {
@@ -169,7 +174,7 @@ final class Demo {
     }
 
     private Node startNode(int i, String version, LoadBalancer balancer) {
-        Node node = new Node("node-" + i, version, database, schema, schemas.stateSchema(), settings.threadsPerNode(), !settings.naive(),
+        Node node = new Node("node-" + i, version, db, schema, schemas.stateSchema(), settings.threadsPerNode(), !settings.naive(),
                 balancer.queue, new Requests(version, settings.rows(), created, deletable, deleted), metrics);
         node.start();
         return node;
@@ -215,64 +220,103 @@ final class Demo {
 
     private void exec(String sql, String version) throws SQLException {
         try (Connection c = database.getConnection(); Statement st = c.createStatement()) {
-            st.execute("SET search_path TO " + schemas.quoted(schemas.versionSchema(version)) + ", " + schemas.quoted(schema));
+            db.dialect().setSearchPath(c, List.of(schemas.versionSchema(version), schema));
             st.execute(sql);
         }
     }
 
     /**
      * While both versions still run (after the backfill and the roll-out, before contract): every row, those written
-     * during the upgrade by either version included, reads the same through both versions' schemas.
+     * during the upgrade by either version included, reads the same through both versions' schemas. One statement in
+     * one REPEATABLE READ transaction, so that the nodes' writes meanwhile cannot make the counts disagree.
      */
     private List<DemoReport.Check> bothVersionsAgree() throws SQLException {
         List<DemoReport.Check> checks = new ArrayList<>();
         String v1 = schemas.quoted(schemas.versionSchema(DemoSchema.V1)) + ".users";
         String v2 = schemas.quoted(schemas.versionSchema(DemoSchema.V2)) + ".users";
         try (Connection c = database.getConnection(); Statement st = c.createStatement()) {
-            long rows = scalar(st, "SELECT count(*) FROM " + v2);
-            long differ = scalar(st, "SELECT count(*) FROM " + v1 + " o FULL JOIN " + v2 + " n USING (id)"
-                    + " WHERE o.id IS NULL OR n.id IS NULL OR o.name IS DISTINCT FROM n.username"
-                    + " OR o.password_hash IS DISTINCT FROM n.password_hash OR (o.enabled <> 0) IS DISTINCT FROM n.enabled"
-                    + " OR n.email IS NULL");
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            c.setAutoCommit(false);
+            String differ = db.isDistinct("o.name", "n.username") + " OR " + db.isDistinct("o.password_hash", "n.password_hash")
+                    + " OR " + db.isDistinct("o.enabled <> 0", "n.enabled") + " OR n.email IS NULL";
+            long[] counts = new long[4];
+            try (ResultSet rs = st.executeQuery("SELECT (SELECT count(*) FROM " + v1 + "), (SELECT count(*) FROM " + v2 + "),"
+                    + " (SELECT count(*) FROM " + v1 + " o JOIN " + v2 + " n ON o.id = n.id),"
+                    + " (SELECT count(*) FROM " + v1 + " o JOIN " + v2 + " n ON o.id = n.id WHERE " + differ + ")")) {
+                rs.next();
+                for (int i = 0; i < counts.length; i++) counts[i] = rs.getLong(i + 1);
+            }
+            c.commit();
+            long rows = counts[1];
+            // Rows only one version sees, and rows both see with different values.
+            long wrong = (counts[0] - counts[2]) + (counts[1] - counts[2]) + counts[3];
             checks.add(new DemoReport.Check("before contract, every row reads the same through both versions",
-                    differ == 0, differ == 0 ? rows + " rows compared" : differ + " of " + rows + " rows differ"));
+                    wrong == 0, wrong == 0 ? rows + " rows compared" : wrong + " of " + rows + " rows differ"));
         }
         announce("  both versions read the same " + (checks.get(0).ok() ? "in every row" : "NOT in every row")
                 + " (" + checks.get(0).detail() + ")");
         return checks;
     }
 
-    /** After the upgrade: every row present, in the new version's shape, with values both versions agree on. */
+    /**
+     * After the upgrade: every row present, in the new version's shape, with values both versions agree on. Read
+     * through the new version's schema (after a naive change, which has none, the table itself has that shape).
+     */
     private List<DemoReport.Check> consistency() throws SQLException {
         List<DemoReport.Check> checks = new ArrayList<>(bothVersions);
+        String v2 = settings.naive() ? null : schemas.versionSchema(DemoSchema.V2);
+        String users = schemas.quoted(v2 == null ? schema : v2) + ".users";
         try (Connection c = database.getConnection(); Statement st = c.createStatement()) {
-            st.execute("SET search_path TO " + schemas.quoted(schema));
             long expected = settings.rows() + created.size() - deleted.size();
-            long actual = scalar(st, "SELECT count(*) FROM users");
+            long actual = scalar(st, "SELECT count(*) FROM " + users);
             checks.add(new DemoReport.Check("row count is seeded + created - deleted", expected == actual,
                     "expected " + expected + ", found " + actual));
-            long seeded = scalar(st, "SELECT count(*) FROM users WHERE username = 'user' || id AND id <= " + settings.rows());
+            long seeded = scalar(st, "SELECT count(*) FROM " + users + " WHERE username = concat('user', id) AND id <= " + settings.rows());
             checks.add(new DemoReport.Check("every seeded user is still there under its name", seeded == settings.rows(),
                     seeded + " of " + settings.rows()));
-            try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM users WHERE id = ANY (?)")) {
-                List<Long> alive = created.stream().filter(id -> !deleted.contains(id)).toList();
-                ps.setArray(1, c.createArrayOf("bigint", alive.toArray()));
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    checks.add(new DemoReport.Check("every user created during the upgrade (by either version) is there",
-                            rs.getLong(1) == alive.size(), rs.getLong(1) + " of " + alive.size()));
-                }
+            Set<Long> found = new HashSet<>();
+            try (ResultSet rs = st.executeQuery("SELECT id FROM " + users + " WHERE id > " + settings.rows())) {
+                while (rs.next()) found.add(rs.getLong(1));
             }
-            long badEmail = scalar(st, "SELECT count(*) FROM users WHERE email IS DISTINCT FROM lower(username) || '@example.org'"
-                    + " AND email IS DISTINCT FROM username || '@v2.example'");
+            List<Long> alive = created.stream().filter(id -> !deleted.contains(id)).toList();
+            long there = alive.stream().filter(found::contains).count();
+            checks.add(new DemoReport.Check("every user created during the upgrade (by either version) is there",
+                    there == alive.size(), there + " of " + alive.size()));
+            long badEmail = scalar(st, "SELECT count(*) FROM " + users + " WHERE " + db.isDistinct("email", "concat(lower(username), '@example.org')")
+                    + " AND " + db.isDistinct("email", "concat(username, '@v2.example')"));
             checks.add(new DemoReport.Check("every email is the one its version gave it", badEmail == 0, badEmail + " wrong"));
-            long columns = scalar(st, "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema()"
-                    + " AND table_name = 'users' AND column_name IN ('name', 'extra', '_tandem_backfilled')");
-            checks.add(new DemoReport.Check("the table has only the new version's columns", columns == 0,
-                    columns == 0 ? null : columns + " old columns left"));
+            checks.add(onlyNewColumns(c, v2));
         }
         return checks;
     }
+
+    /**
+     * The table itself holds the new version's columns and nothing else: no column of the old version, none of
+     * Tandem's. Where the database keeps physical names (MariaDB), the new version's views alias them, and the
+     * check compares the table's columns under those aliases.
+     */
+    private DemoReport.Check onlyNewColumns(Connection c, String v2) throws SQLException {
+        VersionNames names = db.dialect().versionNames(c, v2);
+        List<String> columns = new ArrayList<>();
+        List<String> aliased = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT column_name FROM information_schema.columns"
+                + " WHERE table_schema = ? AND table_name = 'users' ORDER BY ordinal_position")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String physical = rs.getString(1);
+                    String name = names.column("users", physical);
+                    columns.add(name);
+                    if (!name.equals(physical)) aliased.add(physical + " as " + name);
+                }
+            }
+        }
+        boolean ok = columns.size() == NEW_COLUMNS.size() && Set.copyOf(columns).equals(NEW_COLUMNS);
+        return new DemoReport.Check("the table has only the new version's columns", ok,
+                !ok ? "found " + columns : aliased.isEmpty() ? null : "the new version's views name " + String.join(", ", aliased));
+    }
+
+    private static final Set<String> NEW_COLUMNS = Set.of("id", "username", "password_hash", "enabled", "email");
 
     private static long scalar(Statement st, String sql) throws SQLException {
         try (ResultSet rs = st.executeQuery(sql)) {

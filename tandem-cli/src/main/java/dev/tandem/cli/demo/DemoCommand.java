@@ -5,15 +5,12 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tandem.TandemException;
 import dev.tandem.cli.DatabaseUrl;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-import javax.sql.DataSource;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +27,8 @@ import java.util.concurrent.Callable;
                         + " turns an integer flag into a boolean and drops a column; then Tandem backfills and contracts."
                         + " The report shows, per step, the requests served by each version, the failures and the"
                         + " latency, then checks every row.",
-                "%nWithout --url it starts an embedded PostgreSQL in a temporary directory."},
+                "%nWithout --url it starts an embedded PostgreSQL (or, with --db mariadb, an embedded MariaDB) in a"
+                        + " temporary directory."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:No request failed and every row is consistent.",
                 "1:A request failed or a row is inconsistent (expected with --naive).",
@@ -39,8 +37,13 @@ public final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--url", paramLabel = "URL", description = "Use this PostgreSQL instead of an embedded one: a JDBC URL"
-            + " (jdbc:postgresql://HOST:PORT/DATABASE) or a libpq URI (postgresql://USER@HOST:PORT/DATABASE).")
+    @Option(names = "--db", paramLabel = "DATABASE", description = "postgres or mariadb: the embedded server to start"
+            + " when no --url is given (default: postgres). With --url, the URL says which; --db, if given, must agree.")
+    DemoDatabase.Kind db;
+
+    @Option(names = "--url", paramLabel = "URL", description = "Use this server instead of an embedded one: a JDBC URL"
+            + " (jdbc:postgresql://HOST:PORT/DATABASE or jdbc:mariadb://HOST:PORT/) or a libpq URI"
+            + " (postgresql://USER@HOST:PORT/DATABASE).")
     String url;
 
     @Option(names = "--user", paramLabel = "NAME", description = "Database user for --url.")
@@ -50,9 +53,10 @@ public final class DemoCommand implements Callable<Integer> {
     String password;
 
     @Option(names = "--schema", paramLabel = "SCHEMA", defaultValue = "tandem_demo",
-            description = "Schema the demo creates and uses (default: ${DEFAULT-VALUE}), with its Tandem state in"
-                    + " SCHEMA_state and the version schemas SCHEMA_001_identity and SCHEMA_002_user_email. What a previous"
-                    + " demo run left there is dropped first; a schema of those names the demo did not create is refused.")
+            description = "Schema (on MariaDB: database) the demo creates and uses (default: ${DEFAULT-VALUE}), with its"
+                    + " Tandem state in SCHEMA_state and the version schemas SCHEMA_001_identity and SCHEMA_002_user_email."
+                    + " What a previous demo run left there is dropped first; a schema of those names the demo did not"
+                    + " create is refused.")
     String schema;
 
     @Option(names = "--reset", description = "Drop the schemas named after --schema first, even if the demo did not create them.")
@@ -75,7 +79,8 @@ public final class DemoCommand implements Callable<Integer> {
     Duration duration;
 
     @Option(names = "--naive", description = "Make the same change the way a plain migration tool does: ALTER statements"
-            + " in one transaction, then restart every node on the new version. Shows what breaks.")
+            + " (in one transaction on PostgreSQL; MariaDB commits each), then restart every node on the new version."
+            + " Shows what breaks.")
     boolean naive;
 
     @Option(names = "--json", description = "Write the report as JSON on stdout (progress stays on stderr).")
@@ -90,21 +95,9 @@ public final class DemoCommand implements Callable<Integer> {
         }
         PrintWriter log = spec.commandLine().getErr();
         Path migrations = Files.createTempDirectory("tandem-demo-migrations");
-        EmbeddedPostgres embedded = null;
-        try {
-            DataSource database;
-            if (url == null) {
-                log.println("starting an embedded PostgreSQL in a temporary directory ...");
-                embedded = EmbeddedPostgres.builder().setServerConfig("max_connections", "200").start();
-                PGSimpleDataSource ds = new PGSimpleDataSource();
-                ds.setURL(embedded.getJdbcUrl("postgres", "postgres"));
-                database = ds;
-            } else {
-                database = dataSource(url);
-            }
-            DemoSchemas schemas;
-            try (Connection c = database.getConnection()) {
-                schemas = new DemoSchemas(schema, dev.tandem.dialect.Dialects.forConnection(c));
+        try (DemoDatabase database = open(log)) {
+            DemoSchemas schemas = new DemoSchemas(schema, database);
+            try (Connection c = database.server().getConnection()) {
                 schemas.dropPrevious(c, reset, log);
                 schemas.create(c);
             } catch (SQLException e) {
@@ -120,27 +113,33 @@ public final class DemoCommand implements Callable<Integer> {
             }
             return report.passed() ? 0 : 1;
         } finally {
-            if (embedded != null) embedded.close();
+            TemporaryDirectories.delete(migrations);
         }
     }
 
-    private DataSource dataSource(String url) {
+    /** The server: embedded unless --url; which kind by --db, or by the URL, which --db must then agree with. */
+    private DemoDatabase open(PrintWriter log) {
+        if (url == null) {
+            return db == DemoDatabase.Kind.mariadb ? MariaDbDemoDatabase.embedded(log) : PostgresDemoDatabase.embedded(log);
+        }
         DatabaseUrl parsed;
         try {
             parsed = DatabaseUrl.parse(url);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--url: " + e.getMessage());
         }
-        if (!parsed.jdbcUrl().startsWith("jdbc:postgresql:")) {
+        String jdbc = parsed.jdbcUrl();
+        DemoDatabase.Kind kind = jdbc.startsWith("jdbc:postgresql:") ? DemoDatabase.Kind.postgres
+                : jdbc.startsWith("jdbc:mariadb:") ? DemoDatabase.Kind.mariadb : null;
+        if (kind == null) {
             throw new ParameterException(spec.commandLine(), "--url: unsupported database URL (expected "
-                    + "jdbc:postgresql://HOST:PORT/DATABASE or postgresql://USER@HOST:PORT/DATABASE)");
+                    + "jdbc:postgresql://HOST:PORT/DATABASE, postgresql://USER@HOST:PORT/DATABASE or jdbc:mariadb://HOST:PORT/)");
         }
-        PGSimpleDataSource ds = new PGSimpleDataSource();
-        ds.setURL(parsed.jdbcUrl());
+        if (db != null && db != kind) {
+            throw new ParameterException(spec.commandLine(), "--db " + db + " but --url names a " + kind + " server");
+        }
         String u = user != null ? user : parsed.user();
         String p = password != null ? password : parsed.password();
-        if (u != null) ds.setUser(u);
-        if (p != null) ds.setPassword(p);
-        return ds;
+        return kind == DemoDatabase.Kind.mariadb ? MariaDbDemoDatabase.at(jdbc, u, p) : PostgresDemoDatabase.at(jdbc, u, p);
     }
 }

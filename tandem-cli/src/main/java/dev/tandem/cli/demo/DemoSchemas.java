@@ -1,33 +1,29 @@
 package dev.tandem.cli.demo;
 
 import dev.tandem.TandemException;
-import dev.tandem.dialect.Dialect;
 import dev.tandem.engine.Names;
 
 import java.io.PrintWriter;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The schemas one demo run owns: the service's tables, Tandem's state and the two version schemas, all named
- * after {@code --schema}. The demo labels the schemas it creates, so that the next run can drop what a previous
- * one left without ever touching a schema it did not make.
+ * The schemas (databases, on MariaDB) one demo run owns: the service's tables, Tandem's state and the two version
+ * schemas, all named after {@code --schema}. The demo labels the schema it creates, so that the next run can drop
+ * what a previous one left without ever touching a schema it did not make.
  */
 final class DemoSchemas {
     /** The label, as the schema's comment. */
     static final String LABEL = "created by tandem demo; the next tandem demo run with this --schema drops it";
 
-    private final Dialect dialect;
+    private final DemoDatabase database;
     final String schema;
 
-    /** @param dialect the demo database's, as {@link dev.tandem.dialect.Dialects} chose it */
-    DemoSchemas(String schema, Dialect dialect) {
+    DemoSchemas(String schema, DemoDatabase database) {
         this.schema = schema;
-        this.dialect = dialect;
+        this.database = database;
     }
 
     /** The demo's own state schema: it never shares Tandem's state with anything else on the database. */
@@ -40,7 +36,7 @@ final class DemoSchemas {
     }
 
     String quoted(String name) {
-        return dialect.quote(name);
+        return database.dialect().quote(name);
     }
 
     /**
@@ -50,57 +46,38 @@ final class DemoSchemas {
      */
     void dropPrevious(Connection c, boolean force, PrintWriter log) throws SQLException {
         List<String> derived = List.of(stateSchema(), versionSchema(DemoSchema.V1), versionSchema(DemoSchema.V2));
-        Boolean ours = labelled(c, schema);
+        Boolean ours = database.labelled(c, schema, LABEL);
+        String word = database.schemaWord();
         if (!force) {
             String foreign = ours == null ? derived.stream().filter(n -> exists(c, n)).findFirst().orElse(null)
                     : ours ? null : schema;
             if (foreign != null) {
-                throw new TandemException(TandemException.Kind.INVALID_INPUT, "schema \"" + foreign + "\" exists and was not"
-                        + " created by tandem demo, so the demo leaves it alone: choose another name with --schema, or"
+                throw new TandemException(TandemException.Kind.INVALID_INPUT, word + " \"" + foreign + "\" exists and was"
+                        + " not created by tandem demo, so the demo leaves it alone: choose another name with --schema, or"
                         + " pass --reset to drop it with everything in it");
             }
         }
-        try (Statement st = c.createStatement()) {
-            for (String name : concat(schema, derived)) {
-                if (!exists(c, name)) continue;
-                log.println("dropping schema " + name + (force ? " (--reset)" : ", left by a previous demo run"));
-                st.execute("DROP SCHEMA " + dialect.quote(name) + " CASCADE");
-            }
+        List<String> all = new ArrayList<>();
+        all.add(schema);
+        all.addAll(derived);
+        for (String name : all) {
+            if (!exists(c, name)) continue;
+            log.println("dropping " + word + " " + name + (force ? " (--reset)" : ", left by a previous demo run"));
+            database.drop(c, name);
         }
     }
 
     /** Creates the service's schema, labelled. */
     void create(Connection c) throws SQLException {
-        try (Statement st = c.createStatement()) {
-            st.execute("CREATE SCHEMA " + dialect.quote(schema));
-            st.execute("COMMENT ON SCHEMA " + dialect.quote(schema) + " IS " + dialect.literal(LABEL));
-        }
+        database.createLabelled(c, schema, LABEL);
     }
 
-    private static List<String> concat(String first, List<String> rest) {
-        List<String> all = new java.util.ArrayList<>();
-        all.add(first);
-        all.addAll(rest);
-        return all;
-    }
-
-    private static boolean exists(Connection c, String name) {
+    private boolean exists(Connection c, String name) {
         try {
-            return labelled(c, name) != null;
+            return database.labelled(c, name, LABEL) != null;
         } catch (SQLException e) {
-            throw new TandemException(TandemException.Kind.DATABASE, "could not look up schema " + name + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** null: no such schema; otherwise whether it carries the demo's label. */
-    private static Boolean labelled(Connection c, String name) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT obj_description(oid, 'pg_namespace') IS NOT DISTINCT FROM ? FROM pg_namespace WHERE nspname = ?")) {
-            ps.setString(1, LABEL);
-            ps.setString(2, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getBoolean(1) : null;
-            }
+            throw new TandemException(TandemException.Kind.DATABASE, "could not look up " + database.schemaWord() + " "
+                    + name + ": " + e.getMessage(), e);
         }
     }
 }

@@ -31,18 +31,18 @@ final class Node implements AutoCloseable {
      * @param tandemRouting true: connections are pinned to the version's schema by {@link TandemDataSource};
      *                      false: the naive way, straight at the tables
      */
-    Node(String id, String version, DataSource database, String schema, String stateSchema, int threads, boolean tandemRouting,
+    Node(String id, String version, DemoDatabase database, String schema, String stateSchema, int threads, boolean tandemRouting,
          BlockingQueue<Requests.Kind> balancer, Requests requests, Metrics metrics) {
         this.id = id;
         this.version = version;
         HikariConfig config = new HikariConfig();
-        config.setDataSource(database);
+        config.setDataSource(database.applications());
         config.setPoolName(id + "-" + version);
         config.setMaximumPoolSize(threads);
         config.setMinimumIdle(threads);
         config.setConnectionTimeout(5000);
         if (!tandemRouting) {
-            config.setConnectionInitSql("SET search_path TO \"" + schema.replace("\"", "\"\"") + "\"");
+            config.setConnectionInitSql(database.dialect().setSearchPathStatement(List.of(schema)));
         }
         this.pool = new HikariDataSource(config);
         this.versioned = tandemRouting ? TandemDataSource.builder(pool, version).schema(schema).stateSchema(stateSchema).instanceId(id)

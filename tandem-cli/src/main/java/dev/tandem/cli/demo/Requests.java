@@ -50,14 +50,16 @@ final class Requests {
             case CREATE -> {
                 String user = "new-" + version.substring(0, 3) + "-" + random.nextLong(Long.MAX_VALUE);
                 String sql = v2()
-                        ? "INSERT INTO users (username, password_hash, enabled, email) VALUES (?, md5(?), true, ? || '@v2.example') RETURNING id"
-                        : "INSERT INTO users (name, password_hash, enabled, extra) VALUES (?, md5(?), 1, '{}') RETURNING id";
-                try (PreparedStatement ps = c.prepareStatement(sql)) {
+                        ? "INSERT INTO users (username, password_hash, enabled, email) VALUES (?, md5(?), true, ?)"
+                        : "INSERT INTO users (name, password_hash, enabled, extra) VALUES (?, md5(?), 1, '{}')";
+                // The new id as the driver reads it back: RETURNING on PostgreSQL, the insert id on MariaDB.
+                try (PreparedStatement ps = c.prepareStatement(sql, new String[]{"id"})) {
                     ps.setString(1, user);
                     ps.setString(2, user);
-                    if (v2()) ps.setString(3, user);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
+                    if (v2()) ps.setString(3, user + "@v2.example");
+                    ps.executeUpdate();
+                    try (ResultSet rs = ps.getGeneratedKeys()) {
+                        if (!rs.next()) throw new SQLException("the insert returned no id");
                         long id = rs.getLong(1);
                         created.add(id);
                         deletable.add(id);

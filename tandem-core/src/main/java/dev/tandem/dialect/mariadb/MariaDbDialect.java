@@ -205,6 +205,12 @@ public final class MariaDbDialect implements Dialect {
         MariaDbLocks.release(c, key);
     }
 
+    /** The holder's connection id is in its description ({@link MariaDbLocks#holders}). */
+    @Override
+    public String endSessionAdvice() {
+        return "end that session sooner with KILL CONNECTION and its connection id";
+    }
+
     @Override
     public List<LockHolder> migrationLockHolders(Connection c, String key) throws SQLException {
         return MariaDbLocks.holders(c, key);
@@ -546,5 +552,23 @@ public final class MariaDbDialect implements Dialect {
     @Override
     public dev.tandem.migration.ColumnReferences.Syntax expressionSyntax() {
         return dev.tandem.migration.ColumnReferences.Syntax.MARIADB;
+    }
+
+    /**
+     * The version database as the URL's database, and {@code @tandem_version} set by the driver on each connection
+     * ({@code sessionVariables}, MariaDB Connector/J and MySQL Connector/J; the quotes are needed); the tables before
+     * any migration need neither. A pool that resets sessions loses the variable: its init SQL sets it again.
+     */
+    @Override
+    public VersionSettings versionSettings(String versionSchema, String schema, String version, String instanceName) {
+        // As written, not percent-encoded: the driver takes the parameter's value as it stands (measured: an encoded
+        // one fails the connection, "Initialization command fail").
+        String params = version == null ? "" : "sessionVariables=@tandem_version=" + literal(version);
+        String init = setSearchPathStatement(List.of(versionSchema))
+                + (version == null ? "" : "; SET @tandem_version = " + literal(version));
+        return new VersionSettings(versionSchema, params, List.of("sessionVariables"), init,
+                "its connection's database, and the session variable @tandem_version (Tandem sees its instances by"
+                        + " TandemDataSource's heartbeat and by the connections to the version database)",
+                "MariaDB Connector/J", null);
     }
 }

@@ -94,7 +94,10 @@ final class MariaDbLocks {
         List<Dialect.LockHolder> holders = new ArrayList<>();
         for (long id : ids) {
             MariaDbSessions.Session s = sessions.get(id);
-            String client = s != null ? s.host() : "connection " + id + ", not visible to this login (it needs PROCESS)";
+            // The connection id too: without the Performance Schema (off by default) it is all that tells Tandem's
+            // session apart from another, and what KILL CONNECTION takes.
+            String client = s != null ? s.host() + ", connection " + id
+                    : "connection " + id + ", not visible to this login (it needs PROCESS)";
             holders.add(new Dialect.LockHolder(names.get(id), client, null));
         }
         return holders;

@@ -300,6 +300,11 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
+    public String endSessionAdvice() {
+        return "end that session sooner with pg_terminate_backend";
+    }
+
+    @Override
     public List<LockHolder> migrationLockHolders(Connection c, String key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
                 SELECT nullif(a.application_name, ''), coalesce(a.client_addr::text, 'local'), a.backend_start
@@ -701,5 +706,17 @@ public final class PostgresDialect implements Dialect {
     @Override
     public dev.tandem.migration.ColumnReferences.Syntax expressionSyntax() {
         return dev.tandem.migration.ColumnReferences.Syntax.POSTGRESQL;
+    }
+
+    /** pgjdbc's {@code currentSchema} (the search path: the version's views, then the managed schema) and {@code ApplicationName}. */
+    @Override
+    public VersionSettings versionSettings(String versionSchema, String schema, String version, String instanceName) {
+        List<String> path = versionSchema.equals(schema) ? List.of(schema) : List.of(versionSchema, schema);
+        String params = "currentSchema=" + java.net.URLEncoder.encode(searchPathValue(path), java.nio.charset.StandardCharsets.UTF_8)
+                + (instanceName == null ? "" : "&ApplicationName="
+                + java.net.URLEncoder.encode(instanceName, java.nio.charset.StandardCharsets.UTF_8));
+        return new VersionSettings(null, params, List.of("currentSchema", "ApplicationName"), setSearchPathStatement(path),
+                "its connections' search_path, and its ApplicationName (a connection property, or &ApplicationName=... in the URL)",
+                "pgjdbc", "ApplicationName");
     }
 }

@@ -1,0 +1,144 @@
+package dev.tandem.backfill;
+
+import dev.tandem.MigrationStatus;
+import dev.tandem.Tandem;
+import dev.tandem.TandemException;
+import dev.tandem.TandemListener;
+import dev.tandem.testing.Background;
+import dev.tandem.testing.Migrations;
+import dev.tandem.testing.Rows;
+import dev.tandem.testing.TestDatabase;
+import dev.tandem.testing.TestDatabase.OnEveryDatabase;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/**
+ * A running backfill steered from another Tandem (another terminal): paused, resumed, rate-limited, and named to
+ * whoever waits for the migration lock it holds. One body for every database.
+ */
+class BackfillControlEverywhereTest {
+    /** BackfillTest's change, with a down that both databases read (PostgreSQL's {@code ::} cast is not MariaDB's). */
+    static final String WIDEN = """
+            operations:
+              - alter_column: {table: m, column: v, type: bigint, up: "v * 10", down: "v / 10"}
+            """;
+
+    @TempDir
+    Path dir;
+
+    private Tandem setUp(TestDatabase db, String schema, int rows) {
+        Migrations files = new Migrations(dir).write("001_init.yaml", BackfillTest.TABLE);
+        Tandem tandem = db.tandem(schema).migrations(dir).batchSize(20, 100).targetBatch(Duration.ofMillis(5)).load();
+        tandem.migrate();
+        db.exec("INSERT INTO " + db.dialect().qualify(schema, "m") + " SELECT g, g FROM " + db.series(rows));
+        files.write("002_change.yaml", WIDEN);
+        tandem.expand();
+        return tandem;
+    }
+
+    private static long filled(TestDatabase db, String schema) {
+        return ((Number) Rows.scalar(db.dataSource(), "SELECT count(*) FROM " + db.dialect().qualify(schema, "m")
+                + " WHERE _tandem_new_v = v * 10 AND _tandem_backfilled")).longValue();
+    }
+
+    @OnEveryDatabase
+    void pausesAndResumesFromElsewhereAndSaysWhyInStatus(TestDatabase db) throws Exception {
+        String schema = db.newSchema("pause");
+        Tandem tandem = setUp(db, schema, 3000);
+        Tandem other = db.tandem(schema).migrations(dir).load();
+        other.pauseBackfill();
+        CompletableFuture<Void> running = CompletableFuture.runAsync(tandem::backfill, Background.THREADS);
+        MigrationStatus paused = awaitActivity(other, "paused");
+        assertThat(paused.activity().reason()).contains("--resume");
+        long doneWhilePaused = paused.rowsDone();
+        Thread.sleep(600);
+        assertThat(other.status().current().orElseThrow().rowsDone()).isEqualTo(doneWhilePaused);
+        assertThat(running).isNotDone();
+        other.resumeBackfill();
+        running.get(60, TimeUnit.SECONDS);
+        assertThat(other.status().current().orElseThrow().activity().status()).isEqualTo("done");
+        assertThat(filled(db, schema)).isEqualTo(3000L);
+    }
+
+    @OnEveryDatabase
+    void aRateLimitHoldsTheBackfillBackAndCanBeLifted(TestDatabase db) throws Exception {
+        String schema = db.newSchema("rate");
+        Tandem tandem = setUp(db, schema, 2000);
+        tandem.backfillRate(500);
+        AtomicLong progress = new AtomicLong();
+        Tandem watched = db.tandem(schema).migrations(dir).batchSize(20, 100).listener(new TandemListener() {
+            @Override
+            public void backfillProgress(String migration, String table, long rowsDone, long rowsTotal, double rowsPerSecond) {
+                progress.set(rowsDone);
+            }
+        }).load();
+        CompletableFuture<Void> running = CompletableFuture.runAsync(watched::backfill, Background.THREADS);
+        Thread.sleep(1000);
+        assertThat(progress.get()).as("rows after 1 s at 500 rows/s").isBetween(1L, 900L);
+        tandem.backfillRate(null);
+        running.get(60, TimeUnit.SECONDS);
+        assertThat(filled(db, schema)).isEqualTo(2000L);
+    }
+
+    /**
+     * Waiting for the migration lock: told once who holds it (which Tandem command, process and host), then a counter
+     * every 10 s, not a line per retry; and when the holder is a backfill, how to steer it from here.
+     */
+    @OnEveryDatabase
+    void aWaitNamesTheBackfillHoldingTheLockAndCountsTheSeconds(TestDatabase db) throws Exception {
+        String schema = db.newSchema("held");
+        Tandem running = setUp(db, schema, 100);
+        running.pauseBackfill();
+        CompletableFuture<?> backfill = CompletableFuture.runAsync(running::backfill, Background.THREADS);
+        awaitActivity(running, "paused");
+
+        List<String> said = new CopyOnWriteArrayList<>();
+        Tandem waiting = db.tandem(schema).migrations(dir).lockWait(Duration.ofSeconds(11)).listener(new TandemListener() {
+            @Override
+            public void message(String text) {
+                said.add(text);
+            }
+        }).load();
+        TandemException refused = catchThrowableOfType(waiting::rollback, TandemException.class);
+
+        assertThat(refused.kind()).isEqualTo(TandemException.Kind.LOCKED);
+        assertThat(said).hasSize(2);
+        assertThat(said.get(1)).isEqualTo("still waiting for the migration lock: 10 s of 11 s");
+        if (db.showsSessionNames()) {
+            String holder = "tandem backfill pid " + ProcessHandle.current().pid() + " on ";
+            assertThat(refused.getMessage()).contains(holder).contains("`tandem backfill --pause`");
+            assertThat(said.get(0)).startsWith("waiting up to 11 s for the migration lock, held by " + holder)
+                    .contains("`tandem backfill --resume`");
+        } else {
+            // MariaDB without the Performance Schema (its default): no session's name can be read, so the holder is
+            // named by what the process list shows, its client and connection id, which KILL CONNECTION takes.
+            assertThat(said.get(0)).startsWith("waiting up to 11 s for the migration lock, held by a session without an"
+                    + " application name (from 127.0.0.1, connection ");
+            assertThat(refused.getMessage()).contains(", connection ").contains("KILL CONNECTION")
+                    .doesNotContain("pg_terminate_backend");
+        }
+
+        running.resumeBackfill();
+        backfill.get(60, TimeUnit.SECONDS);
+        assertThat(filled(db, schema)).isEqualTo(100L);
+    }
+
+    static MigrationStatus awaitActivity(Tandem tandem, String status) throws InterruptedException {
+        for (int i = 0; i < 400; i++) {
+            MigrationStatus m = tandem.status().current().orElseThrow();
+            if (m.activity() != null && status.equals(m.activity().status())) return m;
+            Thread.sleep(25);
+        }
+        throw new AssertionError("backfill never became " + status + ": " + tandem.status().current().orElseThrow().activity());
+    }
+}
