@@ -176,6 +176,14 @@ public interface Dialect {
      */
     VersionSettings versionSettings(String versionSchema, String schema, String version, String instanceName);
 
+    /**
+     * Checks that one of Tandem's own connections can run what Tandem sends it; nothing to check by default.
+     *
+     * @throws dev.tandem.TandemException (INVALID_INPUT) saying what to change in the connection's settings
+     */
+    default void checkToolSession(Connection connection) throws SQLException {
+    }
+
     /** Marks the session with a name that monitoring (and Tandem's own status) shows. */
     void setApplicationName(Connection connection, String name) throws SQLException;
 

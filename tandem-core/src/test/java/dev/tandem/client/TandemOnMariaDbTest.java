@@ -98,4 +98,27 @@ class TandemOnMariaDbTest {
                     .hasMessageContaining("has no schema " + db + "_003_none");
         }
     }
+
+    /**
+     * A DataSource without allowMultiQueries (the drivers' default) is refused when Tandem first connects, saying what
+     * to add, instead of failing halfway through expand at the sync triggers (1064); a URL given to Tandem works.
+     */
+    @Test
+    void aDataSourceThatSendsOneStatementPerCallIsRefusedSayingWhatToAdd() throws Exception {
+        String db = MariaDb.newDatabase("multi");
+        MariaDb.exec(db, "CREATE TABLE t (id INT PRIMARY KEY, n INT)");
+        java.nio.file.Files.writeString(migrations.resolve("001_add.yaml"), """
+                operations:
+                  - add_column: {table: t, column: {name: m, type: int}, up: "n"}
+                """);
+        org.mariadb.jdbc.MariaDbDataSource plain = new org.mariadb.jdbc.MariaDbDataSource(MariaDb.url(db)
+                + "?user=root&password=" + MariaDbServer.PASSWORD);
+        Tandem tandem = Tandem.configure().dataSource(plain).migrations(migrations).load();
+        assertThatThrownBy(tandem::expand).isInstanceOfSatisfying(TandemException.class,
+                e -> assertThat(e.kind()).isEqualTo(TandemException.Kind.INVALID_INPUT))
+                .hasMessageContaining("allowMultiQueries=true");
+        assertThat(Rows.query(MariaDb.dataSource(), "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE"
+                + " TABLE_SCHEMA = ? AND TABLE_NAME = 't'", db)).hasSize(2);
+        Tandem.configure().url(MariaDb.url(db), "root", MariaDbServer.PASSWORD).migrations(migrations).load().expand();
+    }
 }

@@ -113,6 +113,23 @@ public final class MariaDbDialect implements Dialect {
      * timeout only to catalog-only steps. MySQL's max_execution_time bounds read-only SELECTs only: there the lock
      * wait is a whole second at least.
      */
+    /**
+     * A step may send several statements at once (a sync trigger per event), which both drivers refuse with 1064
+     * unless {@code allowMultiQueries=true}; found here, before anything changes, rather than halfway through expand.
+     */
+    @Override
+    public void checkToolSession(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.execute("DO 0; DO 0");
+        } catch (SQLException e) {
+            if (e.getErrorCode() != 1064) throw e;
+            throw new dev.tandem.TandemException(dev.tandem.TandemException.Kind.INVALID_INPUT, "this DataSource sends"
+                    + " one statement per call, and Tandem sends some steps' statements together: add"
+                    + " allowMultiQueries=true to its JDBC URL, or give Tandem the URL (Tandem.configure().url(...)),"
+                    + " which adds it");
+        }
+    }
+
     /** A long step (NOCOPY, INPLACE) runs with NOWAIT: retried often, as it queues no one when it fails. */
     @Override
     public Duration longestRetryPause(boolean longStep) {

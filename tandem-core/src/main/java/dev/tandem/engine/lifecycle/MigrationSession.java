@@ -40,6 +40,8 @@ public final class MigrationSession {
     public <T> T withLock(String command, Database.Work<T> work) {
         return database.withConnection(c -> {
             dialect.setApplicationName(c, Names.toolApplicationName(command));
+            // Before anything changes: the commands that change the database may send several statements at once.
+            dialect.checkToolSession(c);
             try (MigrationLock lock = MigrationLock.acquire(dialect, c, lockKey, lockWait, listener::message)) {
                 state.install(c);
                 return work.run(c);
