@@ -60,10 +60,22 @@ final class MariaDbSteps {
         // As the executor times a step: a catalog-only one waits for its lock at most LOCK_TIMEOUT.
         boolean weak = step.mode() != Step.Mode.TRANSACTIONAL;
         DIALECT.setDdlTimeouts(c, weak ? Duration.ZERO : LOCK_TIMEOUT, weak ? Duration.ZERO : Duration.ofSeconds(30));
-        try (Statement st = c.createStatement()) {
-            st.execute(step.sql());
+        // As the executor does: a step that found its table's metadata lock taken (NOWAIT: by a moment of the server's
+        // own statistics thread, say) is tried again.
+        for (int attempt = 1; ; attempt++) {
+            try (Statement st = c.createStatement()) {
+                st.execute(step.sql());
+                return true;
+            } catch (SQLException e) {
+                if (!weak || e.getErrorCode() != 1205 || attempt == 5) throw e;
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException i) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
-        return true;
     }
 
     /** Tandem's default lock timeout. */

@@ -69,7 +69,8 @@ public final class MariaDb {
 
     private static DataSource dataSource(String url, String user) {
         try {
-            MariaDbDataSource ds = new MariaDbDataSource(url);
+            // As Tandem's own connections are configured (Dialects adds it to a URL): a step may hold several statements.
+            MariaDbDataSource ds = new MariaDbDataSource(url + (url.contains("?") ? "&" : "?") + "allowMultiQueries=true");
             ds.setUser(user);
             ds.setPassword(MariaDbServer.PASSWORD);
             return ds;
