@@ -230,9 +230,9 @@ public final class MariaDbServerCheck {
      * What plan says on every MySQL server: the MySQL flavor's statements follow the MySQL 8.0/8.4 manual, and none of
      * them has ever run against a MySQL server in Tandem's tests (no MySQL server can run where they run).
      */
-    static final String MYSQL_UNTESTED = "MySQL: Tandem writes this server's statements per the MySQL 8.0/8.4 reference"
-            + " manual (the MySQL flavor of its MariaDB dialect), but none of them was ever run against a MySQL server by"
-            + " Tandem's tests: try the migration on a copy of this database first";
+    static final String MYSQL_UNTESTED = "MySQL 8.0.32+/8.4: Tandem's statements for this server are generated per the"
+            + " MySQL reference manual, never run against a MySQL server by Tandem's tests: try the migration on a copy"
+            + " of this database first";
 
     private static boolean older(int[] v, int major, int minor, int patch) {
         if (v[0] != major) return v[0] < major;
