@@ -60,11 +60,16 @@ public final class MariaDbCatalogReader {
      * @throws SQLException when information_schema cannot be read
      */
     public static Catalog read(Connection c, String database) throws SQLException {
+        return read(c, database, MariaDbDialect.Flavor.MARIADB);
+    }
+
+    /** As {@link #read(Connection, String)}, reading information_schema as {@code flavor} has it. */
+    public static Catalog read(Connection c, String database, MariaDbDialect.Flavor flavor) throws SQLException {
         Map<String, String> tableCollations = tables(c, database);
-        Map<String, List<Catalog.Column>> columns = columns(c, database, tableCollations);
+        Map<String, List<Catalog.Column>> columns = columns(c, database, tableCollations, flavor);
         Map<String, List<String>> columnNames = new HashMap<>();
         columns.forEach((t, cols) -> columnNames.put(t, cols.stream().map(Catalog.Column::name).toList()));
-        MariaDbConstraints.Keys keys = MariaDbConstraints.read(c, database, columnNames);
+        MariaDbConstraints.Keys keys = MariaDbConstraints.read(c, database, columnNames, flavor);
         Map<String, List<Catalog.Index>> indexes = MariaDbIndexes.read(c, database);
         Map<String, List<Catalog.Privilege>> privileges = privileges(c, database);
         Map<String, List<Catalog.Trigger>> triggers = triggers(c, database);
@@ -115,22 +120,25 @@ public final class MariaDbCatalogReader {
      * The columns of every table and view of the database, in order. COLUMN_DEFAULT is an SQL expression since
      * MariaDB 10.2.7 ("Information Schema COLUMNS Table"): the word NULL for a default of NULL, SQL NULL for none.
      */
-    private static Map<String, List<Catalog.Column>> columns(Connection c, String database, Map<String, String> tableCollations)
-            throws SQLException {
+    private static Map<String, List<Catalog.Column>> columns(Connection c, String database, Map<String, String> tableCollations,
+                                                             MariaDbDialect.Flavor flavor) throws SQLException {
         Map<String, List<Catalog.Column>> result = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, ORDINAL_POSITION,
-                       COLUMN_COMMENT, COLLATION_NAME, IS_GENERATED
-                FROM information_schema.COLUMNS
-                WHERE TABLE_SCHEMA = ?
-                ORDER BY TABLE_NAME, ORDINAL_POSITION""")) {
+        boolean mysql = flavor == MariaDbDialect.Flavor.MYSQL;
+        // MySQL has no IS_GENERATED: EXTRA names a generated column ("The INFORMATION_SCHEMA COLUMNS Table", 28.3.8 of
+        // the MySQL 8.4 manual).
+        try (PreparedStatement ps = c.prepareStatement("SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE,"
+                + " COLUMN_DEFAULT, EXTRA, ORDINAL_POSITION, COLUMN_COMMENT, COLLATION_NAME, "
+                + (mysql ? "IF(EXTRA LIKE '%VIRTUAL GENERATED%' OR EXTRA LIKE '%STORED GENERATED%', 'ALWAYS', 'NEVER')"
+                : "IS_GENERATED")
+                + " FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION")) {
             ps.setString(1, database);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String table = rs.getString(1);
                     String extra = rs.getString(6) == null ? "" : rs.getString(6).toLowerCase(Locale.ROOT);
                     boolean generated = "ALWAYS".equalsIgnoreCase(rs.getString(10));
-                    String defaultExpr = generated || "NULL".equals(rs.getString(5)) ? null : rs.getString(5);
+                    String defaultExpr = generated || "NULL".equals(rs.getString(5)) ? null
+                            : mysql ? mySqlDefault(rs.getString(5), extra, rs.getString(3)) : rs.getString(5);
                     String collation = rs.getString(9) != null && !rs.getString(9).equals(tableCollations.get(table))
                             ? rs.getString(9) : null;
                     String comment = rs.getString(8) == null || rs.getString(8).isEmpty() ? null : rs.getString(8);
@@ -145,6 +153,27 @@ public final class MariaDbCatalogReader {
             }
         }
         return result;
+    }
+
+    /**
+     * A MySQL COLUMN_DEFAULT as the SQL expression MariaDB prints there: MySQL gives the bare value of a literal
+     * default ({@code abc} for {@code 'abc'}), and the expression of an expression default, marked
+     * {@code DEFAULT_GENERATED} in EXTRA ("The INFORMATION_SCHEMA COLUMNS Table", 28.3.8 of the MySQL 8.4 manual).
+     * Numbers stay bare and BIT defaults ({@code b'..'}) as printed; any other value becomes a string literal.
+     * Null for none.
+     */
+    static String mySqlDefault(String printed, String extraLowerCase, String columnType) {
+        if (printed == null) return null;
+        if (extraLowerCase.contains("default_generated")) {
+            return printed.toLowerCase(Locale.ROOT).startsWith("current_timestamp") ? printed : "(" + printed + ")";
+        }
+        String type = columnType.toLowerCase(Locale.ROOT);
+        if (type.startsWith("bit")) return printed;
+        if (type.matches("^(tinyint|smallint|mediumint|int|bigint|decimal|float|double)\\b.*")
+                && printed.matches("-?[0-9.eE+-]+")) {
+            return printed;
+        }
+        return MariaDbNames.literal(printed);
     }
 
     /** Grants on a table or on single columns of it, each privilege a row; the grantee as {@code 'user'@'host'}. */

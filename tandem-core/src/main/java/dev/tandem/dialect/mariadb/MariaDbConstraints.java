@@ -37,12 +37,13 @@ final class MariaDbConstraints {
     /**
      * @param columns each table's column names, to tell which columns a CHECK constraint names
      */
-    static Keys read(Connection c, String database, Map<String, List<String>> columns) throws SQLException {
+    static Keys read(Connection c, String database, Map<String, List<String>> columns, MariaDbDialect.Flavor flavor)
+            throws SQLException {
         Map<String, List<Catalog.Constraint>> constraints = keys(c, database);
         Map<String, List<String>> primaryKeys = new LinkedHashMap<>();
         constraints.forEach((table, list) -> list.stream().filter(k -> k.type() == 'p')
                 .forEach(k -> primaryKeys.put(table, k.columns())));
-        checks(c, database, columns).forEach((table, list) ->
+        checks(c, database, columns, flavor).forEach((table, list) ->
                 constraints.computeIfAbsent(table, t -> new ArrayList<>()).addAll(list));
         // By name within a table, as the PostgreSQL reader lists them.
         constraints.values().forEach(list -> list.sort(Comparator.comparing(Catalog.Constraint::name)));
@@ -116,12 +117,11 @@ final class MariaDbConstraints {
      * CHECK constraints, table-level and column-level alike (a column-level one is named after its column), with
      * the columns their expression names.
      */
-    private static Map<String, List<Catalog.Constraint>> checks(Connection c, String database, Map<String, List<String>> columns)
-            throws SQLException {
+    private static Map<String, List<Catalog.Constraint>> checks(Connection c, String database, Map<String, List<String>> columns,
+                                                                MariaDbDialect.Flavor flavor) throws SQLException {
         Map<String, List<Catalog.Constraint>> result = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS
-                WHERE CONSTRAINT_SCHEMA = ? ORDER BY TABLE_NAME, CONSTRAINT_NAME""")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE FROM "
+                + flavor.checkConstraints() + " WHERE CONSTRAINT_SCHEMA = ? ORDER BY TABLE_NAME, CONSTRAINT_NAME")) {
             ps.setString(1, database);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -2,6 +2,7 @@ package dev.tandem.dialect.mariadb;
 
 import dev.tandem.catalog.Catalog;
 import dev.tandem.dialect.Ddl;
+import dev.tandem.dialect.mariadb.MariaDbDialect.Flavor;
 import dev.tandem.dialect.mariadb.OnlineAlter.Algorithm;
 import dev.tandem.engine.LockMode;
 import dev.tandem.engine.Locks;
@@ -44,6 +45,27 @@ import static dev.tandem.dialect.mariadb.MariaDbNames.quoteAll;
  * {@link UnsupportedOperationException} saying so, when the plan is made: nothing has run.
  */
 public final class MariaDbDdl implements Ddl {
+    private final Flavor flavor;
+    private final OnlineAlter alter;
+    /** What the MySQL flavor runs where MariaDB has a statement MySQL lacks. */
+    private final MySqlForms mysql;
+
+    /** MariaDB's statements. */
+    public MariaDbDdl() {
+        this(Flavor.MARIADB);
+    }
+
+    /** The statements {@code flavor} takes (docs/DESIGN.md, "MariaDB and MySQL": the flavor table). */
+    public MariaDbDdl(Flavor flavor) {
+        this.flavor = java.util.Objects.requireNonNull(flavor);
+        this.alter = new OnlineAlter(flavor);
+        this.mysql = new MySqlForms(alter);
+    }
+
+    private boolean isMySql() {
+        return flavor == Flavor.MYSQL;
+    }
+
     private static final LockMode ACCESS_EXCLUSIVE = LockMode.ACCESS_EXCLUSIVE;
 
     private static final String TABLE_MISSING = "SELECT NOT EXISTS (SELECT 1 FROM information_schema.TABLES"
@@ -69,9 +91,9 @@ public final class MariaDbDdl implements Ddl {
     }
 
     /** An ALTER that only changes the data dictionary: the exclusive metadata lock for a moment. */
-    private static Step instant(String what, String database, String table, String clause) {
-        return Step.metadata(what + OnlineAlter.how(Algorithm.INSTANT),
-                OnlineAlter.sql(database, table, Algorithm.INSTANT, clause), exclusive(database, table));
+    private Step instant(String what, String database, String table, String clause) {
+        return Step.metadata(what + alter.how(Algorithm.INSTANT),
+                alter.sql(database, table, Algorithm.INSTANT, clause), exclusive(database, table));
     }
 
     private static UnsupportedOperationException unsupported(String what, String why) {
@@ -170,16 +192,25 @@ public final class MariaDbDdl implements Ddl {
 
     @Override
     public Step addColumn(String database, String table, String column, String type) {
-        return instant("add column " + table + "." + column, database, table,
-                "ADD COLUMN IF NOT EXISTS " + quote(column) + " " + type + " NULL");
+        return addColumnClause("add column " + table + "." + column, database, table, column, type + " NULL");
     }
 
     /** The collation's schema is ignored: MariaDB's collations belong to no database. */
     @Override
     public Step addColumn(String database, String table, String column, String type, String collationSchema, String collation) {
         if (collation == null) return addColumn(database, table, column, type);
-        return instant("add column " + table + "." + column + " with collation " + collation, database, table,
-                "ADD COLUMN IF NOT EXISTS " + quote(column) + " " + type + " COLLATE " + quote(collation) + " NULL");
+        return addColumnClause("add column " + table + "." + column + " with collation " + collation, database, table,
+                column, type + " COLLATE " + quote(collation) + " NULL");
+    }
+
+    /**
+     * INSTANT (MySQL: at any position from 8.0.29, "Online DDL Operations", column operations). MySQL has no IF NOT
+     * EXISTS on ADD COLUMN: there the step is skipped when the column is there.
+     */
+    private Step addColumnClause(String what, String database, String table, String column, String definition) {
+        if (!isMySql()) return instant(what, database, table, "ADD COLUMN IF NOT EXISTS " + quote(column) + " " + definition);
+        return instant(what, database, table, "ADD COLUMN " + quote(column) + " " + definition)
+                .skipIf(MySqlForms.COLUMN_EXISTS, database, table, column);
     }
 
     /**
@@ -194,8 +225,8 @@ public final class MariaDbDdl implements Ddl {
                     "MariaDB has neither");
         }
         if (comment == null) throw new IllegalArgumentException("no column setting to carry to " + table + "." + column);
-        return Step.metadata(why + OnlineAlter.how(Algorithm.INSTANT),
-                new LiveColumn(database, table, column).withComment(Algorithm.INSTANT, comment), exclusive(database, table));
+        return Step.metadata(why + alter.how(Algorithm.INSTANT),
+                new LiveColumn(alter, flavor, database, table, column).withComment(Algorithm.INSTANT, comment), exclusive(database, table));
     }
 
     @Override
@@ -228,16 +259,22 @@ public final class MariaDbDdl implements Ddl {
         String indexes = "SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = "
                 + literal(database) + " AND TABLE_NAME = " + literal(table) + " AND COLUMN_NAME = " + literal(column)
                 + " AND INDEX_NAME <> 'PRIMARY'";
+        if (isMySql()) {
+            return Step.metadata("drop column " + table + "." + column + " and the indexes over it"
+                    + alter.how(Algorithm.INSTANT), mysql.dropColumn(database, table, column),
+                    exclusiveReading(database, table, referencedTables))
+                    .skipIf(MySqlForms.COLUMN_MISSING, database, table, column);
+        }
         String sql = "BEGIN NOT ATOMIC\n"
                 + "  FOR i IN (" + indexes + ") DO\n"
-                + "    EXECUTE IMMEDIATE CONCAT(" + literal(OnlineAlter.prefix(database, table, Algorithm.NOCOPY) + "DROP INDEX ")
-                + ", CONCAT('`', REPLACE(i.name, '`', '``'), '`'), " + literal(OnlineAlter.suffix(Algorithm.NOCOPY)) + ");\n"
+                + "    EXECUTE IMMEDIATE CONCAT(" + literal(alter.prefix(database, table, Algorithm.NOCOPY) + "DROP INDEX ")
+                + ", CONCAT('`', REPLACE(i.name, '`', '``'), '`'), " + literal(alter.suffix(Algorithm.NOCOPY)) + ");\n"
                 + "  END FOR;\n"
-                + "  EXECUTE IMMEDIATE " + literal(OnlineAlter.sql(database, table, Algorithm.INSTANT,
+                + "  EXECUTE IMMEDIATE " + literal(alter.sql(database, table, Algorithm.INSTANT,
                 "DROP COLUMN IF EXISTS " + quote(column))) + ";\n"
                 + "END";
         return Step.metadata("drop column " + table + "." + column + " and the indexes over it"
-                + OnlineAlter.how(Algorithm.INSTANT), sql, exclusiveReading(database, table, referencedTables));
+                + alter.how(Algorithm.INSTANT), sql, exclusiveReading(database, table, referencedTables));
     }
 
     /** Refused for the reason {@link #renameTable} is: a base column keeps its physical name; views alias it. */
@@ -293,14 +330,18 @@ public final class MariaDbDdl implements Ddl {
     public Step dropDefault(String database, String table, String column) {
         String nullable = "SELECT IS_NULLABLE = 'YES' FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = "
                 + literal(database) + " AND TABLE_NAME = " + literal(table) + " AND COLUMN_NAME = " + literal(column);
-        String alter = OnlineAlter.prefix(database, table, Algorithm.INSTANT) + "ALTER COLUMN " + quote(column);
+        if (isMySql()) {
+            return Step.metadata("drop default of " + table + "." + column + alter.how(Algorithm.INSTANT),
+                    mysql.dropDefault(database, table, column), exclusive(database, table));
+        }
+        String alterColumn = alter.prefix(database, table, Algorithm.INSTANT) + "ALTER COLUMN " + quote(column);
         // EXECUTE IMMEDIATE takes no subquery: the column's nullability is read into a variable first.
         String sql = "BEGIN NOT ATOMIC\n"
                 + "  DECLARE nullable BOOLEAN DEFAULT (" + nullable + ");\n"
-                + "  EXECUTE IMMEDIATE CONCAT(" + literal(alter) + ", IF(nullable, ' SET DEFAULT NULL', ' DROP DEFAULT'), "
-                + literal(OnlineAlter.suffix(Algorithm.INSTANT)) + ");\n"
+                + "  EXECUTE IMMEDIATE CONCAT(" + literal(alterColumn) + ", IF(nullable, ' SET DEFAULT NULL', ' DROP DEFAULT'), "
+                + literal(alter.suffix(Algorithm.INSTANT)) + ");\n"
                 + "END";
-        return Step.metadata("drop default of " + table + "." + column + OnlineAlter.how(Algorithm.INSTANT), sql,
+        return Step.metadata("drop default of " + table + "." + column + alter.how(Algorithm.INSTANT), sql,
                 exclusive(database, table));
     }
 
@@ -325,13 +366,29 @@ public final class MariaDbDdl implements Ddl {
     @Override
     public Step addForeignKeyNotValid(String database, String table, String name, List<String> columns, String refDatabase,
                                       String refTable, List<String> refColumns, String onDelete) {
-        String sql = "SET STATEMENT foreign_key_checks=0 FOR " + OnlineAlter.sql(database, table, Algorithm.NOCOPY,
-                "ADD CONSTRAINT " + quote(name) + " FOREIGN KEY IF NOT EXISTS (" + quoteAll(columns) + ") REFERENCES "
-                        + qualify(refDatabase, refTable) + " (" + quoteAll(refColumns) + ") ON DELETE " + onDeleteAction(onDelete));
+        String key = " FOREIGN KEY (" + quoteAll(columns) + ") REFERENCES " + qualify(refDatabase, refTable)
+                + " (" + quoteAll(refColumns) + ") ON DELETE " + onDeleteAction(onDelete);
         List<TableLock> locks = List.of(on(database, table, ACCESS_EXCLUSIVE), on(refDatabase, refTable, LockMode.ACCESS_SHARE));
-        return new Step("add foreign key " + name + " unchecked (foreign_key_checks=0 for this statement: existing rows"
-                + " checked at contract)" + OnlineAlter.how(Algorithm.NOCOPY), sql, Locks.derived(locks), Effect.BUILD, Mode.LONG);
+        String what = "add foreign key " + name + " unchecked (foreign_key_checks=0 for this statement: existing rows"
+                + " checked at contract)" + alter.how(Algorithm.NOCOPY);
+        if (isMySql()) {
+            // No SET STATEMENT on MySQL, and its SET_VAR hint takes no ALTER TABLE ("Variable-Setting Hint Syntax",
+            // 10.9.3): the session's setting is saved, turned off and put back around the statement (a failed ALTER
+            // leaves it off until the next step starts: MariaDbDialect#setDdlTimeouts puts it back then).
+            String sql = "SET @tandem_foreign_key_checks = @@SESSION.foreign_key_checks, SESSION foreign_key_checks = 0;\n"
+                    + alter.sql(database, table, Algorithm.NOCOPY, "ADD CONSTRAINT " + quote(name) + key) + ";\n"
+                    + RESTORE_FOREIGN_KEY_CHECKS;
+            return new Step(what, sql, Locks.derived(locks), Effect.BUILD, Mode.LONG)
+                    .skipIf(MySqlForms.FOREIGN_KEY_EXISTS, database, table, name);
+        }
+        String sql = "SET STATEMENT foreign_key_checks=0 FOR " + alter.sql(database, table, Algorithm.NOCOPY,
+                "ADD CONSTRAINT " + quote(name) + " FOREIGN KEY IF NOT EXISTS" + key.substring(" FOREIGN KEY".length()));
+        return new Step(what, sql, Locks.derived(locks), Effect.BUILD, Mode.LONG);
     }
+
+    /** Puts back the session's foreign_key_checks that the MySQL form of {@link #addForeignKeyNotValid} saved. */
+    public static final String RESTORE_FOREIGN_KEY_CHECKS = "SET SESSION foreign_key_checks = IFNULL(@tandem_foreign_key_checks,"
+            + " @@SESSION.foreign_key_checks), @tandem_foreign_key_checks = NULL";
 
     private static String onDeleteAction(String action) {
         return switch (action) {
@@ -348,9 +405,14 @@ public final class MariaDbDdl implements Ddl {
      */
     @Override
     public Step validateConstraint(String database, String table, String name) {
-        String clause = "(SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = "
+        String clause = "(SELECT CHECK_CLAUSE FROM " + flavor.checkConstraints() + " WHERE CONSTRAINT_SCHEMA = "
                 + literal(database) + " AND TABLE_NAME = " + literal(table) + " AND CONSTRAINT_NAME = " + literal(name) + ")";
-        String sql = "BEGIN NOT ATOMIC\n"
+        String what = "check constraint " + name + " of " + qualify(database, table);
+        String sql = isMySql() ? "SET @tandem_check = " + clause + ";\n"
+                + MySqlForms.refuseIf("@tandem_check IS NULL", literal(what + " does not exist")) + ";\n"
+                + MySqlForms.countViolations("CONCAT('SELECT COUNT(*) INTO @tandem_violations FROM ', "
+                + literal(qualify(database, table)) + ", ' WHERE NOT (', @tandem_check, ')')", what)
+                : "BEGIN NOT ATOMIC\n"
                 + "  DECLARE clause TEXT DEFAULT " + clause + ";\n"
                 + "  IF clause IS NULL THEN\n"
                 + "    SIGNAL SQLSTATE '42000' SET MESSAGE_TEXT = " + literal("Tandem: check constraint " + name + " of "
@@ -375,6 +437,22 @@ public final class MariaDbDdl implements Ddl {
         String usage = " FROM information_schema.KEY_COLUMN_USAGE WHERE CONSTRAINT_SCHEMA = " + literal(database)
                 + " AND TABLE_NAME = " + literal(table) + " AND CONSTRAINT_NAME = " + literal(name)
                 + " AND REFERENCED_TABLE_NAME IS NOT NULL";
+        if (isMySql()) {
+            String what = "foreign key " + name + " of " + qualify(database, table);
+            String sql = "SET @tandem_ref = (SELECT CONCAT('`', REPLACE(REFERENCED_TABLE_SCHEMA, '`', '``'), '`.`',"
+                    + " REPLACE(REFERENCED_TABLE_NAME, '`', '``'), '`')" + usage + " LIMIT 1),\n"
+                    + "  @tandem_matches = (SELECT GROUP_CONCAT('r.`', REPLACE(REFERENCED_COLUMN_NAME, '`', '``'),"
+                    + " '` = c.`', REPLACE(COLUMN_NAME, '`', '``'), '`' ORDER BY ORDINAL_POSITION SEPARATOR ' AND ')" + usage + "),\n"
+                    + "  @tandem_complete = (SELECT GROUP_CONCAT('c.`', REPLACE(COLUMN_NAME, '`', '``'), '` IS NOT NULL'"
+                    + " ORDER BY ORDINAL_POSITION SEPARATOR ' AND ')" + usage + ");\n"
+                    + MySqlForms.refuseIf("@tandem_ref IS NULL", literal(what + " does not exist")) + ";\n"
+                    + MySqlForms.countViolations("CONCAT('SELECT COUNT(*) INTO @tandem_violations FROM ', "
+                    + literal(qualify(database, table)) + ", ' c WHERE ', @tandem_complete, ' AND NOT EXISTS (SELECT 1 FROM ',"
+                    + " @tandem_ref, ' r WHERE ', @tandem_matches, ')')", what);
+            return new Step("check the existing rows of " + table + " against foreign key " + name + " (a read-only scan)", sql,
+                    Locks.derived(on(database, table, LockMode.ACCESS_SHARE), on(database, refTable, LockMode.ACCESS_SHARE)),
+                    Effect.SCAN, Mode.LONG);
+        }
         String sql = "BEGIN NOT ATOMIC\n"
                 + "  DECLARE ref TEXT DEFAULT (SELECT CONCAT('`', REPLACE(REFERENCED_TABLE_SCHEMA, '`', '``'), '`.`',"
                 + " REPLACE(REFERENCED_TABLE_NAME, '`', '``'), '`')" + usage + " LIMIT 1);\n"
@@ -414,8 +492,8 @@ public final class MariaDbDdl implements Ddl {
      */
     @Override
     public Step setNotNull(String database, String table, String column) {
-        return new Step("set " + table + "." + column + " NOT NULL" + OnlineAlter.how(Algorithm.INPLACE),
-                new LiveColumn(database, table, column).notNull(Algorithm.INPLACE),
+        return new Step("set " + table + "." + column + " NOT NULL" + alter.how(Algorithm.INPLACE),
+                new LiveColumn(alter, flavor, database, table, column).notNull(Algorithm.INPLACE),
                 Locks.derived(on(database, table, LockMode.SHARE_UPDATE_EXCLUSIVE)), Effect.REWRITE, Mode.LONG)
                 .skipIf(LiveColumn.IS_NOT_NULL, database, table, column);
     }
@@ -423,15 +501,26 @@ public final class MariaDbDdl implements Ddl {
     /** A CHECK constraint (INSTANT) or a unique key, which MariaDB keeps as an index (NOCOPY). */
     @Override
     public Step dropConstraint(String database, String table, String name) {
-        String check = "SELECT EXISTS (SELECT 1 FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = "
+        String check = "SELECT EXISTS (SELECT 1 FROM " + flavor.checkConstraints() + " WHERE CONSTRAINT_SCHEMA = "
                 + literal(database) + " AND TABLE_NAME = " + literal(table) + " AND CONSTRAINT_NAME = " + literal(name) + ")";
+        if (isMySql()) {
+            // MySQL: DROP CHECK, in place (no INSTANT claimed for it in "Online DDL Operations"); a name that is
+            // neither a CHECK nor an index is gone already.
+            String index = "SELECT EXISTS (SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = "
+                    + literal(database) + " AND TABLE_NAME = " + literal(table) + " AND INDEX_NAME = " + literal(name) + ")";
+            String sql = MySqlForms.run("IF((" + check + "), " + literal(alter.sql(database, table, Algorithm.NOCOPY,
+                    "DROP CHECK " + quote(name))) + ", IF((" + index + "), " + literal(alter.sql(database, table,
+                    Algorithm.NOCOPY, "DROP INDEX " + quote(name))) + ", 'DO 0'))");
+            return Step.metadata("drop constraint " + name + " (a CHECK or a unique key: ALGORITHM=INPLACE, LOCK=NONE,"
+                    + " exclusive metadata lock for a moment)", sql, exclusive(database, table));
+        }
         String sql = "BEGIN NOT ATOMIC\n"
                 + "  IF (" + check + ") THEN\n"
-                + "    EXECUTE IMMEDIATE " + literal(OnlineAlter.prefix(database, table, Algorithm.INSTANT) + "DROP CONSTRAINT IF EXISTS " + quote(name)
-                + OnlineAlter.suffix(Algorithm.INSTANT)) + ";\n"
+                + "    EXECUTE IMMEDIATE " + literal(alter.prefix(database, table, Algorithm.INSTANT) + "DROP CONSTRAINT IF EXISTS " + quote(name)
+                + alter.suffix(Algorithm.INSTANT)) + ";\n"
                 + "  ELSE\n"
-                + "    EXECUTE IMMEDIATE " + literal(OnlineAlter.prefix(database, table, Algorithm.NOCOPY) + "DROP INDEX IF EXISTS " + quote(name)
-                + OnlineAlter.suffix(Algorithm.NOCOPY)) + ";\n"
+                + "    EXECUTE IMMEDIATE " + literal(alter.prefix(database, table, Algorithm.NOCOPY) + "DROP INDEX IF EXISTS " + quote(name)
+                + alter.suffix(Algorithm.NOCOPY)) + ";\n"
                 + "  END IF;\n"
                 + "END";
         return Step.metadata("drop constraint " + name + " (a CHECK: ALGORITHM=INSTANT; a unique key: ALGORITHM=NOCOPY;"
@@ -440,8 +529,15 @@ public final class MariaDbDdl implements Ddl {
 
     @Override
     public Step dropForeignKey(String database, String table, String name, String refTable) {
-        return Step.metadata("drop foreign key " + name + OnlineAlter.how(Algorithm.INSTANT),
-                OnlineAlter.sql(database, table, Algorithm.INSTANT, "DROP FOREIGN KEY IF EXISTS " + quote(name)),
+        if (isMySql()) {
+            // MySQL drops a foreign key in place, not instantly ("Online DDL Operations", foreign key operations).
+            return Step.metadata("drop foreign key " + name + alter.how(Algorithm.NOCOPY),
+                    alter.sql(database, table, Algorithm.NOCOPY, "DROP FOREIGN KEY " + quote(name)),
+                    exclusiveReading(database, table, List.of(refTable)))
+                    .skipIf(MySqlForms.FOREIGN_KEY_MISSING, database, table, name);
+        }
+        return Step.metadata("drop foreign key " + name + alter.how(Algorithm.INSTANT),
+                alter.sql(database, table, Algorithm.INSTANT, "DROP FOREIGN KEY IF EXISTS " + quote(name)),
                 exclusiveReading(database, table, List.of(refTable)));
     }
 
@@ -460,9 +556,9 @@ public final class MariaDbDdl implements Ddl {
      */
     @Override
     public Step createIndex(String database, String table, String name, Catalog.IndexShape shape, boolean unique) {
-        String sql = OnlineAlter.sql(database, table, Algorithm.NOCOPY, "ADD " + (unique ? "UNIQUE " : "") + "INDEX IF NOT EXISTS "
+        String sql = alter.sql(database, table, Algorithm.NOCOPY, "ADD " + (unique ? "UNIQUE " : "") + "INDEX " + (isMySql() ? "" : "IF NOT EXISTS ")
                 + quote(name) + " " + indexKeys(name, shape));
-        return new Step("build index " + name + OnlineAlter.how(Algorithm.NOCOPY), sql,
+        return new Step("build index " + name + alter.how(Algorithm.NOCOPY), sql,
                 Locks.derived(on(database, table, LockMode.SHARE_UPDATE_EXCLUSIVE)), Effect.BUILD, Mode.LONG)
                 .skipIf(INDEX_EXISTS, database, table, name);
     }
@@ -515,15 +611,22 @@ public final class MariaDbDdl implements Ddl {
     /** NOCOPY: MariaDB refuses INSTANT for DROP INDEX (1846, measured). */
     @Override
     public Step dropIndex(String database, String table, String name) {
-        return Step.metadata("drop index " + name + OnlineAlter.how(Algorithm.NOCOPY),
-                OnlineAlter.sql(database, table, Algorithm.NOCOPY, "DROP INDEX IF EXISTS " + quote(name)),
+        Step drop = Step.metadata("drop index " + name + alter.how(Algorithm.NOCOPY),
+                alter.sql(database, table, Algorithm.NOCOPY, "DROP INDEX " + (isMySql() ? "" : "IF EXISTS ") + quote(name)),
                 exclusive(database, table));
+        return isMySql() ? drop.skipIf(INDEX_MISSING, database, table, name) : drop;
     }
 
     @Override
     public Step renameIndex(String database, String table, String from, String to) {
-        return instant("rename index " + from + " to " + to, database, table,
-                "RENAME INDEX " + quote(from) + " TO " + quote(to))
+        return renameIndexStep("rename index " + from + " to " + to, database, table, from, to);
+    }
+
+    /** INSTANT on MariaDB; in place on MySQL, which renames an index only so ("Online DDL Operations", index operations). */
+    private Step renameIndexStep(String what, String database, String table, String from, String to) {
+        Algorithm algorithm = isMySql() ? Algorithm.NOCOPY : Algorithm.INSTANT;
+        return Step.metadata(what + alter.how(algorithm), alter.sql(database, table, algorithm,
+                "RENAME INDEX " + quote(from) + " TO " + quote(to)), exclusive(database, table))
                 .skipIf(INDEX_MISSING, database, table, from);
     }
 
@@ -547,9 +650,7 @@ public final class MariaDbDdl implements Ddl {
             return Step.metadata("unique index " + index + " is the unique constraint on MariaDB: nothing to do", "DO 0",
                     Locks.derived());
         }
-        return instant("rename unique index " + index + " to " + constraint, database, table,
-                "RENAME INDEX " + quote(index) + " TO " + quote(constraint))
-                .skipIf(INDEX_MISSING, database, table, index);
+        return renameIndexStep("rename unique index " + index + " to " + constraint, database, table, index, constraint);
     }
 
     /**
@@ -599,6 +700,10 @@ public final class MariaDbDdl implements Ddl {
                 default -> throw unsupported("granting " + g.privilege() + " on " + relation,
                         "it is not a MariaDB table privilege");
             };
+            if (isMySql() && "PUBLIC".equals(g.grantee())) {
+                throw unsupported("granting " + g.privilege() + " on " + relation + " to PUBLIC", "MySQL has no PUBLIC"
+                        + " role (\"Using Roles\", 8.2.10 of the MySQL 8.4 manual)");
+            }
             sql.add("GRANT " + privilege + (g.column() != null ? " (" + quote(g.column()) + ")" : "") + " ON "
                     + qualify(database, relation) + " TO " + grantee(g.grantee()) + (g.grantable() ? " WITH GRANT OPTION" : ""));
         }
@@ -620,7 +725,7 @@ public final class MariaDbDdl implements Ddl {
 
     @Override
     public Step createSyncTrigger(SyncTrigger s) {
-        MariaDbSyncTrigger t = new MariaDbSyncTrigger(s);
+        MariaDbSyncTrigger t = new MariaDbSyncTrigger(s, flavor);
         boolean split = !s.userTriggers().isEmpty();
         return Step.metadata((split ? "create sync triggers on " + s.table() + ", firing before and after its own"
                         + " BEFORE triggers" : "create sync triggers on " + s.table() + " (BEFORE INSERT, BEFORE UPDATE)")

@@ -37,8 +37,26 @@ public final class MariaDbDialect implements Dialect {
     public enum Flavor {
         /** MariaDB: {@code max_statement_time} in seconds for every statement, {@code ALTER ... WAIT n}. */
         MARIADB,
-        /** MySQL: {@code max_execution_time} in milliseconds for SELECT only, no {@code WAIT n} on ALTER. */
-        MYSQL
+        /**
+         * MySQL 8.0.32 and later: {@code max_execution_time} in milliseconds for SELECT only, no {@code WAIT n} on
+         * ALTER, no anonymous blocks, no IF [NOT] EXISTS on ALTER's clauses, no NOCOPY: docs/DESIGN.md, "MariaDB and
+         * MySQL", lists each difference and the statement Tandem writes instead.
+         */
+        MYSQL;
+
+        /**
+         * The CHECK constraints as a relation with MariaDB's columns CONSTRAINT_SCHEMA, TABLE_NAME, CONSTRAINT_NAME,
+         * CHECK_CLAUSE and LEVEL. MySQL's information_schema.CHECK_CONSTRAINTS has no TABLE_NAME and no LEVEL ("The
+         * INFORMATION_SCHEMA CHECK_CONSTRAINTS Table", 28.3.5 of the MySQL 8.4 manual): the table comes from
+         * TABLE_CONSTRAINTS (a CHECK's name is unique in its schema there), and every CHECK is a table constraint.
+         */
+        String checkConstraints() {
+            return this == MARIADB ? "information_schema.CHECK_CONSTRAINTS"
+                    : "(SELECT cc.CONSTRAINT_SCHEMA, tc.TABLE_NAME, cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE, 'Table' AS LEVEL"
+                    + " FROM information_schema.CHECK_CONSTRAINTS cc JOIN information_schema.TABLE_CONSTRAINTS tc"
+                    + " ON tc.CONSTRAINT_SCHEMA = cc.CONSTRAINT_SCHEMA AND tc.CONSTRAINT_NAME = cc.CONSTRAINT_NAME"
+                    + " AND tc.CONSTRAINT_TYPE = 'CHECK') AS CHECK_CONSTRAINTS";
+        }
     }
 
     /** MariaDB error numbers ("MariaDB Error Codes" in its manual); MySQL shares those below 3000. */
@@ -56,6 +74,7 @@ public final class MariaDbDialect implements Dialect {
 
     public MariaDbDialect(Flavor flavor) {
         this.flavor = java.util.Objects.requireNonNull(flavor);
+        this.ddl = new MariaDbDdl(flavor);
     }
 
     public Flavor flavor() {
@@ -89,7 +108,7 @@ public final class MariaDbDialect implements Dialect {
     /** The database's tables, as {@link MariaDbCatalogReader} reads them from information_schema. */
     @Override
     public Catalog readCatalog(Connection c, String schema) throws SQLException {
-        return MariaDbCatalogReader.read(c, schema);
+        return MariaDbCatalogReader.read(c, schema, flavor);
     }
 
     /**
@@ -136,8 +155,25 @@ public final class MariaDbDialect implements Dialect {
         return longStep ? Duration.ofMillis(250) : Duration.ofSeconds(5);
     }
 
+    /**
+     * MySQL: no statement limit for DDL and no NOWAIT on ALTER, so every DDL step's metadata-lock wait is bounded by
+     * {@code lock_wait_timeout}: the lock timeout rounded up to whole seconds, and 1 s (its least value, "Server System
+     * Variables", 7.1.8 of the MySQL 8.4 manual) for a long step, which MariaDB runs with NOWAIT. A long step's row
+     * locks are not bounded, as on MariaDB. The session's foreign_key_checks, if a failed step left it off
+     * ({@link MariaDbDdl#RESTORE_FOREIGN_KEY_CHECKS}), is put back first.
+     */
     @Override
     public void setDdlTimeouts(Connection c, Duration lockTimeout, Duration statementTimeout) throws SQLException {
+        if (flavor == Flavor.MYSQL) {
+            long metadataSeconds = lockTimeout.isZero() ? 1 : Math.max(1, (lockTimeout.toMillis() + 999) / 1000);
+            long rowSeconds = lockTimeout.isZero() ? NO_LOCK_LIMIT : metadataSeconds;
+            try (Statement st = c.createStatement()) {
+                st.execute(MariaDbDdl.RESTORE_FOREIGN_KEY_CHECKS);
+                st.execute("SET SESSION lock_wait_timeout = " + metadataSeconds + ", innodb_lock_wait_timeout = "
+                        + rowSeconds + ", max_execution_time = " + statementTimeout.toMillis());
+            }
+            return;
+        }
         boolean bounded = flavor == Flavor.MARIADB && !lockTimeout.isZero()
                 && (statementTimeout.isZero() || lockTimeout.compareTo(statementTimeout) < 0);
         setTimeouts(c, lockTimeout, bounded ? lockTimeout : statementTimeout);
@@ -470,7 +506,7 @@ public final class MariaDbDialect implements Dialect {
     @Override
     public List<String> dropBlockers(Connection c, String schema, Plan.Dropped dropped, Collection<String> ownSchemas)
             throws SQLException {
-        return MariaDbDropBlockers.of(c, schema, dropped, ownSchemas);
+        return MariaDbDropBlockers.of(c, schema, dropped, ownSchemas, flavor);
     }
 
     /** See {@link MariaDbVersionDatabaseBlockers}. */
@@ -539,7 +575,7 @@ public final class MariaDbDialect implements Dialect {
         return null;
     }
 
-    private final MariaDbDdl ddl = new MariaDbDdl();
+    private final MariaDbDdl ddl;
 
     @Override
     public Ddl ddl() {
@@ -592,6 +628,6 @@ public final class MariaDbDialect implements Dialect {
         return new VersionSettings(versionSchema, params, List.of("sessionVariables"), init,
                 "its connection's database, and the session variable @tandem_version (Tandem sees its instances by"
                         + " TandemDataSource's heartbeat and by the connections to the version database)",
-                "MariaDB Connector/J", null);
+                flavor == Flavor.MARIADB ? "MariaDB Connector/J" : "MySQL Connector/J", null);
     }
 }

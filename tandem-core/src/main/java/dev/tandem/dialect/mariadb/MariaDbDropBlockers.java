@@ -42,6 +42,12 @@ final class MariaDbDropBlockers {
      */
     static List<String> of(Connection c, String database, Plan.Dropped dropped, Collection<String> ownSchemas)
             throws SQLException {
+        return of(c, database, dropped, ownSchemas, MariaDbDialect.Flavor.MARIADB);
+    }
+
+    /** As {@link #of(Connection, String, Plan.Dropped, Collection)}, reading information_schema as {@code flavor} has it. */
+    static List<String> of(Connection c, String database, Plan.Dropped dropped, Collection<String> ownSchemas,
+                           MariaDbDialect.Flavor flavor) throws SQLException {
         Set<String> found = new LinkedHashSet<>();
         String table = dropped.table();
         switch (dropped.kind()) {
@@ -57,7 +63,7 @@ final class MariaDbDropBlockers {
                 generatedColumns(c, database, table, column, found);
                 if (!carried) {
                     ownForeignKeys(c, database, table, column, found);
-                    sharedChecks(c, database, table, column, found);
+                    sharedChecks(c, database, table, column, found, flavor);
                     sharedUniqueKeys(c, database, table, column, found);
                 }
             }
@@ -201,11 +207,10 @@ final class MariaDbDropBlockers {
      * CHECK constraints that name the column and another: MariaDB drops a check with the only column it names, and
      * refuses to drop a column a check shares with others (1054).
      */
-    private static void sharedChecks(Connection c, String database, String table, String column, Set<String> found)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS
-                WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ? ORDER BY CONSTRAINT_NAME""")) {
+    private static void sharedChecks(Connection c, String database, String table, String column, Set<String> found,
+                                     MariaDbDialect.Flavor flavor) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT CONSTRAINT_NAME, CHECK_CLAUSE FROM " + flavor.checkConstraints()
+                + " WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ? ORDER BY CONSTRAINT_NAME")) {
             ps.setString(1, database);
             ps.setString(2, table);
             try (ResultSet rs = ps.executeQuery()) {

@@ -53,8 +53,14 @@ final class MariaDbSyncTrigger {
     private enum Part { ALL, FIRST, LAST }
 
     private final SyncTrigger s;
+    private final MariaDbDialect.Flavor flavor;
 
     MariaDbSyncTrigger(SyncTrigger trigger) {
+        this(trigger, MariaDbDialect.Flavor.MARIADB);
+    }
+
+    MariaDbSyncTrigger(SyncTrigger trigger, MariaDbDialect.Flavor flavor) {
+        this.flavor = flavor;
         if (trigger.version() == null) {
             throw new IllegalArgumentException("a MariaDB sync trigger tells versions apart by name: the migration's name is missing");
         }
@@ -101,8 +107,20 @@ final class MariaDbSyncTrigger {
     }
 
     private String create(String name, Event e, String order, String body) {
-        return ("CREATE OR REPLACE TRIGGER " + qualify(s.schema(), name) + " BEFORE " + e.name() + " ON "
+        return (createTrigger() + qualify(s.schema(), name) + " BEFORE " + e.name() + " ON "
                 + qualify(s.schema(), s.table()) + " FOR EACH ROW" + order + "\n" + body);
+    }
+
+    /**
+     * MariaDB replaces a trigger atomically ({@code CREATE OR REPLACE}); MySQL has no OR REPLACE for triggers, and a
+     * DROP then CREATE would leave a moment in which a write goes untranslated. There the statement is
+     * {@code CREATE TRIGGER IF NOT EXISTS} (MySQL 8.0.29 and later, "CREATE TRIGGER Statement", 15.1.22 of the 8.0
+     * manual): a trigger of this name already there is this migration's, left by an earlier attempt of the same step
+     * (its name holds the migration's; rollback drops it before the migration can be planned again), so it is kept
+     * as it is and never dropped while it works. Replacing is never needed: Tandem creates a sync trigger once.
+     */
+    private String createTrigger() {
+        return flavor == MariaDbDialect.Flavor.MYSQL ? "CREATE TRIGGER IF NOT EXISTS " : "CREATE OR REPLACE TRIGGER ";
     }
 
     private String body(Event e, Part part) {

@@ -1,11 +1,14 @@
 package dev.tandem.dialect.mariadb;
 
+import dev.tandem.dialect.mariadb.MariaDbDialect.Flavor;
+
 import java.util.List;
 
 /**
- * The text of an ALTER TABLE that MariaDB must do without copying the table or blocking its writes, or refuse: every
+ * The text of an ALTER TABLE that the server must do without copying the table or blocking its writes, or refuse: every
  * statement names its algorithm and {@code LOCK=NONE}, so that the server fails with 1845/1846 ("ALGORITHM=... is not
- * supported") instead of silently falling back to a copy ("InnoDB Online DDL Overview" in the MariaDB manual).
+ * supported") instead of silently falling back to a copy ("InnoDB Online DDL Overview" in the MariaDB manual; "Online
+ * DDL Operations", section 17.12.1 of the MySQL 8.4 manual).
  *
  * <p>A waiting ALTER queues every later reader and writer of the table behind it, so its wait is short and the executor
  * retries with jittered back-off. MariaDB reads {@code WAIT n} as whole seconds: {@code WAIT 0.2} (and 0.5, 0.7) fail as
@@ -15,6 +18,12 @@ import java.util.List;
  * executor's lock timeout instead, bounded by {@code max_statement_time}, which MariaDB takes in fractions of a second
  * and which ends a metadata-lock wait ({@link MariaDbDialect#setDdlTimeouts}). A statement that works for a while
  * (NOCOPY, INPLACE) keeps NOWAIT, which bounds its lock waits without bounding its work.
+ *
+ * <p>MySQL has neither {@code NOWAIT}/{@code WAIT n} on ALTER TABLE nor a statement time limit for DDL
+ * ({@code max_execution_time} bounds read-only SELECTs only: "Server System Variables", 7.1.8): there every ALTER's
+ * metadata-lock wait is bounded by the session's {@code lock_wait_timeout}, whole seconds, at least 1, which
+ * {@link MariaDbDialect#setDdlTimeouts} sets. MySQL has no {@code ALGORITHM=NOCOPY}: its {@code INPLACE} builds or
+ * drops a secondary index without rebuilding the table ("Online DDL Operations", Table 17.15).
  */
 final class OnlineAlter {
     /** MariaDB's word for "take the metadata lock now or fail" (1205), on ALTER, RENAME, DROP TABLE and CREATE INDEX. */
@@ -24,7 +33,7 @@ final class OnlineAlter {
     enum Algorithm {
         /** Changes the data dictionary only. */
         INSTANT("catalog only"),
-        /** Builds or drops a secondary index; the rows stay where they are. */
+        /** Builds or drops a secondary index; the rows stay where they are (MySQL: INPLACE without a rebuild). */
         NOCOPY("builds in place, reads and writes go on"),
         /** Rebuilds the table in place (a NOT NULL check over every row); reads and writes go on. */
         INPLACE("rebuilds in place, reads and writes go on");
@@ -34,27 +43,39 @@ final class OnlineAlter {
         Algorithm(String does) {
             this.does = does;
         }
+
+        /** The word ALTER TABLE takes on {@code flavor}: MySQL calls NOCOPY's work INPLACE. */
+        String word(Flavor flavor) {
+            return this == NOCOPY && flavor == Flavor.MYSQL ? INPLACE.name() : name();
+        }
     }
 
-    private OnlineAlter() {
+    private final Flavor flavor;
+
+    OnlineAlter(Flavor flavor) {
+        this.flavor = flavor;
     }
 
     /** {@code ALTER TABLE `db`.`t` [NOWAIT] <clauses>, ALGORITHM=<a>, LOCK=NONE}. */
-    static String sql(String database, String table, Algorithm algorithm, List<String> clauses) {
+    String sql(String database, String table, Algorithm algorithm, List<String> clauses) {
         return prefix(database, table, algorithm) + String.join(", ", clauses) + suffix(algorithm);
     }
 
-    /** {@code ALTER TABLE `db`.`t` }, with NOWAIT unless the statement is INSTANT: what comes before the clauses. */
-    static String prefix(String database, String table, Algorithm algorithm) {
-        return "ALTER TABLE " + MariaDbNames.qualify(database, table) + " " + (algorithm == Algorithm.INSTANT ? "" : NO_WAIT + " ");
+    /**
+     * {@code ALTER TABLE `db`.`t` }, on MariaDB with NOWAIT unless the statement is INSTANT: what comes before the
+     * clauses. MySQL has no NOWAIT on ALTER: its lock_wait_timeout bounds the wait.
+     */
+    String prefix(String database, String table, Algorithm algorithm) {
+        boolean noWait = algorithm != Algorithm.INSTANT && flavor == Flavor.MARIADB;
+        return "ALTER TABLE " + MariaDbNames.qualify(database, table) + " " + (noWait ? NO_WAIT + " " : "");
     }
 
     /** {@code , ALGORITHM=<a>, LOCK=NONE}, what comes after them. */
-    static String suffix(Algorithm algorithm) {
-        return ", ALGORITHM=" + algorithm.name() + ", LOCK=NONE";
+    String suffix(Algorithm algorithm) {
+        return ", ALGORITHM=" + algorithm.word(flavor) + ", LOCK=NONE";
     }
 
-    static String sql(String database, String table, Algorithm algorithm, String clause) {
+    String sql(String database, String table, Algorithm algorithm, String clause) {
         return sql(database, table, algorithm, List.of(clause));
     }
 
@@ -62,13 +83,16 @@ final class OnlineAlter {
      * What a plan shows of how the statement runs: {@code (ALGORITHM=INSTANT, LOCK=NONE: catalog only; exclusive
      * metadata lock for a moment, NOWAIT)}.
      */
-    static String how(Algorithm algorithm) {
+    String how(Algorithm algorithm) {
         String moment = algorithm == Algorithm.INSTANT ? "exclusive metadata lock for a moment, " + BOUNDED
-                : "exclusive metadata lock for a moment at its start and its end, " + NO_WAIT;
-        return " (ALGORITHM=" + algorithm.name() + ", LOCK=NONE: " + algorithm.does + "; " + moment + ")";
+                : "exclusive metadata lock for a moment at its start and its end, "
+                + (flavor == Flavor.MARIADB ? NO_WAIT : MYSQL_LONG_WAIT);
+        return " (ALGORITHM=" + algorithm.word(flavor) + ", LOCK=NONE: " + algorithm.does + "; " + moment + ")";
     }
 
     /** How a catalog-only statement waits for its metadata lock, as plans say it. */
     static final String BOUNDED = "waiting at most the lock timeout";
 
+    /** How a long statement waits for its metadata lock on MySQL, as plans say it. */
+    static final String MYSQL_LONG_WAIT = "waiting at most 1 s (lock_wait_timeout)";
 }

@@ -249,9 +249,10 @@ class MariaDbServerCheckTest {
         assertThat(MariaDbServerCheck.versionProblem("10.11.5-MariaDB")).isNull();
         assertThat(MariaDbServerCheck.versionProblem("11.4.5-MariaDB-log")).isNull();
         assertThat(MariaDbServerCheck.versionProblem("8.0.31")).contains("older than 8.0.32", "crash");
-        // Refused until Tandem writes MySQL's own statements (and a MySQL server can be tested).
-        assertThat(MariaDbServerCheck.versionProblem("8.0.32")).contains("not supported yet", "NOWAIT");
-        assertThat(MariaDbServerCheck.versionProblem("8.4.3")).contains("not supported yet");
+        // Accepted, with plan's warning that no MySQL server ever ran the MySQL flavor's statements.
+        assertThat(MariaDbServerCheck.versionProblem("8.0.32")).isNull();
+        assertThat(MariaDbServerCheck.versionProblem("8.4.3")).isNull();
+        assertThat(MariaDbServerCheck.MYSQL_UNTESTED).contains("never run against a MySQL server", "on a copy");
         assertThat(MariaDbServerCheck.versionProblem("5.7.44-log")).contains("older than 8.0.32");
     }
 
