@@ -375,6 +375,15 @@ public interface Dialect {
      */
     ServerReport checkServer(Connection connection, ServerNeeds needs) throws SQLException;
 
+    /**
+     * Why the new version's sessions cannot be told by their login here, or why one of {@code logins} cannot be such
+     * a login, with what to do instead; null when they can (README, "MariaDB", writer identity).
+     *
+     * @param logins        the logins whose sessions are to be the new version's, as the operator gave them
+     * @param versionSchema the new version's schema, for advice
+     */
+    String newVersionLoginsRefused(List<String> logins, String versionSchema);
+
     /** How the database writes SQL expressions (quotes, comments), for rewriting the column names in them. */
     dev.tandem.migration.ColumnReferences.Syntax expressionSyntax();
 

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -20,6 +21,12 @@ import java.util.Map;
 final class MariaDbSessions {
     /** The user variable a session's name is kept in, without its {@code @}. */
     static final String NAME_VARIABLE = "tandem_session";
+    /**
+     * Tandem's own sessions hold the user lock {@code tandem-tool:<connection id>}: any session may ask who holds a
+     * lock ({@code IS_USED_LOCK}), with no privilege and without the Performance Schema, so Tandem's connections are
+     * told from an application's even where both sit in the same database as the same login.
+     */
+    private static final String TOOL_LOCK = "tandem-tool:";
 
     private MariaDbSessions() {
     }
@@ -28,7 +35,29 @@ final class MariaDbSessions {
      * A row of the process list: the connection id, login, client host (without its port), default database, what it
      * does ({@code Query}, {@code Sleep}, ...), for how many seconds, and its Tandem name (null when unknown).
      */
-    record Session(long id, String user, String host, String database, String command, long seconds, String name) {
+    record Session(long id, String user, String host, String database, String command, long seconds, String name,
+                   boolean tandem) {
+        /** A thread of the server itself (replication, the event scheduler, ...), not a client's session. */
+        boolean serverThread() {
+            return "system user".equals(user) || "event_scheduler".equals(user) || "Daemon".equals(command)
+                    || "Binlog Dump".equals(command) || (command != null && command.startsWith("Slave_"));
+        }
+
+        /** How an operator finds and ends it: {@code connection 42 of 'app'@10.0.0.7 in `app`}. */
+        String describe() {
+            return "connection " + id + " of '" + user + "'@" + host
+                    + (database == null ? " with no default database" : " in " + MariaDbNames.quote(database));
+        }
+    }
+
+    /**
+     * Marks {@code c} as one of Tandem's own sessions (see {@link #TOOL_LOCK}) until it ends. A session holds any
+     * number of user locks (MariaDB 10.0.2+, MySQL 5.7+), so the migration lock is not disturbed.
+     */
+    static void markAsTandem(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.executeQuery("SELECT GET_LOCK(CONCAT('" + TOOL_LOCK + "', CONNECTION_ID()), 0)").close();
+        }
     }
 
     /**
@@ -38,13 +67,14 @@ final class MariaDbSessions {
     static List<Session> visible(Connection c) throws SQLException {
         Map<Long, String> names = names(c);
         List<Session> sessions = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT ID, USER, HOST, DB, COMMAND, TIME"
+        try (PreparedStatement ps = c.prepareStatement("SELECT ID, USER, HOST, DB, COMMAND, TIME,"
+                + " IS_USED_LOCK(CONCAT('" + TOOL_LOCK + "', ID)) <=> ID"
                 + " FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()");
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 long id = rs.getLong(1);
                 sessions.add(new Session(id, rs.getString(2), host(rs.getString(3)), rs.getString(4), rs.getString(5),
-                        rs.getLong(6), names.get(id)));
+                        rs.getLong(6), names.get(id), rs.getBoolean(7)));
             }
         }
         return sessions;
