@@ -384,6 +384,14 @@ public interface Dialect {
      */
     String newVersionLoginsRefused(List<String> logins, String versionSchema);
 
+    /**
+     * Marks a connection an application instance of {@code version} uses for Tandem's own errands (the heartbeat) as
+     * that instance's, where {@link #setApplicationName} would change what the application sees; nothing where
+     * sessions that are not named are not counted (PostgreSQL).
+     */
+    default void markInstanceSession(Connection connection, String version) throws SQLException {
+    }
+
     /** How the database writes SQL expressions (quotes, comments), for rewriting the column names in them. */
     dev.tandem.migration.ColumnReferences.Syntax expressionSyntax();
 

@@ -352,6 +352,12 @@ public final class MariaDbDialect implements Dialect {
             ps.execute();
         }
         if (Names.isTool(name)) MariaDbSessions.markAsTandem(c);
+        else if (version != null) MariaDbSessions.markAsVersion(c, version);
+    }
+
+    @Override
+    public void markInstanceSession(Connection c, String version) throws SQLException {
+        MariaDbSessions.markAsVersion(c, version);
     }
 
     /** The version of an application instance's name {@code tandem:<version>:<instance>}; null for other names. */

@@ -35,8 +35,6 @@ public final class MariaDbStateStore extends SqlStateStore {
     private static final String NOW = "UTC_TIMESTAMP(6)";
     /** The version of sessions in the managed database itself when no migration is complete yet. */
     static final String BEFORE_TANDEM = "(before Tandem)";
-    /** The version of client sessions with no default database, which may use the tables by qualified names. */
-    static final String UNKNOWN = "(unknown: no default database)";
     private static final String TABLE_OPTIONS = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
 
     public MariaDbStateStore(Dialect dialect, String stateSchema, String schema) {
@@ -185,9 +183,11 @@ public final class MariaDbStateStore extends SqlStateStore {
      * <li>a session in the managed database itself, other than Tandem's own (marked, {@link
      *     MariaDbSessions#markAsTandem}): an application that uses the tables, the version before the migration in
      *     flight (the previous migration's, or {@value #BEFORE_TANDEM}) — a DBA's console there counts too;</li>
-     * <li>a client session with no default database: it may use the tables by qualified names, so it counts, as
-     *     {@value #UNKNOWN}.</li>
+     * <li>a session an application instance marked with its version ({@link MariaDbSessions#markAsVersion}), where
+     *     it idles too: that version;</li>
      * </ul>
+     * A client session with no default database is not counted: it cannot be attributed, and monitoring agents and
+     * consoles connect so (README, "MariaDB", what the contract guard sees).
      * Unnamed sessions count for the instance beating from the same host, or as {@code unnamed@<host>}, each listed by
      * connection id and login. The process list shows other logins' sessions only to a login with the PROCESS
      * privilege ({@link #unseenSessions}).
@@ -197,14 +197,17 @@ public final class MariaDbStateStore extends SqlStateStore {
         Map<String, String> versionOfDatabase = new HashMap<>();
         Map<String, String> versionOfLogin = new HashMap<>();
         String previous = BEFORE_TANDEM;
+        List<String> versions = new ArrayList<>();
         for (MigrationState m : all(c).values()) {
             if (m.phase() == Phase.ROLLED_BACK || m.phase() == Phase.PENDING) continue;
+            versions.add(m.name());
             if (m.versionSchema() != null) versionOfDatabase.put(m.versionSchema(), m.name());
             if (m.planJson() != null) {
                 for (String login : StateStore.planFromJson(m.planJson()).newVersionLogins()) versionOfLogin.put(login, m.name());
             }
             if (m.phase() == Phase.COMPLETE) previous = m.name();
         }
+        Map<Long, String> marked = MariaDbSessions.markedVersions(c, versions);
         Map<List<String>, Instance> named = new LinkedHashMap<>();
         Map<List<String>, List<MariaDbSessions.Session>> unnamed = new LinkedHashMap<>();
         for (MariaDbSessions.Session s : MariaDbSessions.visible(c)) {
@@ -215,9 +218,11 @@ public final class MariaDbStateStore extends SqlStateStore {
                 named.merge(List.of(version, id), new Instance(id, version, s.host(), null, 1, false), Instance::plus);
                 continue;
             }
-            if (s.name() != null) continue;
-            String unnamedVersion = versionOfLogin.containsKey(s.user()) ? versionOfLogin.get(s.user())
-                    : s.database() == null ? UNKNOWN
+            // Named, or an instance's of a version no migration has: its heartbeat says.
+            if (s.name() != null || (s.instance() && !marked.containsKey(s.id()))) continue;
+            String unnamedVersion = marked.containsKey(s.id()) ? marked.get(s.id())
+                    : versionOfLogin.containsKey(s.user()) ? versionOfLogin.get(s.user())
+                    : s.database() == null ? null
                     : versionOfDatabase.containsKey(s.database()) ? versionOfDatabase.get(s.database())
                     : s.database().equals(schema) ? previous : null;
             if (unnamedVersion != null) unnamed.computeIfAbsent(List.of(unnamedVersion, s.host()), k -> new ArrayList<>()).add(s);
@@ -226,11 +231,11 @@ public final class MariaDbStateStore extends SqlStateStore {
         for (var e : unnamed.entrySet()) {
             String version = e.getKey().get(0), host = e.getKey().get(1);
             String described = String.join(", ", e.getValue().stream().map(MariaDbSessions.Session::describe).toList());
-            List<String> beating = named.entrySet().stream().filter(n -> n.getValue().heartbeat()
+            List<String> sameHost = named.entrySet().stream().filter(n -> n.getValue().heartbeat()
                     && n.getValue().version().equals(version) && host.equals(n.getValue().host())).map(Map.Entry::getKey)
                     .findFirst().orElse(null);
-            if (beating != null) {
-                named.put(beating, named.get(beating).withSessions(e.getValue().size(), described));
+            if (sameHost != null) {
+                named.put(sameHost, named.get(sameHost).withSessions(e.getValue().size(), described));
             } else {
                 named.put(List.of(version, "unnamed@" + host), new Instance("unnamed@" + host, version, host, null,
                         e.getValue().size(), false, described));
