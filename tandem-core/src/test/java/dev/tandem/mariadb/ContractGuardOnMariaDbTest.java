@@ -2,6 +2,8 @@ package dev.tandem.mariadb;
 
 import dev.tandem.Tandem;
 import dev.tandem.TandemException;
+import dev.tandem.dialect.mariadb.MariaDbDialect;
+import dev.tandem.engine.Names;
 import dev.tandem.testing.MariaDb;
 import dev.tandem.testing.MariaDbServer;
 import dev.tandem.testing.Migrations;
@@ -72,8 +74,8 @@ class ContractGuardOnMariaDbTest {
     /**
      * The newcomer's loss: the version before Tandem increments a counter in the database itself while contract runs.
      * Forced, contract drops the column it writes under it and its writes fail; not forced, contract is refused,
-     * naming its connections, and runs once they are gone. Tandem's own connection, in the same database as the same
-     * login, does not count (it would refuse itself).
+     * naming its connections, and runs once they are gone. Another Tandem command's connection, in the same database
+     * as the same login, does not count.
      */
     @Test
     void theVersionBeforeTandemOnTheDatabaseItselfBlocksContract() throws Exception {
@@ -98,7 +100,11 @@ class ContractGuardOnMariaDbTest {
         assertThat(writers.errors.get()).as(String.join("\n", writers.messages)).isZero();
         // Every increment of the old version reached the new column, which contract keeps.
         int increments = writers.done.get();
-        tandem.contract();
+        // Another Tandem command's session (`tandem status` in another terminal), in the same database as the same login.
+        try (Connection otherTandem = MariaDb.dataSource(app).getConnection()) {
+            new MariaDbDialect(MariaDbDialect.Flavor.MARIADB).setApplicationName(otherTandem, Names.toolApplicationName("status"));
+            tandem.contract();
+        }
         assertThat(((Number) Rows.scalar(MariaDb.dataSource(app + "_" + MIGRATION), "SELECT qty FROM items WHERE id = 1"))
                 .longValue()).isEqualTo(increments * 10L);
     }
