@@ -20,12 +20,15 @@ import java.util.List;
  *                      positions in {@code backfill} are
  * @param activity      what its backfill is doing now (running, paused, throttled, done, failed, interrupted) and
  *                      why, or null
+ * @param newVersionLogins logins whose sessions are this version's without saying so (set at its expand; README,
+ *                         "MariaDB"); empty when none
  */
 public record MigrationStatus(String name, String file, Phase phase, String versionSchema, boolean fileChanged,
                               boolean fileMissing, boolean needsBackfill, List<BackfillState> backfill,
                               @JsonIgnore List<Plan.BackfillTask> backfillTasks,
                               StateStore.BackfillActivity activity, Instant startedAt,
-                              Instant expandedAt, Instant backfilledAt, Instant completedAt, Instant rolledBackAt) {
+                              Instant expandedAt, Instant backfilledAt, Instant completedAt, Instant rolledBackAt,
+                              List<String> newVersionLogins) {
 
     /**
      * Whether this version can serve: its version schema exists, which Tandem creates only once its data is complete

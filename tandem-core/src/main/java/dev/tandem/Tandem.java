@@ -69,7 +69,7 @@ public final class Tandem {
                 config.listener);
         this.migrationFiles = new MigrationFiles(config.migrations, state);
         this.freshPlan = new FreshPlan(dialect, state, config.schema, config.stateSchema, config.lockTimeout,
-                config.statementTimeout);
+                config.statementTimeout, config.newVersionLogins);
         VersionGuard versionGuard = new VersionGuard(state, config.listener);
         Executor executor = new Executor(dialect, state, new Executor.Settings(config.lockTimeout, config.statementTimeout,
                 config.retryDeadline), config.listener);
@@ -104,6 +104,7 @@ public final class Tandem {
         private Duration maxReplicaLag = Duration.ofSeconds(1);
         private double niceRatio = 4;
         private boolean byKey;
+        private List<String> newVersionLogins = List.of();
         private List<DataSource> replicas = List.of();
         private Integer maxRowsPerSecond;
         private int minBatch = 100;
@@ -210,6 +211,20 @@ public final class Tandem {
          */
         public Config byKey(boolean byKey) {
             this.byKey = byKey;
+            return this;
+        }
+
+        /**
+         * Logins whose sessions are the new version's without setting {@code @tandem_version} (MariaDB; README,
+         * "MariaDB", writer identity): for pools that reset session variables, or a login per release. Applies to a
+         * migration's expand, which keeps it in the migration's stored plan, so later and resumed commands use the same.
+         * A session that sets {@code @tandem_version} is the version it names, whatever its login.
+         *
+         * @param logins user names alone, without host; none (the default): sessions say their version
+         * @see dev.tandem.dialect.Dialect#newVersionLoginsRefused why a plan refuses them (PostgreSQL, a bad name)
+         */
+        public Config newVersionLogins(String... logins) {
+            this.newVersionLogins = List.of(logins);
             return this;
         }
 

@@ -19,9 +19,12 @@ final class MigrateCommand extends LifecycleCommand {
     @Mixin
     BackfillPacing pacing;
 
+    @Mixin
+    NewVersionLogins newVersionLogins;
+
     @Override
     Tandem.Config configure(Tandem.Config config) {
-        return pacing.apply(config, spec);
+        return newVersionLogins.apply(pacing.apply(config, spec));
     }
 
     @Override

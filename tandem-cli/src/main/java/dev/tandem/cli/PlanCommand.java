@@ -2,6 +2,7 @@ package dev.tandem.cli;
 
 import dev.tandem.Tandem;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "plan", description = {
@@ -14,6 +15,14 @@ final class PlanCommand extends TandemCommand {
     @Option(names = "--no-probe", description = "Do not run raw `sql` operations: their locks show as unknown and what"
             + " they create is not seen by the plan.")
     boolean noProbe;
+
+    @Mixin
+    NewVersionLogins newVersionLogins;
+
+    @Override
+    Tandem.Config configure(Tandem.Config config) {
+        return newVersionLogins.apply(config);
+    }
 
     @Override
     protected int run() {

@@ -30,6 +30,10 @@ final class PlanPrinter {
         out.println("  new version schema:      " + plan.versionSchema());
         out.println("  previous version uses:   " + (plan.previousVersionSchema() != null ? plan.previousVersionSchema()
                 : plan.schema() + " (the tables directly)"));
+        if (!plan.newVersionLogins().isEmpty()) {
+            out.println("  new version's logins:    " + String.join(", ", plan.newVersionLogins())
+                    + " (their sessions are the new version without @tandem_version)");
+        }
         String next = next(report.phase(), plan);
         steps("expand", plan.expand(), next.equals("expand"));
         backfill(plan.backfill(), next.equals("backfill"));

@@ -42,14 +42,17 @@ final class StatusPrinter {
                         + (a.maxRowsPerSecond() != null ? "; rate limit " + a.maxRowsPerSecond() + " rows/s" : "")));
         status.current().filter(m -> m.phase().inFlight() && m.phase() != Phase.ROLLING_BACK).ifPresent(m ->
                 out.println("new version " + m.name() + ": " + m.readiness() + (m.ready() ? ""
-                        : " (its schema is created when the backfill completes; roll it out only then)")));
+                        : " (its schema is created when the backfill completes; roll it out only then)")
+                        + (m.newVersionLogins().isEmpty() ? "" : "; sessions of login(s) "
+                        + String.join(", ", m.newVersionLogins()) + " are this version without @tandem_version")));
         out.println();
         out.println("application instances: " + (status.instances().isEmpty() ? "none seen (instances show up when they"
                 + " use TandemDataSource, or connect as shown under \"How an application selects its version\")" : ""));
         for (var i : status.instances()) {
             out.println("  " + i.id() + "  version " + i.version() + (i.host() != null ? "  host " + i.host() : "")
                     + "  connections " + i.connections() + (i.heartbeat() ? "  heartbeat" : "")
-                    + (i.lastSeen() != null ? "  last seen " + Text.time(i.lastSeen()) : ""));
+                    + (i.lastSeen() != null ? "  last seen " + Text.time(i.lastSeen()) : "")
+                    + (i.sessions() != null ? "  sessions: " + i.sessions() : ""));
         }
         out.println();
         out.println("next: " + status.next().text + resumeWhat(status));

@@ -300,6 +300,9 @@ public final class TandemDataSource implements DataSource, AutoCloseable {
             if (closed) return;
             try (Connection c = delegate.getConnection()) {
                 Target t = target(c);
+                // Where sessions have no names others can read (MariaDB), the beat's own connection would otherwise
+                // count as an unnamed application of the version before.
+                t.dialect().markInstanceSession(c, version);
                 try {
                     inBoundedTransaction(c, t.dialect(), () -> {
                         t.state().heartbeat(c, instanceId, version, host, ProcessHandle.current().pid());

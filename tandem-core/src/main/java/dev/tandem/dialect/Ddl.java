@@ -69,9 +69,22 @@ public interface Ddl {
                        List<Assignment> fills, List<Assignment> ups, List<Assignment> downs,
                        List<Assignment> insertOnlyDowns, String doneColumn, String firstTrigger,
                        List<Assignment> drawnDefaults, String version, String previousVersion,
-                       List<Catalog.Trigger> userTriggers) {
+                       List<Catalog.Trigger> userTriggers, List<String> newVersionLogins) {
         public SyncTrigger {
             userTriggers = userTriggers == null ? List.of() : List.copyOf(userTriggers);
+            newVersionLogins = newVersionLogins == null ? List.of() : List.copyOf(newVersionLogins);
+        }
+
+        /** Without per-version logins: the session says its version ({@link Dialect#checkNewVersionLogins}). */
+        public SyncTrigger(String schema, String table, String functionSchema, String function, String trigger,
+                           String newVersionSchema, List<String> shadowingSchemas, List<Binding> oldBindings,
+                           List<Binding> newBindings, List<Assignment> fills, List<Assignment> ups, List<Assignment> downs,
+                           List<Assignment> insertOnlyDowns, String doneColumn, String firstTrigger,
+                           List<Assignment> drawnDefaults, String version, String previousVersion,
+                           List<Catalog.Trigger> userTriggers) {
+            this(schema, table, functionSchema, function, trigger, newVersionSchema, shadowingSchemas, oldBindings,
+                    newBindings, fills, ups, downs, insertOnlyDowns, doneColumn, firstTrigger, drawnDefaults, version,
+                    previousVersion, userTriggers, List.of());
         }
 
         public SyncTrigger(String schema, String table, String functionSchema, String function, String trigger,
@@ -79,7 +92,7 @@ public interface Ddl {
                            List<Assignment> fills, List<Assignment> ups, List<Assignment> downs,
                            List<Assignment> insertOnlyDowns, String doneColumn, String firstTrigger) {
             this(schema, table, functionSchema, function, trigger, newVersionSchema, List.of(), oldBindings, newBindings,
-                    fills, ups, downs, insertOnlyDowns, doneColumn, firstTrigger, List.of(), null, null, List.of());
+                    fills, ups, downs, insertOnlyDowns, doneColumn, firstTrigger, List.of(), null, null, List.of(), List.of());
         }
 
         public String firstFunction() {

@@ -375,6 +375,23 @@ public interface Dialect {
      */
     ServerReport checkServer(Connection connection, ServerNeeds needs) throws SQLException;
 
+    /**
+     * Why the new version's sessions cannot be told by their login here, or why one of {@code logins} cannot be such
+     * a login, with what to do instead; null when they can (README, "MariaDB", writer identity).
+     *
+     * @param logins        the logins whose sessions are to be the new version's, as the operator gave them
+     * @param versionSchema the new version's schema, for advice
+     */
+    String newVersionLoginsRefused(List<String> logins, String versionSchema);
+
+    /**
+     * Marks a connection an application instance of {@code version} uses for Tandem's own errands (the heartbeat) as
+     * that instance's, where {@link #setApplicationName} would change what the application sees; nothing where
+     * sessions that are not named are not counted (PostgreSQL).
+     */
+    default void markInstanceSession(Connection connection, String version) throws SQLException {
+    }
+
     /** How the database writes SQL expressions (quotes, comments), for rewriting the column names in them. */
     dev.tandem.migration.ColumnReferences.Syntax expressionSyntax();
 

@@ -132,7 +132,7 @@ public abstract class SqlStateStore implements StateStore {
                     List<String> key = List.of(rs.getString(2), rs.getString(1));
                     Instance seen = found.get(key);
                     found.put(key, new Instance(rs.getString(1), rs.getString(2), rs.getString(3), readTime(rs, 4),
-                            seen == null ? 0 : seen.connections(), true));
+                            seen == null ? 0 : seen.connections(), true, seen == null ? null : seen.sessions()));
                 }
             }
         }

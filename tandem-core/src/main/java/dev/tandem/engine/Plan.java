@@ -18,9 +18,22 @@ import java.util.List;
 public record Plan(String migration, String schema, String versionSchema, String previousVersionSchema,
                    List<Step> expand, List<BackfillTask> backfill, List<Step> contract, List<Step> rollback,
                    List<Dropped> contractDrops, List<Irreversible> irreversible, List<RowCheck> rowChecks,
-                   List<Carried> carried, List<String> notices, List<Step> publish) {
+                   List<Carried> carried, List<String> notices, List<Step> publish, List<String> newVersionLogins) {
+
+    /**
+     * A plan whose new version is told by the session alone (no per-version logins).
+     */
+    public Plan(String migration, String schema, String versionSchema, String previousVersionSchema,
+                List<Step> expand, List<BackfillTask> backfill, List<Step> contract, List<Step> rollback,
+                List<Dropped> contractDrops, List<Irreversible> irreversible, List<RowCheck> rowChecks,
+                List<Carried> carried, List<String> notices, List<Step> publish) {
+        this(migration, schema, versionSchema, previousVersionSchema, expand, backfill, contract, rollback, contractDrops,
+                irreversible, rowChecks, carried, notices, publish, List.of());
+    }
 
     public Plan {
+        // Logins whose sessions are the new version (README, "MariaDB"); plans stored before them have none.
+        newVersionLogins = newVersionLogins == null ? List.of() : List.copyOf(newVersionLogins);
         // Plans stored by earlier Tandem versions create the version schema in expand.
         publish = publish == null ? List.of() : List.copyOf(publish);
         // Plans stored by earlier Tandem versions have neither list.
@@ -38,7 +51,7 @@ public record Plan(String migration, String schema, String versionSchema, String
         List<String> all = new java.util.ArrayList<>(notices);
         all.addAll(more);
         return new Plan(migration, schema, versionSchema, previousVersionSchema, expand, backfill, contract, rollback,
-                contractDrops, irreversible, rowChecks, carried, all, publish);
+                contractDrops, irreversible, rowChecks, carried, all, publish, newVersionLogins);
     }
 
     /**

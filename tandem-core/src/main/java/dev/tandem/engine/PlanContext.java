@@ -88,6 +88,9 @@ public final class PlanContext {
     /** Index names the new version has, to refuse duplicates; physical index name → table model. */
     public final Map<String, String> indexes = new LinkedHashMap<>();
 
+    /** Logins whose sessions are the new version's without saying so (README, "MariaDB"); empty: none. */
+    public List<String> newVersionLogins = List.of();
+
     private final Map<Object, Object> notes = new java.util.IdentityHashMap<>();
     /** What probing the migration's raw SQL measured (empty when it was not probed). */
     public final Map<Operation.RawSql, RawSqlProbe.Result> probes = new java.util.IdentityHashMap<>();

@@ -36,6 +36,7 @@ import java.util.Optional;
 public final class Planner {
     private final Dialect dialect;
     private final String stateSchema;
+    private final List<String> newVersionLogins;
 
     /**
      * @param changedTables the existing tables the migration changes, by physical name: what it asks of them the
@@ -47,8 +48,17 @@ public final class Planner {
     }
 
     public Planner(Dialect dialect, String stateSchema) {
+        this(dialect, stateSchema, List.of());
+    }
+
+    /**
+     * @param newVersionLogins logins whose sessions are the new version's without saying so; the dialect must support
+     *                         them ({@link Dialect#newVersionLoginsRefused}), the caller checks
+     */
+    public Planner(Dialect dialect, String stateSchema, List<String> newVersionLogins) {
         this.dialect = dialect;
         this.stateSchema = stateSchema;
+        this.newVersionLogins = List.copyOf(newVersionLogins);
     }
 
     public Result plan(Migration migration, Catalog catalog, String previousVersionSchema) {
@@ -68,6 +78,7 @@ public final class Planner {
                 previousNames);
         ctx.probes.putAll(probes);
         ctx.source = migration;
+        ctx.newVersionLogins = newVersionLogins;
         ctx.tablesBeforeRawSql.addAll(tablesBeforeRawSql);
         List<MigrationException.Problem> problems = new ArrayList<>();
         java.util.Set<String> changed = new java.util.LinkedHashSet<>();
@@ -98,7 +109,7 @@ public final class Planner {
         List<Step> expand = ctx.expandSteps();
         Plan plan = new Plan(migration.name(), ctx.schema, ctx.versionSchema, previousVersionSchema,
                 expand, backfill, ctx.contractSteps(), ctx.rollbackSteps(), ctx.contractDrops, ctx.irreversibleSteps(expand), ctx.rowChecks,
-                ctx.carried, ctx.notices, ctx.publishSteps());
+                ctx.carried, ctx.notices, ctx.publishSteps(), newVersionLogins);
         boolean syncTriggers = ctx.tables.values().stream().anyMatch(t -> !t.created() && !t.droppedInNewVersion && t.needsSync());
         return new Result(plan, List.copyOf(ctx.checks), List.copyOf(ctx.indexChecks), List.copyOf(changed), syncTriggers);
     }
@@ -299,7 +310,8 @@ public final class Planner {
                 split ? Names.syncTriggerLast(ctx.migration) : Names.syncTrigger(ctx.migration), ctx.versionSchema,
                 shadowing, oldBindings, newBindings, fills, ups, downs, insertOnly, done,
                 split ? Names.syncTriggerFirst(ctx.migration) : null, drawn, ctx.migration,
-                Names.migrationOf(ctx.schema, ctx.previousVersionSchema), userBeforeRowTriggers(ctx, t));
+                Names.migrationOf(ctx.schema, ctx.previousVersionSchema), userBeforeRowTriggers(ctx, t),
+                ctx.newVersionLogins);
     }
 
     /**

@@ -51,13 +51,40 @@ public interface StateStore {
      */
     List<Instance> liveInstances(Connection c, Duration fresh) throws SQLException;
 
-    /** An application instance: from the server's session list (connections) and/or its heartbeat row. */
-    record Instance(String id, String version, String host, Instant lastSeen, int connections, boolean heartbeat) {
+    /**
+     * Why this login cannot see every application session the guard must count, with what to grant; empty when it
+     * can. Contract and rollback refuse while it cannot, unless forced ("verified, not assumed").
+     */
+    default java.util.Optional<String> unseenSessions(Connection c) throws SQLException {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * An application instance: from the server's session list (connections) and/or its heartbeat row.
+     *
+     * @param sessions the server's sessions counted for it without a name, as an operator finds and ends them
+     *                 ({@code connection 42 of 'app'@10.0.0.7 in `app`}); null when none
+     */
+    record Instance(String id, String version, String host, Instant lastSeen, int connections, boolean heartbeat,
+                    String sessions) {
+        public Instance(String id, String version, String host, Instant lastSeen, int connections, boolean heartbeat) {
+            this(id, version, host, lastSeen, connections, heartbeat, null);
+        }
+
         /** The same instance and version seen from another client address: its connections add up. */
         public Instance plus(Instance other) {
             Instant later = lastSeen == null || (other.lastSeen != null && other.lastSeen.isAfter(lastSeen)) ? other.lastSeen : lastSeen;
             return new Instance(id, version, host.equals(other.host) ? host : host + ", " + other.host, later,
-                    connections + other.connections, heartbeat || other.heartbeat);
+                    connections + other.connections, heartbeat || other.heartbeat, joined(sessions, other.sessions));
+        }
+
+        /** This instance with unnamed sessions of the server counted for it too. */
+        public Instance withSessions(int more, String described) {
+            return new Instance(id, version, host, lastSeen, connections + more, heartbeat, joined(sessions, described));
+        }
+
+        private static String joined(String a, String b) {
+            return a == null ? b : b == null ? a : a + "; " + b;
         }
     }
 

@@ -3,6 +3,7 @@ package dev.tandem.dialect.mariadb;
 import dev.tandem.catalog.Catalog;
 import dev.tandem.dialect.Ddl;
 import dev.tandem.dialect.Dialect;
+import dev.tandem.engine.Names;
 import dev.tandem.engine.Plan;
 import dev.tandem.engine.TableLock;
 import dev.tandem.state.StateStore;
@@ -373,7 +374,9 @@ public final class MariaDbDialect implements Dialect {
      * MariaDB has no application_name: the name goes into the user variable {@code @tandem_session}, which the
      * Performance Schema shows other sessions where it is on ({@link MariaDbSessions}). An application instance's name,
      * {@code tandem:<version>:<instance>}, also sets {@code @tandem_version = '<version>'}: how the sync triggers
-     * tell which version wrote a row (docs/DESIGN.md, "Writer identity"). Tandem's own sessions leave it as it is.
+     * tell which version wrote a row (docs/DESIGN.md, "Writer identity"). Tandem's own sessions leave it as it is, and
+     * are marked as Tandem's in a way every other session can read ({@link MariaDbSessions#markAsTandem}): the contract
+     * guard counts every other session in the managed database as an application's.
      */
     @Override
     public void setApplicationName(Connection c, String name) throws SQLException {
@@ -384,6 +387,13 @@ public final class MariaDbDialect implements Dialect {
             if (version != null) ps.setString(2, version);
             ps.execute();
         }
+        if (Names.isTool(name)) MariaDbSessions.markAsTandem(c);
+        else if (version != null) MariaDbSessions.markAsVersion(c, version);
+    }
+
+    @Override
+    public void markInstanceSession(Connection c, String version) throws SQLException {
+        MariaDbSessions.markAsVersion(c, version);
     }
 
     /** The version of an application instance's name {@code tandem:<version>:<instance>}; null for other names. */
@@ -593,6 +603,23 @@ public final class MariaDbDialect implements Dialect {
     }
 
     /** See {@link MariaDbServerCheck}: version, binary log, privileges, tables, Galera. */
+    /**
+     * A login's sessions are the new version's when they set no {@code @tandem_version}: the sync triggers compare
+     * {@code SUBSTRING_INDEX(USER(), '@', 1)}, the user name the client logged in with, so a name may not hold
+     * {@code @} (nor be empty, nor longer than the server's 80 characters).
+     */
+    @Override
+    public String newVersionLoginsRefused(List<String> logins, String versionSchema) {
+        for (String login : logins) {
+            if (login == null || login.isEmpty() || login.contains("@") || login.length() > 80) {
+                return "the new version's login " + (login == null ? "null" : "'" + login + "'") + " is not a user name"
+                        + " Tandem can tell sessions by: give the user name alone (1 to 80 characters, no @, no host),"
+                        + " as in --new-version-login app_v2";
+            }
+        }
+        return null;
+    }
+
     @Override
     public ServerReport checkServer(Connection c, ServerNeeds needs) throws SQLException {
         return MariaDbServerCheck.check(c, needs);

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -20,6 +21,19 @@ import java.util.Map;
 final class MariaDbSessions {
     /** The user variable a session's name is kept in, without its {@code @}. */
     static final String NAME_VARIABLE = "tandem_session";
+    /**
+     * Tandem's own sessions hold the user lock {@code tandem-tool:<connection id>}: any session may ask who holds a
+     * lock ({@code IS_USED_LOCK}), with no privilege and without the Performance Schema, so Tandem's connections are
+     * told from an application's even where both sit in the same database as the same login.
+     */
+    private static final String TOOL_LOCK = "tandem-tool:";
+    /**
+     * Every instance's session holds this too: one of a version Tandem does not know yet (before its first heartbeat
+     * row) is an instance's all the same, never the version before.
+     */
+    private static final String INSTANCE_LOCK = "tandem-instance:";
+    /** The lock name's start for a version's session, the version given as the one parameter. */
+    private static final String VERSION_LOCK = "'tandem-v:', LEFT(SHA2(?, 256), 16), ':'";
 
     private MariaDbSessions() {
     }
@@ -28,7 +42,57 @@ final class MariaDbSessions {
      * A row of the process list: the connection id, login, client host (without its port), default database, what it
      * does ({@code Query}, {@code Sleep}, ...), for how many seconds, and its Tandem name (null when unknown).
      */
-    record Session(long id, String user, String host, String database, String command, long seconds, String name) {
+    record Session(long id, String user, String host, String database, String command, long seconds, String name,
+                   boolean tandem, boolean instance) {
+        /** A thread of the server itself (replication, the event scheduler, ...), not a client's session. */
+        boolean serverThread() {
+            return "system user".equals(user) || "event_scheduler".equals(user) || "Daemon".equals(command)
+                    || "Binlog Dump".equals(command) || (command != null && command.startsWith("Slave_"));
+        }
+
+        /** How an operator finds and ends it: {@code connection 42 of 'app'@10.0.0.7 in `app`}. */
+        String describe() {
+            return "connection " + id + " of '" + user + "'@" + host
+                    + (database == null ? " with no default database" : " in " + MariaDbNames.quote(database));
+        }
+    }
+
+    /**
+     * Marks {@code c} as one of Tandem's own sessions (see {@link #TOOL_LOCK}) until it ends. A session holds any
+     * number of user locks (MariaDB 10.0.2+, MySQL 5.7+), so the migration lock is not disturbed.
+     */
+    static void markAsTandem(Connection c) throws SQLException {
+        try (Statement st = c.createStatement()) {
+            st.executeQuery("SELECT GET_LOCK(CONCAT('" + TOOL_LOCK + "', CONNECTION_ID()), 0)").close();
+        }
+    }
+
+    /**
+     * Marks {@code c} as a session of an application instance of {@code version} until it ends, with the user lock
+     * {@code tandem-v:<digest of the version>:<connection id>} (short: MySQL takes 64 characters). A pooled connection
+     * keeps it while it idles in the managed database, so the guard does not take it for the previous version.
+     */
+    static void markAsVersion(Connection c, String version) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT GET_LOCK(CONCAT(" + VERSION_LOCK + ", CONNECTION_ID()), 0),"
+                + " GET_LOCK(CONCAT('" + INSTANCE_LOCK + "', CONNECTION_ID()), 0)")) {
+            ps.setString(1, version);
+            ps.executeQuery().close();
+        }
+    }
+
+    /** The connections marked by {@link #markAsVersion} with one of {@code versions}: connection id → version. */
+    static Map<Long, String> markedVersions(Connection c, Iterable<String> versions) throws SQLException {
+        Map<Long, String> marked = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT ID FROM information_schema.PROCESSLIST"
+                + " WHERE IS_USED_LOCK(CONCAT(" + VERSION_LOCK + ", ID)) <=> ID")) {
+            for (String version : versions) {
+                ps.setString(1, version);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) marked.put(rs.getLong(1), version);
+                }
+            }
+        }
+        return marked;
     }
 
     /**
@@ -38,13 +102,14 @@ final class MariaDbSessions {
     static List<Session> visible(Connection c) throws SQLException {
         Map<Long, String> names = names(c);
         List<Session> sessions = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT ID, USER, HOST, DB, COMMAND, TIME"
+        try (PreparedStatement ps = c.prepareStatement("SELECT ID, USER, HOST, DB, COMMAND, TIME,"
+                + " IS_USED_LOCK(CONCAT('" + TOOL_LOCK + "', ID)) <=> ID, IS_USED_LOCK(CONCAT('" + INSTANCE_LOCK + "', ID)) <=> ID"
                 + " FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID()");
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 long id = rs.getLong(1);
                 sessions.add(new Session(id, rs.getString(2), host(rs.getString(3)), rs.getString(4), rs.getString(5),
-                        rs.getLong(6), names.get(id)));
+                        rs.getLong(6), names.get(id), rs.getBoolean(7), rs.getBoolean(8)));
             }
         }
         return sessions;

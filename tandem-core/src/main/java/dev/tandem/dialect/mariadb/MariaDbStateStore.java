@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tandem.dialect.Dialect;
 import dev.tandem.dialect.SqlStateStore;
+import dev.tandem.state.MigrationState;
+import dev.tandem.state.Phase;
 import dev.tandem.state.StateStore;
 
 import java.sql.Connection;
@@ -14,10 +16,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@link StateStore} in MariaDB and MySQL: the same tables and meaning as PostgreSQL's, in a database of their own
@@ -29,6 +33,8 @@ import java.util.Map;
 public final class MariaDbStateStore extends SqlStateStore {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String NOW = "UTC_TIMESTAMP(6)";
+    /** The version of sessions in the managed database itself when no migration is complete yet. */
+    static final String BEFORE_TANDEM = "(before Tandem)";
     private static final String TABLE_OPTIONS = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
 
     public MariaDbStateStore(Dialect dialect, String stateSchema, String schema) {
@@ -170,40 +176,91 @@ public final class MariaDbStateStore extends SqlStateStore {
     /**
      * Application instances that are alive: those whose heartbeat is younger than {@code fresh}; those whose sessions
      * are named {@code tandem:<version>:<instance>} where the Performance Schema shows names ({@link MariaDbSessions});
-     * and sessions whose default database is one of this schema's version databases, which can only be that version's
-     * (unnamed, they count for the instance beating from the same host, or as {@code unnamed@<host>}). The process
-     * list shows other logins' sessions only to a login with the PROCESS privilege.
+     * and the sessions without a name that the process list shows, by what they can only be:
+     * <ul>
+     * <li>a session of a login a migration named its new version's ({@code newVersionLogins}): that version;</li>
+     * <li>a session whose default database is one of this schema's version databases: that version;</li>
+     * <li>a session in the managed database itself, other than Tandem's own (marked, {@link
+     *     MariaDbSessions#markAsTandem}): an application that uses the tables, the version before the migration in
+     *     flight (the previous migration's, or {@value #BEFORE_TANDEM}) — a DBA's console there counts too;</li>
+     * <li>a session an application instance marked with its version ({@link MariaDbSessions#markAsVersion}), where
+     *     it idles too: that version;</li>
+     * </ul>
+     * A client session with no default database is not counted: it cannot be attributed, and monitoring agents and
+     * consoles connect so (README, "MariaDB", what the contract guard sees).
+     * Unnamed sessions count for the instance beating from the same host, or as {@code unnamed@<host>}, each listed by
+     * connection id and login. The process list shows other logins' sessions only to a login with the PROCESS
+     * privilege ({@link #unseenSessions}).
      */
     @Override
     public List<Instance> liveInstances(Connection c, Duration fresh) throws SQLException {
         Map<String, String> versionOfDatabase = new HashMap<>();
-        all(c).values().forEach(m -> {
+        Map<String, String> versionOfLogin = new HashMap<>();
+        String previous = BEFORE_TANDEM;
+        List<String> versions = new ArrayList<>();
+        for (MigrationState m : all(c).values()) {
+            if (m.phase() == Phase.ROLLED_BACK || m.phase() == Phase.PENDING) continue;
+            versions.add(m.name());
             if (m.versionSchema() != null) versionOfDatabase.put(m.versionSchema(), m.name());
-        });
+            if (m.planJson() != null) {
+                for (String login : StateStore.planFromJson(m.planJson()).newVersionLogins()) versionOfLogin.put(login, m.name());
+            }
+            if (m.phase() == Phase.COMPLETE) previous = m.name();
+        }
+        Map<Long, String> marked = MariaDbSessions.markedVersions(c, versions);
         Map<List<String>, Instance> named = new LinkedHashMap<>();
-        Map<List<String>, Integer> unnamed = new LinkedHashMap<>();
+        Map<List<String>, List<MariaDbSessions.Session>> unnamed = new LinkedHashMap<>();
         for (MariaDbSessions.Session s : MariaDbSessions.visible(c)) {
+            if (s.tandem() || s.serverThread()) continue;
             String version = MariaDbDialect.instanceVersion(s.name());
             if (version != null) {
                 String id = s.name().substring("tandem:".length() + version.length() + 1);
                 named.merge(List.of(version, id), new Instance(id, version, s.host(), null, 1, false), Instance::plus);
-            } else if (s.name() == null && s.database() != null && versionOfDatabase.containsKey(s.database())) {
-                unnamed.merge(List.of(versionOfDatabase.get(s.database()), s.host()), 1, Integer::sum);
+                continue;
             }
+            // Named, or an instance's of a version no migration has: its heartbeat says.
+            if (s.name() != null || (s.instance() && !marked.containsKey(s.id()))) continue;
+            String unnamedVersion = marked.containsKey(s.id()) ? marked.get(s.id())
+                    : versionOfLogin.containsKey(s.user()) ? versionOfLogin.get(s.user())
+                    : s.database() == null ? null
+                    : versionOfDatabase.containsKey(s.database()) ? versionOfDatabase.get(s.database())
+                    : s.database().equals(schema) ? previous : null;
+            if (unnamedVersion != null) unnamed.computeIfAbsent(List.of(unnamedVersion, s.host()), k -> new ArrayList<>()).add(s);
         }
         addBeating(c, INSTANCES, fresh, named);
         for (var e : unnamed.entrySet()) {
             String version = e.getKey().get(0), host = e.getKey().get(1);
-            List<String> beating = named.entrySet().stream().filter(n -> n.getValue().heartbeat()
+            String described = String.join(", ", e.getValue().stream().map(MariaDbSessions.Session::describe).toList());
+            List<String> sameHost = named.entrySet().stream().filter(n -> n.getValue().heartbeat()
                     && n.getValue().version().equals(version) && host.equals(n.getValue().host())).map(Map.Entry::getKey)
                     .findFirst().orElse(null);
-            if (beating != null) {
-                Instance i = named.get(beating);
-                named.put(beating, new Instance(i.id(), i.version(), i.host(), i.lastSeen(), i.connections() + e.getValue(), true));
+            if (sameHost != null) {
+                named.put(sameHost, named.get(sameHost).withSessions(e.getValue().size(), described));
             } else {
-                named.put(List.of(version, "unnamed@" + host), new Instance("unnamed@" + host, version, host, null, e.getValue(), false));
+                named.put(List.of(version, "unnamed@" + host), new Instance("unnamed@" + host, version, host, null,
+                        e.getValue().size(), false, described));
             }
         }
         return List.copyOf(named.values());
+    }
+
+    /**
+     * Without PROCESS the process list shows this login's own sessions only ("SHOW PROCESSLIST" in the MariaDB
+     * manual): every other login's application would go unseen. Read from {@code SHOW GRANTS}, roles included.
+     */
+    @Override
+    public Optional<String> unseenSessions(Connection c) throws SQLException {
+        if (MariaDbGrants.read(c).global("PROCESS")) return Optional.empty();
+        String account;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT CURRENT_USER()")) {
+            rs.next();
+            String user = rs.getString(1);
+            int at = user.lastIndexOf('@');
+            account = at < 0 ? MariaDbNames.literal(user)
+                    : MariaDbNames.literal(user.substring(0, at)) + "@" + MariaDbNames.literal(user.substring(at + 1));
+        }
+        return Optional.of("this login (" + account + ") lacks the PROCESS privilege, so the server shows it only its own"
+                + " sessions and applications connected as other logins cannot be seen. A DBA runs: GRANT PROCESS ON *.* TO "
+                + account + ";");
     }
 }

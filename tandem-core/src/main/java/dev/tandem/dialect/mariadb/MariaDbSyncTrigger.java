@@ -152,18 +152,33 @@ final class MariaDbSyncTrigger {
         return b.toString();
     }
 
-    /** Byte for byte: a number or another collation in the variable is compared as the text it holds. */
+    /**
+     * Byte for byte: a number or another collation in the variable is compared as the text it holds. A session that
+     * sets no {@code @tandem_version} is the new version when it logged in as one of its logins; a session that sets
+     * it is the version it names, whatever its login.
+     */
     private String newVersion() {
-        return "CAST(@tandem_version AS BINARY) = CAST(" + literal(s.version()) + " AS BINARY)";
+        String named = "CAST(@tandem_version AS BINARY) = CAST(" + literal(s.version()) + " AS BINARY)";
+        return s.newVersionLogins().isEmpty() ? named : "(" + named + " OR (@tandem_version IS NULL AND " + byLogin() + "))";
     }
 
+    /** The session logged in as one of the new version's logins: USER() is the client's, also inside a trigger. */
+    private String byLogin() {
+        return "CAST(SUBSTRING_INDEX(USER(), '@', 1) AS BINARY) IN ("
+                + String.join(", ", s.newVersionLogins().stream().map(l -> "CAST(" + literal(l) + " AS BINARY)").toList()) + ")";
+    }
+
+    /** Tested after {@link #newVersion}: a new version's login without the variable never gets here. */
     private String previousVersion() {
         return "@tandem_version IS NULL" + (s.previousVersion() == null ? ""
                 : " OR CAST(@tandem_version AS BINARY) = CAST(" + literal(s.previousVersion()) + " AS BINARY)");
     }
 
     private void refuse(Body b) {
-        String known = "Known to it: " + quoteText(s.version()) + " (the new version), "
+        String logins = s.newVersionLogins().isEmpty() ? "" : ", as are sessions of the login(s) "
+                + String.join(", ", s.newVersionLogins().stream().map(MariaDbSyncTrigger::quoteText).toList())
+                + " that set none";
+        String known = "Known to it: " + quoteText(s.version()) + " (the new version" + logins + "), "
                 + (s.previousVersion() == null ? "" : quoteText(s.previousVersion()) + " or ") + "no @tandem_version"
                 + " (the previous version).";
         b.line(2, "BEGIN");

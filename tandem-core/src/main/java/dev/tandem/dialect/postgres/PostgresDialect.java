@@ -692,6 +692,20 @@ public final class PostgresDialect implements Dialect {
     }
 
     /** See {@link PostgresServerCheck} for what is checked (privileges only) and what is not. */
+    /**
+     * PostgreSQL tells the new version by the schema a statement's table name resolves to, which a login can settle
+     * by itself: a role's own {@code search_path}.
+     */
+    @Override
+    public String newVersionLoginsRefused(List<String> logins, String versionSchema) {
+        if (logins.isEmpty()) return null;
+        String role = quote(logins.get(0));
+        return "per-version logins (--new-version-login) are for MariaDB, where a session cannot show which database"
+                + " it uses. On PostgreSQL a login selects its version with its own search path: ALTER ROLE " + role
+                + " SET search_path = " + quote(versionSchema) + "; (run once the version is ready) selects it for"
+                + " every new session of " + role + ". Run again without --new-version-login";
+    }
+
     @Override
     public ServerReport checkServer(Connection connection, ServerNeeds needs) throws SQLException {
         return new PostgresServerCheck(this).check(connection, needs);

@@ -40,13 +40,16 @@ public final class FreshPlan {
     private final Duration lockTimeout;
     private final Duration statementTimeout;
     private final PlanChecks checks;
+    private final List<String> newVersionLogins;
 
     /**
      * @param lockTimeout      how long each catalog statement of the planning transaction may wait for its lock
      * @param statementTimeout how long each may run, and each raw SQL statement expand tries
+     * @param newVersionLogins logins whose sessions are the new version's ({@link Dialect#newVersionLoginsRefused})
      */
     public FreshPlan(Dialect dialect, StateStore state, String schema, String stateSchema, Duration lockTimeout,
-                     Duration statementTimeout) {
+                     Duration statementTimeout, List<String> newVersionLogins) {
+        this.newVersionLogins = List.copyOf(newVersionLogins);
         this.dialect = dialect;
         this.state = state;
         this.schema = schema;
@@ -97,6 +100,8 @@ public final class FreshPlan {
      * @param probeTimeout how long each raw SQL statement may take; null: do not run raw SQL (its locks unknown)
      */
     private Plan plan(Connection c, Migration m, List<Migration> files, Duration probeTimeout) throws SQLException {
+        String refused = dialect.newVersionLoginsRefused(newVersionLogins, dev.tandem.engine.Names.versionSchema(schema, m.name()));
+        if (refused != null) throw Refusals.refused("migration " + m.name() + ": " + refused + ". Nothing was changed.");
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try {
@@ -126,7 +131,7 @@ public final class FreshPlan {
                               Set<String> tablesBefore, boolean check) throws SQLException {
         Catalog catalog = dialect.readCatalog(c, schema);
         String previous = previousVersionSchema(c, m, files);
-        Planner.Result result = new Planner(dialect, stateSchema).plan(m, catalog, previous, dialect.versionNames(c, previous), probes,
+        Planner.Result result = new Planner(dialect, stateSchema, newVersionLogins).plan(m, catalog, previous, dialect.versionNames(c, previous), probes,
                 tablesBefore != null ? tablesBefore : catalog.tables().keySet());
         // The server first: an expression tried by a login that lacks a privilege would fail for that reason.
         Plan plan = checkServer(c, m, result);

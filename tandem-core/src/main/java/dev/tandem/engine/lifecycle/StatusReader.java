@@ -37,7 +37,7 @@ public final class StatusReader {
             MigrationState s = states.remove(m.name());
             if (s == null) {
                 result.add(new MigrationStatus(m.name(), m.file(), Phase.PENDING, null, false, false, false, List.of(),
-                        List.of(), null, null, null, null, null, null));
+                        List.of(), null, null, null, null, null, null, List.of()));
             } else {
                 result.add(status(c, s, m));
             }
@@ -48,13 +48,15 @@ public final class StatusReader {
 
     private MigrationStatus status(Connection c, MigrationState s, Migration file) throws SQLException {
         boolean changed = file != null && !file.checksum().equals(s.checksum());
-        List<Plan.BackfillTask> tasks = s.planJson() == null ? List.of() : StateStore.planFromJson(s.planJson()).backfill();
+        Plan plan = s.planJson() == null ? null : StateStore.planFromJson(s.planJson());
+        List<Plan.BackfillTask> tasks = plan == null ? List.of() : plan.backfill();
         boolean needsBackfill = !tasks.isEmpty();
         return new MigrationStatus(s.name(), file != null ? file.file() : s.file(), s.phase(),
                 // A version's schema goes when the next migration is contracted: then nothing can select it.
                 s.versionSchema() != null && s.phase() != Phase.ROLLED_BACK && dialect.schemaExists(c, s.versionSchema())
                         ? s.versionSchema() : null, changed, file == null, needsBackfill,
                 state.backfills(c, s.name()), tasks, state.activity(c, s.name()).orElse(null), s.startedAt(),
-                s.expandedAt(), s.backfilledAt(), s.completedAt(), s.rolledBackAt());
+                s.expandedAt(), s.backfilledAt(), s.completedAt(), s.rolledBackAt(),
+                plan == null ? List.of() : plan.newVersionLogins());
     }
 }

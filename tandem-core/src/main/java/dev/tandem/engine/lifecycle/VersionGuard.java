@@ -39,20 +39,25 @@ public final class VersionGuard {
      * Rollback breaks the new version: verify, do not assume, that none of its instances still runs.
      *
      * @param force roll back anyway, with a warning and a line in the history
-     * @throws dev.tandem.TandemException {@link dev.tandem.TandemException.Kind#REFUSED} while one runs, unless forced
+     * @throws dev.tandem.TandemException {@link dev.tandem.TandemException.Kind#REFUSED} while one runs, or while this
+     *                                    login cannot see every session ({@link StateStore#unseenSessions}), unless forced
      */
     public void guardNewVersion(Connection c, String version, Phase phase, boolean force) throws SQLException {
+        String unseen = state.unseenSessions(c).orElse(null);
         List<StateStore.Instance> running = liveInstances(c).stream().filter(i -> i.version().equals(version)).toList();
-        if (running.isEmpty()) return;
-        String names = String.join(", ", running.stream().map(i -> i.id() + (i.host() != null ? " (" + i.host() + ")" : "")).toList());
+        if (running.isEmpty() && unseen == null) return;
+        String names = String.join(", ", running.stream().map(i -> i.id() + (i.host() != null ? " (" + i.host() + ")" : "")
+                + sessions(i)).toList());
+        String why = running.isEmpty() ? "instances of version " + version + " cannot be verified gone: " + unseen
+                : "instances of version " + version + " are still running: " + names + "." + advice(running)
+                + (unseen == null ? "" : " Moreover " + unseen);
         if (force) {
-            state.history(c, version, phase.text, "rollback forced", "live instances of version " + version + ": " + names);
-            listener.message("WARNING: rolling back although these instances of version " + version + " are alive: " + names);
+            state.history(c, version, phase.text, "rollback forced", why);
+            listener.message("WARNING: rolling back although " + why);
             return;
         }
-        throw refused("rollback of " + version + " refused before changing anything: instances of version " + version
-                + " are still running: " + names + ". Roll them back to the previous version first (rollback drops the"
-                + " schema they use), or override with --force.");
+        throw refused("rollback of " + version + " refused before changing anything: " + why + " Roll them back to the"
+                + " previous version first (rollback drops the schema they use), or override with --force.");
     }
 
     /**
@@ -61,15 +66,27 @@ public final class VersionGuard {
      * @param wait  how long to wait for them to go, checking every second
      * @param force contract anyway, with a warning and a line in the history
      * @throws dev.tandem.TandemException {@link dev.tandem.TandemException.Kind#REFUSED} while one still runs after
-     *                                    {@code wait}, unless forced, or when interrupted while waiting
+     *                                    {@code wait}, or at once while this login cannot see every session ({@link
+     *                                    StateStore#unseenSessions}), unless forced; or when interrupted while waiting
      */
     public void guardOtherVersions(Connection c, String version, Duration wait, boolean force) throws SQLException {
+        String unseen = state.unseenSessions(c).orElse(null);
+        if (unseen != null) {
+            String why = "no instance of another version can be verified gone: " + unseen;
+            if (!force) {
+                throw refused("contract of " + version + " refused before changing anything: " + why
+                        + " Then run contract again, or override with --force.");
+            }
+            log.warn("contract of {} forced: {}", version, why);
+            state.history(c, version, Phase.CONTRACTING.text, "contract forced", why);
+            listener.message("WARNING: contracting although " + why);
+        }
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
             List<StateStore.Instance> others = liveInstances(c).stream().filter(i -> !i.version().equals(version)).toList();
             if (others.isEmpty()) return;
             String names = String.join(", ", others.stream().map(i -> i.id() + " (version " + i.version()
-                    + (i.host() != null ? ", " + i.host() : "") + ")").toList());
+                    + (i.host() != null ? ", " + i.host() : "") + ")" + sessions(i)).toList());
             if (force) {
                 log.warn("contract of {} forced while these instances of other versions are alive: {}", version, names);
                 state.history(c, version, Phase.CONTRACTING.text, "contract forced", "live instances of other versions: " + names);
@@ -78,7 +95,8 @@ public final class VersionGuard {
             }
             if (System.nanoTime() >= deadline) {
                 throw refused("contract of " + version + " refused: instances of other versions are still running: " + names
-                        + ". Upgrade or stop them first (contract removes what they use), wait with --wait, or override with --force.");
+                        + "." + advice(others) + " Upgrade or stop them first (contract removes what they use), wait with"
+                        + " --wait, or override with --force.");
             }
             listener.message("waiting for instances of other versions to go: " + names);
             try {
@@ -88,5 +106,19 @@ public final class VersionGuard {
                 throw refused("interrupted while waiting for other versions to go");
             }
         }
+    }
+
+    private static String sessions(StateStore.Instance i) {
+        return i.sessions() == null ? "" : " [" + i.sessions() + "]";
+    }
+
+    /** How to end what the server lists only by connection. */
+    private static String advice(List<StateStore.Instance> instances) {
+        return instances.stream().anyMatch(i -> i.sessions() != null)
+                ? " A session listed by connection is one the server shows without a name: an application using the"
+                + " tables, or a console left open there (it counts too). Stop its client, or end it on the server"
+                + " (KILL CONNECTION <id> on MariaDB); one with no default database may use the tables by qualified"
+                + " names, so it counts until it goes."
+                : "";
     }
 }
