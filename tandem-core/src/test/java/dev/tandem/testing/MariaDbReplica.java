@@ -69,7 +69,12 @@ public final class MariaDbReplica implements LaggingReplica, AutoCloseable {
 
     @Override
     public Tandem.Config tandem(String schema) {
-        return Tandem.configure().url(primary.url(schema), "root", MariaDbServer.PASSWORD).schema(schema);
+        return Tandem.configure().url(tandemUrl(schema), "root", MariaDbServer.PASSWORD).schema(schema);
+    }
+
+    /** The primary's URL for Tandem on {@code schema} (the URL's database is the schema, as a user gives it). */
+    public String tandemUrl(String schema) {
+        return primary.url(schema);
     }
 
     @Override
