@@ -34,8 +34,8 @@ public final class Backfiller {
 
     /**
      * @param maxReplicaLag pause while any replica is further behind than this
-     * @param replicas      replicas to watch directly (replay position on the replica); with none, the primary's
-     *                      view of its streaming replicas is used
+     * @param replicas      replicas to watch directly, each measured by the dialect's {@link ReplicaLagMeter}; with
+     *                      none, the primary's view of its streaming replicas is used
      * @param niceRatio     while other sessions keep the database busy, sleep this many times each batch's duration
      *                      (see {@link Yield}); 0: never
      * @param byKey         walk tables by key even where their pages could be walked
