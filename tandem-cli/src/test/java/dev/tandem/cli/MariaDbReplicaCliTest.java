@@ -1,9 +1,8 @@
 package dev.tandem.cli;
 
+import dev.tandem.backfill.ReplicaLagScenarios;
 import dev.tandem.testing.MariaDbReplica;
 import dev.tandem.testing.MariaDbServer;
-import dev.tandem.testing.Migrations;
-import dev.tandem.testing.Rows;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,30 +28,14 @@ class MariaDbReplicaCliTest {
     @Timeout(value = 180, unit = TimeUnit.SECONDS)
     void backfillWatchesAMariaDbReplicaWithItsOwnLogin() throws Exception {
         try (MariaDbReplica r = MariaDbReplica.start()) {
-            String schema = r.newSchema("cli");
+            String schema = ReplicaLagScenarios.expanded(r, dir);
             List<String> primary = List.of("--url", r.tandemUrl(schema), "--user", "root",
                     "--password", MariaDbServer.PASSWORD, "--migrations", dir.toString());
-            Migrations files = new Migrations(dir).write("001_init.yaml", """
-                    operations:
-                      - create_table:
-                          table: m
-                          columns:
-                            - {name: id, type: bigint, primary_key: true}
-                            - {name: v, type: integer, nullable: false}
-                    """);
-            assertThat(run("migrate", primary).exitCode()).isZero();
-            Rows.update(r.primaryDataSource(), "INSERT INTO `" + schema + "`.m SELECT seq, seq FROM mysql.seq_1_to_3000");
-            files.write("002_widen.yaml", """
-                    operations:
-                      - alter_column: {table: m, column: v, type: bigint, up: "v * 10", down: "v"}
-                    """);
-            assertThat(run("expand", primary).exitCode()).isZero();
-            r.awaitCaughtUp(Duration.ofSeconds(60));
 
             r.pauseReplay();
             List<String> backfill = new ArrayList<>(primary);
             backfill.addAll(List.of("--replica", r.replicaServer().url(null) + "?user=" + MariaDbReplica.READER
-                    + "&password=" + MariaDbServer.PASSWORD, "--max-replica-lag", "300ms", "--max-rows-per-second", "500"));
+                    + "&password=" + MariaDbServer.PASSWORD, "--max-replica-lag", "300ms", "--max-rows-per-second", "2000"));
             CompletableFuture<Cli.Result> running = CompletableFuture.supplyAsync(() -> run("backfill", backfill));
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             String status = "";

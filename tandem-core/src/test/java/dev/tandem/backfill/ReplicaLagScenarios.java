@@ -21,17 +21,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Test bodies of the backfill's replica-lag throttle, shared by PostgreSQL ({@link ReplicaLagTest}) and MariaDB
  * ({@link MariaDbReplicaLagTest}): each runs a real backfill against a real replica whose applying the test stops.
  */
-final class ReplicaLagScenarios {
-    static final int ROWS = 10_000;
+public final class ReplicaLagScenarios {
+    public static final int ROWS = 10_000;
     static final Duration LIMIT = Duration.ofMillis(500);
-    static final String TABLE = """
-            operations:
-              - create_table:
-                  table: m
-                  columns:
-                    - {name: id, type: bigint, primary_key: true}
-                    - {name: v, type: integer, nullable: false}
-            """;
+    /** BackfillTest's table; widened with a {@code down} that every database takes. */
+    static final String TABLE = BackfillTest.TABLE;
     static final String WIDEN = """
             operations:
               - alter_column: {table: m, column: v, type: bigint, up: "v * 10", down: "v"}
@@ -40,8 +34,11 @@ final class ReplicaLagScenarios {
     private ReplicaLagScenarios() {
     }
 
-    /** A schema with {@link #ROWS} rows, expanded to widen its column, everything applied on the replica. */
-    static String expanded(LaggingReplica r, Path dir) {
+    /**
+     * A schema with {@link #ROWS} rows in table {@code m}, expanded to widen its column {@code v} ({@code up: v * 10}),
+     * with migration files in {@code dir}, everything applied on the replica.
+     */
+    public static String expanded(LaggingReplica r, Path dir) {
         String schema = r.newSchema("lag");
         Migrations files = new Migrations(dir).write("001_init.yaml", TABLE);
         Tandem setup = r.tandem(schema).migrations(dir).load();

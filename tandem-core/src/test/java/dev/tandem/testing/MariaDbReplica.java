@@ -176,16 +176,6 @@ public final class MariaDbReplica implements LaggingReplica, AutoCloseable {
     }
 
     private static void exec(DataSource ds, String... statements) {
-        try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-            for (String sql : statements) {
-                try {
-                    st.execute(sql);
-                } catch (SQLException e) {
-                    throw new IllegalStateException(sql + ": " + e.getMessage(), e);
-                }
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException(e.getMessage(), e);
-        }
+        for (String sql : statements) Rows.update(ds, sql);
     }
 }
