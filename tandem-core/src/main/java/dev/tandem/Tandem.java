@@ -234,7 +234,12 @@ public final class Tandem {
             return this;
         }
 
-        /** Replicas whose replay lag the backfill watches; without them, the primary's pg_stat_replication is used. */
+        /**
+         * Replicas whose lag the backfill watches, each logged in as its DataSource says; without them, the primary's
+         * pg_stat_replication is used (PostgreSQL; a MariaDB or MySQL primary knows no replica's lag, so there they
+         * must be named). On MariaDB and MySQL the login needs only SELECT on the state database: the backfill writes
+         * a heartbeat row there on the primary and reads it on each replica (README, "MariaDB").
+         */
         public Config replicas(List<DataSource> replicas) {
             this.replicas = List.copyOf(replicas);
             return this;

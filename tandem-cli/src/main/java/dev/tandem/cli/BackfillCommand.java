@@ -2,7 +2,7 @@ package dev.tandem.cli;
 
 import dev.tandem.Outcome;
 import dev.tandem.Tandem;
-import org.postgresql.ds.PGSimpleDataSource;
+import dev.tandem.dialect.Dialects;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,8 +31,10 @@ final class BackfillCommand extends LifecycleCommand {
     Integer maxRowsPerSecond;
 
     @Option(names = "--replica", paramLabel = "JDBC-URL",
-            description = "A replica whose replay lag to watch (repeatable; user and password as for --url). Without"
-                    + " any, the primary's pg_stat_replication is used.")
+            description = "A replica whose lag to watch (repeatable). User and password as for --url unless the URL"
+                    + " names its own (?user=...&password=...). Without any, the primary's pg_stat_replication is used"
+                    + " (PostgreSQL); MariaDB and MySQL replicas must be named, and their login needs only SELECT on"
+                    + " the state database.")
     List<String> replicas = new ArrayList<>();
 
     @Option(names = "--max-replica-lag", paramLabel = "DURATION", defaultValue = "1s", converter = DurationConverter.class,
@@ -55,15 +57,22 @@ final class BackfillCommand extends LifecycleCommand {
         String rate;
     }
 
+    /** A {@code user=} parameter in a JDBC URL. */
+    private static final java.util.regex.Pattern NAMES_USER = java.util.regex.Pattern.compile("(?i)[?&]user=");
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
     @Override
     Tandem.Config configure(Tandem.Config config) {
         List<DataSource> watched = new ArrayList<>();
         for (String url : replicas) {
-            PGSimpleDataSource ds = new PGSimpleDataSource();
-            ds.setURL(url);
-            if (connection.user != null && !connection.user.isBlank()) ds.setUser(connection.user);
-            if (connection.password != null && !connection.password.isBlank()) ds.setPassword(connection.password);
-            watched.add(ds);
+            // A replica's login is often not the primary's (on MariaDB and MySQL one with SELECT on the state
+            // database is enough): a user named in its URL wins, with the URL's password.
+            boolean ownLogin = NAMES_USER.matcher(url).find();
+            watched.add(Dialects.dataSource(url, ownLogin ? null : blankToNull(connection.user),
+                    ownLogin ? null : blankToNull(connection.password)));
         }
         return pacing.apply(config, spec).maxRowsPerSecond(maxRowsPerSecond).replicas(watched).maxReplicaLag(maxReplicaLag);
     }

@@ -241,10 +241,11 @@ public interface Dialect {
                             long to, String storage, boolean skipTriggers) throws SQLException;
 
     /**
-     * How far behind its primary a replica is, read on the replica itself; zero when it has replayed everything it
-     * received. Null when the server is not a replica.
+     * A meter of how far replicas are behind this database's primary, for one backfill run, read on each replica
+     * with the login its URL names (README, "Backfill" and "MariaDB and MySQL"). On MariaDB and MySQL it writes a
+     * heartbeat row in {@code stateSchema} on the primary, keyed by {@code schema}.
      */
-    Duration replicaLag(Connection replica) throws SQLException;
+    ReplicaLagMeter replicaLagMeter(String stateSchema, String schema);
 
     /**
      * How many other client sessions are running a statement right now, not counting Tandem's own (those named

@@ -80,6 +80,11 @@ public abstract class SqlStateStore implements StateStore {
         return stateSchema;
     }
 
+    @Override
+    public String schema() {
+        return schema;
+    }
+
     protected String table(String name) {
         return dialect.qualify(stateSchema, name);
     }

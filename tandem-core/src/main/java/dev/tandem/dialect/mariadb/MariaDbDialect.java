@@ -4,6 +4,7 @@ import dev.tandem.catalog.Catalog;
 import dev.tandem.dialect.Ddl;
 import dev.tandem.dialect.Dialect;
 import dev.tandem.engine.Names;
+import dev.tandem.dialect.ReplicaLagMeter;
 import dev.tandem.engine.Plan;
 import dev.tandem.engine.TableLock;
 import dev.tandem.state.StateStore;
@@ -462,9 +463,10 @@ public final class MariaDbDialect implements Dialect {
         throw new UnsupportedOperationException("MariaDB and MySQL are walked by key only (pagesToWalk is null)");
     }
 
+    /** A heartbeat row in the state database, written on the primary and read on each replica ({@link ReplicationHeartbeat}). */
     @Override
-    public Duration replicaLag(Connection replica) throws SQLException {
-        return MariaDbReplication.lag(replica, flavor);
+    public ReplicaLagMeter replicaLagMeter(String stateSchema, String schema) {
+        return new ReplicationHeartbeat(this, stateSchema, schema);
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.tandem.dialect.postgres;
 import dev.tandem.catalog.Catalog;
 import dev.tandem.dialect.Ddl;
 import dev.tandem.dialect.Dialect;
+import dev.tandem.dialect.ReplicaLagMeter;
 
 import java.sql.Array;
 import java.sql.Connection;
@@ -404,8 +405,27 @@ public final class PostgresDialect implements Dialect {
         return backfill.pages(c, schema, task, from, to, storage, skipTriggers);
     }
 
+    /** Reads each replica's replay position on the replica alone ({@link #replayLag}): nothing to write on the primary. */
     @Override
-    public Duration replicaLag(Connection c) throws SQLException {
+    public ReplicaLagMeter replicaLagMeter(String stateSchema, String schema) {
+        return new ReplicaLagMeter() {
+            @Override
+            public void mark(Connection primary) {
+            }
+
+            @Override
+            public Lag lag(Connection primary, Connection replica) throws SQLException {
+                Duration lag = replayLag(replica);
+                return lag == null ? Lag.NOT_A_REPLICA : Lag.behind(lag);
+            }
+        };
+    }
+
+    /**
+     * How far behind its primary a replica is, read on the replica itself; zero when it has replayed everything it
+     * received. Null when the server is not a replica.
+     */
+    static Duration replayLag(Connection c) throws SQLException {
         // Replay paused or slow: WAL keeps arriving but is not applied, so received > replayed and the lag is the
         // age of the last replayed commit. Caught up: no lag, however long ago the last commit was.
         try (PreparedStatement ps = c.prepareStatement("""

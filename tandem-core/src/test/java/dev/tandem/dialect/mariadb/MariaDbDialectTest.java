@@ -349,13 +349,68 @@ class MariaDbDialectTest {
         }
     }
 
+    /**
+     * The heartbeat read on the server that wrote it: caught up at every check, however far apart the checks are
+     * (a replica that applied the last beat is not "as far behind as the beat before it"), for a login that may only
+     * SELECT in the state database; a login that may not is told which grant it lacks.
+     */
     @Test
-    void aServerThatIsNoReplicaHasNoLagEvenForALoginWithoutPrivileges() throws SQLException {
-        String nobody = MariaDb.newUser("nolag");
-        try (Connection root = MariaDb.dataSource().getConnection(); Connection plain = MariaDb.dataSourceAs(nobody).getConnection()) {
-            assertThat(dialect.replicaLag(root)).isNull();
-            assertThat(dialect.replicaLag(plain)).isNull();
-            assertThat(dialect.replicationLagSeenByPrimary(root)).isZero();
+    void theReplicationHeartbeatNeedsOnlySelectOnTheStateDatabase() throws Exception {
+        String schema = MariaDb.newDatabase("beat");
+        String stateDb = MariaDb.newDatabase("beat_state");
+        String reader = MariaDb.newUser("beat_reader", "SELECT ON " + MariaDb.quote(stateDb) + ".*");
+        String nobody = MariaDb.newUser("beat_nobody");
+        try (Connection primary = MariaDb.dataSource().getConnection();
+             Connection select = MariaDb.dataSourceAs(reader).getConnection();
+             Connection plain = MariaDb.dataSourceAs(nobody).getConnection()) {
+            dialect.stateStore(stateDb, schema).install(primary);
+            assertThat(sqlError(() -> scalar(select, "SHOW ALL REPLICAS STATUS"), "SHOW ALL REPLICAS STATUS without REPLICA MONITOR")
+                    .getErrorCode()).isEqualTo(1227);
+            var meter = dialect.replicaLagMeter(stateDb, schema);
+            for (int check = 0; check < 3; check++) {
+                meter.mark(primary);
+                Thread.sleep(300);
+                assertThat(meter.lag(primary, select).behind()).as("check %d, 300 ms after the one before", check).isZero();
+            }
+            assertThat(Rows.scalar(MariaDb.dataSource(), "SELECT COUNT(*) FROM " + dialect.qualify(stateDb, "replication_heartbeat")))
+                    .as("one row per schema").isEqualTo(1L);
+            assertThat(sqlError(() -> meter.lag(primary, plain)).getMessage())
+                    .contains("may not read Tandem's replication heartbeat").contains("SELECT ON " + MariaDb.quote(stateDb) + ".*");
+            assertThat(dialect.replicationLagSeenByPrimary(primary)).isZero();
+        }
+    }
+
+    /**
+     * A server without the beat (here: a schema whose backfill never beat on it) is as far behind as the first beat it
+     * lacks, and says so; a beat of an earlier run it has applied counts as older than all of this run's.
+     */
+    @Test
+    void aServerWithoutTheBeatIsBehindTheFirstBeatItLacks() throws Exception {
+        String schema = MariaDb.newDatabase("nobeat");
+        String stateDb = MariaDb.newDatabase("nobeat_state");
+        try (Connection primary = MariaDb.dataSource().getConnection()) {
+            dialect.stateStore(stateDb, schema).install(primary);
+            var writer = dialect.replicaLagMeter(stateDb, schema);
+            writer.mark(primary);
+            // The row vanishes as if the server had never applied it (what a server that does not replicate shows).
+            Rows.update(MariaDb.dataSource(), "DELETE FROM " + dialect.qualify(stateDb, "replication_heartbeat"));
+            Thread.sleep(200);
+            var lag = writer.lag(primary, primary);
+            assertThat(lag.behind()).isBetween(Duration.ofMillis(200), Duration.ofSeconds(5));
+            assertThat(lag.why()).contains("has applied none of Tandem's replication heartbeats").contains("ms ago")
+                    .contains("@@gtid_slave_pos is empty");
+
+            // A new run: the earlier run's beat is there, this run's first is not yet.
+            writer.mark(primary);
+            String earlier = scalar(primary, "SELECT beat_at FROM " + dialect.qualify(stateDb, "replication_heartbeat"));
+            var next = dialect.replicaLagMeter(stateDb, schema);
+            next.mark(primary);
+            Rows.update(MariaDb.dataSource(), "UPDATE " + dialect.qualify(stateDb, "replication_heartbeat")
+                    + " SET beat_at = '" + earlier + "'");
+            Thread.sleep(200);
+            var behind = next.lag(primary, primary);
+            assertThat(behind.why()).isNull();
+            assertThat(behind.behind()).isBetween(Duration.ofMillis(200), Duration.ofSeconds(5));
         }
     }
 
