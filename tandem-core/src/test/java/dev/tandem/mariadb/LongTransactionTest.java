@@ -131,6 +131,41 @@ class LongTransactionTest {
         assertThat(indexBuilt()).isTrue();
     }
 
+    /**
+     * What the check reads (INNODB_TRX, with PROCESS): a transaction that has only read the table counts from its read
+     * on, whatever the time zones of the sessions; one that committed, or a session in autocommit, does not; nor does a
+     * transaction younger than the lock timeout, rounded up to a second, plus a second.
+     */
+    @Test
+    void theServerListsATransactionThatOnlyReadButNotAnIdleSession() throws Exception {
+        prepared();
+        var dialect = db.dialect();
+        try (Connection holder = openTransactionOnTheTable(); Connection idle = MariaDb.dataSource(schema).getConnection();
+             Connection tandem = MariaDb.dataSource().getConnection()) {
+            try (Statement st = holder.createStatement()) {
+                st.execute("SET time_zone = '-07:00'");
+            }
+            try (Statement st = tandem.createStatement()) {
+                st.execute("SET time_zone = '+05:00'");
+            }
+            try (Statement st = idle.createStatement()) {
+                st.executeQuery("SELECT COUNT(*) FROM items").close();
+            }
+            long id = connectionId(holder);
+            assertThat(dialect.longTransactions(tandem, LOCK_TIMEOUT)).as("a transaction of a moment").isEmpty();
+            Thread.sleep(2_600);
+            assertThat(dialect.longTransactions(tandem, LOCK_TIMEOUT)).singleElement().satisfies(t -> {
+                assertThat(t.connection()).isEqualTo(id);
+                assertThat(t.user()).isEqualTo("root");
+                assertThat(t.open()).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+                assertThat(t.endIt()).isEqualTo("KILL CONNECTION " + id);
+            });
+            holder.commit();
+            Thread.sleep(1_100);
+            assertThat(dialect.longTransactions(tandem, LOCK_TIMEOUT)).isEmpty();
+        }
+    }
+
     /** Single-row updates of the table in autocommit, as fast as they go, timing each. */
     private static final class WriterLoop implements AutoCloseable {
         final List<String> errors = new CopyOnWriteArrayList<>();

@@ -20,7 +20,7 @@ import java.util.List;
  * installed by default (nor shipped with the embedded server the tests run): every long transaction may hold the
  * table, and the caller asks only once a step found the table's lock taken.
  *
- * <p>{@code trx_started} has whole seconds, so a transaction counts once its start is more than the threshold,
+ * <p>{@code trx_started} is the server's local time and has whole seconds, so a transaction counts once its start is more than the threshold,
  * rounded up to a second, plus one second ago: a writer's transaction of a few milliseconds never counts.
  */
 final class MariaDbOpenTransactions {
@@ -32,7 +32,9 @@ final class MariaDbOpenTransactions {
 
     static List<OpenTransaction> olderThan(Connection c, Duration threshold) throws SQLException {
         long seconds = (threshold.toMillis() + 999) / 1000 + 1;
-        String sql = "SELECT t.trx_mysql_thread_id, p.USER, p.HOST, TIMESTAMPDIFF(SECOND, t.trx_started, NOW())"
+        // trx_started is the server's local time, whatever the session's time zone (measured: a session at +05:00 saw
+        // a new transaction 5 h old): NOW() is read in the same zone.
+        String sql = "SET STATEMENT time_zone = 'SYSTEM' FOR SELECT t.trx_mysql_thread_id, p.USER, p.HOST, TIMESTAMPDIFF(SECOND, t.trx_started, NOW())"
                 + " FROM information_schema.INNODB_TRX t"
                 + " LEFT JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id"
                 + " WHERE t.trx_mysql_thread_id <> CONNECTION_ID() AND t.trx_started <= NOW() - INTERVAL ? SECOND"
