@@ -27,7 +27,7 @@ class OutputTest {
     @Test
     void stepLinesWithSkipsAndRetries() {
         StringWriter text = new StringWriter();
-        StepPrinter p = new StepPrinter(new PrintWriter(text), BackfillProgressStub.INSTANCE, false);
+        StepPrinter p = printer(text);
         p.phaseStarted("002_email", Phase.EXPANDING, 3, 0);
         p.stepSkipped("002_email", Phase.EXPANDING, 0, 3, VIEW);
         p.stepStarted("002_email", Phase.EXPANDING, 1, 3, ADD);
@@ -55,15 +55,13 @@ class OutputTest {
     @Test
     void heldBackStepNamesTheTransactions() {
         StringWriter text = new StringWriter();
-        StepPrinter p = new StepPrinter(new PrintWriter(text), BackfillProgressStub.INSTANCE, false);
-        p.phaseStarted("002_email", Phase.EXPANDING, 3, 1);
+        StepPrinter p = printer(text);
         p.stepStarted("002_email", Phase.EXPANDING, 1, 3, ADD);
         p.stepHeldBack("002_email", ADD, "connection 28 (app@h) has had a transaction open for 14 s", Duration.ofMillis(3_000));
         p.stepStarted("002_email", Phase.EXPANDING, 1, 3, ADD);
         p.stepFinished("002_email", Phase.EXPANDING, 1, 3, ADD, Duration.ofMillis(12));
         String e = Text.ELLIPSIS;
         assertThat(text.toString().lines()).containsExactly(
-                "002_email: resuming expand at step 2 of 3 (1 done before)",
                 "[expand 2/3] add column users.email " + e + " not started for 3.0 s: connection 28 (app@h) has had a"
                         + " transaction open for 14 s",
                 "[expand 2/3] " + e + " 12 ms");
@@ -78,7 +76,7 @@ class OutputTest {
     @Test
     void resumedPhaseSaysSo() {
         StringWriter text = new StringWriter();
-        StepPrinter p = new StepPrinter(new PrintWriter(text), BackfillProgressStub.INSTANCE, false);
+        StepPrinter p = printer(text);
         p.phaseStarted("002_email", Phase.CONTRACTING, 5, 2);
         assertThat(text.toString()).isEqualTo("002_email: resuming contract at step 3 of 5 (2 done before)" + System.lineSeparator());
     }
@@ -101,6 +99,10 @@ class OutputTest {
         assertThat(events.get(3).get("millis").asInt()).isEqualTo(12);
         assertThat(events.get(4).toString()).isEqualTo("{\"event\":\"progress\",\"migration\":\"002_email\",\"table\":\"users\","
                 + "\"rows_done\":500,\"rows_total\":1000,\"rows_per_second\":1234.6}");
+    }
+
+    private static StepPrinter printer(StringWriter text) {
+        return new StepPrinter(new PrintWriter(text), BackfillProgressStub.INSTANCE, false);
     }
 
     enum BackfillProgressStub implements BackfillProgress {
