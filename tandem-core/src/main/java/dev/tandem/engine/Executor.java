@@ -93,8 +93,8 @@ public final class Executor {
                             + phase + " (" + step.description() + ") failed and was rolled back: " + reason
                             + "\nSQL: " + step.sql() + "\n" + advice.after(index), e);
                 }
-                // The table's lock was taken. An in-place step waits for long transactions by name, polling the server
-                // instead of the table; any other step (or none found) retries after a jittered back-off.
+                // The table's lock was taken. An in-place step waits for long transactions by name, trying again every
+                // HELD_BACK_POLL; any other step (or none found) retries after a jittered back-off.
                 List<Dialect.OpenTransaction> open = inPlace(step)
                         ? dialect.longTransactions(autocommit(c), settings.lockTimeout()) : List.of();
                 Duration wait = open.isEmpty()
@@ -127,7 +127,10 @@ public final class Executor {
         }
     }
 
-    /** How often a step held back by long transactions looks again (one query of the server, not an attempt). */
+    /**
+     * How long a step held back by long transactions waits before it is tried again (NOWAIT: an attempt queues no one)
+     * and, if its table is still taken, looks for them again.
+     */
     static final Duration HELD_BACK_POLL = Duration.ofSeconds(1);
 
     /**
