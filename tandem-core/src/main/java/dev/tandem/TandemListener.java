@@ -29,6 +29,14 @@ public interface TandemListener {
     default void stepRetry(String migration, Step step, int attempt, Duration wait, String reason) {
     }
 
+    /**
+     * An in-place step (an index build, a rebuild) is not started while other sessions' long transactions may hold its
+     * table ({@code why} names them, with how to end them); it has waited {@code heldFor} so far and is tried again when
+     * they end. Told when the transactions change, and every 10 s while they do not.
+     */
+    default void stepHeldBack(String migration, Step step, String why, Duration heldFor) {
+    }
+
     default void phaseFinished(String migration, Phase phase, Duration took) {
     }
 

@@ -44,6 +44,12 @@ final class JsonEvents implements CliListener {
     }
 
     @Override
+    public void stepHeldBack(String migration, Step step, String why, Duration heldFor) {
+        Json.line(out, Json.event("step_held_back").put("migration", migration).put("description", step.description())
+                .put("held_millis", heldFor.toMillis()).put("reason", why));
+    }
+
+    @Override
     public void stepRetry(String migration, Step step, int attempt, Duration wait, String reason) {
         ObjectNode event = Json.event("step_retry").put("migration", migration);
         ObjectNode last = started;

@@ -99,6 +99,18 @@ final class StepPrinter implements CliListener {
     }
 
     @Override
+    public synchronized void stepHeldBack(String migration, Step step, String why, Duration heldFor) {
+        boolean known = lastTag != null && step.description().equals(lastDescription);
+        if (open == null) {
+            err.print((known ? lastTag : header("[waits]", step.description())) + " " + Text.ELLIPSIS + " ");
+        }
+        retried = known ? lastTag : null;
+        err.println("not started for " + Text.duration(heldFor) + ": " + why);
+        open = null;
+        err.flush();
+    }
+
+    @Override
     public void backfillProgress(String migration, String table, long rowsDone, long rowsTotal, double rowsPerSecond) {
         synchronized (this) {
             endLine();

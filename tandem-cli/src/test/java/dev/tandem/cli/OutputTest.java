@@ -27,7 +27,7 @@ class OutputTest {
     @Test
     void stepLinesWithSkipsAndRetries() {
         StringWriter text = new StringWriter();
-        StepPrinter p = new StepPrinter(new PrintWriter(text), BackfillProgressStub.INSTANCE, false);
+        StepPrinter p = printer(text);
         p.phaseStarted("002_email", Phase.EXPANDING, 3, 0);
         p.stepSkipped("002_email", Phase.EXPANDING, 0, 3, VIEW);
         p.stepStarted("002_email", Phase.EXPANDING, 1, 3, ADD);
@@ -51,10 +51,32 @@ class OutputTest {
                 "             - rename column x " + e + " 1.2 s");
     }
 
+    /** A step held back by long transactions says so on its own line, naming them, and its end follows. */
+    @Test
+    void heldBackStepNamesTheTransactions() {
+        StringWriter text = new StringWriter();
+        StepPrinter p = printer(text);
+        p.stepStarted("002_email", Phase.EXPANDING, 1, 3, ADD);
+        p.stepHeldBack("002_email", ADD, "connection 28 (app@h) has had a transaction open for 14 s", Duration.ofMillis(3_000));
+        p.stepStarted("002_email", Phase.EXPANDING, 1, 3, ADD);
+        p.stepFinished("002_email", Phase.EXPANDING, 1, 3, ADD, Duration.ofMillis(12));
+        String e = Text.ELLIPSIS;
+        assertThat(text.toString().lines()).containsExactly(
+                "[expand 2/3] add column users.email " + e + " not started for 3.0 s: connection 28 (app@h) has had a"
+                        + " transaction open for 14 s",
+                "[expand 2/3] " + e + " 12 ms");
+        StringWriter json = new StringWriter();
+        new JsonEvents(new PrintWriter(json)).stepHeldBack("002_email", ADD, "connection 28", Duration.ofMillis(3_000));
+        JsonNode event = CommandsTest.lines(json.toString()).get(0);
+        assertThat(event.get("event").asText()).isEqualTo("step_held_back");
+        assertThat(event.get("held_millis").asInt()).isEqualTo(3_000);
+        assertThat(event.get("reason").asText()).isEqualTo("connection 28");
+    }
+
     @Test
     void resumedPhaseSaysSo() {
         StringWriter text = new StringWriter();
-        StepPrinter p = new StepPrinter(new PrintWriter(text), BackfillProgressStub.INSTANCE, false);
+        StepPrinter p = printer(text);
         p.phaseStarted("002_email", Phase.CONTRACTING, 5, 2);
         assertThat(text.toString()).isEqualTo("002_email: resuming contract at step 3 of 5 (2 done before)" + System.lineSeparator());
     }
@@ -77,6 +99,10 @@ class OutputTest {
         assertThat(events.get(3).get("millis").asInt()).isEqualTo(12);
         assertThat(events.get(4).toString()).isEqualTo("{\"event\":\"progress\",\"migration\":\"002_email\",\"table\":\"users\","
                 + "\"rows_done\":500,\"rows_total\":1000,\"rows_per_second\":1234.6}");
+    }
+
+    private static StepPrinter printer(StringWriter text) {
+        return new StepPrinter(new PrintWriter(text), BackfillProgressStub.INSTANCE, false);
     }
 
     enum BackfillProgressStub implements BackfillProgress {

@@ -119,8 +119,11 @@ public interface Ddl {
     /**
      * Whether a column is made NOT NULL through a CHECK (c IS NOT NULL) added NOT VALID and validated before SET NOT
      * NULL, which the validated check lets skip its scan under an exclusive lock (PostgreSQL 12+, ALTER TABLE, SET NOT
-     * NULL). False where the server sets NOT NULL online by itself, refusing while NULLs remain (MariaDB: ALGORITHM=INPLACE,
-     * LOCK=NONE; "InnoDB Online DDL Operations"): then contract sets it before its point of no return.
+     * NULL). False where the server can only set NOT NULL on a live column by reading every row (MariaDB: an in-place
+     * rebuild, ALGORITHM=INPLACE, which under busy writers gets its lock only after many attempts) but can add a NOT
+     * NULL column catalog-only: then every column that must be NOT NULL in the new version is one Tandem adds (a new
+     * column, or a changed column's new form), and {@link #addNotNullColumn} adds it NOT NULL at expand, so that
+     * contract has no statement to run for it (docs/DESIGN.md, "NOT NULL on MariaDB").
      */
     boolean notNullByCheck();
 
@@ -145,6 +148,21 @@ public interface Ddl {
     Step dropTable(String schema, String table, List<String> referencedTables);
 
     Step renameTable(String schema, String from, String to);
+
+    /**
+     * Adds a NOT NULL column, catalog only, where {@link #notNullByCheck} is false, with a placeholder default of its
+     * type: the rows already there hold it until the backfill gives them their values (the new version is published only
+     * then), and so do the previous version's inserts until the sync trigger fills the column. The planner drops the
+     * placeholder once the trigger is there ({@link #dropDefault}); from then on a new version's write that leaves the
+     * column out or NULL fails, as on any NOT NULL column. {@code collation} as for {@link #addColumn(String, String,
+     * String, String, String, String)}.
+     *
+     * @throws UnsupportedOperationException where {@link #notNullByCheck} is true, which never needs it
+     */
+    default Step addNotNullColumn(String schema, String table, String column, String type, String collationSchema,
+                                  String collation) {
+        throw new UnsupportedOperationException("NOT NULL columns are made NOT NULL by a validated check here");
+    }
 
     /** Adds a nullable column with no default: catalog only, never a rewrite. */
     Step addColumn(String schema, String table, String column, String type);

@@ -68,6 +68,30 @@ public interface Dialect {
     default void endTransactionTimeouts(Connection connection) throws SQLException {
     }
 
+    /**
+     * A transaction of another session that has been open for a while, as the server shows it: the connection it runs
+     * on, the login and client host of that connection, how long the transaction has been open, and the statement
+     * that ends the connection (where the application cannot simply commit).
+     */
+    record OpenTransaction(long connection, String user, String host, Duration open, String endIt) {
+    }
+
+    /**
+     * The other sessions' transactions open for longer than {@code olderThan} that may hold the metadata lock of a table
+     * an in-place step (an index build, a rebuild) must take exclusively, for a moment at its start and its end: while
+     * one holds it, the step cannot start, and a step that waited for it would hold up every later reader and writer of
+     * the table. Asked after such a step failed to get its lock, so that the step waits for them by name instead of
+     * retrying blindly (docs/DESIGN.md, "Long transactions"). Empty by default: where long steps take a lock that
+     * writers do not wait behind (PostgreSQL: CREATE INDEX CONCURRENTLY and VALIDATE CONSTRAINT take SHARE UPDATE
+     * EXCLUSIVE), and where this login may not see other sessions' transactions.
+     *
+     * @param olderThan how long a transaction must have been open to count (the step's lock timeout: shorter ones come
+     *                  and go between two attempts)
+     */
+    default List<OpenTransaction> longTransactions(Connection connection, Duration olderThan) throws SQLException {
+        return List.of();
+    }
+
     /** True for errors that mean "could not get the lock in time" or "chosen as deadlock victim": retry later. */
     boolean isRetryable(SQLException e);
 

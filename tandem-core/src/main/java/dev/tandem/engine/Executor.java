@@ -80,6 +80,7 @@ public final class Executor {
     private boolean runWithRetry(Connection c, String migration, Phase phase, int index, int total, Step step,
                                  int enterPhaseAt, Advice advice) throws SQLException {
         long deadline = System.nanoTime() + settings.retryDeadline().toNanos();
+        HeldBack heldBack = new HeldBack(migration, step);
         for (int attempt = 1; ; attempt++) {
             try {
                 return runOnce(c, migration, phase, index, total, step, enterPhaseAt);
@@ -92,19 +93,82 @@ public final class Executor {
                             + phase + " (" + step.description() + ") failed and was rolled back: " + reason
                             + "\nSQL: " + step.sql() + "\n" + advice.after(index), e);
                 }
-                Duration wait = backoff(attempt, dialect.longestRetryPause(step.mode() != Step.Mode.TRANSACTIONAL));
+                // The table's lock was taken. An in-place step waits for long transactions by name, trying again every
+                // HELD_BACK_POLL; any other step (or none found) retries after a jittered back-off.
+                List<Dialect.OpenTransaction> open = inPlace(step)
+                        ? dialect.longTransactions(autocommit(c), settings.lockTimeout()) : List.of();
+                Duration wait = open.isEmpty()
+                        ? backoff(attempt, dialect.longestRetryPause(step.mode() != Step.Mode.TRANSACTIONAL)) : HELD_BACK_POLL;
                 if (System.nanoTime() + wait.toNanos() > deadline) {
+                    if (!open.isEmpty()) {
+                        String why = LongTransactions.describe(open);
+                        state.history(autocommit(c), migration, phase.text, "step not started", step.description() + ": " + why);
+                        throw new TandemException(TandemException.Kind.REFUSED, "step " + (index + 1) + "/" + total + " of "
+                                + phase + " (" + step.description() + ") was not started: after "
+                                + settings.retryDeadline().toSeconds() + " s, " + why + ". Have the application end"
+                                + " the transaction, or end the connection (" + LongTransactions.endThem(open) + "), then"
+                                + " run the command again.\n" + advice.after(index), e);
+                    }
                     throw new TandemException(TandemException.Kind.DATABASE, "step " + (index + 1) + "/" + total + " of "
                             + phase + " (" + step.description() + ") could not get its lock within "
                             + settings.retryDeadline().toSeconds() + " s (" + attempt + " attempts, each waiting at most "
                             + settings.lockTimeout().toMillis() + " ms): a long transaction holds the table.\n"
                             + advice.after(index), e);
                 }
-                log.info("{}: lock not available for '{}' (attempt {}), retrying in {} ms: {}", migration,
-                        step.description(), attempt, wait.toMillis(), e.getMessage());
-                listener.stepRetry(migration, step, attempt, wait, e.getMessage());
+                if (open.isEmpty()) {
+                    log.info("{}: lock not available for '{}' (attempt {}), retrying in {} ms: {}", migration,
+                            step.description(), attempt, wait.toMillis(), e.getMessage());
+                    listener.stepRetry(migration, step, attempt, wait, e.getMessage());
+                } else {
+                    heldBack.report(open, c, phase);
+                }
                 sleep(wait);
             }
+        }
+    }
+
+    /**
+     * How long a step held back by long transactions waits before it is tried again (NOWAIT: an attempt queues no one)
+     * and, if its table is still taken, looks for them again.
+     */
+    static final Duration HELD_BACK_POLL = Duration.ofSeconds(1);
+
+    /**
+     * A step that rebuilds or builds in place and so takes the table's exclusive metadata lock at its start and end,
+     * where the database has such steps (MariaDB's INPLACE and NOCOPY ALTERs; PostgreSQL's concurrent builds find no
+     * long transactions to wait for: {@link Dialect#longTransactions}).
+     */
+    private static boolean inPlace(Step step) {
+        return step.mode() != Step.Mode.TRANSACTIONAL
+                && (step.effect() == Step.Effect.BUILD || step.effect() == Step.Effect.REWRITE);
+    }
+
+    /** Tells the listener (and the history, once) about the long transactions a step waits for, when they change. */
+    private final class HeldBack {
+        private final String migration;
+        private final Step step;
+        private final long since = System.nanoTime();
+        private List<Long> lastConnections = List.of();
+        private long lastTold;
+
+        HeldBack(String migration, Step step) {
+            this.migration = migration;
+            this.step = step;
+        }
+
+        void report(List<Dialect.OpenTransaction> open, Connection c, Phase phase) throws SQLException {
+            List<Long> connections = open.stream().map(Dialect.OpenTransaction::connection).toList();
+            long now = System.nanoTime();
+            if (connections.equals(lastConnections) && now - lastTold < Duration.ofSeconds(10).toNanos()) return;
+            String why = LongTransactions.describe(open) + "; the step starts once it ends, or sooner after "
+                    + LongTransactions.endThem(open);
+            if (lastConnections.isEmpty()) {
+                state.history(autocommit(c), migration, phase.text, "step held back", step.description() + ": " + why);
+            }
+            log.info("{}: '{}' waits: {}", migration, step.description(), why);
+            listener.stepHeldBack(migration, step, why, Duration.ofNanos(now - since));
+            lastConnections = connections;
+            lastTold = now;
         }
     }
 

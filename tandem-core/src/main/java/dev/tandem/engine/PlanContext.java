@@ -128,19 +128,35 @@ public final class PlanContext {
     }
 
     /**
+     * Adds a column of the new version (a new column, or a changed column's new form) at expand: NOT NULL from the
+     * start where the database makes a live column NOT NULL only by reading every row ({@link Ddl#notNullByCheck} false),
+     * else nullable, made NOT NULL by {@link #notNullAtExpand} and {@link #notNullAtContract}.
+     */
+    public Step addNewColumn(String table, String column, String type, boolean notNull, String collationSchema,
+                             String collation) {
+        return notNull && !ddl.notNullByCheck()
+                ? ddl.addNotNullColumn(schema, table, column, type, collationSchema, collation)
+                : ddl.addColumn(schema, table, column, type, collationSchema, collation);
+    }
+
+    /**
      * Makes a column NOT NULL, expand's part: with {@link Ddl#notNullByCheck}, a CHECK added NOT VALID (new writes obey
-     * it from then on); otherwise nothing until contract (see {@link #notNullAtContract}).
+     * it from then on); otherwise {@link #addNewColumn} added it NOT NULL with a placeholder default, which goes once the
+     * sync trigger fills the column for the previous version (SYNC comes before CONSTRAINTS), unless the column has a
+     * default of its own by then: a new version's insert that leaves the column out must fail, not store the placeholder.
      */
     public void notNullAtExpand(TableModel table, TableModel.ColumnModel column, String checkName) {
         if (ddl.notNullByCheck()) {
             expand(ExpandStage.CONSTRAINTS, ddl.addCheckNotValid(schema, table.physical, checkName, ddl.notNullCheck(column.physical)));
+        } else if (column.defaultExpr == null || column.takesPreviousDefault) {
+            expand(ExpandStage.CONSTRAINTS, ddl.dropDefault(schema, table.physical, column.physical));
         }
     }
 
     /**
      * Makes a column NOT NULL, contract's part: with {@link Ddl#notNullByCheck}, the check validated, then SET NOT NULL
-     * and the check dropped; otherwise SET NOT NULL among contract's validations, before its point of no return, where a
-     * NULL left makes it fail with nothing else changed.
+     * and the check dropped; otherwise the column is NOT NULL since expand: contract's row check still refuses a NULL
+     * however one got there, and SET NOT NULL is skipped unless someone made the column nullable.
      */
     public void notNullAtContract(TableModel table, TableModel.ColumnModel column, String checkName) {
         if (ddl.notNullByCheck()) {
@@ -148,9 +164,13 @@ public final class PlanContext {
             contract(ContractStage.FINALIZE, ddl.setNotNull(schema, contractName(table), contractName(column)));
             contract(ContractStage.FINALIZE, ddl.dropConstraint(schema, contractName(table), checkName));
         } else {
-            contract(ContractStage.VALIDATE, ddl.setNotNull(schema, table.physical, column.physical));
-            // Nothing refuses a NULL before then (no NOT VALID check): verify counts them, and contract's preflight
-            // refuses with the rows instead of failing on the server's error.
+            // The column is NOT NULL since expand; verify counts NULLs, and contract's preflight refuses with the rows,
+            // should it have been made nullable behind Tandem's back. Then, and only then, SET NOT NULL runs (in place);
+            // otherwise it finds the column NOT NULL and is skipped.
+            Step set = ddl.setNotNull(schema, table.physical, column.physical);
+            contract(ContractStage.VALIDATE, new Step("only if it is no longer NOT NULL (expand added it so): "
+                    + set.description(), set.sql(), set.locks(), set.effect(), set.skipIf(), set.skipParams(), set.mode(),
+                    set.repairIf(), set.repair()));
             rowChecks.add(new Plan.RowCheck(table.name, "NOT NULL of column " + column.name,
                     dialect.quote(column.name) + " IS NOT NULL", table.physical, dialect.quote(column.physical) + " IS NOT NULL"));
         }

@@ -400,6 +400,35 @@ class MariaDbFactsTest {
     }
 
     /**
+     * "InnoDB Online DDL Operations with ALGORITHM=INSTANT": a NOT NULL column with a constant default is added
+     * instantly to a table with rows, under NO_ZERO_DATE too, for every type the dialect gives a placeholder (the rows
+     * read it), and its default is dropped instantly; from then on an insert that leaves it out fails (1364) and an
+     * explicit NULL too (1048). Making an existing column NOT NULL instead is INPLACE: it reads every row.
+     */
+    @Test
+    void aNotNullColumnIsAddedInstantlyWithAPlaceholderThatIsDroppedInstantly() throws SQLException {
+        MariaDb.exec(app, "INSERT INTO users (name) SELECT CONCAT('u', seq) FROM seq_1_to_500");
+        try (Connection c = connect(app)) {
+            run(c, "SET SESSION sql_mode = CONCAT(@@sql_mode, ',NO_ZERO_DATE,NO_ZERO_IN_DATE')");
+            String[][] typed = {{"INT", "0"}, {"DECIMAL(10,2)", "0.00"}, {"VARCHAR(20)", ""}, {"TEXT", ""},
+                    {"ENUM('b','a')", "b"}, {"DATE", "1000-01-01"}, {"DATETIME(6)", "1970-01-01 00:00:01.000000"},
+                    {"TIMESTAMP", "1970-01-01 00:00:01"}, {"TIME", "00:00:00"}, {"YEAR", "1901"},
+                    {"UUID", "00000000-0000-0000-0000-000000000000"}, {"INET6", "::"}, {"JSON", "null"}};
+            for (int i = 0; i < typed.length; i++) {
+                String column = "c" + i;
+                run(c, new dev.tandem.dialect.mariadb.MariaDbDdl().addNotNullColumn(app, "users", column, typed[i][0], null,
+                        null).sql());
+                assertThat(one(c, "SELECT CAST(MIN(" + column + ") AS CHAR) FROM users")).as(typed[i][0]).isEqualTo(typed[i][1]);
+                run(c, "ALTER TABLE users ALTER COLUMN " + column + " DROP DEFAULT, ALGORITHM=INSTANT, LOCK=NONE");
+            }
+            assertThat(errorOf(c, "INSERT INTO users (name, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12)"
+                    + " VALUES ('x', 0, '', '', 'a', '2020-01-01', NOW(), NOW(), '00:00', 2020, UUID(), '::1', '{}')")).isEqualTo(1364);
+            assertThat(errorOf(c, "UPDATE users SET c0 = NULL WHERE id = 1")).isEqualTo(1048);
+            assertThat(errorOf(c, "ALTER TABLE users MODIFY written_by VARCHAR(20) NOT NULL, ALGORITHM=INSTANT")).isEqualTo(1845);
+        }
+    }
+
+    /**
      * "InnoDB Online DDL Operations with ALGORITHM=INSTANT" / "...INPLACE": INT to BIGINT is a copy of the table
      * (1846 when INSTANT or INPLACE is demanded), so the dialect must do it through a shadow column.
      */

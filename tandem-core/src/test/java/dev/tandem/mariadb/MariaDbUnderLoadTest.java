@@ -206,4 +206,86 @@ class MariaDbUnderLoadTest {
         assertThat(writers.errors.get()).isPositive();
         assertThat(writers.messages).anyMatch(s -> s.contains("doesn't have a default value"));
     }
+
+    /** How a NOT NULL change went under load: attempts and time of its statement, and what the writers saw throughout. */
+    private record NotNullRun(int attempts, long stepMillis, Writers writers) {
+        @Override
+        public String toString() {
+            return attempts + " attempt(s) in " + stepMillis + " ms; writers: " + writers.done.get() + " writes, "
+                    + writers.errors.get() + " failed, slowest " + writers.slowestMillis.get() + " ms " + writers.messages;
+        }
+    }
+
+    /** Runs {@code step} as the executor does (its timeouts, retried on a lock wait), counting attempts. */
+    private static int[] retried(Step step) throws Exception {
+        long started = System.nanoTime();
+        try (Connection c = MariaDbSteps.admin().getConnection()) {
+            boolean weak = step.mode() != Step.Mode.TRANSACTIONAL;
+            new dev.tandem.dialect.mariadb.MariaDbDialect(dev.tandem.dialect.mariadb.MariaDbDialect.Flavor.MARIADB)
+                    .setDdlTimeouts(c, weak ? java.time.Duration.ZERO : MariaDbSteps.LOCK_TIMEOUT,
+                            weak ? java.time.Duration.ZERO : java.time.Duration.ofSeconds(30));
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    MariaDbSteps.exec(c, step.sql());
+                    return new int[]{attempt, (int) ((System.nanoTime() - started) / 1_000_000)};
+                } catch (SQLException e) {
+                    // 1205: NOWAIT or WAIT found the lock taken; 1969: max_statement_time ended the wait.
+                    if ((e.getErrorCode() != 1205 && e.getErrorCode() != 1969) || attempt == 2_000) throw e;
+                    // The executor's pauses for such a step: jittered, at most 250 ms (Dialect.longestRetryPause).
+                    Thread.sleep(dev.tandem.engine.Executor.backoff(Math.min(attempt, 3)).toMillis());
+                }
+            }
+        }
+    }
+
+    /**
+     * INT to BIGINT of a column that stays NOT NULL, under both versions' writers from expand to contract's point,
+     * its new form made NOT NULL either {@code atExpand} (added NOT NULL with a placeholder default dropped
+     * once the sync trigger is there, INSTANT both: what the planner does) or at contract
+     * (added nullable, then MODIFY ... NOT NULL, ALGORITHM=INPLACE with NOWAIT: what it did before).
+     */
+    private static NotNullRun notNullUnderLoad(String prefix, boolean atExpand) throws Exception {
+        UsersMigration m = populated(prefix);
+        Step addShadow = atExpand ? m.ddl.addNotNullColumn(m.database, "users", UsersMigration.SHADOW, "BIGINT", null, null)
+                : m.ddl.addColumn(m.database, "users", UsersMigration.SHADOW, "BIGINT");
+        int[] notNull;
+        Writers writers = new Writers();
+        try (writers) {
+            writers.start("previous", previous(m), OLD_INSERT, OLD_SET_N, OLD_SET_EMAIL);
+            writers.atLeast(300);
+            int[] added = retried(addShadow);
+            notNull = added;
+            for (Step step : m.expand().subList(1, m.expand().size())) contract(List.of(step), writers);
+            if (atExpand) {
+                // The placeholder default goes once the sync trigger fills the column (the planner's CONSTRAINTS stage).
+                contract(List.of(m.ddl.dropDefault(m.database, "users", UsersMigration.SHADOW)), writers);
+                assertThat(Rows.scalar(MariaDb.dataSource(), "SELECT IS_NULLABLE FROM information_schema.COLUMNS WHERE"
+                        + " TABLE_SCHEMA = ? AND TABLE_NAME = 'users' AND COLUMN_NAME = ?", m.database, UsersMigration.SHADOW))
+                        .as("NOT NULL from expand on").isEqualTo("NO");
+            }
+            backfill(m);
+            m.publish().forEach(MariaDbSteps::run);
+            writers.start("new", next(m), NEW_INSERT, NEW_SET_N, NEW_UPSERT);
+            writers.atLeast(500);
+            if (!atExpand) notNull = retried(m.ddl.setNotNull(m.database, "users", UsersMigration.SHADOW));
+            writers.atLeast(300);
+        }
+        assertThat(Rows.scalar(MariaDb.dataSource(), "SELECT COUNT(*) FROM " + m.qualified() + " WHERE NOT (n <=> "
+                + MariaDb.quote(UsersMigration.SHADOW) + ")")).isEqualTo(0L);
+        return new NotNullRun(notNull[0], notNull[1], writers);
+    }
+
+    /**
+     * The figures behind "NOT NULL on MariaDB" in docs/DESIGN.md: the same change made NOT NULL at contract in place and
+     * at expand by adding the column NOT NULL. Neither fails a write; the in-place way needs NOWAIT attempts until the
+     * busy table lets one in, the added-NOT-NULL way one catalog-only statement.
+     */
+    @Test
+    void notNullAddedAtExpandNeedsNoInPlaceChangeAndFailsNoWrite() throws Exception {
+        NotNullRun inPlace = notNullUnderLoad("load_nn_inplace", false);
+        NotNullRun added = notNullUnderLoad("load_nn_added", true);
+        System.out.printf("NOT NULL in place at contract: %s%nNOT NULL added at expand: %s%n", inPlace, added);
+        assertThat(inPlace.writers.errors.get()).as(String.valueOf(inPlace.writers.messages)).isZero();
+        assertThat(added.writers.errors.get()).as(String.valueOf(added.writers.messages)).isZero();
+    }
 }

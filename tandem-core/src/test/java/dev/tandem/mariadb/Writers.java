@@ -30,6 +30,8 @@ final class Writers implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     final AtomicInteger done = new AtomicInteger();
     final AtomicInteger errors = new AtomicInteger();
+    /** The longest any one write took, failed or not, in milliseconds. */
+    final java.util.concurrent.atomic.AtomicLong slowestMillis = new java.util.concurrent.atomic.AtomicLong();
     final List<String> messages = Collections.synchronizedList(new ArrayList<>());
 
     /** Starts a thread that runs one of {@code writes}, chosen at random, again and again. */
@@ -38,6 +40,7 @@ final class Writers implements AutoCloseable {
             try (Connection c = session.open()) {
                 while (!stop.get()) {
                     Write w = writes[ThreadLocalRandom.current().nextInt(writes.length)];
+                    long start = System.nanoTime();
                     try {
                         w.run(c, ThreadLocalRandom.current().nextInt(1, 1_000_000));
                         done.incrementAndGet();
@@ -45,6 +48,7 @@ final class Writers implements AutoCloseable {
                         errors.incrementAndGet();
                         if (messages.size() < 10) messages.add(name + ": " + e.getErrorCode() + " " + e.getMessage());
                     }
+                    slowestMillis.accumulateAndGet((System.nanoTime() - start) / 1_000_000, Math::max);
                 }
             } catch (SQLException e) {
                 errors.incrementAndGet();

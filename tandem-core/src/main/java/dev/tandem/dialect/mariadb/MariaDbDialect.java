@@ -221,6 +221,12 @@ public final class MariaDbDialect implements Dialect {
         }
     }
 
+    /** From INNODB_TRX, which needs PROCESS (without it: none); see {@link MariaDbOpenTransactions}. */
+    @Override
+    public List<OpenTransaction> longTransactions(Connection c, Duration olderThan) throws SQLException {
+        return MariaDbOpenTransactions.olderThan(c, olderThan);
+    }
+
     /**
      * 1205 (a row or metadata lock not granted within its timeout, and MariaDB's {@code WAIT n} / {@code NOWAIT} on
      * DDL), 1213 (deadlock victim; also what Galera answers a transaction its DDL aborted), 3572 (MySQL's NOWAIT),

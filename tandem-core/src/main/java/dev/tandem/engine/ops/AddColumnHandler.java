@@ -63,7 +63,7 @@ public final class AddColumnHandler implements OperationHandler<AddColumn> {
         if (op.up() != null) {
             ctx.check(ctx.at(op, "up"), "up", op.up(), ctx.oldRow(a.table()), ctx.oldRowTypes(a.table()), def.type());
         }
-        ctx.expand(ExpandStage.COLUMNS, ctx.ddl.addColumn(ctx.schema, table, def.name(), def.type())
+        ctx.expand(ExpandStage.COLUMNS, ctx.addNewColumn(table, def.name(), def.type(), a.column().notNull, null, null)
                 .alsoLocks(InheritedTables.descendantLocks(a.table(), LockMode.ACCESS_EXCLUSIVE)));
         if (def.defaultExpr() != null) {
             ctx.expand(ExpandStage.COLUMNS, ctx.ddl.setDefault(ctx.schema, table, def.name(), def.defaultExpr()));

@@ -42,7 +42,7 @@ final class ColumnAttributes {
         Catalog.Attributes kept = column.live.attributes();
         String schema = ctx.schema, physical = table.physical, shadow = column.physical;
         boolean collate = kept.collation() != null && collatable(column.type);
-        ctx.expand(ExpandStage.COLUMNS, ctx.ddl.addColumn(schema, physical, shadow, column.type,
+        ctx.expand(ExpandStage.COLUMNS, ctx.addNewColumn(physical, shadow, column.type, column.notNull,
                 collate ? kept.collationSchema() : null, collate ? kept.collation() : null));
         if (collate) ctx.carries(what + " collation \"" + kept.collation() + "\"", "given to its new form as expand adds it");
         if (column.defaultExpr != null) {
