@@ -61,6 +61,8 @@ final class RowChecks {
                 if (check.table() == null) continue;
                 // Counted in autocommit: the dialect may need to set the isolation before its transaction's first read.
                 long rows = count(c, schema, check.table(), ALL_ROWS + 1);
+                // An empty table has nothing to try, and nothing to say.
+                if (rows == 0) continue;
                 List<long[]> windows = new ArrayList<>();
                 String what = check.what() + " of " + check.table() + " (" + shortly(check.location()) + ")";
                 if (rows <= ALL_ROWS) {
