@@ -68,7 +68,7 @@ public final class Tandem {
         this.session = new MigrationSession(database, dialect, state, config.stateSchema, config.schema, config.lockWait,
                 config.listener);
         this.migrationFiles = new MigrationFiles(config.migrations, state);
-        this.freshPlan = new FreshPlan(dialect, state, config.schema, config.stateSchema, config.lockTimeout,
+        this.freshPlan = new FreshPlan(dialect, state, database, config.schema, config.stateSchema, config.lockTimeout,
                 config.statementTimeout, config.newVersionLogins);
         VersionGuard versionGuard = new VersionGuard(state, config.listener);
         Executor executor = new Executor(dialect, state, new Executor.Settings(config.lockTimeout, config.statementTimeout,

@@ -1,8 +1,5 @@
 package dev.tandem.cli;
 
-import dev.tandem.engine.Names;
-import dev.tandem.testing.Pg;
-import dev.tandem.testing.Rows;
 
 import java.io.File;
 import java.io.IOException;
@@ -11,9 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -42,16 +37,10 @@ final class CliProcess {
         }
     }
 
-    /** Sessions Tandem has open (it names them); the test itself never uses that name. */
-    static long toolSessions() {
-        return ((Number) Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM pg_stat_activity WHERE (application_name = ? OR application_name LIKE ? || ' %')"
-                + " AND pid <> pg_backend_pid()", Names.TOOL_APPLICATION_NAME, Names.TOOL_APPLICATION_NAME)).longValue();
-    }
-
     /** Waits until the process has a database session (true) or has exited without one (false). */
-    boolean awaitWork() throws InterruptedException {
+    boolean awaitWork(CliDatabase db) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (toolSessions() == 0) {
+        while (db.toolSessions() == 0) {
             if (!process.isAlive()) return false;
             if (System.nanoTime() > deadline) throw new AssertionError("no Tandem session after 60 s: " + log());
             Thread.sleep(5);
@@ -69,24 +58,16 @@ final class CliProcess {
 
     /**
      * After {@code nanos}, unless the process exited first, holds Tandem's state rows of {@code schema} so that the
-     * process stops at its next checkpoint write: inside the transaction of the step it just ran (the step's DDL
-     * done, not committed), after a backfill batch, or at a change of phase. Then sends SIGKILL and lets go.
+     * process stops at its next checkpoint write: inside the transaction of the step it just ran (on PostgreSQL the
+     * step's DDL done, not committed; MariaDB commits each DDL statement by itself), after a backfill batch, or at a change of phase. Then sends SIGKILL and lets go.
      * True if it was killed.
      */
-    boolean killAtNextCheckpoint(long nanos, String schema) throws InterruptedException {
+    boolean killAtNextCheckpoint(long nanos, String schema, CliDatabase db) throws InterruptedException {
         if (process.waitFor(nanos, TimeUnit.NANOSECONDS)) return false;
-        try (Connection gate = Pg.dataSource().getConnection(); Statement st = gate.createStatement()) {
-            gate.setAutoCommit(false);
-            st.execute("SET lock_timeout = '2s'");
-            for (String table : List.of("migrations", "backfill")) {
-                try (PreparedStatement ps = gate.prepareStatement("SELECT 1 FROM tandem." + table
-                        + " WHERE schema_name = ? FOR UPDATE")) {
-                    ps.setString(1, schema);
-                    ps.execute();
-                }
-            }
+        try (Connection gate = db.db.dataSource().getConnection()) {
+            db.holdCheckpoints(gate, schema);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-            while (process.isAlive() && blockedToolSessions() == 0 && System.nanoTime() < deadline) Thread.sleep(2);
+            while (process.isAlive() && db.blockedToolSessions() == 0 && System.nanoTime() < deadline) Thread.sleep(2);
             if (!process.isAlive()) return false;
             process.destroyForcibly();
             if (!process.waitFor(30, TimeUnit.SECONDS)) throw new AssertionError("the process survived SIGKILL");
@@ -95,11 +76,6 @@ final class CliProcess {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static long blockedToolSessions() {
-        return ((Number) Rows.scalar(Pg.dataSource(), "SELECT count(*) FROM pg_stat_activity WHERE (application_name = ? OR application_name LIKE ? || ' %')"
-                + " AND wait_event_type = 'Lock'", Names.TOOL_APPLICATION_NAME, Names.TOOL_APPLICATION_NAME)).longValue();
     }
 
     int waitFor() throws InterruptedException {

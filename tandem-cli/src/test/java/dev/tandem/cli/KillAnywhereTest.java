@@ -1,10 +1,12 @@
 package dev.tandem.cli;
 
 import dev.tandem.testing.CatalogSnapshot;
+import dev.tandem.testing.MariaDbSnapshot;
 import dev.tandem.testing.Migrations;
 import dev.tandem.testing.Pg;
 import dev.tandem.testing.Rows;
-import org.junit.jupiter.api.Test;
+import dev.tandem.testing.TestDatabase;
+import dev.tandem.testing.TestDatabase.OnEveryDatabase;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.sql.DataSource;
@@ -31,6 +33,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <p>The moments are random but reproducible: the seed is printed, and {@code -Dtandem.kill.seed=N} repeats a run.
  * A kill lands at a uniformly random time within how long the same command took in the uninterrupted run, counted
  * from the moment the process opened its first database session (so no kill is wasted on JVM start-up).
+ *
+ * <p>On every database, with the same seed and number of kills: a MariaDB run takes about as long (the kills there land
+ * between DDL statements that each commit by themselves, and at checkpoint writes). Its end state is compared by
+ * {@link MariaDbSnapshot}, the CLI logs in as a user of its own there (so that the process list shows its sessions),
+ * and the rows are read through the new version's views, since MariaDB keeps physical names.
  */
 class KillAnywhereTest {
     static final String V1 = """
@@ -81,9 +88,11 @@ class KillAnywhereTest {
     Random random;
     String killed;
     int runs;
+    CliDatabase db;
 
-    @Test
-    void thirtyKillsLoseNothingAndEndAsAnUninterruptedRun() throws Exception {
+    @OnEveryDatabase
+    void killsLoseNothingAndEndAsAnUninterruptedRun(TestDatabase database) throws Exception {
+        db = CliDatabase.of(database);
         long seed = Long.getLong("tandem.kill.seed", 20261129L);
         System.out.println("KillAnywhereTest seed " + seed + " (repeat with -Dtandem.kill.seed=" + seed + ")");
         random = new Random(seed);
@@ -95,7 +104,7 @@ class KillAnywhereTest {
         for (Stage stage : List.of(Stage.EXPAND, Stage.BACKFILL, Stage.ROLLBACK, Stage.EXPAND, Stage.BACKFILL, Stage.CONTRACT)) {
             CliProcess run = start(clean, stage.command);
             // A quick command may finish before its session is seen: then it took less than one poll.
-            run.awaitWork();
+            run.awaitWork(db);
             long from = System.nanoTime();
             assertThat(run.waitFor()).as("uninterrupted %s: %s", stage, run.log()).isZero();
             took.merge(stage, Duration.ofNanos(System.nanoTime() - from), (x, y) -> x.compareTo(y) >= 0 ? x : y);
@@ -103,9 +112,9 @@ class KillAnywhereTest {
         System.out.println("uninterrupted run: " + took);
 
         int writers = 4;
-        VersionWriter oldBase = writer("old-base", 0, writers, false, Pg.dataSource(killed), random);
-        VersionWriter oldView = writer("old-view", 1, writers, false, Pg.dataSource(killed + "_001_init," + killed), random);
-        DataSource newVersion = Pg.dataSource(killed + "_002_change," + killed);
+        VersionWriter oldBase = writer("old-base", 0, writers, false, baseTable(killed), random);
+        VersionWriter oldView = writer("old-view", 1, writers, false, database.application(killed, "001_init"), random);
+        DataSource newVersion = database.application(killed, "002_change");
         VersionWriter new1 = writer("new-1", 2, writers, true, newVersion, random);
         VersionWriter new2 = writer("new-2", 3, writers, true, newVersion, random);
         List<VersionWriter> all = List.of(oldBase, oldView, new1, new2);
@@ -141,7 +150,7 @@ class KillAnywhereTest {
         assertThat(all.stream().flatMap(w -> w.errors.stream()).toList()).as("errors the applications saw").isEmpty();
         assertThat(kills).as("kills that landed while a command was working").hasSize(KILLS);
         assertThat(phase(killed)).isEqualTo("complete");
-        assertThat(CatalogSnapshot.of(killed)).isEqualTo(CatalogSnapshot.of(clean));
+        assertThat(catalog(killed)).isEqualTo(catalog(clean));
         assertThat(versionSchemas(killed)).isEqualTo(versionSchemas(clean));
 
         Map<Long, Map<String, Object>> expected = expectedRows(clean, all);
@@ -170,7 +179,7 @@ class KillAnywhereTest {
         while (landed < wanted) {
             CliProcess run = start(killed, stage.command);
             runs++;
-            if (!run.awaitWork()) {
+            if (!run.awaitWork(db)) {
                 // Done between two looks at the server's sessions.
                 System.out.println(stage + ": done before its session was seen");
                 assertSucceeded(stage, run.exitCode(), run, killed);
@@ -180,7 +189,7 @@ class KillAnywhereTest {
             double window = stage == Stage.CONTRACT ? 0.5 : 1.0;
             long delay = (long) (random.nextDouble() * window * took.get(stage).toNanos());
             boolean gated = random.nextBoolean();
-            if (!(gated ? run.killAtNextCheckpoint(delay, killed) : run.killAfter(delay))) {
+            if (!(gated ? run.killAtNextCheckpoint(delay, killed, db) : run.killAfter(delay))) {
                 System.out.println(stage + (gated ? " gated" : "") + " +" + delay / 1_000_000 + "ms: finished first, exit " + run.exitCode());
                 assertSucceeded(stage, run.exitCode(), run, killed);
                 return;
@@ -227,52 +236,80 @@ class KillAnywhereTest {
         return expected;
     }
 
-    private static Map<Long, Map<String, Object>> rows(String schema) {
+    /**
+     * The rows as the new version sees them: the table itself on PostgreSQL, whose contract renamed its columns; its
+     * view on MariaDB, whose physical names stay (title is still the column name, flag a shadow column).
+     */
+    private Map<Long, Map<String, Object>> rows(String schema) {
+        String from = switch (db.db) {
+            case POSTGRES -> "\"" + schema + "\".items";
+            case MARIADB -> "`" + schema + "_002_change`.items";
+        };
         Map<Long, Map<String, Object>> rows = new LinkedHashMap<>();
-        for (Map<String, Object> row : Rows.query(Pg.dataSource(), "SELECT id, title, flag, v, w, n FROM \"" + schema
-                + "\".items ORDER BY id")) {
-            rows.put((Long) row.get("id"), new LinkedHashMap<>(row));
+        for (Map<String, Object> row : Rows.query(db.db.dataSource(), "SELECT id, title, flag, v, w, n FROM " + from + " ORDER BY id")) {
+            rows.put(((Number) row.get("id")).longValue(), new LinkedHashMap<>(row));
         }
         return rows;
     }
 
+    private Object catalog(String schema) {
+        return switch (db.db) {
+            case POSTGRES -> CatalogSnapshot.of(schema);
+            case MARIADB -> MariaDbSnapshot.of(schema);
+        };
+    }
+
+    /** The previous version writing the table itself, with no version named: the search path or the default database. */
+    private DataSource baseTable(String schema) {
+        return switch (db.db) {
+            case POSTGRES -> Pg.dataSource(schema);
+            case MARIADB -> dev.tandem.testing.MariaDb.dataSource(schema);
+        };
+    }
+
     private VersionWriter writer(String name, int index, int writers, boolean newVersion, DataSource ds, Random random) {
-        return new VersionWriter(name, index, writers, newVersion, ds, ROWS, increments, random.nextLong());
+        return new VersionWriter(name, index, writers, newVersion, db.db == TestDatabase.POSTGRES, ds, ROWS, increments,
+                random.nextLong());
     }
 
     private String prepare(String prefix) throws InterruptedException {
-        String schema = Pg.newSchema(prefix);
+        String schema = db.db.newSchema(prefix);
         Path migrations = dir.resolve(schema);
         assertThat(migrations.toFile().mkdirs()).isTrue();
         new Migrations(migrations).write("001_init.yaml", V1);
         assertThat(start(schema, "migrate").waitFor()).isZero();
-        Pg.exec("INSERT INTO \"%s\".items SELECT g, 'n' || g, g %% 2, g, 0 FROM generate_series(1, %d) g".formatted(schema, ROWS));
+        db.db.exec("INSERT INTO " + db.db.dialect().qualify(schema, "items") + " SELECT g, CONCAT('n', g), g % 2, g, 0 FROM "
+                + db.db.series(ROWS));
         new Migrations(migrations).write("002_change.yaml", V2);
         return schema;
     }
 
     private CliProcess start(String schema, String command) {
-        List<String> args = new ArrayList<>(List.of(command, "--url", Pg.url(), "--schema", schema,
-                "--migrations", dir.resolve(schema).toString(), "--quiet"));
+        List<String> args = new ArrayList<>(List.of(command));
+        args.addAll(db.connection(schema));
+        args.addAll(List.of("--migrations", dir.resolve(schema).toString(), "--quiet"));
         if (command.equals("backfill")) args.addAll(List.of("--max-rows-per-second", BACKFILL_RATE));
         return CliProcess.start(dir, args);
     }
 
     /** A killed client's server session goes once the server notices; the next run starts only after that. */
-    private static void awaitNoToolSessions() throws InterruptedException {
+    private void awaitNoToolSessions() throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (CliProcess.toolSessions() > 0) {
+        while (db.toolSessions() > 0) {
             if (System.nanoTime() > deadline) throw new AssertionError("the killed Tandem's session did not go");
             Thread.sleep(10);
         }
     }
 
-    private static List<Object> versionSchemas(String schema) {
-        return Rows.query(Pg.dataSource(), "SELECT replace(nspname, ?, 'S') AS s FROM pg_namespace WHERE nspname LIKE ? ORDER BY 1",
-                schema, schema + "%").stream().map(r -> r.get("s")).toList();
+    private List<Object> versionSchemas(String schema) {
+        String names = switch (db.db) {
+            case POSTGRES -> "SELECT replace(nspname, ?, 'S') AS s FROM pg_namespace WHERE nspname LIKE ? ORDER BY 1";
+            case MARIADB -> "SELECT replace(SCHEMA_NAME, ?, 'S') AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? ORDER BY 1";
+        };
+        return Rows.query(db.db.dataSource(), names, schema, schema + "%").stream().map(r -> r.get("s")).toList();
     }
 
-    private static String phase(String schema) {
-        return (String) Rows.scalar(Pg.dataSource(), "SELECT phase FROM tandem.migrations WHERE schema_name = ? AND name = '002_change'", schema);
+    private String phase(String schema) {
+        return (String) Rows.scalar(db.db.dataSource(), "SELECT phase FROM tandem.migrations WHERE schema_name = ? AND name = '002_change'", schema);
     }
 }

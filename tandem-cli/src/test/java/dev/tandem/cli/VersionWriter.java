@@ -31,6 +31,8 @@ final class VersionWriter implements Runnable {
     private final int index;
     private final int writers;
     private final boolean newVersion;
+    /** PostgreSQL casts the text parameter to the column's type; MariaDB converts it by itself (BOOLEAN is TINYINT(1)). */
+    private final boolean castParameters;
     private final DataSource dataSource;
     private final long rows;
     private final Random random;
@@ -45,8 +47,9 @@ final class VersionWriter implements Runnable {
     final ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
     private long nextInsert;
 
-    VersionWriter(String name, int index, int writers, boolean newVersion, DataSource dataSource, long rows,
-                  Map<Long, AtomicInteger> increments, long seed) {
+    VersionWriter(String name, int index, int writers, boolean newVersion, boolean castParameters, DataSource dataSource,
+                  long rows, Map<Long, AtomicInteger> increments, long seed) {
+        this.castParameters = castParameters;
         this.name = name;
         this.index = index;
         this.writers = writers;
@@ -130,8 +133,8 @@ final class VersionWriter implements Runnable {
         String title = name + "-new-" + id;
         boolean flag = random.nextBoolean();
         String sql = newVersion
-                ? "INSERT INTO items (id, title, flag, v, w, n) VALUES (?, ?, ?::boolean, ?, ?, 0)"
-                : "INSERT INTO items (id, name, flag, v, n) VALUES (?, ?, ?::integer, ?, 0)";
+                ? "INSERT INTO items (id, title, flag, v, w, n) VALUES (?, ?, " + flagParameter() + ", ?, ?, 0)"
+                : "INSERT INTO items (id, name, flag, v, n) VALUES (?, ?, " + flagParameter() + ", ?, 0)";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setLong(1, id);
             ps.setString(2, title);
@@ -150,10 +153,11 @@ final class VersionWriter implements Runnable {
     }
 
     private String flagParameter() {
+        if (!castParameters) return "?";
         return newVersion ? "?::boolean" : "?::integer";
     }
 
     private String flagValue(boolean flag) {
-        return newVersion ? String.valueOf(flag) : flag ? "1" : "0";
+        return newVersion && castParameters ? String.valueOf(flag) : flag ? "1" : "0";
     }
 }

@@ -132,6 +132,20 @@ public interface Dialect {
                          String targetType) throws SQLException;
 
     /**
+     * Evaluates {@code expression} over rows {@code offset} to {@code offset + limit - 1} of {@code table} in the
+     * order of {@code orderBy}, each row seen as {@code row} names it (a physical column under the name the expression
+     * uses), and stores each value in a temporary column of {@code targetType} under the rules the sync trigger and the
+     * backfill write by (MariaDB: the session's sql_mode with strict mode added). Changes nothing and takes no lock that
+     * blocks a writer of the table: call it on a connection of its own, in autocommit off, before its first statement;
+     * the caller rolls back.
+     *
+     * @throws SQLException with the server's reason when a value of one of those rows does not evaluate or fit
+     */
+    void checkExpressionOnRows(Connection connection, String schema, String table, List<dev.tandem.dialect.Ddl.ViewColumn> row,
+                               List<String> orderBy, String expression, String targetType, long offset, long limit)
+            throws SQLException;
+
+    /**
      * Why the text of an expression field cannot be written into this database's statements as one expression (it
      * would end or leave the parentheses Tandem writes it into, by this database's lexical rules), or null when it
      * can. PostgreSQL's rules ({@link dev.tandem.migration.SqlExpressionText}), which the migration reader applies to

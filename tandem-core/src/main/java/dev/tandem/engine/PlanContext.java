@@ -54,9 +54,20 @@ public final class PlanContext {
     private static final java.util.Set<RollbackStage> ATOMIC_ROLLBACK = java.util.EnumSet.of(
             RollbackStage.DROP_SYNC, RollbackStage.DROP_CONSTRAINTS, RollbackStage.DROP_COLUMNS, RollbackStage.DROP_TABLES);
 
-    /** An SQL expression from the file to be checked against the database before anything changes. */
+    /**
+     * An SQL expression from the file to be checked against the database before anything changes.
+     *
+     * @param table the live table whose existing rows the expression is also tried on ({@code row} names their
+     *              physical columns), or null when it is tried on a stand-in row only
+     * @param key   the columns {@code table}'s rows are walked by (its primary key); empty with no table
+     */
     public record ExpressionCheck(SourceLocation location, String what, String expression,
-                                  List<Ddl.ViewColumn> row, Map<String, String> rowTypes, String targetType) {
+                                  List<Ddl.ViewColumn> row, Map<String, String> rowTypes, String targetType,
+                                  String table, List<String> key) {
+        public ExpressionCheck(SourceLocation location, String what, String expression, List<Ddl.ViewColumn> row,
+                               Map<String, String> rowTypes, String targetType) {
+            this(location, what, expression, row, rowTypes, targetType, null, List.of());
+        }
     }
 
     /**
@@ -316,6 +327,18 @@ public final class PlanContext {
         String problem = dialect.expressionTextProblem(expression);
         if (problem != null) throw new MigrationException(at, what + " `" + expression + "` " + problem);
         checks.add(new ExpressionCheck(at, what, expression, row, rowTypes, targetType));
+    }
+
+    /**
+     * Like {@link #check}, for an {@code up} over the previous version's row of a table that exists: the expression is
+     * also tried on the table's existing rows, which the backfill will give it (a cast of text that is not a number
+     * passes a row of NULLs and fails there).
+     */
+    public void checkOverRows(SourceLocation at, String what, String expression, TableModel t, String targetType) {
+        check(at, what, expression, oldRow(t), oldRowTypes(t), targetType);
+        ExpressionCheck c = checks.remove(checks.size() - 1);
+        checks.add(new ExpressionCheck(c.location(), c.what(), c.expression(), c.row(), c.rowTypes(), c.targetType(),
+                t.live.name(), t.live.primaryKey()));
     }
 
     /** The old version's row of a table: its live columns under their own names. */

@@ -18,8 +18,34 @@ import java.util.List;
 public final class BadInputCorpus {
     public static final String INDEX = "cases.tsv";
 
-    /** One case; its file is tried as a migration named {@code <number>_<file>}. */
-    public record Case(String file, String where, String message) {
+    /**
+     * One case; its file is tried as a migration named {@code <number>_<file>}. A case whose message is the database's
+     * own wording has a fourth column: {@code mariadb: <fragment>} (MariaDB says it so), {@code mariadb at <line:column>:
+     * <fragment>} (MariaDB refuses it at another place, for its own reason), or {@code postgres only: <why>} when it is
+     * not bad input on MariaDB.
+     */
+    public record Case(String file, String where, String message, String dialectNote) {
+        public Case(String file, String where, String message) {
+            this(file, where, message, "");
+        }
+
+        /** Whether the case is tried on {@code db}. */
+        public boolean appliesTo(TestDatabase db) {
+            return db == TestDatabase.POSTGRES || !dialectNote.startsWith("postgres only");
+        }
+
+        /** The fragment the message on {@code db} must contain. */
+        public String message(TestDatabase db) {
+            if (db != TestDatabase.MARIADB || !dialectNote.startsWith("mariadb")) return message;
+            return dialectNote.substring(dialectNote.indexOf(": ") + 2);
+        }
+
+        /** Where {@code db} refuses it, line:column. */
+        public String where(TestDatabase db) {
+            if (db != TestDatabase.MARIADB || !dialectNote.startsWith("mariadb at ")) return where;
+            return dialectNote.substring("mariadb at ".length(), dialectNote.indexOf(": "));
+        }
+
         /** Copies the case's bytes, unchanged, into {@code dir} as a migration file; returns its path. */
         public Path writeAsMigration(Path dir, String number) {
             Path target = dir.resolve(number + "_" + file);
@@ -64,8 +90,10 @@ public final class BadInputCorpus {
             for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
                 if (line.isBlank() || line.startsWith("#")) continue;
                 String[] f = line.split("\t", -1);
-                if (f.length != 3) throw new IllegalStateException(INDEX + ": expected 3 tab-separated columns: " + line);
-                cases.add(new Case(f[0], f[1], f[2]));
+                if (f.length != 3 && f.length != 4) {
+                    throw new IllegalStateException(INDEX + ": expected 3 or 4 tab-separated columns: " + line);
+                }
+                cases.add(new Case(f[0], f[1], f[2], f.length == 4 ? f[3] : ""));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

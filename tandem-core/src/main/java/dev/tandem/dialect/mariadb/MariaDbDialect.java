@@ -321,6 +321,12 @@ public final class MariaDbDialect implements Dialect {
         MariaDbExpressionCheck.check(c, expression, rowTypes, targetType);
     }
 
+    @Override
+    public void checkExpressionOnRows(Connection c, String schema, String table, List<Ddl.ViewColumn> row, List<String> orderBy,
+                                      String expression, String targetType, long offset, long limit) throws SQLException {
+        MariaDbExpressionCheck.checkRows(c, schema, table, row, orderBy, expression, targetType, offset, limit);
+    }
+
     /** Compared as the server stores the name: exactly, unless lower_case_table_names folds names. */
     @Override
     public boolean schemaExists(Connection c, String schema) throws SQLException {

@@ -29,8 +29,9 @@ import static dev.tandem.dialect.mariadb.MariaDbNames.quote;
  * it holds no aggregate or window function (refused in a SET, as in a trigger); and what it gives for a row of NULLs,
  * constants included ({@code 'abc'} for an integer, {@code 99999999999} for an INT, PostgreSQL's {@code ||} on text,
  * which MariaDB reads as OR), can be stored in the target type. What it cannot prove: that the values of real rows
- * convert (a {@code CAST} of text that is not a number, text longer than the column), that a sub-select returns at most
- * one row, or that the expression means what was meant. A stored function it calls runs once, with NULL arguments,
+ * convert (a {@code CAST} of text that is not a number, text longer than the column; {@link #checkRows} tries the
+ * table's existing rows for that), that a sub-select returns at most one row, or that the expression means what was
+ * meant. A stored function it calls runs once, with NULL arguments,
  * inside the planning transaction, which is rolled back.
  */
 final class MariaDbExpressionCheck {
@@ -83,6 +84,52 @@ final class MariaDbExpressionCheck {
         }
     }
 
+    /**
+     * The same statement over real rows: {@code INSERT INTO <stand-in> SELECT (<expression>) FROM (<rows offset..
+     * offset+limit of the table, by key, under the names the expression uses>)} under strict sql_mode, so that a value
+     * the trigger could not store (1292 for {@code CAST('abc' AS SIGNED)}, 1406 for text too long, 1264 out of range)
+     * fails here as it would fail the write there. In READ COMMITTED, set before the transaction's first read: the
+     * rows are then read as a consistent read with no locks. Measured (PlanOnExistingRowsTest.theRowsAreReadWithoutLocksThatBlockWriters fails without it): under
+     * REPEATABLE READ, and when the level is changed after the transaction has read, the same INSERT ... SELECT takes
+     * shared next-key locks on every row it reads, and a writer's UPDATE or INSERT of the table waits until the
+     * transaction ends. The stand-in is a temporary table in the table's own database; the caller rolls back.
+     *
+     * @param row the rows' physical columns under the names the expression uses
+     */
+    static void checkRows(Connection c, String database, String tableName, List<dev.tandem.dialect.Ddl.ViewColumn> row,
+                          List<String> orderBy, String expression, String targetType, long offset, long limit)
+            throws SQLException {
+        if (c.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED) {
+            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        }
+        Map<String, String> names = new java.util.LinkedHashMap<>();
+        List<String> select = new ArrayList<>();
+        for (var col : row) {
+            names.put(col.name(), "");
+            select.add(quote(col.physical()) + " AS " + quote(col.name()));
+        }
+        String value = valueColumn(names);
+        String stand = qualify(database, TABLE);
+        List<String> order = orderBy.stream().map(MariaDbNames::quote).toList();
+        try (Statement st = c.createStatement()) {
+            st.execute("DROP TEMPORARY TABLE IF EXISTS " + stand);
+            st.execute("CREATE TEMPORARY TABLE " + stand + " (" + quote(value) + " " + targetType + " NULL DEFAULT NULL) ENGINE=InnoDB");
+            String mode = sqlMode(st);
+            st.execute("SET SESSION sql_mode = " + literal(strict(mode)));
+            try {
+                st.execute("INSERT INTO " + stand + " (" + quote(value) + ") SELECT (" + expression + ") FROM (SELECT "
+                        + String.join(", ", select) + " FROM " + qualify(database, tableName)
+                        + (order.isEmpty() ? "" : " ORDER BY " + String.join(", ", order))
+                        + " LIMIT " + limit + " OFFSET " + offset + ") AS `_tandem_row`");
+            } catch (SQLException e) {
+                throw inUsersTerms(e, database, value, names);
+            } finally {
+                st.execute("SET SESSION sql_mode = " + literal(mode));
+                st.execute("DROP TEMPORARY TABLE IF EXISTS " + stand);
+            }
+        }
+    }
+
     /** A name for the target column that is none of the row's (MariaDB's column names match without case). */
     private static String valueColumn(Map<String, String> rowTypes) {
         java.util.Set<String> taken = new java.util.HashSet<>();
@@ -127,7 +174,7 @@ final class MariaDbExpressionCheck {
                 .replace("column " + qualify(database, TABLE) + "." + quote(value), "the column")
                 .replace("column '" + value + "'", "the column")
                 .replace(qualify(database, TABLE), "the row")
-                .replace(" at row 1", "");
+                .replaceFirst(" at row \\d+", "");
         if (e.getErrorCode() == UNKNOWN_COLUMN) {
             said = said.replaceFirst(" in '[^']*'$", "") + "; the row has " + (rowTypes.isEmpty() ? "no columns"
                     : "columns " + String.join(", ", rowTypes.keySet()));

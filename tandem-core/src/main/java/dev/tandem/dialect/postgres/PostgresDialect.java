@@ -167,6 +167,26 @@ public final class PostgresDialect implements Dialect {
         }
     }
 
+    /**
+     * {@code INSERT INTO} a temporary column of the target type {@code SELECT (<expression>)} over the rows, which
+     * applies the assignment casts the trigger and the backfill write by. A plain read: ACCESS SHARE on the table, no
+     * row locks, so no writer waits; the temporary table goes with the caller's rollback.
+     */
+    @Override
+    public void checkExpressionOnRows(Connection c, String schema, String table, List<Ddl.ViewColumn> row, List<String> orderBy,
+                                      String expression, String targetType, long offset, long limit) throws SQLException {
+        List<String> select = row.stream().map(col -> quote(col.physical()) + " AS " + quote(col.name())).toList();
+        try (Statement st = c.createStatement()) {
+            st.execute("CREATE TEMP TABLE IF NOT EXISTS " + quote("_tandem_check") + " (v " + targetType + ") ON COMMIT DROP");
+            st.execute("INSERT INTO pg_temp." + quote("_tandem_check") + " SELECT (" + expression + ") FROM (SELECT "
+                    + String.join(", ", select) + " FROM " + qualify(schema, table)
+                    + (orderBy.isEmpty() ? "" : " ORDER BY " + quoteAll(orderBy))
+                    + " LIMIT " + limit + " OFFSET " + offset + ") AS " + quote("_tandem_row"));
+        } catch (SQLException e) {
+            throw inUsersTerms(e);
+        }
+    }
+
     @Override
     public void checkIndex(Connection c, String schema, String table, Map<String, String> addedColumns,
                            Catalog.IndexShape shape, boolean unique) throws SQLException {

@@ -41,14 +41,15 @@ public final class FreshPlan {
     private final Duration statementTimeout;
     private final PlanChecks checks;
     private final List<String> newVersionLogins;
+    private final RowChecks rowChecks;
 
     /**
      * @param lockTimeout      how long each catalog statement of the planning transaction may wait for its lock
      * @param statementTimeout how long each may run, and each raw SQL statement expand tries
      * @param newVersionLogins logins whose sessions are the new version's ({@link Dialect#newVersionLoginsRefused})
      */
-    public FreshPlan(Dialect dialect, StateStore state, String schema, String stateSchema, Duration lockTimeout,
-                     Duration statementTimeout, List<String> newVersionLogins) {
+    public FreshPlan(Dialect dialect, StateStore state, Database database, String schema, String stateSchema,
+                     Duration lockTimeout, Duration statementTimeout, List<String> newVersionLogins) {
         this.newVersionLogins = List.copyOf(newVersionLogins);
         this.dialect = dialect;
         this.state = state;
@@ -57,6 +58,7 @@ public final class FreshPlan {
         this.lockTimeout = lockTimeout;
         this.statementTimeout = statementTimeout;
         this.checks = new PlanChecks(dialect, schema);
+        this.rowChecks = new RowChecks(dialect, database, lockTimeout, statementTimeout);
     }
 
     /**
@@ -135,8 +137,18 @@ public final class FreshPlan {
                 tablesBefore != null ? tablesBefore : catalog.tables().keySet());
         // The server first: an expression tried by a login that lacks a privilege would fail for that reason.
         Plan plan = checkServer(c, m, result);
-        if (check) checks.run(c, result.checks(), result.indexChecks());
-        return plan;
+        if (!check) return plan;
+        checks.run(c, result.checks(), result.indexChecks());
+        if (tablesBefore != null) {
+            // The existing rows are read on a connection of their own, which cannot see what this transaction's raw
+            // SQL made: a migration with raw SQL is tried on the stand-in row only.
+            return result.checks().stream().anyMatch(x -> x.table() != null) ? plan.withNotices(List.of("the up"
+                    + " expressions were not evaluated on existing rows: the migration has raw SQL, whose changes the"
+                    + " check could not see")) : plan;
+        }
+        RowChecks.Outcome rows = rowChecks.run(schema, result.checks());
+        if (!rows.problems().isEmpty()) throw new MigrationException(rows.problems());
+        return plan.withNotices(rows.notices());
     }
 
     /**

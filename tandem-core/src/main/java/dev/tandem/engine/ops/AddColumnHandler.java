@@ -61,7 +61,7 @@ public final class AddColumnHandler implements OperationHandler<AddColumn> {
         String table = a.table().physical;
         Columns.checkColumn(ctx, a.table(), def);
         if (op.up() != null) {
-            ctx.check(ctx.at(op, "up"), "up", op.up(), ctx.oldRow(a.table()), ctx.oldRowTypes(a.table()), def.type());
+            ctx.checkOverRows(ctx.at(op, "up"), "up", op.up(), a.table(), def.type());
         }
         ctx.expand(ExpandStage.COLUMNS, ctx.addNewColumn(table, def.name(), def.type(), a.column().notNull, null, null)
                 .alsoLocks(InheritedTables.descendantLocks(a.table(), LockMode.ACCESS_EXCLUSIVE)));

@@ -144,7 +144,7 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
         column.up = op.up() != null ? op.up() : ctx.dialect.quote(oldName);
         column.backfill = column.up;
         column.down = op.down() != null ? op.down() : ctx.dialect.quote(column.name);
-        ctx.check(ctx.at(op, "up"), "up", column.up, ctx.oldRow(a.table()), ctx.oldRowTypes(a.table()), column.type);
+        ctx.checkOverRows(ctx.at(op, "up"), "up", column.up, a.table(), column.type);
         ctx.check(ctx.at(op, "down"), "down", column.down, ctx.newRow(a.table()), ctx.newRowTypes(a.table()), column.live.type());
         if (column.defaultExpr != null) {
             // A default the column keeps must fit its new type too (e.g. 1 does not fit a boolean): say so now.
