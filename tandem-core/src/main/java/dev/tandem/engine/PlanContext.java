@@ -145,9 +145,59 @@ public final class PlanContext {
      */
     public Step addNewColumn(String table, String column, String type, boolean notNull, String collationSchema,
                              String collation) {
-        return notNull && !ddl.notNullByCheck()
-                ? ddl.addNotNullColumn(schema, table, column, type, collationSchema, collation)
-                : ddl.addColumn(schema, table, column, type, collationSchema, collation);
+        Step nullable = ddl.addColumn(schema, table, column, type, collationSchema, collation);
+        if (!notNull || ddl.notNullByCheck()) return nullable;
+        Step step = ddl.addNotNullColumn(schema, table, column, type, collationSchema, collation);
+        notNullAdds.put(step.sql(), new NotNullAdd(List.of(table, column), nullable));
+        return step;
+    }
+
+    /**
+     * A NOT NULL column {@link #addNewColumn} added with a placeholder, and the nullable form it falls back to.
+     *
+     * @param column table and column, physical names
+     */
+    private record NotNullAdd(List<String> column, Step nullable) {
+    }
+
+    /** By the statement that adds the column NOT NULL (callers may add locks to the step, which makes a new Step). */
+    private final Map<String, NotNullAdd> notNullAdds = new LinkedHashMap<>();
+    /** Columns (table, column; physical) a unique index of the new version covers, built at expand. */
+    private final java.util.Set<List<String>> uniquelyIndexed = new java.util.HashSet<>();
+    /** Contract's SET NOT NULL skipped when expand added the column NOT NULL, by column, with the unconditional form. */
+    private final Map<List<String>, Step[]> setNotNullAtContract = new LinkedHashMap<>();
+
+    /**
+     * Says that expand builds a unique index over these columns of {@code table} (physical names). Such a column
+     * cannot hold {@link #addNewColumn}'s placeholder: every row the backfill has not reached yet would have the same
+     * value, and the index build fails on the duplicates (MariaDB: error 1062; found by LockSafetyTest's unique
+     * email). It is added nullable instead and made NOT NULL in place at contract ({@link #keepUniqueColumnsNullable}).
+     */
+    public void uniqueIndexOver(String table, java.util.Collection<String> columns) {
+        for (String c : columns) uniquelyIndexed.add(List.of(table, c));
+    }
+
+    /**
+     * Called once every operation is planned: the NOT NULL columns that a unique index covers go back to being added
+     * nullable at expand, and contract's SET NOT NULL of them runs as it did before expand added columns NOT NULL.
+     */
+    public void keepUniqueColumnsNullable() {
+        for (List<Step> steps : expand.values()) {
+            steps.replaceAll(step -> {
+                NotNullAdd add = notNullAdds.get(step.sql());
+                if (add == null || !uniquelyIndexed.contains(add.column())) return step;
+                Step n = add.nullable();
+                return new Step(n.description() + " (NOT NULL at contract: a unique index covers it, and a placeholder"
+                        + " in every row not yet backfilled would break it)", n.sql(), step.locks(), n.effect(),
+                        n.skipIf(), n.skipParams(), n.mode(), n.repairIf(), n.repair());
+            });
+        }
+        for (Map.Entry<List<String>, Step[]> e : setNotNullAtContract.entrySet()) {
+            if (!uniquelyIndexed.contains(e.getKey())) continue;
+            for (List<Step> steps : contract.values()) {
+                steps.replaceAll(step -> step == e.getValue()[0] ? e.getValue()[1] : step);
+            }
+        }
     }
 
     /**
@@ -179,9 +229,11 @@ public final class PlanContext {
             // should it have been made nullable behind Tandem's back. Then, and only then, SET NOT NULL runs (in place);
             // otherwise it finds the column NOT NULL and is skipped.
             Step set = ddl.setNotNull(schema, table.physical, column.physical);
-            contract(ContractStage.VALIDATE, new Step("only if it is no longer NOT NULL (expand added it so): "
+            Step onlyIf = new Step("only if it is no longer NOT NULL (expand added it so): "
                     + set.description(), set.sql(), set.locks(), set.effect(), set.skipIf(), set.skipParams(), set.mode(),
-                    set.repairIf(), set.repair()));
+                    set.repairIf(), set.repair());
+            setNotNullAtContract.put(List.of(table.physical, column.physical), new Step[]{onlyIf, set});
+            contract(ContractStage.VALIDATE, onlyIf);
             rowChecks.add(new Plan.RowCheck(table.name, "NOT NULL of column " + column.name,
                     dialect.quote(column.name) + " IS NOT NULL", table.physical, dialect.quote(column.physical) + " IS NOT NULL"));
         }

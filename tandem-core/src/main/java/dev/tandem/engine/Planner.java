@@ -106,6 +106,7 @@ public final class Planner {
         }
         List<Plan.BackfillTask> backfill = tableSteps(ctx, migration);
         PublishedTables.notices(ctx);
+        ctx.keepUniqueColumnsNullable();
         List<Step> expand = ctx.expandSteps();
         Plan plan = new Plan(migration.name(), ctx.schema, ctx.versionSchema, previousVersionSchema,
                 expand, backfill, ctx.contractSteps(), ctx.rollbackSteps(), ctx.contractDrops, ctx.irreversibleSteps(expand), ctx.rowChecks,

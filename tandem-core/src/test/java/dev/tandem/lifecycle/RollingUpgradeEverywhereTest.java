@@ -274,4 +274,45 @@ class RollingUpgradeEverywhereTest {
         assertThat(Rows.scalar(db.dataSource(), "SELECT IS_NULLABLE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?"
                 + " AND TABLE_NAME = 'items' AND COLUMN_NAME = 'tier'", schema)).isEqualTo("NO");
     }
+
+    /**
+     * A NOT NULL column a unique index covers cannot be added with a placeholder at expand: every row not yet
+     * backfilled would hold the same value and the index build fails on the duplicates (found by LockSafetyTest's
+     * unique email, error 1062). Both kinds: a new unique NOT NULL column, and a unique NOT NULL column widened, whose
+     * unique index is carried to its new form.
+     */
+    @org.junit.jupiter.api.Test
+    void onMariaDbAUniqueColumnThatIsNotNullIsAddedNullableAndMadeNotNullAtContract() throws SQLException {
+        TestDatabase db = TestDatabase.MARIADB;
+        String schema = setUp(db);
+        Rows.update(db.dataSource(), "CREATE UNIQUE INDEX items_name ON " + db.dialect().qualify(schema, "items") + " (name)");
+        new Migrations(dir).write("002_code.yaml", """
+                operations:
+                  - add_column:
+                      table: items
+                      column: {name: code, type: bigint, nullable: false, unique: true}
+                      up: "id + 1000"
+                  - alter_column:
+                      table: items
+                      column: name
+                      type: varchar(80)
+                      up: "name"
+                      down: "name"
+                """);
+        Tandem tandem = db.tandem(schema).migrations(dir).load();
+        tandem.expand();
+        try (Connection old = db.dataSource().getConnection()) {
+            exec(old, "INSERT INTO " + db.dialect().qualify(schema, "items") + " (id, name, qty) VALUES (1003, 'old', 7)");
+        }
+        tandem.backfill();
+        try (Connection next = session(db, schema, "002_code")) {
+            assertThat(rows(next, "SELECT code FROM items WHERE id = 1003")).containsExactly("2003");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> exec(next, "UPDATE items SET code = 1001 WHERE id = 2"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("Duplicate");
+        }
+        tandem.contract();
+        // Physical names stay on MariaDB: the new form of name keeps its shadow's name, so count rather than name them.
+        assertThat(((Number) Rows.scalar(db.dataSource(), "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE"
+                + " TABLE_SCHEMA = ? AND TABLE_NAME = 'items' AND IS_NULLABLE = 'YES'", schema)).longValue()).isZero();
+    }
 }

@@ -209,8 +209,8 @@ public final class MariaDbDdl implements Ddl {
     @Override
     public Step addNotNullColumn(String database, String table, String column, String type, String collationSchema,
                                  String collation) {
-        return instant("add column " + table + "." + column + " NOT NULL, with a placeholder default until the sync"
-                + " trigger fills it", database, table, "ADD COLUMN IF NOT EXISTS " + quote(column) + " " + type
+        return addColumnClause("add column " + table + "." + column + " NOT NULL, with a placeholder default until the"
+                + " sync trigger fills it", database, table, column, type
                 + (collation == null ? "" : " COLLATE " + quote(collation)) + " NOT NULL DEFAULT " + placeholder(type));
     }
 

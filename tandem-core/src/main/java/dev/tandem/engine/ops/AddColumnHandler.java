@@ -78,6 +78,7 @@ public final class AddColumnHandler implements OperationHandler<AddColumn> {
                     List.of(def.name()), target.table().physical, List.of(target.column().physical), def.references().onDelete()));
         }
         if (def.unique()) {
+            ctx.uniqueIndexOver(table, List.of(def.name()));
             ctx.expand(ExpandStage.INDEXES, ctx.ddl.createIndex(ctx.schema, table, uniqueName(a), List.of(def.name()), true, "btree"));
         }
     }

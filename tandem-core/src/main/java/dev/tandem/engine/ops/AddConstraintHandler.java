@@ -55,6 +55,7 @@ public final class AddConstraintHandler implements OperationHandler<AddConstrain
             ctx.check(ctx.at(op, "check"), "check", op.check(), ctx.newRow(p.table()), ctx.newRowTypes(p.table()), "boolean");
             ctx.expand(ExpandStage.CONSTRAINTS, ctx.ddl.addCheckNotValid(ctx.schema, table, op.name(), op.check()));
         } else if (op.unique() != null) {
+            ctx.uniqueIndexOver(table, p.columns());
             ctx.expand(ExpandStage.INDEXES, ctx.ddl.createIndex(ctx.schema, table, op.name(), p.columns(), true, "btree"));
         } else {
             List<String> refColumns = java.util.Arrays.stream(p.references()).map(r -> r.column().physical).toList();

@@ -175,6 +175,7 @@ public final class AlterColumnHandler implements OperationHandler<AlterColumn> {
         }
         a.dependents().expand(ctx, op, a.table(), column);
         if (Boolean.TRUE.equals(op.unique()) && !a.dependents().carriesUniqueness()) {
+            ctx.uniqueIndexOver(table, List.of(column.physical));
             ctx.expand(ExpandStage.INDEXES, ctx.ddl.createIndex(ctx.schema, table, uniqueName(a), List.of(column.physical), true, "btree"));
         }
     }

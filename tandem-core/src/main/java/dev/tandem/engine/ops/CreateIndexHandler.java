@@ -30,6 +30,7 @@ public final class CreateIndexHandler implements OperationHandler<CreateIndex> {
     @Override
     public void expand(CreateIndex op, PlanContext ctx) {
         Planned p = ctx.recall(op);
+        if (op.unique()) ctx.uniqueIndexOver(p.table().physical, p.physicalColumns());
         ctx.expand(ExpandStage.INDEXES, ctx.ddl.createIndex(ctx.schema, p.table().physical, op.name(), p.physicalColumns(),
                 op.unique(), op.method()));
     }

@@ -167,6 +167,7 @@ final class ShadowDependents {
             ctx.indexChecks.add(new PlanContext.IndexCheck(ctx.at(op, "type"), what + " cannot be built on the new form of"
                     + " column \"" + oldName + "\"", "drop it in an earlier migration (drop_index) and create one that fits"
                     + " the new type after this one", physical, Map.of(shadow, column.type), i.shape(), i.index().unique()));
+            if (i.index().unique()) ctx.uniqueIndexOver(physical, List.of(shadow));
             ctx.expand(ExpandStage.INDEXES, ctx.ddl.createIndex(ctx.schema, physical, i.temporary(), i.shape(), i.index().unique()));
             if (i.index().comment() != null) {
                 ctx.expand(ExpandStage.INDEXES, ctx.ddl.commentOnIndex(ctx.schema, i.temporary(), i.index().comment()));
