@@ -61,6 +61,7 @@ public final class MariaDbServerCheck {
     private static final String TEMPORARY = "CREATE TEMPORARY TABLES";
     private static final String TEMPORARY_WHY = "plan tries the migration's column types in a temporary table";
     private static final Map<String, String> ON_VERSION_DATABASE = ordered(
+            "SELECT", "verify and contract read the new version's rows through its views",
             "CREATE", "to create the version database",
             "DROP", "CREATE OR REPLACE VIEW needs it, and contract and rollback drop the version database",
             "CREATE VIEW", "for its views");
