@@ -657,15 +657,18 @@ public final class MariaDbDialect implements Dialect {
     /**
      * The version database as the URL's database, and {@code @tandem_version} set by the driver on each connection
      * ({@code sessionVariables}, MariaDB Connector/J and MySQL Connector/J; the quotes are needed); the tables before
-     * any migration need neither. A pool that resets sessions loses the variable: its init SQL sets it again.
+     * any migration need neither. A pool that resets sessions loses the variable: its init SQL (one statement, with the version database in
+     * the URL) sets it again.
      */
     @Override
     public VersionSettings versionSettings(String versionSchema, String schema, String version, String instanceName) {
         // As written, not percent-encoded: the driver takes the parameter's value as it stands (measured: an encoded
         // one fails the connection, "Initialization command fail").
         String params = version == null ? "" : "sessionVariables=@tandem_version=" + literal(version);
-        String init = setSearchPathStatement(List.of(versionSchema))
-                + (version == null ? "" : "; SET @tandem_version = " + literal(version));
+        // One statement: pools run connectionInitSql as a single statement, and without allowMultiQueries in the
+        // application's URL two would fail the connection (a newcomer's HikariCP did). The URL above names the database.
+        String init = version == null ? setSearchPathStatement(List.of(versionSchema))
+                : "SET @tandem_version = " + literal(version);
         return new VersionSettings(versionSchema, params, List.of("sessionVariables"), init,
                 "its connection's database, and the session variable @tandem_version (Tandem sees its instances by"
                         + " TandemDataSource's heartbeat and by the connections to the version database)",
