@@ -137,6 +137,17 @@ public interface Ddl {
      */
     Step placeholderDefault(String schema, String table, String column, String type);
 
+    /**
+     * {@link #placeholderDefault}, skipped when the column is not there (a rollback of an expand that stopped before
+     * adding it). Planned by rollback for the NOT NULL columns expand added ({@link #addNotNullColumn}) before it drops
+     * the sync trigger that fills them.
+     *
+     * @throws UnsupportedOperationException where DDL is transactional, which never needs it
+     */
+    default Step placeholderDefaultIfPresent(String schema, String table, String column, String type) {
+        throw new UnsupportedOperationException("only where DDL is not transactional");
+    }
+
     Step createSchema(String schema);
 
     /** @param views the views in it, which the drop locks */

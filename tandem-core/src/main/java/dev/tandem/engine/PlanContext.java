@@ -211,6 +211,11 @@ public final class PlanContext {
             expand(ExpandStage.CONSTRAINTS, ddl.addCheckNotValid(schema, table.physical, checkName, ddl.notNullCheck(column.physical)));
         } else if (column.defaultExpr == null || column.takesPreviousDefault) {
             expand(ExpandStage.CONSTRAINTS, ddl.dropDefault(schema, table.physical, column.physical));
+            // Rollback drops the sync trigger before the column (no transactional DDL): in between, the previous
+            // version's inserts, which leave the column out, need its placeholder back (KillAnywhereTest on MariaDB:
+            // "Field 'w' doesn't have a default value" from the old version's inserts during rollback).
+            rollback(RollbackStage.DROP_INDEXES, ddl.placeholderDefaultIfPresent(schema, table.physical, column.physical,
+                    column.type));
         }
     }
 

@@ -322,6 +322,14 @@ public final class MariaDbDdl implements Ddl {
                 "ALTER COLUMN " + quote(column) + " SET DEFAULT " + placeholder(type));
     }
 
+    @Override
+    public Step placeholderDefaultIfPresent(String database, String table, String column, String type) {
+        Step set = instant("give " + table + "." + column + " its placeholder default again: the previous version's"
+                + " inserts leave it out once the sync trigger that filled it is gone, until rollback drops it", database,
+                table, "ALTER COLUMN " + quote(column) + " SET DEFAULT " + placeholder(type));
+        return set.skipIf(MySqlForms.COLUMN_MISSING, database, table, column);
+    }
+
     static String placeholder(String columnType) {
         String t = columnType.toLowerCase(java.util.Locale.ROOT).trim();
         if (t.startsWith("enum(")) {
