@@ -70,10 +70,11 @@ public final class MariaDb {
     private static DataSource dataSource(String url, String user) {
         try {
             // As Tandem's own connections are configured (Dialects adds it to a URL): a step may hold several statements.
-            MariaDbDataSource ds = new MariaDbDataSource(url + (url.contains("?") ? "&" : "?") + "allowMultiQueries=true");
-            ds.setUser(user);
-            ds.setPassword(MariaDbServer.PASSWORD);
-            return ds;
+            // Credentials in the URL, not setUser/setPassword: MariaDbDataSource.config() publishes the parsed URL
+            // before adding them, and a connection opened meanwhile logs in with no password (Connector/J 3.5.7: KillAnywhereTest's
+            // 'Access denied ... (using password: NO)').
+            return new MariaDbDataSource(url + (url.contains("?") ? "&" : "?") + "allowMultiQueries=true"
+                    + "&user=" + user + "&password=" + MariaDbServer.PASSWORD);
         } catch (SQLException e) {
             throw new IllegalStateException(url + ": " + e.getMessage(), e);
         }

@@ -166,10 +166,9 @@ public final class MariaDbReplica implements LaggingReplica, AutoCloseable {
 
     private static DataSource dataSource(MariaDbServer server, String user) {
         try {
-            MariaDbDataSource ds = new MariaDbDataSource(server.url(null) + "?allowMultiQueries=true");
-            ds.setUser(user);
-            ds.setPassword(MariaDbServer.PASSWORD);
-            return ds;
+            // Credentials in the URL: see MariaDb.dataSource.
+            return new MariaDbDataSource(server.url(null) + "?allowMultiQueries=true&user=" + user + "&password="
+                    + MariaDbServer.PASSWORD);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }

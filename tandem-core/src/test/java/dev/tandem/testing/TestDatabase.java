@@ -125,11 +125,9 @@ public enum TestDatabase {
         public DataSource application(String schema, String version) {
             String url = MariaDb.url(dev.tandem.engine.Names.versionSchema(schema, version));
             try {
-                org.mariadb.jdbc.MariaDbDataSource ds = new org.mariadb.jdbc.MariaDbDataSource(url
-                        + (url.contains("?") ? "&" : "?") + "sessionVariables=@tandem_version='" + version + "'");
-                ds.setUser("root");
-                ds.setPassword(MariaDbServer.PASSWORD);
-                return ds;
+                // Credentials in the URL: see MariaDb.dataSource.
+                return new org.mariadb.jdbc.MariaDbDataSource(url + (url.contains("?") ? "&" : "?")
+                        + "sessionVariables=@tandem_version='" + version + "'&user=root&password=" + MariaDbServer.PASSWORD);
             } catch (SQLException e) {
                 throw new IllegalStateException(e);
             }
