@@ -41,9 +41,8 @@ public interface Ddl {
      * column without one holds the dialect's placeholder until the sync trigger fills it).
      *
      * @param physical the table's column
-     * @param name     the name the new version sees
      */
-    record NewFormColumn(String physical, String name, String type, boolean notNull, String defaultExpr) {
+    record NewFormColumn(String physical, String type, boolean notNull, String defaultExpr) {
     }
 
     /**

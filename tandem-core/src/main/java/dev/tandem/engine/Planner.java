@@ -293,7 +293,7 @@ public final class Planner {
         List<Ddl.NewFormColumn> newForms = new ArrayList<>();
         for (ColumnModel c : t.columns) {
             if (c.up != null && (c.live == null || c.shadowed())) {
-                newForms.add(new Ddl.NewFormColumn(c.physical, c.name, c.type, c.notNull, c.defaultExpr));
+                newForms.add(new Ddl.NewFormColumn(c.physical, c.type, c.notNull, c.defaultExpr));
             }
             if (c.takesPreviousDefault) drawn.add(new Ddl.Assignment(c.physical, c.up, null));
             if (c.backfill != null) fills.add(new Ddl.Assignment(c.physical, c.backfill, null));

@@ -34,6 +34,7 @@ class PoolResetOnMariaDbTest {
             operations:
               - alter_column: {table: items, column: qty, type: bigint, up: "qty * 10", down: "FLOOR(qty / 10)"}
               - add_column: {table: items, column: {name: label, type: "varchar(20)", default: "'none'"}, up: "CONCAT('n', qty)"}
+              - add_column: {table: items, column: {name: price, type: "decimal(10,2)"}, up: "qty * 1.5"}
             """;
 
     @TempDir
@@ -132,10 +133,12 @@ class PoolResetOnMariaDbTest {
         Rows.update(MariaDb.dataSource(app), "INSERT INTO items (id, qty) VALUES (3, 3)");
         previousIncrements(app, 3);
         assertThat(row(app, 3)).containsEntry("qty", 4).containsEntry("new_qty", 40L).containsEntry("label", "n4");
-        // A base table's SELECT * holds the new-form columns: a copy of rows whose new form is what up gives passes.
+        // A base table's SELECT * holds the new-form columns: a copy of rows whose new form is what up gives passes,
+        // compared by value where the column's type writes it otherwise (price's 6.00 is up's 6.0).
         MariaDb.exec(app, "CREATE TABLE items_copy AS SELECT * FROM items WHERE id = 3", "UPDATE items_copy SET id = 4",
                 "INSERT INTO items SELECT * FROM items_copy");
         assertThat(row(app, 4)).containsEntry("qty", 4).containsEntry("new_qty", 40L).containsEntry("label", "n4");
+        assertThat(Rows.scalar(MariaDb.dataSource(app), "SELECT price FROM items WHERE id = 4")).hasToString("6.00");
         assertThat(Rows.query(MariaDb.dataSource(app), "SELECT id FROM items ORDER BY id")).hasSize(4);
         assertThat(List.of(row(app, 1).get("new_qty"), row(app, 2).get("new_qty"))).containsExactly(10L, 20L);
     }

@@ -251,27 +251,47 @@ final class MariaDbSyncTrigger {
             } else {
                 if (column == null || (column.defaultExpr() != null && !constant(column.defaultExpr()))) continue;
                 List<String> leftOut = new ArrayList<>(List.of(value + " IS NULL"));
-                if (column.defaultExpr() != null) leftOut.add(value + " <=> (" + column.defaultExpr() + ")");
+                if (column.defaultExpr() != null) leftOut.add(sameValue(value, column.defaultExpr()));
                 if (column.notNull() && column.defaultExpr() == null) {
-                    leftOut.add(value + " <=> " + MariaDbDdl.placeholder(column.type()));
+                    leftOut.add(sameValue(value, MariaDbDdl.placeholder(column.type())));
                 }
                 written = "NOT (" + String.join(" OR ", leftOut) + ")";
             }
             b.line(1, "IF (" + previousVersion() + ") AND NOT COALESCE(" + newVersion() + ", FALSE) AND " + written
-                    + " AND NOT " + value + " <=> (" + expression(a, s.oldBindings(), "NEW") + ") THEN");
-            b.line(2, "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = " + literal(newFormMessage(column == null ? a.target()
-                    : column.name(), a.target())) + ";");
+                    + " AND NOT " + sameValue(value, expression(a, s.oldBindings(), "NEW")) + " THEN");
+            b.line(2, "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = " + literal(newFormMessage(newName(a.target()), a.target())) + ";");
             b.line(1, "END IF;");
         }
     }
 
+    /** The name the new version's views give a physical column. */
+    private String newName(String physical) {
+        return s.newBindings().stream().filter(b -> b.physical().equals(physical)).map(Binding::name).findFirst()
+                .orElse(physical);
+    }
+
+    /** At most 512 characters, SIGNAL's limit for MESSAGE_TEXT: long names give way to the advice. */
     private String newFormMessage(String name, String physical) {
+        String claim = s.previousVersion() == null ? "sets no @tandem_version"
+                : "sets no @tandem_version (or " + quoteText(s.previousVersion()) + ")";
+        String advice = "Most likely a pool that resets sessions (useResetConnection) lost @tandem_version: set it on"
+                + " every checkout (TandemDataSource, or the pool's init SQL) or use a per-version login.";
         String column = name.equals(physical) ? name : name + " (" + physical + ")";
-        return "Tandem: this session sets no @tandem_version, so the sync trigger of " + qualify(s.schema(), s.table())
+        String message = "Tandem: this session " + claim + ", so the sync trigger of " + qualify(s.schema(), s.table())
                 + " takes it for the previous version, but it writes " + column + ", a column only version "
-                + s.version() + " has. Most likely a pool that resets sessions (useResetConnection) lost"
-                + " @tandem_version: set it on every checkout (TandemDataSource, or the pool's init SQL) or use a"
-                + " per-version login.";
+                + s.version() + " has. " + advice;
+        if (message.length() <= 512) return message;
+        String brief = "Tandem: this session " + claim + " but writes " + name + ", a column only the new version has. ";
+        return brief.length() + advice.length() <= 512 ? brief + advice : brief.substring(0, Math.min(brief.length(), 512));
+    }
+
+    /**
+     * Whether a column holds the value of {@code expression}: a number or a date as a value (a DECIMAL(10,2) column's
+     * 11.00 is 11.0), a string byte for byte (a change of case is a value of its own under a case-insensitive
+     * collation): comparing with a binary string compares strings byte for byte, anything else by value.
+     */
+    private static String sameValue(String column, String expression) {
+        return "(" + column + " <=> CAST((" + expression + ") AS BINARY))";
     }
 
     /** A literal, which a BEFORE INSERT trigger can compare with what the column's default gave the row. */
