@@ -36,6 +36,16 @@ public interface Ddl {
     }
 
     /**
+     * A column only the new version has (a changed column's new form, or a new column with {@code up}), as expand adds
+     * it: what a previous version's insert that leaves it out puts there ({@code defaultExpr}, null: none; a NOT NULL
+     * column without one holds the dialect's placeholder until the sync trigger fills it).
+     *
+     * @param physical the table's column
+     */
+    record NewFormColumn(String physical, String type, boolean notNull, String defaultExpr) {
+    }
+
+    /**
      * The row-sync logic of one table while two versions run: writes from the old version fill the new-form
      * columns with {@code up}; writes from the new version fill the old-form columns with {@code down}.
      *
@@ -69,10 +79,24 @@ public interface Ddl {
                        List<Assignment> fills, List<Assignment> ups, List<Assignment> downs,
                        List<Assignment> insertOnlyDowns, String doneColumn, String firstTrigger,
                        List<Assignment> drawnDefaults, String version, String previousVersion,
-                       List<Catalog.Trigger> userTriggers, List<String> newVersionLogins) {
+                       List<Catalog.Trigger> userTriggers, List<String> newVersionLogins,
+                       List<NewFormColumn> newFormColumns) {
         public SyncTrigger {
             userTriggers = userTriggers == null ? List.of() : List.copyOf(userTriggers);
             newVersionLogins = newVersionLogins == null ? List.of() : List.copyOf(newVersionLogins);
+            newFormColumns = newFormColumns == null ? List.of() : List.copyOf(newFormColumns);
+        }
+
+        /** Without what expand adds for the new-form columns: a previous version's insert is not checked against it. */
+        public SyncTrigger(String schema, String table, String functionSchema, String function, String trigger,
+                           String newVersionSchema, List<String> shadowingSchemas, List<Binding> oldBindings,
+                           List<Binding> newBindings, List<Assignment> fills, List<Assignment> ups, List<Assignment> downs,
+                           List<Assignment> insertOnlyDowns, String doneColumn, String firstTrigger,
+                           List<Assignment> drawnDefaults, String version, String previousVersion,
+                           List<Catalog.Trigger> userTriggers, List<String> newVersionLogins) {
+            this(schema, table, functionSchema, function, trigger, newVersionSchema, shadowingSchemas, oldBindings,
+                    newBindings, fills, ups, downs, insertOnlyDowns, doneColumn, firstTrigger, drawnDefaults, version,
+                    previousVersion, userTriggers, newVersionLogins, List.of());
         }
 
         /** Without per-version logins: the session says its version ({@link Dialect#checkNewVersionLogins}). */
@@ -92,7 +116,8 @@ public interface Ddl {
                            List<Assignment> fills, List<Assignment> ups, List<Assignment> downs,
                            List<Assignment> insertOnlyDowns, String doneColumn, String firstTrigger) {
             this(schema, table, functionSchema, function, trigger, newVersionSchema, List.of(), oldBindings, newBindings,
-                    fills, ups, downs, insertOnlyDowns, doneColumn, firstTrigger, List.of(), null, null, List.of(), List.of());
+                    fills, ups, downs, insertOnlyDowns, doneColumn, firstTrigger, List.of(), null, null, List.of(), List.of(),
+                    List.of());
         }
 
         public String firstFunction() {

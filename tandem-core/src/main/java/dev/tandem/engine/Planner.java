@@ -290,7 +290,11 @@ public final class Planner {
         List<Ddl.Assignment> ups = new ArrayList<>();
         List<Ddl.Assignment> downs = new ArrayList<>();
         List<Ddl.Assignment> drawn = new ArrayList<>();
+        List<Ddl.NewFormColumn> newForms = new ArrayList<>();
         for (ColumnModel c : t.columns) {
+            if (c.up != null && (c.live == null || c.shadowed())) {
+                newForms.add(new Ddl.NewFormColumn(c.physical, c.type, c.notNull, c.defaultExpr));
+            }
             if (c.takesPreviousDefault) drawn.add(new Ddl.Assignment(c.physical, c.up, null));
             if (c.backfill != null) fills.add(new Ddl.Assignment(c.physical, c.backfill, null));
             if (c.up != null) ups.add(new Ddl.Assignment(c.physical, c.up, null));
@@ -312,7 +316,7 @@ public final class Planner {
                 shadowing, oldBindings, newBindings, fills, ups, downs, insertOnly, done,
                 split ? Names.syncTriggerFirst(ctx.migration) : null, drawn, ctx.migration,
                 Names.migrationOf(ctx.schema, ctx.previousVersionSchema), userBeforeRowTriggers(ctx, t),
-                ctx.newVersionLogins);
+                ctx.newVersionLogins, newForms);
     }
 
     /**

@@ -139,6 +139,41 @@ class MariaDbSyncTriggerTest {
     }
 
     /**
+     * A session taken for the previous version that gives a column only the new version has a value of its own (the
+     * new version's, which lost its @tandem_version) is refused, before the user's triggers run; one that names the
+     * previous version is refused alike. Its write of what both versions have passes.
+     */
+    @Test
+    void aWriteOfTheNewFormTakenForThePreviousVersionIsRefused() throws SQLException {
+        String db = MariaDb.newDatabase("sync_lost");
+        MariaDb.exec(db, "CREATE TABLE users (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(50), n INT NOT NULL,"
+                + " email VARCHAR(100), seen VARCHAR(200)) ENGINE=InnoDB",
+                "CREATE TRIGGER u3 BEFORE UPDATE ON users FOR EACH ROW SET NEW.seen = CONCAT_WS(',', NEW.seen, CONCAT('u3:', NEW.n))");
+        UsersMigration m = UsersMigration.on(db, List.of(new Catalog.Trigger("u3", true, false, true))).expanded();
+        previous(m, "INSERT INTO users (name, n) VALUES ('ada', 7)");
+        try (Connection c = MariaDbSteps.in(m.versionDatabase).getConnection()) {
+            assertThatThrownBy(() -> MariaDbSteps.exec(c, "UPDATE users SET n = 70 WHERE id = 1"))
+                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("45000"))
+                    .hasMessageContaining("sets no @tandem_version").hasMessageContaining("writes n (" + UsersMigration.SHADOW + ")")
+                    .hasMessageContaining("useResetConnection");
+            assertThatThrownBy(() -> MariaDbSteps.exec(c, "UPDATE users SET display = 'Ada' WHERE id = 1"))
+                    .hasMessageContaining("writes display,");
+            MariaDbSteps.exec(c, "UPDATE users SET email = 'a@x' WHERE id = 1");
+        }
+        assertThat(row(m, 1)).containsEntry("n", 7).containsEntry("shadow", 7L).containsEntry("display", "ADA");
+        assertThat(Rows.scalar(MariaDb.dataSource(), "SELECT seen FROM " + m.qualified() + " WHERE id = 1")).isEqualTo("u3:7");
+
+        UsersMigration named = new UsersMigration("sync_lost_named", "users", "001_init", List.of()).expanded();
+        previous(named, "INSERT INTO users (name, n) VALUES ('bob', 8)");
+        try (Connection c = MariaDbSteps.in(named.versionDatabase).getConnection()) {
+            MariaDbSteps.exec(c, "SET @tandem_version = '001_init'");
+            assertThatThrownBy(() -> MariaDbSteps.exec(c, "UPDATE users SET n = 80 WHERE id = 1"))
+                    .hasMessageContaining("sets no @tandem_version (or '001_init')");
+        }
+        assertThat(row(named, 1)).containsEntry("shadow", 8L);
+    }
+
+    /**
      * The user's BEFORE triggers fire between Tandem's two: down has set the old form before they run (so they see the
      * row they were written for), up follows what they left.
      */

@@ -1,6 +1,7 @@
 package dev.tandem.dialect.mariadb;
 
 import dev.tandem.catalog.Catalog;
+import dev.tandem.dialect.Ddl;
 import dev.tandem.dialect.Ddl.Assignment;
 import dev.tandem.dialect.Ddl.Binding;
 import dev.tandem.dialect.Ddl.SyncTrigger;
@@ -126,7 +127,11 @@ final class MariaDbSyncTrigger {
     private String body(Event e, Part part) {
         Body b = new Body();
         b.line(0, LABEL + ": BEGIN");
-        if (part != Part.LAST && e == Event.UPDATE) fills(b);
+        if (part != Part.LAST) {
+            if (e == Event.UPDATE) backfillPasses(b);
+            refuseNewFormWrites(b, e);
+            if (e == Event.UPDATE) fills(b);
+        }
         if (part == Part.LAST) {
             b.line(1, "IF " + newVersion() + " THEN");
             redoUpsAfterUserTriggers(b, e);
@@ -200,16 +205,98 @@ final class MariaDbSyncTrigger {
      * set computed from the old row, so that the row can be marked done.
      */
     private void fills(Body b) {
-        if (s.doneColumn() == null) return;
+        if (s.doneColumn() == null || s.fills().isEmpty()) return;
         String done = quote(s.doneColumn());
         b.line(1, "IF OLD." + done + " IS NOT TRUE THEN");
-        b.line(2, "IF NEW." + done + " THEN LEAVE " + LABEL + "; END IF;");
         for (Assignment a : s.fills()) {
             String target = quote(a.target());
             b.line(2, "IF " + same("NEW." + target, "OLD." + target) + " THEN SET NEW." + target + " = ("
                     + expression(a, s.oldBindings(), "OLD") + "); END IF;");
         }
         b.line(1, "END IF;");
+    }
+
+    /** The backfill's own write (it alone turns the done flag on) passes untouched: it computed the columns itself. */
+    private void backfillPasses(Body b) {
+        if (s.doneColumn() == null) return;
+        String done = quote(s.doneColumn());
+        b.line(1, "IF OLD." + done + " IS NOT TRUE AND NEW." + done + " THEN LEAVE " + LABEL + "; END IF;");
+    }
+
+    /**
+     * A write taken for the previous version that gives a column only the new version has (a target of {@code up}
+     * that is no column of the previous version) a value of its own is the new version's, which lost its
+     * {@code @tandem_version}: a pool that resets sessions ({@code useResetConnection}) drops the URL's
+     * {@code sessionVariables} after the first checkout. Taken for the previous version, its new-form value would not
+     * reach the old form and the previous version's next write of the inputs would overwrite it: refused instead. The
+     * previous version names no such column (its views do not show them, its statements on the table predate them), so
+     * its update leaves each as it was and its insert leaves each at what expand gave it (NULL, the column's default,
+     * or the placeholder of a NOT NULL column). A value equal to what {@code up} computes from the row passes too:
+     * the trigger would set that value anyway, which lets a previous version's {@code INSERT ... SELECT *} copy rows of
+     * the table. Runs before {@code fills} and {@code up} set the columns, after the backfill's write has left.
+     * An insert is not checked for a column whose default is not a constant (it cannot be compared), nor when the plan
+     * did not say what expand gave the column.
+     */
+    private void refuseNewFormWrites(Body b, Event e) {
+        Set<String> previousColumns = new java.util.HashSet<>();
+        for (Binding binding : s.oldBindings()) previousColumns.add(binding.physical());
+        for (Assignment a : s.ups()) {
+            if (previousColumns.contains(a.target())) continue;
+            Ddl.NewFormColumn column = s.newFormColumns().stream().filter(c -> c.physical().equals(a.target())).findFirst()
+                    .orElse(null);
+            String value = "NEW." + quote(a.target());
+            String written;
+            if (e == Event.UPDATE) {
+                written = "NOT " + same(value, "OLD." + quote(a.target()));
+            } else {
+                if (column == null || (column.defaultExpr() != null && !constant(column.defaultExpr()))) continue;
+                List<String> leftOut = new ArrayList<>(List.of(value + " IS NULL"));
+                if (column.defaultExpr() != null) leftOut.add(sameValue(value, column.defaultExpr()));
+                if (column.notNull() && column.defaultExpr() == null) {
+                    leftOut.add(sameValue(value, MariaDbDdl.placeholder(column.type())));
+                }
+                written = "NOT (" + String.join(" OR ", leftOut) + ")";
+            }
+            b.line(1, "IF (" + previousVersion() + ") AND NOT COALESCE(" + newVersion() + ", FALSE) AND " + written
+                    + " AND NOT " + sameValue(value, expression(a, s.oldBindings(), "NEW")) + " THEN");
+            b.line(2, "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = " + literal(newFormMessage(newName(a.target()), a.target())) + ";");
+            b.line(1, "END IF;");
+        }
+    }
+
+    /** The name the new version's views give a physical column. */
+    private String newName(String physical) {
+        return s.newBindings().stream().filter(b -> b.physical().equals(physical)).map(Binding::name).findFirst()
+                .orElse(physical);
+    }
+
+    /** At most 512 characters, SIGNAL's limit for MESSAGE_TEXT: long names give way to the advice. */
+    private String newFormMessage(String name, String physical) {
+        String claim = s.previousVersion() == null ? "sets no @tandem_version"
+                : "sets no @tandem_version (or " + quoteText(s.previousVersion()) + ")";
+        String advice = "Most likely a pool that resets sessions (useResetConnection) lost @tandem_version: set it on"
+                + " every checkout (TandemDataSource, or the pool's init SQL) or use a per-version login.";
+        String column = name.equals(physical) ? name : name + " (" + physical + ")";
+        String message = "Tandem: this session " + claim + ", so the sync trigger of " + qualify(s.schema(), s.table())
+                + " takes it for the previous version, but it writes " + column + ", a column only version "
+                + s.version() + " has. " + advice;
+        if (message.length() <= 512) return message;
+        String brief = "Tandem: this session " + claim + " but writes " + name + ", a column only the new version has. ";
+        return brief.length() + advice.length() <= 512 ? brief + advice : brief.substring(0, Math.min(brief.length(), 512));
+    }
+
+    /**
+     * Whether a column holds the value of {@code expression}: a number or a date as a value (a DECIMAL(10,2) column's
+     * 11.00 is 11.0), a string byte for byte (a change of case is a value of its own under a case-insensitive
+     * collation): comparing with a binary string compares strings byte for byte, anything else by value.
+     */
+    private static String sameValue(String column, String expression) {
+        return "(" + column + " <=> CAST((" + expression + ") AS BINARY))";
+    }
+
+    /** A literal, which a BEFORE INSERT trigger can compare with what the column's default gave the row. */
+    private static boolean constant(String expression) {
+        return expression.trim().matches("(?is)[-+]?[0-9]+(\\.[0-9]*)?(e[-+]?[0-9]+)?|'([^'\\\\]|''|\\\\.)*'|null|true|false");
     }
 
     /** A new version's write: the old-form columns from the new-form ones. */
