@@ -57,6 +57,29 @@ public interface Dialect {
         setTimeouts(connection, lockTimeout, statementTimeout);
     }
 
+    /**
+     * Whether the first attempts of a catalog-only step (and its attempts while long transactions are open) should
+     * only probe for its lock ({@link #setLockProbe}) rather than wait the lock timeout: where a waiting DDL request
+     * deadlocks the application. On MariaDB a transaction that read a table and then writes it needs a stronger
+     * metadata lock, which queues behind a pending exclusive request, and the server ends the transaction (1213), not
+     * the DDL; the transaction's write comes within a millisecond of its read, so even a wait of a few milliseconds is
+     * too long. False by default: where a waiting DDL request causes no such deadlock (PostgreSQL), or where the
+     * server cannot refuse a lock at once on every statement (MySQL). docs/DESIGN.md, "DDL and lock waits on MariaDB".
+     */
+    default boolean hasLockProbe() {
+        return false;
+    }
+
+    /**
+     * After {@link #setDdlTimeouts}, makes the session's next statements take their metadata lock at once or fail
+     * (retryable) without queueing, until {@link #setDdlTimeouts} is called again.
+     *
+     * @throws UnsupportedOperationException where {@link #hasLockProbe} is false
+     */
+    default void setLockProbe(Connection connection) throws SQLException {
+        throw new UnsupportedOperationException("no lock probe on this database");
+    }
+
     /** The same timeouts for the open transaction only, on a connection that is not Tandem's own (an application's pool). */
     void setTransactionTimeouts(Connection connection, Duration lockTimeout, Duration statementTimeout) throws SQLException;
 

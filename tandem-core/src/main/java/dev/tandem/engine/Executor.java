@@ -81,9 +81,11 @@ public final class Executor {
                                  int enterPhaseAt, Advice advice) throws SQLException {
         long deadline = System.nanoTime() + settings.retryDeadline().toNanos();
         HeldBack heldBack = new HeldBack(migration, step);
+        LockWaits waits = new LockWaits(step);
         for (int attempt = 1; ; attempt++) {
+            boolean probe = waits.nextIsProbe();
             try {
-                return runOnce(c, migration, phase, index, total, step, enterPhaseAt);
+                return runOnce(c, migration, phase, index, total, step, enterPhaseAt, probe);
             } catch (SQLException e) {
                 rollbackQuietly(c);
                 String reason = Names.forUser(dialect.describeError(e));
@@ -93,15 +95,15 @@ public final class Executor {
                             + phase + " (" + step.description() + ") failed and was rolled back: " + reason
                             + "\nSQL: " + step.sql() + "\n" + advice.after(index), e);
                 }
-                // The table's lock was taken. An in-place step waits for long transactions by name, trying again every
-                // HELD_BACK_POLL; any other step (or none found) retries after a jittered back-off.
-                List<Dialect.OpenTransaction> open = inPlace(step)
-                        ? dialect.longTransactions(autocommit(c), settings.lockTimeout()) : List.of();
-                Duration wait = open.isEmpty()
-                        ? backoff(attempt, dialect.longestRetryPause(step.mode() != Step.Mode.TRANSACTIONAL)) : HELD_BACK_POLL;
+                // The table's lock was taken. While long transactions are open, which may hold it, the step waits for
+                // them by name and only probes for the lock (an in-place step every HELD_BACK_POLL; a catalog-only step
+                // more often, as a probe queues no one for long); otherwise it retries after a pause.
+                List<Dialect.OpenTransaction> open = dialect.longTransactions(autocommit(c), settings.lockTimeout());
+                waits.heldBack(!open.isEmpty());
+                Duration wait = open.isEmpty() || !inPlace(step) ? waits.pauseAfter(attempt) : HELD_BACK_POLL;
                 if (System.nanoTime() + wait.toNanos() > deadline) {
                     if (!open.isEmpty()) {
-                        String why = LongTransactions.describe(open);
+                        String why = LongTransactions.describe(open, inPlace(step));
                         state.history(autocommit(c), migration, phase.text, "step not started", step.description() + ": " + why);
                         throw new TandemException(TandemException.Kind.REFUSED, "step " + (index + 1) + "/" + total + " of "
                                 + phase + " (" + step.description() + ") was not started: after "
@@ -115,17 +117,67 @@ public final class Executor {
                             + settings.lockTimeout().toMillis() + " ms): a long transaction holds the table.\n"
                             + advice.after(index), e);
                 }
-                if (open.isEmpty()) {
+                if (!open.isEmpty()) {
+                    heldBack.report(open, c, phase, inPlace(step));
+                } else if (!probe) {
                     log.info("{}: lock not available for '{}' (attempt {}), retrying in {} ms: {}", migration,
                             step.description(), attempt, wait.toMillis(), e.getMessage());
                     listener.stepRetry(migration, step, attempt, wait, e.getMessage());
                 } else {
-                    heldBack.report(open, c, phase);
+                    log.debug("{}: lock probe {} for '{}' failed: {}", migration, attempt, step.description(), e.getMessage());
                 }
                 sleep(wait);
             }
         }
     }
+
+    /**
+     * How long the attempts of one step wait for its lock. Where the dialect has a {@linkplain Dialect#lockProbe lock
+     * probe}, a catalog-only step first probes for {@link #PROBING} (jittered {@link #PROBE_PAUSE} apart), and after
+     * that waits the full lock timeout only as often as the back-off allows, probing in between; while long
+     * transactions are open it only probes. Other steps always wait the lock timeout (or NOWAIT where they are long).
+     */
+    private final class LockWaits {
+        /** Whether the step probes at all (else every attempt waits the lock timeout). */
+        private final boolean probes;
+        private final boolean longStep;
+        private long nextFullWaitAt;
+        private int fullWaits;
+        private boolean heldBack;
+        private boolean lastWasFull;
+
+        LockWaits(Step step) {
+            this.longStep = step.mode() != Step.Mode.TRANSACTIONAL;
+            this.probes = !longStep && dialect.hasLockProbe();
+            this.nextFullWaitAt = System.nanoTime() + PROBING.toNanos();
+        }
+
+        boolean nextIsProbe() {
+            lastWasFull = !probes || (!heldBack && System.nanoTime() >= nextFullWaitAt);
+            if (probes && lastWasFull) fullWaits++;
+            return !lastWasFull;
+        }
+
+        void heldBack(boolean longTransactionsOpen) {
+            heldBack = longTransactionsOpen;
+        }
+
+        Duration pauseAfter(int attempt) {
+            if (!probes) {
+                return backoff(attempt, dialect.longestRetryPause(longStep));
+            }
+            if (lastWasFull) {
+                nextFullWaitAt = System.nanoTime() + backoff(fullWaits, dialect.longestRetryPause(false)).toNanos();
+            }
+            return Duration.ofMillis(PROBE_PAUSE.toMillis() / 5 + ThreadLocalRandom.current().nextLong(PROBE_PAUSE.toMillis() * 4 / 5 + 1));
+        }
+    }
+
+    /** How long a catalog-only step only probes for its lock before it first waits the full lock timeout. */
+    static final Duration PROBING = Duration.ofMillis(1500);
+
+    /** The longest pause between two probes (the shortest is a fifth of it): 250 ms. */
+    static final Duration PROBE_PAUSE = Duration.ofMillis(250);
 
     /**
      * How long a step held back by long transactions waits before it is tried again (NOWAIT: an attempt queues no one)
@@ -156,11 +208,11 @@ public final class Executor {
             this.step = step;
         }
 
-        void report(List<Dialect.OpenTransaction> open, Connection c, Phase phase) throws SQLException {
+        void report(List<Dialect.OpenTransaction> open, Connection c, Phase phase, boolean inPlace) throws SQLException {
             List<Long> connections = open.stream().map(Dialect.OpenTransaction::connection).toList();
             long now = System.nanoTime();
             if (connections.equals(lastConnections) && now - lastTold < Duration.ofSeconds(10).toNanos()) return;
-            String why = LongTransactions.describe(open) + "; the step starts once it ends, or sooner after "
+            String why = LongTransactions.describe(open, inPlace) + "; the step starts once it ends, or sooner after "
                     + LongTransactions.endThem(open);
             if (lastConnections.isEmpty()) {
                 state.history(autocommit(c), migration, phase.text, "step held back", step.description() + ": " + why);
@@ -173,8 +225,8 @@ public final class Executor {
     }
 
     /** @return false when the step was found already done */
-    private boolean runOnce(Connection c, String migration, Phase phase, int index, int total, Step step, int enterPhaseAt)
-            throws SQLException {
+    private boolean runOnce(Connection c, String migration, Phase phase, int index, int total, Step step, int enterPhaseAt,
+                            boolean probe) throws SQLException {
         boolean concurrent = step.mode() == Step.Mode.CONCURRENT;
         c.setAutoCommit(concurrent);
         // Steps that take only a weak lock (concurrent builds, validation scans) may wait as long as they need:
@@ -191,13 +243,30 @@ public final class Executor {
         } else {
             listener.stepStarted(migration, phase, index, total, step);
             log.debug("{} {} step {}/{}: {}", migration, phase, index + 1, total, step.sql());
-            execute(c, step.sql());
+            executeStep(c, probe, step);
         }
         if (index == enterPhaseAt) state.setPhase(c, migration, phase);
         if (index >= enterPhaseAt) state.setStepsDone(c, migration, index + 1);
         if (!concurrent) c.commit();
         state.history(autocommit(c), migration, phase.text, skip ? "step skipped (already done)" : "step done", step.description());
         return !skip;
+    }
+
+    /**
+     * The step's statement; a probe takes its lock at once or fails, and only that statement, not the checks and
+     * bookkeeping around it, which wait as usual.
+     */
+    private void executeStep(Connection c, boolean probe, Step step) throws SQLException {
+        if (!probe) {
+            execute(c, step.sql());
+            return;
+        }
+        dialect.setLockProbe(c);
+        try {
+            execute(c, step.sql());
+        } finally {
+            dialect.setDdlTimeouts(c, settings.lockTimeout(), settings.statementTimeout());
+        }
     }
 
     private static Connection autocommit(Connection c) throws SQLException {

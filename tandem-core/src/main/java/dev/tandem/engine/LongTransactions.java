@@ -5,7 +5,7 @@ import dev.tandem.dialect.Dialect.OpenTransaction;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** How people read the long transactions an in-place step waits for: which connection, whose, for how long. */
+/** How people read the long transactions a step waits for: which connection, whose, for how long. */
 final class LongTransactions {
     private LongTransactions() {
     }
@@ -14,11 +14,12 @@ final class LongTransactions {
      * {@code connection 12 (app@10.0.0.5:41822) has had a transaction open for 14 s that may hold the table}, several
      * joined by "and".
      */
-    static String describe(List<OpenTransaction> open) {
+    static String describe(List<OpenTransaction> open, boolean inPlace) {
         String each = open.stream().map(t -> "connection " + t.connection() + " (" + login(t) + ") has had a transaction"
                 + " open for " + t.open().toSeconds() + " s").collect(Collectors.joining(", "));
         return each + (open.size() == 1 ? " that may hold the table" : ", each of which may hold the table")
-                + " (an in-place change started now could not take its lock at its start or its end)";
+                + (inPlace ? " (an in-place change started now could not take its lock at its start or its end)"
+                : " (a change waiting for its lock now would hold up the table's readers and writers behind it)");
     }
 
     /** The statements that end the connections, e.g. {@code KILL CONNECTION 12}. */

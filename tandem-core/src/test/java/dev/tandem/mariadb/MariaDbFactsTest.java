@@ -385,6 +385,32 @@ class MariaDbFactsTest {
         return (System.nanoTime() - started) / 1_000_000;
     }
 
+    /**
+     * "lock_wait_timeout" (0 allowed since 10.3, "WAIT and NOWAIT"): 0 makes every statement NOWAIT, CREATE TRIGGER too,
+     * which has no NOWAIT clause: it fails at once (1205) and never queues: the executor's lock probe. (A 5 ms
+     * max_statement_time ends the wait that fast too, but a read-then-write transaction's write comes within those
+     * 5 ms and deadlocks, 1213: ReadThenWriteDuringDdlTest.)
+     */
+    @Test
+    void lockWaitTimeoutZeroMakesEveryStatementNowait() throws SQLException {
+        try (Connection holder = connect(app); Connection migrator = connect(app)) {
+            holder.setAutoCommit(false);
+            one(holder, "SELECT COUNT(*) FROM users");
+            run(migrator, "SET SESSION lock_wait_timeout = 0");
+            long slowest = 0;
+            for (int i = 0; i < 20; i++) {
+                long started = System.nanoTime();
+                assertThat(errorOf(migrator, "CREATE TRIGGER users_probe BEFORE INSERT ON users FOR EACH ROW SET @x = 1"))
+                        .isEqualTo(1205);
+                slowest = Math.max(slowest, (System.nanoTime() - started) / 1_000_000);
+            }
+            assertThat(slowest).as("slowest of 20 probes, ms").isLessThan(100L);
+            holder.rollback();
+            run(migrator, "CREATE TRIGGER users_probe BEFORE INSERT ON users FOR EACH ROW SET @x = 1");
+            System.out.println("lock_wait_timeout 0: slowest of 20 refusals after " + slowest + " ms");
+        }
+    }
+
     /** "WAIT and NOWAIT": NOWAIT gives up at once (1205) while a transaction holds the table. */
     @Test
     void nowaitGivesUpAtOnceBehindAnOpenTransaction() throws SQLException {
