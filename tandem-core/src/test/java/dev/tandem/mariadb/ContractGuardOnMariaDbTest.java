@@ -67,6 +67,18 @@ class ContractGuardOnMariaDbTest {
         }
     }
 
+    /** Closes {@code what} two seconds from now, in another thread: the old version going while contract waits. */
+    private static CompletableFuture<Void> inTwoSeconds(AutoCloseable what) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                Thread.sleep(2000);
+                what.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     private static void exec(Connection c, String sql) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute(sql);
@@ -134,14 +146,7 @@ class ContractGuardOnMariaDbTest {
         Tandem tandem = expandedAndBackfilled(app);
         Connection old = MariaDb.dataSource(app).getConnection();
         long started = System.nanoTime();
-        CompletableFuture<Void> closer = CompletableFuture.runAsync(() -> {
-            try {
-                Thread.sleep(2000);
-                old.close();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Void> closer = inTwoSeconds(old);
         tandem.contract(Duration.ofSeconds(30), false);
         closer.join();
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(1900));
@@ -245,14 +250,7 @@ class ContractGuardOnMariaDbTest {
                 .hasMessageContaining("rollback of " + MIGRATION + " refused before changing anything")
                 .hasMessageContaining("of '" + login + "'@");
         assertThat(tandem.status().unattributed()).singleElement().satisfies(s -> assertThat(s.user()).isEqualTo(login));
-        CompletableFuture<Void> stopper = CompletableFuture.runAsync(() -> {
-            try {
-                Thread.sleep(2000);
-                writers.close();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Void> stopper = inTwoSeconds(writers);
         tandem.contract(Duration.ofSeconds(30), false);
         stopper.join();
         assertThat(writers.errors.get()).as(String.join("\n", writers.messages)).isZero();
