@@ -81,7 +81,7 @@ class CliEverywhereTest {
         };
         Runnable status = () -> {
             Cli.Result text = tandem.apply("status", List.of());
-            texts.add(text.out());
+            texts.add(text.out().replace(schema, "<schema>")); // names differ by how many each server's tests made
             Cli.Result json = tandem.apply("status", List.of("--json"));
             try {
                 statuses.add(JSON.readTree(json.out()));
