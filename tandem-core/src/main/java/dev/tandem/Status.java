@@ -9,8 +9,19 @@ import java.util.Optional;
 /**
  * Every migration known from the files or the database, in order, what to do next, and the application
  * instances that are alive, with the version each runs.
+ *
+ * @param unattributed sessions no version can be told from (on MariaDB, with no default database), which block
+ *                     contract and rollback ({@link StateStore#unattributedSessions})
+ * @param warnings     what this login cannot see, with what to grant (e.g. on MariaDB without PROCESS, other logins'
+ *                     sessions); empty when it sees every session
  */
-public record Status(String schema, List<MigrationStatus> migrations, List<StateStore.Instance> instances) {
+public record Status(String schema, List<MigrationStatus> migrations, List<StateStore.Instance> instances,
+                     List<StateStore.UnattributedSession> unattributed, List<String> warnings) {
+
+    /** Whether {@link #instances} can include other logins' applications: false when the server hides their sessions. */
+    public boolean sessionsVisible() {
+        return warnings.isEmpty();
+    }
 
     /** What an operator (or a deployment script) should run next. */
     public enum Next {

@@ -422,8 +422,16 @@ public final class Tandem {
      * logged in the history.
      */
     public Outcome contract(Duration waitForOthers, boolean force) {
+        return contract(waitForOthers, force, IgnoredSessions.NONE);
+    }
+
+    /**
+     * As {@link #contract(Duration, boolean)}, leaving {@code ignored} out of the guard: sessions no version can be
+     * told from (on MariaDB, those with no default database), each recorded in the history; every other check runs.
+     */
+    public Outcome contract(Duration waitForOthers, boolean force, IgnoredSessions ignored) {
         List<Migration> files = migrations();
-        return NothingToDo.isFine(() -> session.withLock("contract", c -> contract.run(c, files, waitForOthers, force)));
+        return NothingToDo.isFine(() -> session.withLock("contract", c -> contract.run(c, files, waitForOthers, force, ignored)));
     }
 
     /** Undoes the expand of the migration in flight; the previous version never notices. Refused after contract. */
@@ -448,7 +456,12 @@ public final class Tandem {
      * drops the schema it uses), unless {@code force}, which is logged in the history.
      */
     public Outcome rollback(boolean leaveRawSql, boolean force) {
-        return session.withLock("rollback", c -> rollback.run(c, leaveRawSql, force));
+        return rollback(leaveRawSql, force, IgnoredSessions.NONE);
+    }
+
+    /** As {@link #rollback(boolean, boolean)}, leaving {@code ignored} out of the guard (see {@link IgnoredSessions}). */
+    public Outcome rollback(boolean leaveRawSql, boolean force, IgnoredSessions ignored) {
+        return session.withLock("rollback", c -> rollback.run(c, leaveRawSql, force, ignored));
     }
 
     /** Every phase of every pending migration, one after the other: for fresh databases and CI. */

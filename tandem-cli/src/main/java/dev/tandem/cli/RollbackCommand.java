@@ -1,11 +1,14 @@
 package dev.tandem.cli;
 
+import dev.tandem.IgnoredSessions;
 import dev.tandem.Outcome;
 import dev.tandem.Tandem;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 @Command(name = "rollback", description = {
         "Undo the expand of the migration in flight.",
@@ -22,8 +25,16 @@ final class RollbackCommand extends LifecycleCommand {
             + " (their version schema goes); their names are written to the history.")
     boolean force;
 
+    @Option(names = "--ignore-session", paramLabel = "ID", description = "Leave this session with no default database"
+            + " (its connection id, as rollback lists it) out of the check; repeatable; recorded in the history.")
+    List<Long> ignoreSessions = new ArrayList<>();
+
+    @Option(names = "--ignore-unattributed", description = "Leave every session with no default database out of the"
+            + " check; recorded in the history.")
+    boolean ignoreUnattributed;
+
     @Override
     protected List<Outcome> execute(Tandem tandem) {
-        return List.of(tandem.rollback(leaveRawSql, force));
+        return List.of(tandem.rollback(leaveRawSql, force, new IgnoredSessions(Set.copyOf(ignoreSessions), ignoreUnattributed)));
     }
 }

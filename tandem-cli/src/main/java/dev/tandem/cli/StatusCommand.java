@@ -51,6 +51,9 @@ final class StatusCommand extends TandemCommand {
             migrations.add(node);
         }
         root.set("instances", Json.MAPPER.valueToTree(status.instances()));
+        root.put("sessions_visible", status.sessionsVisible());
+        root.set("warnings", Json.MAPPER.valueToTree(status.warnings()));
+        root.set("unattributed_sessions", Json.MAPPER.valueToTree(status.unattributed()));
         ArrayNode connect = root.putArray("versions");
         for (VersionConnection v : versions) {
             connect.addObject().put("role", v.role()).put("migration", v.migration()).put("version_schema", v.versionSchema())

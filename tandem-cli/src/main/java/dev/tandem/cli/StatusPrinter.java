@@ -46,13 +46,21 @@ final class StatusPrinter {
                         + (m.newVersionLogins().isEmpty() ? "" : "; sessions of login(s) "
                         + String.join(", ", m.newVersionLogins()) + " are this version without @tandem_version")));
         out.println();
-        out.println("application instances: " + (status.instances().isEmpty() ? "none seen (instances show up when they"
-                + " use TandemDataSource, or connect as shown under \"How an application selects its version\")" : ""));
+        out.println("application instances: " + (!status.instances().isEmpty() ? ""
+                : !status.sessionsVisible() ? "none of this login's own; other logins' sessions cannot be seen"
+                : "none seen (instances show up when they use TandemDataSource, or connect as shown under \"How an"
+                + " application selects its version\")"));
+        for (String warning : status.warnings()) out.println("  ! " + warning);
         for (var i : status.instances()) {
             out.println("  " + i.id() + "  version " + i.version() + (i.host() != null ? "  host " + i.host() : "")
                     + "  connections " + i.connections() + (i.heartbeat() ? "  heartbeat" : "")
                     + (i.lastSeen() != null ? "  last seen " + Text.time(i.lastSeen()) : "")
                     + (i.sessions() != null ? "  sessions: " + i.sessions() : ""));
+        }
+        if (!status.unattributed().isEmpty()) {
+            out.println("sessions of no known version (no default database; they block contract and rollback until they"
+                    + " go or are ignored with --ignore-session <id>):");
+            for (var s : status.unattributed()) out.println("  " + s.describe());
         }
         out.println();
         out.println("next: " + status.next().text + resumeWhat(status));

@@ -64,7 +64,7 @@ final class CliProcess {
      */
     boolean killAtNextCheckpoint(long nanos, String schema, CliDatabase db) throws InterruptedException {
         if (process.waitFor(nanos, TimeUnit.NANOSECONDS)) return false;
-        try (Connection gate = db.db.dataSource().getConnection()) {
+        try (Connection gate = db.watcher().getConnection()) {
             db.holdCheckpoints(gate, schema);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
             while (process.isAlive() && db.blockedToolSessions() == 0 && System.nanoTime() < deadline) Thread.sleep(2);

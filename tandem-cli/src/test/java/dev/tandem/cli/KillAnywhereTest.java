@@ -246,7 +246,7 @@ class KillAnywhereTest {
             case MARIADB -> "`" + schema + "_002_change`.items";
         };
         Map<Long, Map<String, Object>> rows = new LinkedHashMap<>();
-        for (Map<String, Object> row : Rows.query(db.db.dataSource(), "SELECT id, title, flag, v, w, n FROM " + from + " ORDER BY id")) {
+        for (Map<String, Object> row : Rows.query(db.watcher(), "SELECT id, title, flag, v, w, n FROM " + from + " ORDER BY id")) {
             rows.put(((Number) row.get("id")).longValue(), new LinkedHashMap<>(row));
         }
         return rows;
@@ -306,10 +306,10 @@ class KillAnywhereTest {
             case POSTGRES -> "SELECT replace(nspname, ?, 'S') AS s FROM pg_namespace WHERE nspname LIKE ? ORDER BY 1";
             case MARIADB -> "SELECT replace(SCHEMA_NAME, ?, 'S') AS s FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? ORDER BY 1";
         };
-        return Rows.query(db.db.dataSource(), names, schema, schema + "%").stream().map(r -> r.get("s")).toList();
+        return Rows.query(db.watcher(), names, schema, schema + "%").stream().map(r -> r.get("s")).toList();
     }
 
     private String phase(String schema) {
-        return (String) Rows.scalar(db.db.dataSource(), "SELECT phase FROM tandem.migrations WHERE schema_name = ? AND name = '002_change'", schema);
+        return (String) Rows.scalar(db.watcher(), "SELECT phase FROM tandem.migrations WHERE schema_name = ? AND name = '002_change'", schema);
     }
 }

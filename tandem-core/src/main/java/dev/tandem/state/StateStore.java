@@ -63,6 +63,29 @@ public interface StateStore {
     }
 
     /**
+     * Client sessions the guard can attribute to no version but that may use the tables (on MariaDB: those with no
+     * default database, which reach the tables by qualified names); empty where every session has a version. Contract
+     * and rollback refuse while one is connected, unless it is ignored ({@link dev.tandem.IgnoredSessions}) or forced.
+     */
+    default List<UnattributedSession> unattributedSessions(Connection c) throws SQLException {
+        return List.of();
+    }
+
+    /**
+     * A session of the server that no version can be told from.
+     *
+     * @param id          the server's connection id ({@code KILL CONNECTION id} ends it)
+     * @param idleSeconds how long it has been in its current state, in seconds: idle when {@code busy} is false
+     */
+    record UnattributedSession(long id, String user, String host, long idleSeconds, boolean busy) {
+        /** {@code connection 42 of 'app'@10.0.0.7 with no default database, idle 12 s}. */
+        public String describe() {
+            return "connection " + id + " of '" + user + "'@" + host + " with no default database, "
+                    + (busy ? "running a statement for " : "idle ") + idleSeconds + " s";
+        }
+    }
+
+    /**
      * An application instance: from the server's session list (connections) and/or its heartbeat row.
      *
      * @param sessions the server's sessions counted for it without a name, as an operator finds and ends them

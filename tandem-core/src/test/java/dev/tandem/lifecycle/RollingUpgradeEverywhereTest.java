@@ -173,8 +173,10 @@ class RollingUpgradeEverywhereTest {
             assertThat(rows(old, "SELECT * FROM items WHERE id <> 3 ORDER BY id")).isEqualTo(
                     before.stream().filter(r -> !r.startsWith("3|")).toList());
         }
-        assertThat(db.dialect().schemaExists(db.dataSource().getConnection(), Names.versionSchema(schema, "002_qty_bigint")))
-                .isFalse();
+        // Closed: on MariaDB a session with no default database left open blocks every later contract on the server.
+        try (Connection c = db.dataSource().getConnection()) {
+            assertThat(db.dialect().schemaExists(c, Names.versionSchema(schema, "002_qty_bigint"))).isFalse();
+        }
     }
 
     /**

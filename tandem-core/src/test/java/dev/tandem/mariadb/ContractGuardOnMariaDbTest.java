@@ -1,5 +1,6 @@
 package dev.tandem.mariadb;
 
+import dev.tandem.IgnoredSessions;
 import dev.tandem.Tandem;
 import dev.tandem.TandemException;
 import dev.tandem.dialect.mariadb.MariaDbDialect;
@@ -17,6 +18,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -63,6 +65,18 @@ class ContractGuardOnMariaDbTest {
             rs.next();
             return rs.getLong(1);
         }
+    }
+
+    /** Closes {@code what} two seconds from now, in another thread: the old version going while contract waits. */
+    private static CompletableFuture<Void> inTwoSeconds(AutoCloseable what) {
+        return CompletableFuture.runAsync(() -> {
+            try {
+                Thread.sleep(2000);
+                what.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     private static void exec(Connection c, String sql) throws SQLException {
@@ -132,14 +146,7 @@ class ContractGuardOnMariaDbTest {
         Tandem tandem = expandedAndBackfilled(app);
         Connection old = MariaDb.dataSource(app).getConnection();
         long started = System.nanoTime();
-        CompletableFuture<Void> closer = CompletableFuture.runAsync(() -> {
-            try {
-                Thread.sleep(2000);
-                old.close();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Void> closer = inTwoSeconds(old);
         tandem.contract(Duration.ofSeconds(30), false);
         closer.join();
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(1900));
@@ -217,6 +224,83 @@ class ContractGuardOnMariaDbTest {
             assertThatThrownBy(() -> exec(c, "UPDATE items SET qty = 1 WHERE id = 3"))
                     .hasMessageContaining("claims version '001_elsewhere'");
         }
+    }
+
+    /**
+     * The newcomer's second loss: the old version connects with no default database and writes `app`.items by its
+     * qualified name. Contract and rollback refuse naming its connection and login; `status` lists it; contract
+     * --wait waits for it to go, and then every increment reached the new column.
+     */
+    @Test
+    void aWriterWithNoDefaultDatabaseBlocksContractAndRollbackUntilItGoes() throws Exception {
+        String app = app();
+        Tandem tandem = expandedAndBackfilled(app);
+        String login = MariaDb.newUser("old_app", "SELECT, UPDATE ON `" + app + "`.*");
+        Writers writers = new Writers().start("old version", () -> connect(login, null), (c, r) -> {
+            try (var rs = c.createStatement().executeQuery("SELECT qty FROM `" + app + "`.items WHERE id = 1")) {
+                rs.next();
+                exec(c, "UPDATE `" + app + "`.items SET qty = " + (rs.getInt(1) + 1) + " WHERE id = 1");
+            }
+        });
+        writers.atLeast(20);
+        assertThatThrownBy(tandem::contract).isInstanceOf(TandemException.class)
+                .hasMessageContaining("sessions with no default database are connected")
+                .hasMessageContaining("of '" + login + "'@").hasMessageContaining("--ignore-session");
+        assertThatThrownBy(() -> tandem.rollback(false, false)).isInstanceOf(TandemException.class)
+                .hasMessageContaining("rollback of " + MIGRATION + " refused before changing anything")
+                .hasMessageContaining("of '" + login + "'@");
+        assertThat(tandem.status().unattributed()).singleElement().satisfies(s -> assertThat(s.user()).isEqualTo(login));
+        CompletableFuture<Void> stopper = inTwoSeconds(writers);
+        tandem.contract(Duration.ofSeconds(30), false);
+        stopper.join();
+        assertThat(writers.errors.get()).as(String.join("\n", writers.messages)).isZero();
+        assertThat(((Number) Rows.scalar(MariaDb.dataSource(app + "_" + MIGRATION), "SELECT qty FROM items WHERE id = 1"))
+                .longValue()).isEqualTo(writers.done.get() * 10L);
+    }
+
+    /**
+     * A console with no default database is left out by its connection id only, and the history says so; ignoring
+     * unattributed sessions does not switch off the other checks: the old version in the database still blocks.
+     */
+    @Test
+    void anIgnoredSessionIsLeftOutAloneAndRecorded() throws Exception {
+        String app = app();
+        Tandem tandem = expandedAndBackfilled(app);
+        String login = MariaDb.newUser("monitor", "PROCESS ON *.*");
+        try (Connection monitor = connect(login, null); Connection other = connect(login, null)) {
+            long id = connectionId(monitor);
+            assertThatThrownBy(() -> tandem.contract(Duration.ZERO, false, IgnoredSessions.of(id)))
+                    .isInstanceOf(TandemException.class).hasMessageContaining("connection " + connectionId(other) + " of '")
+                    .hasMessageNotContaining("connection " + id + " of '");
+            try (Connection old = MariaDb.dataSource(app).getConnection()) {
+                assertThatThrownBy(() -> tandem.contract(Duration.ZERO, false, new IgnoredSessions(Set.of(), true)))
+                        .isInstanceOf(TandemException.class).hasMessageContaining("version (before Tandem)")
+                        .hasMessageNotContaining("no default database");
+            }
+            tandem.contract(Duration.ZERO, false, IgnoredSessions.of(id, connectionId(other)));
+            assertThat(Rows.scalar(MariaDb.dataSource(), "SELECT COUNT(*) FROM tandem.history WHERE schema_name = ?"
+                    + " AND event = 'unattributed sessions ignored' AND detail LIKE ?", app, "%connection " + id + " of '"
+                    + login + "'@% with no default database, idle %")).isEqualTo(1L);
+        }
+        assertThat(tandem.status().migrations().get(0).phase().text).isEqualTo("complete");
+    }
+
+    /** `status` by a login without PROCESS says that it cannot see other logins' sessions, and the grant. */
+    @Test
+    void statusWithoutProcessSaysWhatItCannotSee() throws Exception {
+        String app = app();
+        expandedAndBackfilled(app);
+        String migrator = MariaDb.newUser("migrator", "ALL ON `" + app + "`.*", "ALL ON `tandem`.*");
+        Tandem asMigrator = Tandem.configure().url(MariaDb.url(app), migrator, MariaDbServer.PASSWORD).schema(app)
+                .migrations(dir).load();
+        try (Connection old = MariaDb.dataSource(app).getConnection()) {
+            var status = asMigrator.status();
+            assertThat(status.instances()).isEmpty();
+            assertThat(status.sessionsVisible()).isFalse();
+            assertThat(status.warnings()).singleElement().asString().contains("GRANT PROCESS ON *.* TO '" + migrator + "'@'%';");
+        }
+        assertThat(Tandem.configure().url(MariaDb.url(app), "root", MariaDbServer.PASSWORD).schema(app).migrations(dir)
+                .load().status().sessionsVisible()).isTrue();
     }
 
     @Test

@@ -50,6 +50,14 @@ final class MariaDbSessions {
                     || "Binlog Dump".equals(command) || (command != null && command.startsWith("Slave_"));
         }
 
+        /**
+         * A client still logging in: the process list shows it as {@code unauthenticated user} with no database
+         * until the handshake ends, when it shows its login and the database it asked for. It has run nothing yet.
+         */
+        boolean loggingIn() {
+            return "unauthenticated user".equals(user);
+        }
+
         /** How an operator finds and ends it: {@code connection 42 of 'app'@10.0.0.7 in `app`}. */
         String describe() {
             return "connection " + id + " of '" + user + "'@" + host

@@ -189,8 +189,8 @@ public final class MariaDbStateStore extends SqlStateStore {
      * <li>a session an application instance marked with its version ({@link MariaDbSessions#markAsVersion}), where
      *     it idles too: that version;</li>
      * </ul>
-     * A client session with no default database is not counted: it cannot be attributed, and monitoring agents and
-     * consoles connect so (README, "MariaDB", what the contract guard sees).
+     * A client session with no default database is no version's: it is {@linkplain #unattributedSessions
+     * unattributed} (README, "MariaDB", what the contract guard sees).
      * Unnamed sessions count for the instance beating from the same host, or as {@code unnamed@<host>}, each listed by
      * connection id and login. The process list shows other logins' sessions only to a login with the PROCESS
      * privilege ({@link #unseenSessions}).
@@ -245,6 +245,29 @@ public final class MariaDbStateStore extends SqlStateStore {
             }
         }
         return List.copyOf(named.values());
+    }
+
+    /**
+     * The client sessions with no default database that are not Tandem's, not an instance's (marked or named), and
+     * not of a per-version login: they may use the tables by qualified names ({@code app.counters}), so they block
+     * contract and rollback until they go or are ignored, though a monitoring agent or a console connects so too. All
+     * logins count: whether another login may write the managed database is readable only with SELECT on the grant
+     * tables, which Tandem's login need not have.
+     */
+    @Override
+    public List<UnattributedSession> unattributedSessions(Connection c) throws SQLException {
+        java.util.Set<String> versionLogins = new java.util.HashSet<>();
+        for (MigrationState m : all(c).values()) {
+            if (m.phase() == Phase.ROLLED_BACK || m.phase() == Phase.PENDING || m.planJson() == null) continue;
+            versionLogins.addAll(StateStore.planFromJson(m.planJson()).newVersionLogins());
+        }
+        List<UnattributedSession> sessions = new ArrayList<>();
+        for (MariaDbSessions.Session s : MariaDbSessions.visible(c)) {
+            if (s.database() != null || s.tandem() || s.serverThread() || s.loggingIn() || s.instance() || s.name() != null
+                    || versionLogins.contains(s.user())) continue;
+            sessions.add(new UnattributedSession(s.id(), s.user(), s.host(), s.seconds(), !"Sleep".equals(s.command())));
+        }
+        return sessions;
     }
 
     /**

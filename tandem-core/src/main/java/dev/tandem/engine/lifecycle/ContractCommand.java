@@ -1,5 +1,6 @@
 package dev.tandem.engine.lifecycle;
 
+import dev.tandem.IgnoredSessions;
 import dev.tandem.Outcome;
 import dev.tandem.dialect.Dialect;
 import dev.tandem.engine.ContractPreflight;
@@ -43,9 +44,11 @@ public final class ContractCommand {
      *
      * @param waitForOthers how long to wait for instances of other versions to go
      * @param force         contract although instances of other versions are alive
+     * @param ignored       unattributed sessions to leave out of the guard (recorded in the history)
      * @throws NothingToDo when every migration is complete
      */
-    public Outcome run(Connection c, List<Migration> files, Duration waitForOthers, boolean force) throws SQLException {
+    public Outcome run(Connection c, List<Migration> files, Duration waitForOthers, boolean force, IgnoredSessions ignored)
+            throws SQLException {
         CurrentMigration cur = migrationFiles.requireInFlight(c, files, "contract");
         String name = cur.name();
         Plan plan = StateStore.planFromJson(cur.state().planJson());
@@ -54,7 +57,7 @@ public final class ContractCommand {
         int enterAt = done;
         if (before != Phase.CONTRACTING) {
             preflight(c, name, before, plan);
-            versionGuard.guardOtherVersions(c, name, waitForOthers, force);
+            versionGuard.guardOtherVersions(c, name, waitForOthers, force, ignored);
             state.history(c, name, Phase.CONTRACTING.text, "contract started", null);
             // The migration is `contracting` only once the first step the previous version cannot survive commits.
             enterAt = plan.pointOfNoReturn();

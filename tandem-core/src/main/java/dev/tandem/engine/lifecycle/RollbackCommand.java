@@ -1,5 +1,6 @@
 package dev.tandem.engine.lifecycle;
 
+import dev.tandem.IgnoredSessions;
 import dev.tandem.Outcome;
 import dev.tandem.dialect.Dialect;
 import dev.tandem.engine.ContractPreflight;
@@ -44,8 +45,9 @@ public final class RollbackCommand {
      *
      * @param leaveRawSql undo everything but the raw SQL that has no {@code down}, whose effects stay
      * @param force       roll back although instances of the new version are alive
+     * @param ignored     unattributed sessions to leave out of the guard (recorded in the history)
      */
-    public Outcome run(Connection c, boolean leaveRawSql, boolean force) throws SQLException {
+    public Outcome run(Connection c, boolean leaveRawSql, boolean force, IgnoredSessions ignored) throws SQLException {
         Map<String, MigrationState> states = state.all(c);
         MigrationState inFlight = states.values().stream().filter(s -> s.phase().inFlight()).findFirst().orElse(null);
         if (inFlight == null) return alreadyRolledBack(c, states);
@@ -64,7 +66,7 @@ public final class RollbackCommand {
         if (phase == Phase.ROLLING_BACK) {
             done = inFlight.stepsDone();
         } else {
-            start(c, name, phase, plan, undoable, leaveRawSql, force);
+            start(c, name, phase, plan, undoable, leaveRawSql, force, ignored);
         }
         List<Step> rollbackSteps = leaveRawSql ? plan.rollback().stream().map(s -> s.effect() == Step.Effect.UNKNOWN
                 ? s.leftAsItIs("raw SQL down left undone (--leave-raw-sql)") : s).toList() : plan.rollback();
@@ -102,13 +104,13 @@ public final class RollbackCommand {
 
     /** Checks, changing nothing, that rollback can run, then records that it started. */
     private void start(Connection c, String name, Phase phase, Plan plan, List<String> undoable, boolean leaveRawSql,
-                       boolean force) throws SQLException {
+                       boolean force, IgnoredSessions ignored) throws SQLException {
         if (!undoable.isEmpty() && !leaveRawSql) {
             throw refused("cannot roll back " + name + ": " + String.join("; ", undoable) + ". Nothing was"
                     + " changed. Either go forward (`tandem backfill`, then `tandem contract`), or undo that SQL"
                     + " by hand and run `tandem rollback --leave-raw-sql`, which undoes everything else.");
         }
-        versionGuard.guardNewVersion(c, name, phase, force);
+        versionGuard.guardNewVersion(c, name, phase, force, ignored);
         List<ContractPreflight.Problem> yours = new ContractPreflight(dialect).versionSchema(c, plan.versionSchema());
         if (!yours.isEmpty()) {
             throw refused("rollback of " + name + " refused before changing anything (" + name + " stays " + phase

@@ -43,7 +43,8 @@ public final class StatusReader {
             }
         }
         for (MigrationState s : states.values()) result.add(status(c, s, null));
-        return new Status(schema, result, versionGuard.liveInstances(c));
+        return new Status(schema, result, versionGuard.liveInstances(c), state.unattributedSessions(c),
+                state.unseenSessions(c).stream().toList());
     }
 
     private MigrationStatus status(Connection c, MigrationState s, Migration file) throws SQLException {

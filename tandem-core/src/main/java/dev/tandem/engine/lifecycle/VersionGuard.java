@@ -1,5 +1,6 @@
 package dev.tandem.engine.lifecycle;
 
+import dev.tandem.IgnoredSessions;
 import dev.tandem.TandemListener;
 import dev.tandem.state.Phase;
 import dev.tandem.state.StateStore;
@@ -36,40 +37,53 @@ public final class VersionGuard {
     }
 
     /**
-     * Rollback breaks the new version: verify, do not assume, that none of its instances still runs.
+     * Rollback breaks the new version: verify, do not assume, that none of its instances still runs, and that no
+     * session that could be one (an unattributed session, {@link StateStore#unattributedSessions}) is connected.
      *
-     * @param force roll back anyway, with a warning and a line in the history
-     * @throws dev.tandem.TandemException {@link dev.tandem.TandemException.Kind#REFUSED} while one runs, or while this
-     *                                    login cannot see every session ({@link StateStore#unseenSessions}), unless forced
+     * @param force   roll back anyway, with a warning and a line in the history
+     * @param ignored unattributed sessions to leave out (each is written to the history); every other check still runs
+     * @throws dev.tandem.TandemException {@link dev.tandem.TandemException.Kind#REFUSED} while one runs, while an
+     *                                    unattributed session not ignored is connected, or while this login cannot see
+     *                                    every session ({@link StateStore#unseenSessions}), unless forced
      */
-    public void guardNewVersion(Connection c, String version, Phase phase, boolean force) throws SQLException {
+    public void guardNewVersion(Connection c, String version, Phase phase, boolean force, IgnoredSessions ignored)
+            throws SQLException {
         String unseen = state.unseenSessions(c).orElse(null);
         List<StateStore.Instance> running = liveInstances(c).stream().filter(i -> i.version().equals(version)).toList();
-        if (running.isEmpty() && unseen == null) return;
+        Unattributed unattributed = unattributed(c, ignored);
+        if (running.isEmpty() && unattributed.blocking.isEmpty() && unseen == null) {
+            unattributed.recordIgnored(c, version, phase.text);
+            return;
+        }
         String names = String.join(", ", running.stream().map(i -> i.id() + (i.host() != null ? " (" + i.host() + ")" : "")
                 + sessions(i)).toList());
-        String why = running.isEmpty() ? "instances of version " + version + " cannot be verified gone: " + unseen
-                : "instances of version " + version + " are still running: " + names + "." + advice(running)
-                + (unseen == null ? "" : " Moreover " + unseen);
+        String why = running.isEmpty() && unattributed.blocking.isEmpty()
+                ? "instances of version " + version + " cannot be verified gone: " + unseen
+                : (running.isEmpty() ? "" : "instances of version " + version + " are still running: " + names + "."
+                + advice(running) + " ") + unattributed.text() + (unseen == null ? "" : " Moreover " + unseen);
         if (force) {
             state.history(c, version, phase.text, "rollback forced", why);
             listener.message("WARNING: rolling back although " + why);
             return;
         }
-        throw refused("rollback of " + version + " refused before changing anything: " + why + " Roll them back to the"
-                + " previous version first (rollback drops the schema they use), or override with --force.");
+        throw refused("rollback of " + version + " refused before changing anything: " + why.strip() + " Roll them back"
+                + " to the previous version first (rollback drops the schema they use), or override with --force.");
     }
 
     /**
-     * Contract breaks every version but the new one: verify, do not assume, that none of them still runs.
+     * Contract breaks every version but the new one: verify, do not assume, that none of them still runs, and that no
+     * session that could be one (an unattributed session, {@link StateStore#unattributedSessions}) is connected.
      *
-     * @param wait  how long to wait for them to go, checking every second
-     * @param force contract anyway, with a warning and a line in the history
-     * @throws dev.tandem.TandemException {@link dev.tandem.TandemException.Kind#REFUSED} while one still runs after
-     *                                    {@code wait}, or at once while this login cannot see every session ({@link
-     *                                    StateStore#unseenSessions}), unless forced; or when interrupted while waiting
+     * @param wait    how long to wait for them to go, checking every second
+     * @param force   contract anyway, with a warning and a line in the history
+     * @param ignored unattributed sessions to leave out (each is written to the history); every other check still runs
+     * @throws dev.tandem.TandemException {@link dev.tandem.TandemException.Kind#REFUSED} while one still runs, or an
+     *                                    unattributed session not ignored is connected, after {@code wait}, or at once
+     *                                    while this login cannot see every session ({@link StateStore#unseenSessions}),
+     *                                    unless forced; or when interrupted while waiting
      */
-    public void guardOtherVersions(Connection c, String version, Duration wait, boolean force) throws SQLException {
+    public void guardOtherVersions(Connection c, String version, Duration wait, boolean force, IgnoredSessions ignored)
+            throws SQLException {
         String unseen = state.unseenSessions(c).orElse(null);
         if (unseen != null) {
             String why = "no instance of another version can be verified gone: " + unseen;
@@ -84,27 +98,68 @@ public final class VersionGuard {
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
             List<StateStore.Instance> others = liveInstances(c).stream().filter(i -> !i.version().equals(version)).toList();
-            if (others.isEmpty()) return;
+            Unattributed unattributed = unattributed(c, ignored);
+            if (others.isEmpty() && unattributed.blocking.isEmpty()) {
+                unattributed.recordIgnored(c, version, Phase.CONTRACTING.text);
+                return;
+            }
             String names = String.join(", ", others.stream().map(i -> i.id() + " (version " + i.version()
                     + (i.host() != null ? ", " + i.host() : "") + ")" + sessions(i)).toList());
+            String alive = others.isEmpty() ? unattributed.text() : "instances of other versions are still running: "
+                    + names + "." + advice(others) + (unattributed.blocking.isEmpty() ? "" : " " + unattributed.text());
             if (force) {
-                log.warn("contract of {} forced while these instances of other versions are alive: {}", version, names);
-                state.history(c, version, Phase.CONTRACTING.text, "contract forced", "live instances of other versions: " + names);
-                listener.message("WARNING: contracting although these instances of other versions are alive: " + names);
+                log.warn("contract of {} forced although {}", version, alive);
+                state.history(c, version, Phase.CONTRACTING.text, "contract forced", alive);
+                listener.message("WARNING: contracting although " + alive);
                 return;
             }
             if (System.nanoTime() >= deadline) {
-                throw refused("contract of " + version + " refused: instances of other versions are still running: " + names
-                        + "." + advice(others) + " Upgrade or stop them first (contract removes what they use), wait with"
-                        + " --wait, or override with --force.");
+                throw refused("contract of " + version + " refused: " + alive + " Upgrade or stop them first (contract"
+                        + " removes what they use), wait with --wait, or override with --force.");
             }
-            listener.message("waiting for instances of other versions to go: " + names);
+            listener.message("waiting for instances of other versions to go: " + alive);
             try {
                 Thread.sleep(1000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw refused("interrupted while waiting for other versions to go");
             }
+        }
+    }
+
+    private Unattributed unattributed(Connection c, IgnoredSessions ignored) throws SQLException {
+        List<StateStore.UnattributedSession> all = state.unattributedSessions(c);
+        return new Unattributed(all.stream().filter(s -> !ignored.covers(s.id())).toList(),
+                all.stream().filter(s -> ignored.covers(s.id())).toList());
+    }
+
+    /** The sessions no version can be told from: those that block, and those the operator said to leave out. */
+    private final class Unattributed {
+        final List<StateStore.UnattributedSession> blocking;
+        final List<StateStore.UnattributedSession> ignored;
+
+        Unattributed(List<StateStore.UnattributedSession> blocking, List<StateStore.UnattributedSession> ignored) {
+            this.blocking = blocking;
+            this.ignored = ignored;
+        }
+
+        String text() {
+            if (blocking.isEmpty()) return "";
+            return "sessions with no default database are connected, which may use the tables by qualified names: "
+                    + String.join(", ", blocking.stream().map(StateStore.UnattributedSession::describe).toList()) + "."
+                    + " Stop their clients or end them (KILL CONNECTION <id>); one you know does not use the tables"
+                    + " (a monitoring agent, a console) may be left out with --ignore-session <id> (each, repeatable)"
+                    + " or --ignore-unattributed (all of them), which skips these sessions only and is recorded in the"
+                    + " history.";
+        }
+
+        /** Every session left out goes to the history, as a forced step does. */
+        void recordIgnored(Connection c, String version, String phase) throws SQLException {
+            if (ignored.isEmpty()) return;
+            String which = String.join(", ", ignored.stream().map(StateStore.UnattributedSession::describe).toList());
+            log.warn("{} of {}: unattributed sessions ignored: {}", phase, version, which);
+            state.history(c, version, phase, "unattributed sessions ignored", which);
+            listener.message("WARNING: ignoring sessions with no default database: " + which);
         }
     }
 
@@ -117,8 +172,7 @@ public final class VersionGuard {
         return instances.stream().anyMatch(i -> i.sessions() != null)
                 ? " A session listed by connection is one the server shows without a name: an application using the"
                 + " tables, or a console left open there (it counts too). Stop its client, or end it on the server"
-                + " (KILL CONNECTION <id> on MariaDB); one with no default database may use the tables by qualified"
-                + " names, so it counts until it goes."
+                + " (KILL CONNECTION <id> on MariaDB)."
                 : "";
     }
 }
