@@ -184,7 +184,7 @@ class MariaDbExpressionCheckTest {
     /** Not a session's own: the check names the database it needs. */
     @Test
     void aConnectionWithoutADatabaseIsToldSo() throws SQLException {
-        try (Connection c = MariaDb.dataSource().getConnection()) {
+        try (Connection c = MariaDb.withoutDatabase().getConnection()) {
             assertThatThrownBy(() -> dialect.checkExpression(c, "1", Map.of(), "int")).isInstanceOf(SQLException.class)
                     .hasMessageContaining("no default database");
         }

@@ -56,6 +56,11 @@ public final class MariaDb {
         return dataSource("mysql");
     }
 
+    /** Logs in as {@code root} with no default database: for tests of what a session without one is told. */
+    public static DataSource withoutDatabase() {
+        return dataSource(url(), "root");
+    }
+
     /** Logs in as {@code root} with {@code database} as the default database. */
     public static DataSource dataSource(String database) {
         return dataSource(url(database), "root");

@@ -243,7 +243,7 @@ class MariaDbDialectTest {
             assertThat(scalar(c, "SELECT COUNT(*) FROM t")).isEqualTo("0");
             sqlError(() -> scalar(c, "SELECT * FROM _tandem_type_probe"));
         }
-        try (Connection none = MariaDb.dataSource().getConnection()) {
+        try (Connection none = MariaDb.withoutDatabase().getConnection()) {
             assertThatThrownBy(() -> dialect.checkType(none, "int")).hasMessageContaining("no default database");
         }
     }
@@ -266,7 +266,7 @@ class MariaDbDialectTest {
             dialect.setApplicationName(c, "tandem backfill pid 1 on host");
             assertThat(scalar(c, "SELECT CONCAT(@tandem_session, '|', @tandem_version)")).isEqualTo("tandem backfill pid 1 on host|002_email");
         }
-        try (Connection none = MariaDb.dataSource().getConnection()) {
+        try (Connection none = MariaDb.withoutDatabase().getConnection()) {
             assertThatThrownBy(() -> dialect.defaultSchema(none)).isInstanceOf(SQLException.class)
                     .hasMessageContaining("no default database");
         }
