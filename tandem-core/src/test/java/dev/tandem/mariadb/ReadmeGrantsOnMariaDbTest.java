@@ -45,11 +45,15 @@ class ReadmeGrantsOnMariaDbTest {
         String app = MariaDb.newDatabase("app");
         MariaDb.exec(app, "CREATE TABLE items (id BIGINT PRIMARY KEY, qty INT NOT NULL)",
                 "INSERT INTO items VALUES (1, 1), (2, 2), (3, 3)");
-        String migrator = MariaDb.newUser("migrator");
-        for (String grant : grants) {
-            MariaDb.exec(grant.replace("`app`", MariaDb.quote(app))
-                    .replace("`app\\_%`", MariaDb.quote(app.replace("_", "\\_") + "\\_%"))
-                    .replace("'migrator'@'%'", MariaDb.account(migrator)));
+        // Two operators with the same grants: one expands, the other contracts (the version views are the first's,
+        // whose definitions another login reads only with SHOW VIEW: a newcomer's second login was refused there).
+        String migrator = MariaDb.newUser("migrator"), colleague = MariaDb.newUser("colleague");
+        for (String login : List.of(migrator, colleague)) {
+            for (String grant : grants) {
+                MariaDb.exec(grant.replace("`app`", MariaDb.quote(app))
+                        .replace("`app\\_%`", MariaDb.quote(app.replace("_", "\\_") + "\\_%"))
+                        .replace("'migrator'@'%'", MariaDb.account(login)));
+            }
         }
         new Migrations(dir).write("002_wide.yaml", """
                 operations:
@@ -63,7 +67,8 @@ class ReadmeGrantsOnMariaDbTest {
             tandem.expand();
             tandem.backfill();
             assertThat(tandem.verify().clean()).isTrue();
-            tandem.contract();
+            Tandem.configure().url(MariaDb.url(app), colleague, MariaDbServer.PASSWORD).schema(app).migrations(dir).load()
+                    .contract();
         }
         assertThat(tandem.status().migrations().get(0).phase().text).isEqualTo("complete");
         assertThat(Rows.scalar(MariaDb.dataSource(app + "_002_wide"), "SELECT qty FROM items WHERE id = 3").toString())

@@ -64,7 +64,8 @@ public final class MariaDbServerCheck {
             "SELECT", "verify and contract read the new version's rows through its views",
             "CREATE", "to create the version database",
             "DROP", "CREATE OR REPLACE VIEW needs it, and contract and rollback drop the version database",
-            "CREATE VIEW", "for its views");
+            "CREATE VIEW", "for its views",
+            "SHOW VIEW", "contract and rollback read the views' definitions, which another login's views hide");
     private static final Map<String, String> ON_STATE_DATABASE = ordered(
             "SELECT", "", "INSERT", "", "UPDATE", "", "DELETE", "", "CREATE", "");
 

@@ -53,7 +53,7 @@ class MariaDbServerCheckTest {
         assertThat(problems).extracting(ServerProblem::fix).containsExactly(
                 problems.get(0).fix(),
                 "Run: GRANT CREATE, DROP, ALTER, CREATE TEMPORARY TABLES, TRIGGER ON " + quote(app) + ".*" + to,
-                "Run: GRANT SELECT, CREATE, DROP, CREATE VIEW ON " + quote(app.replace("_", "\\_") + "\\_%") + ".*" + to,
+                "Run: GRANT SELECT, CREATE, DROP, CREATE VIEW, SHOW VIEW ON " + quote(app.replace("_", "\\_") + "\\_%") + ".*" + to,
                 "Run: GRANT SELECT, INSERT, UPDATE, DELETE, CREATE ON " + quote(state) + ".*" + to);
         assertThat(problems.get(0).missing()).contains("log_bin_trust_function_creators is 0");
         assertThat(problems.get(1).missing()).contains("ALTER (to add and drop columns and indexes)",
@@ -166,7 +166,7 @@ class MariaDbServerCheckTest {
                 assertThat(e.getMessage()).startsWith("migration 001_users cannot run on this server as this login;"
                         + " nothing was changed. What is missing, and what to do:\n  - privileges CREATE").contains(
                         "Run: GRANT CREATE, DROP, CREATE TEMPORARY TABLES ON " + quote(app) + ".*" + to,
-                        "Run: GRANT SELECT, CREATE, DROP, CREATE VIEW ON " + quote(app.replace("_", "\\_") + "\\_%") + ".*" + to,
+                        "Run: GRANT SELECT, CREATE, DROP, CREATE VIEW, SHOW VIEW ON " + quote(app.replace("_", "\\_") + "\\_%") + ".*" + to,
                         "table " + legacy + " uses the MyISAM engine").doesNotContain("TRIGGER");
             });
         }
@@ -177,7 +177,7 @@ class MariaDbServerCheckTest {
         assertThat(Rows.scalar(MariaDb.dataSource(), "SELECT COUNT(*) FROM " + quote(state) + ".migrations")).isEqualTo(0L);
 
         MariaDb.exec("GRANT CREATE, DROP, CREATE TEMPORARY TABLES ON " + quote(app) + ".*" + to);
-        MariaDb.exec("GRANT SELECT, CREATE, DROP, CREATE VIEW ON " + quote(app.replace("_", "\\_") + "\\_%") + ".*" + to);
+        MariaDb.exec("GRANT SELECT, CREATE, DROP, CREATE VIEW, SHOW VIEW ON " + quote(app.replace("_", "\\_") + "\\_%") + ".*" + to);
         MariaDb.exec(app, "ALTER TABLE legacy ENGINE=InnoDB");
         // What plan and expand go on to (the file's type and expression checks) is not on MariaDB yet: the check alone.
         assertThat(check(user, new ServerNeeds(plan(List.of()), state, List.of("legacy"), false)).problems()).isEmpty();
@@ -210,7 +210,7 @@ class MariaDbServerCheckTest {
         String role = "migrators_" + app;
         MariaDb.exec("CREATE ROLE " + quote(role));
         MariaDb.exec("GRANT ALL PRIVILEGES ON " + quote(app) + ".* TO " + quote(role));
-        String user = MariaDb.newUser("member", "SELECT, CREATE, DROP, CREATE VIEW ON " + quote(app.replace("_", "\\_") + "\\_%") + ".*",
+        String user = MariaDb.newUser("member", "SELECT, CREATE, DROP, CREATE VIEW, SHOW VIEW ON " + quote(app.replace("_", "\\_") + "\\_%") + ".*",
                 "SELECT, INSERT, UPDATE, DELETE, CREATE ON " + quote(state) + ".*");
         MariaDb.exec("GRANT " + quote(role) + " TO " + MariaDb.account(user));
         MariaDb.exec("SET DEFAULT ROLE " + quote(role) + " FOR " + MariaDb.account(user));
@@ -258,7 +258,7 @@ class MariaDbServerCheckTest {
 
     private String fullyGranted(String prefix) {
         return MariaDb.newUser(prefix, "ALL PRIVILEGES ON " + quote(app) + ".*",
-                "SELECT, CREATE, DROP, CREATE VIEW ON " + quote(app.replace("_", "\\_") + "\\_%") + ".*",
+                "SELECT, CREATE, DROP, CREATE VIEW, SHOW VIEW ON " + quote(app.replace("_", "\\_") + "\\_%") + ".*",
                 "SELECT, INSERT, UPDATE, DELETE, CREATE ON " + quote(state) + ".*");
     }
 
