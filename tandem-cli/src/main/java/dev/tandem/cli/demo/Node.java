@@ -43,6 +43,12 @@ final class Node implements AutoCloseable {
         config.setConnectionTimeout(5000);
         if (!tandemRouting) {
             config.setConnectionInitSql(database.dialect().setSearchPathStatement(List.of(schema)));
+        } else {
+            // Where the version's own connections sit before TandemDataSource first checks them out: a pool's idle
+            // connection with no default database is one the MariaDB contract guard cannot attribute, and it refused
+            // the demo's contract over one of these (README, "MariaDB", what the contract guard sees).
+            config.setConnectionInitSql(database.dialect().setSearchPathStatement(
+                    List.of(dev.tandem.engine.Names.versionSchema(schema, version), schema)));
         }
         this.pool = new HikariDataSource(config);
         this.versioned = tandemRouting ? TandemDataSource.builder(pool, version).schema(schema).stateSchema(stateSchema).instanceId(id)
