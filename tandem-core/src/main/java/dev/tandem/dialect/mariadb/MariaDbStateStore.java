@@ -213,7 +213,7 @@ public final class MariaDbStateStore extends SqlStateStore {
         Map<Long, String> marked = MariaDbSessions.markedVersions(c, versions);
         Map<List<String>, Instance> named = new LinkedHashMap<>();
         Map<List<String>, List<MariaDbSessions.Session>> unnamed = new LinkedHashMap<>();
-        for (MariaDbSessions.Session s : MariaDbSessions.visible(c)) {
+        for (MariaDbSessions.Session s : MariaDbSessions.observed(c)) {
             if (s.tandem() || s.serverThread()) continue;
             String version = MariaDbDialect.instanceVersion(s.name());
             if (version != null) {
@@ -262,7 +262,7 @@ public final class MariaDbStateStore extends SqlStateStore {
             versionLogins.addAll(StateStore.planFromJson(m.planJson()).newVersionLogins());
         }
         List<UnattributedSession> sessions = new ArrayList<>();
-        for (MariaDbSessions.Session s : MariaDbSessions.visible(c)) {
+        for (MariaDbSessions.Session s : MariaDbSessions.observed(c)) {
             if (s.database() != null || s.tandem() || s.serverThread() || s.loggingIn() || s.instance() || s.name() != null
                     || versionLogins.contains(s.user())) continue;
             sessions.add(new UnattributedSession(s.id(), s.user(), s.host(), s.seconds(), !"Sleep".equals(s.command())));
