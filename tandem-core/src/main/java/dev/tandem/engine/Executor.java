@@ -115,10 +115,11 @@ public final class Executor {
                             + phase + " (" + step.description() + ") could not get its lock within "
                             + settings.retryDeadline().toSeconds() + " s (" + attempt + " attempts, each waiting at most "
                             + settings.lockTimeout().toMillis() + " ms, no transaction open longer than the long-transaction"
-                            + " threshold was seen): the table was never free of other sessions' locks when an attempt came;"
-                            + " an in-place step tries only without waiting (NOWAIT), and writers that run transactions back"
-                            + " to back with no pause keep it from ever starting. Run it again when the application is less"
-                            + " busy, or pause its writers briefly.\n" + advice.after(index), e);
+                            + " threshold was seen): the table was never free of other sessions' locks when an attempt came"
+                            + (inPlace(step) ? "; an in-place step tries only without waiting (NOWAIT), and writers that"
+                            + " run transactions back to back with no pause keep it from ever starting" : "")
+                            + ". Run it again when the application is less busy, or pause its writers briefly.\n"
+                            + advice.after(index), e);
                 }
                 if (!open.isEmpty()) {
                     heldBack.report(open, c, phase, inPlace(step));
