@@ -241,9 +241,18 @@ public final class Backfiller {
         rateAnnounced = true;
     }
 
+    private long lastTrafficLogAt;
+
     private void sampleTraffic(Connection c, Plan.BackfillTask task, Yield yield) throws SQLException {
         boolean was = yield.busy();
         yield.sample(dialect.otherActiveSessions(c, Names.TOOL_APPLICATION_NAME));
+        long now = System.nanoTime();
+        if (log.isDebugEnabled() && now - lastTrafficLogAt > 2_000_000_000L) {
+            // What the yield decision rests on, for whoever tunes --nice-ratio or wonders why the backfill slowed.
+            log.debug("backfill of {}: about {} other sessions active (smoothed), {}", task.table(),
+                    String.format(java.util.Locale.ROOT, "%.2f", yield.active()), yield.busy() ? "yielding" : "full speed");
+            lastTrafficLogAt = now;
+        }
         if (yield.busy() == was) return;
         String what = yield.busy() ? yield.reason() : "the database is quiet again: full speed";
         listener.message("backfill of " + task.table() + ": " + what);

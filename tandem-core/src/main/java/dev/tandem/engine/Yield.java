@@ -46,6 +46,11 @@ final class Yield {
         return busy;
     }
 
+    /** The smoothed count of other sessions running a statement, for the debug log. */
+    double active() {
+        return active;
+    }
+
     /** What {@code status} shows while the backfill yields. */
     String reason() {
         return String.format(java.util.Locale.ROOT, "yielding to the applications (about %.1f other sessions active):"
