@@ -83,7 +83,7 @@ public final class DemoCommand implements Callable<Integer> {
             + " Shows what breaks.")
     boolean naive;
 
-    @Option(names = "--json", description = "Write the report as JSON on stdout (progress stays on stderr).")
+    @Option(names = "--json", description = "Write the report as JSON on stdout; the report's table then goes to stderr with the progress.")
     boolean json;
 
     @Override
@@ -105,7 +105,11 @@ public final class DemoCommand implements Callable<Integer> {
             }
             Demo.Settings settings = new Demo.Settings(rows, nodes, threads, rate, duration, naive);
             DemoReport report = new Demo(database, schemas, migrations, settings, log).run();
-            report.print(log);
+            // The report is the command's result: stdout, where a redirect or a pipe expects it. With --json the JSON is
+            // the result and the table joins the progress on stderr.
+            PrintWriter result = json ? log : spec.commandLine().getOut();
+            report.print(result);
+            result.flush();
             if (json) {
                 spec.commandLine().getOut().println(new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                         .enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report));
