@@ -23,6 +23,9 @@ public final class Logging {
         // MariaDB Connector/J logs every error packet the server sends as a warning, lock timeouts Tandem retries
         // and the demo's counted failures included; the CLI reports the errors that matter itself.
         setIfAbsent(PREFIX + "log.org.mariadb.jdbc", "error");
+        // The version guard logs a forced contract for library users without a listener; the CLI's listener prints the
+        // same warning, so at the default level it would show twice.
+        setIfAbsent(PREFIX + "log.dev.tandem.engine.lifecycle.VersionGuard", verbose ? "debug" : "error");
         String level = verbose ? "debug" : quiet ? "error" : USER_LEVEL != null ? USER_LEVEL : "warn";
         System.setProperty(TANDEM_LEVEL, level);
     }

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -126,6 +127,22 @@ class StatusTruthTest {
             assertThat(out.lines().filter(l -> l.startsWith("  node-a  "))).as(out).containsExactlyInAnyOrder(
                     out.lines().filter(l -> l.startsWith("  node-a  version 001_init ")).findFirst().orElse("no 001_init line"),
                     out.lines().filter(l -> l.startsWith("  node-a  version 002_change ")).findFirst().orElse("no 002_change line"));
+        }
+    }
+
+    /** The operator is told once, not once by the log and once more by the command's own output. */
+    @Test
+    void aForcedContractWarnsOnce() throws Exception {
+        String schema = Pg.newSchema("forced");
+        expanded(schema, dir, false).backfill();
+        try (TandemDataSource old = node(schema, "001_init"); Connection a = old.getConnection()) {
+            // In a JVM of its own: the core's log is set up as an operator's run sets it up, and shows in the output.
+            CliProcess p = CliProcess.start(dir, List.of("contract", "--url", Pg.url(), "--schema", schema,
+                    "--migrations", dir.toString(), "--force"));
+            assertThat(p.waitFor()).as(p.log()).isZero();
+            String output = p.log();
+            assertThat(output.split("still running", -1)).as(output).hasSize(2);
+            assertThat(output).contains("WARNING: contracting although instances of other versions are still running: node-a");
         }
     }
 
