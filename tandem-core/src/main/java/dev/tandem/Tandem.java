@@ -72,7 +72,7 @@ public final class Tandem {
                 config.statementTimeout, config.newVersionLogins);
         VersionGuard versionGuard = new VersionGuard(state, config.listener);
         Executor executor = new Executor(dialect, state, new Executor.Settings(config.lockTimeout, config.statementTimeout,
-                config.retryDeadline), config.listener);
+                config.retryDeadline), config.listener, database::connect);
         Backfiller.Settings backfillSettings = new Backfiller.Settings(config.targetBatch, config.minBatch, config.maxBatch,
                 Duration.ofSeconds(60), config.retryDeadline, config.maxReplicaLag, config.replicas, config.niceRatio,
                 config.byKey);

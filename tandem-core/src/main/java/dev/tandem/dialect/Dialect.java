@@ -70,6 +70,38 @@ public interface Dialect {
         return false;
     }
 
+    /** Opens another connection of the same login (the caller closes it). */
+    @FunctionalInterface
+    interface Connections {
+        Connection open() throws SQLException;
+    }
+
+    /**
+     * Whether an in-place step (one that works for a while and takes its table's exclusive metadata lock at its start
+     * and its end: MariaDB's NOCOPY and INPLACE ALTERs, written with NOWAIT) can also be run so that it waits for that
+     * lock a bounded time ({@link #executeWaitingForLock}). The executor then probes first and waits now and then, as
+     * for a catalog-only step: NOWAIT alone never gets the lock of a table whose writers never pause. False by default
+     * (PostgreSQL's long steps take a weak lock and wait as long as they need). docs/DESIGN.md, "DDL and lock waits on
+     * MariaDB".
+     */
+    default boolean hasBoundedInPlaceWait() {
+        return false;
+    }
+
+    /**
+     * Runs {@code sql}, an in-place step's statement, so that it waits for its table's metadata lock at most
+     * {@code lockTimeout} (to the millisecond, give or take a poll of 10 ms) at its start and its end, while its work
+     * is not bounded. A statement that waited longer is ended and fails with an exception {@link #isRetryable} accepts
+     * (on MariaDB 1205, saying it was ended after the lock timeout). {@code others} opens the second connection that
+     * watches it.
+     *
+     * @throws UnsupportedOperationException where {@link #hasBoundedInPlaceWait} is false
+     */
+    default void executeWaitingForLock(Connection connection, String sql, Duration lockTimeout, Connections others)
+            throws SQLException {
+        throw new UnsupportedOperationException("no bounded in-place lock wait on this database");
+    }
+
     /**
      * After {@link #setDdlTimeouts}, makes the session's next statements take their metadata lock at once or fail
      * (retryable) without queueing, until {@link #setDdlTimeouts} is called again.

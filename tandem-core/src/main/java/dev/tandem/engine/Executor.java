@@ -33,8 +33,12 @@ public final class Executor {
     private final StateStore state;
     private final Settings settings;
     private final TandemListener listener;
+    private final Dialect.Connections others;
 
-    public Executor(Dialect dialect, StateStore state, Settings settings, TandemListener listener) {
+    /** {@code others} opens a second connection of the same login, for steps that are watched while they wait. */
+    public Executor(Dialect dialect, StateStore state, Settings settings, TandemListener listener,
+                    Dialect.Connections others) {
+        this.others = others;
         this.dialect = dialect;
         this.state = state;
         this.settings = settings;
@@ -116,7 +120,7 @@ public final class Executor {
                             + settings.retryDeadline().toSeconds() + " s (" + attempt + " attempts, each waiting at most "
                             + settings.lockTimeout().toMillis() + " ms, no transaction open longer than the long-transaction"
                             + " threshold was seen): the table was never free of other sessions' locks when an attempt came"
-                            + (inPlace(step) ? "; an in-place step tries only without waiting (NOWAIT), and writers that"
+                            + (inPlace(step) && !dialect.hasBoundedInPlaceWait() ? "; an in-place step tries only without waiting (NOWAIT), and writers that"
                             + " run transactions back to back with no pause keep it from ever starting" : "")
                             + ". Run it again when the application is less busy, or pause its writers briefly.\n"
                             + advice.after(index), e);
@@ -139,7 +143,8 @@ public final class Executor {
      * How long the attempts of one step wait for its lock. Where the dialect has a {@linkplain Dialect#lockProbe lock
      * probe}, a catalog-only step first probes for {@link #PROBING} (jittered {@link #PROBE_PAUSE} apart), and after
      * that waits the full lock timeout only as often as the back-off allows, probing in between; while long
-     * transactions are open it only probes. Other steps always wait the lock timeout (or NOWAIT where they are long).
+     * transactions are open it only probes. An in-place step does the same where the dialect can bound its wait
+     * ({@link Dialect#hasBoundedInPlaceWait}). Other steps always wait the lock timeout (or NOWAIT where they are long).
      */
     private final class LockWaits {
         /** Whether the step probes at all (else every attempt waits the lock timeout). */
@@ -152,7 +157,7 @@ public final class Executor {
 
         LockWaits(Step step) {
             this.longStep = step.mode() != Step.Mode.TRANSACTIONAL;
-            this.probes = !longStep && dialect.hasLockProbe();
+            this.probes = dialect.hasLockProbe() && (!longStep || (inPlace(step) && dialect.hasBoundedInPlaceWait()));
             this.nextFullWaitAt = System.nanoTime() + PROBING.toNanos();
         }
 
@@ -261,6 +266,11 @@ public final class Executor {
      * bookkeeping around it, which wait as usual.
      */
     private void executeStep(Connection c, boolean probe, Step step) throws SQLException {
+        if (!probe && inPlace(step) && dialect.hasBoundedInPlaceWait()) {
+            // Its lock waits, at its start and its end, are bounded by the lock timeout; its work is not.
+            dialect.executeWaitingForLock(c, step.sql(), settings.lockTimeout(), others);
+            return;
+        }
         if (!probe) {
             execute(c, step.sql());
             return;

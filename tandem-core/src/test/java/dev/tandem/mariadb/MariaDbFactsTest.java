@@ -411,6 +411,80 @@ class MariaDbFactsTest {
         }
     }
 
+    /**
+     * "KILL" and "information_schema.PROCESSLIST": a login lists its own sessions and ends its own statements by query id
+     * without PROCESS or SUPER. An in-place index build waiting for the table's metadata lock shows the state
+     * {@code Waiting for table metadata lock}, at its start (a transaction holds the table) and again at its end (a
+     * transaction opened on the table while it built); killed there, it fails with 1317, leaves no index, and a reader
+     * queued behind its request goes on at once. What {@code MetadataLockWatchdog} relies on.
+     */
+    @Test
+    void aKilledMetadataLockWaitLeavesNothingAndFreesTheQueue() throws Exception {
+        MariaDb.exec(app, "INSERT INTO users (name, email) SELECT CONCAT('u', seq), CONCAT(seq, '@x') FROM seq_1_to_200000");
+        String login = MariaDb.newUser("mdl", "ALL ON " + quote(app) + ".*");
+        javax.sql.DataSource asLogin = MariaDb.dataSourceAs(login, app);
+        String build = "ALTER TABLE users WAIT 5 ADD INDEX users_email (email), ALGORITHM=NOCOPY, LOCK=NONE";
+        for (boolean atItsEnd : new boolean[] {false, true}) {
+            try (Connection holder = connect(app); Connection migrator = asLogin.getConnection();
+                 Connection watcher = asLogin.getConnection(); Connection reader = connect(app)) {
+                long id = ((Number) one(migrator, "SELECT CONNECTION_ID()")).longValue();
+                holder.setAutoCommit(false);
+                if (!atItsEnd) one(holder, "SELECT COUNT(*) FROM users WHERE id = 1");
+                var alter = java.util.concurrent.CompletableFuture.supplyAsync(() -> errorOf(migrator, build));
+                String building = "";
+                if (atItsEnd) {
+                    // Once it builds (holding only a shared lock), a transaction reads the table and stays open.
+                    building = waitForState(watcher, id, "altering table"::equals, 5_000);
+                    assertThat(building).isEqualTo("altering table");
+                    one(holder, "SELECT COUNT(*) FROM users WHERE id = 1");
+                }
+                String state = waitForState(watcher, id, "Waiting for table metadata lock"::equals, 10_000);
+                assertThat(state).as(atItsEnd ? "at its end" : "at its start").isEqualTo("Waiting for table metadata lock");
+                var read = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return one(reader, "SELECT COUNT(*) FROM users WHERE id = 2");
+                    } catch (SQLException e) {
+                        throw new RuntimeException(e);
+                    }
+                });
+                Thread.sleep(200);
+                assertThat(read).as("the reader queues behind the build's request").isNotDone();
+                long queryId = ((Number) one(watcher, "SELECT QUERY_ID FROM information_schema.PROCESSLIST WHERE ID = " + id)).longValue();
+                long killedAt = System.nanoTime();
+                run(watcher, "KILL QUERY ID " + queryId);
+                read.get(5, java.util.concurrent.TimeUnit.SECONDS);
+                long readerMs = (System.nanoTime() - killedAt) / 1_000_000;
+                assertThat(alter.get(5, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(1317);
+                long alterMs = (System.nanoTime() - killedAt) / 1_000_000;
+                assertThat(readerMs).as("reader went on %d ms after the kill", readerMs).isLessThan(200L);
+                assertThat(one(watcher, "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE()"
+                        + " AND TABLE_NAME = 'users' AND INDEX_NAME = 'users_email'")).isEqualTo(0L);
+                assertThat(one(migrator, "SELECT 1")).as("the connection stays usable").isEqualTo(1);
+                holder.rollback();
+                System.out.printf("KILL QUERY ID (%s, %s): reader on after %d ms, ALTER failed after %d ms%n",
+                        atItsEnd ? "at its end, after '" + building + "'" : "at its start", MariaDb.serverVersion(), readerMs, alterMs);
+            }
+        }
+        try (Connection c = connect(app)) {
+            run(c, build);   // nothing was left behind that would make the build fail
+        }
+    }
+
+    private static String waitForState(Connection watcher, long id, java.util.function.Predicate<String> wanted, long ms)
+            throws Exception {
+        long deadline = System.nanoTime() + ms * 1_000_000;
+        String state = null;
+        while (System.nanoTime() < deadline) {
+            try (Statement st = watcher.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = " + id)) {
+                state = rs.next() ? rs.getString(1) : null;
+            }
+            if (wanted.test(state)) return state;
+            Thread.sleep(2);
+        }
+        return state;
+    }
+
     /** "WAIT and NOWAIT": NOWAIT gives up at once (1205) while a transaction holds the table. */
     @Test
     void nowaitGivesUpAtOnceBehindAnOpenTransaction() throws SQLException {

@@ -12,19 +12,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -71,7 +65,7 @@ class ReadThenWriteDuringDdlTest {
                   - alter_column: {table: items, column: qty, type: bigint, up: qty, down: qty}
                 """);
         Tandem tandem = config.load();
-        try (ReadModifyWrite app = new ReadModifyWrite(schema, 4)) {
+        try (ReadModifyWrite app = new ReadModifyWrite(schema, 4, ROWS, true)) {
             app.atLeast(200);
             tandem.expand();
             tandem.backfill();
@@ -108,7 +102,7 @@ class ReadThenWriteDuringDdlTest {
                 heldBack.add(why);
             }
         }).load();
-        try (Connection holder = MariaDb.dataSource(schema).getConnection(); ReadModifyWrite app = new ReadModifyWrite(schema, 2)) {
+        try (Connection holder = MariaDb.dataSource(schema).getConnection(); ReadModifyWrite app = new ReadModifyWrite(schema, 2, ROWS, true)) {
             holder.setAutoCommit(false);
             long id;
             try (Statement st = holder.createStatement(); ResultSet rs = st.executeQuery("SELECT CONNECTION_ID(), COUNT(*) FROM items")) {
@@ -134,85 +128,5 @@ class ReadThenWriteDuringDdlTest {
         }
         assertThat(((Number) Rows.scalar(db.dataSource(), "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?"
                 + " AND TABLE_NAME = 'items' AND COLUMN_NAME LIKE '%note'", schema)).longValue()).isEqualTo(1L);
-    }
-
-    /**
-     * Threads each running SELECT hits; UPDATE hits = read + 1; COMMIT on random rows, a few milliseconds apart (about
-     * 100 to 300 transactions a second in all), counting deadlock victims (1213) and other errors.
-     */
-    private static final class ReadModifyWrite implements AutoCloseable {
-        final AtomicInteger done = new AtomicInteger();
-        final AtomicInteger deadlocks = new AtomicInteger();
-        final List<String> errors = new CopyOnWriteArrayList<>();
-        final AtomicLong slowestMillis = new AtomicLong();
-        private final List<Thread> threads = new ArrayList<>();
-        private final long started = System.nanoTime();
-        private volatile long stopped;
-        private volatile boolean stop;
-
-        ReadModifyWrite(String schema, int count) {
-            for (int t = 0; t < count; t++) {
-                Thread thread = new Thread(() -> {
-                    try (Connection c = MariaDb.dataSource(schema).getConnection();
-                         PreparedStatement read = c.prepareStatement("SELECT hits FROM items WHERE id = ?");
-                         PreparedStatement write = c.prepareStatement("UPDATE items SET hits = ? WHERE id = ?")) {
-                        c.setAutoCommit(false);
-                        while (!stop) {
-                            int id = ThreadLocalRandom.current().nextInt(1, ROWS + 1);
-                            long start = System.nanoTime();
-                            try {
-                                read.setInt(1, id);
-                                int hits;
-                                try (ResultSet rs = read.executeQuery()) {
-                                    rs.next();
-                                    hits = rs.getInt(1);
-                                }
-                                write.setInt(1, hits + 1);
-                                write.setInt(2, id);
-                                write.executeUpdate();
-                                c.commit();
-                                done.incrementAndGet();
-                            } catch (SQLException e) {
-                                c.rollback();
-                                if (e.getErrorCode() == 1213) deadlocks.incrementAndGet();
-                                if (errors.size() < 20) errors.add(e.getErrorCode() + " " + e.getMessage());
-                            }
-                            slowestMillis.accumulateAndGet((System.nanoTime() - start) / 1_000_000, Math::max);
-                            Thread.sleep(ThreadLocalRandom.current().nextInt(5, 25));
-                        }
-                    } catch (Exception e) {
-                        errors.add("writer: " + e);
-                    }
-                }, "read-modify-write-" + t);
-                thread.start();
-                threads.add(thread);
-            }
-        }
-
-        void atLeast(int more) throws InterruptedException {
-            int target = done.get() + more;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (done.get() < target && System.nanoTime() < deadline) Thread.sleep(5);
-        }
-
-        long millis() {
-            return ((stopped == 0 ? System.nanoTime() : stopped) - started) / 1_000_000;
-        }
-
-        long perSecond() {
-            return done.get() * 1000L / Math.max(1, millis());
-        }
-
-        void stop() throws InterruptedException {
-            if (stopped != 0) return;
-            stop = true;
-            stopped = System.nanoTime();
-            for (Thread t : threads) t.join(10_000);
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            stop();
-        }
     }
 }

@@ -187,6 +187,33 @@ public final class MariaDbDialect implements Dialect {
         return flavor == Flavor.MARIADB;
     }
 
+    /** MariaDB: through {@link MetadataLockWatchdog}, as the server bounds lock waits in whole seconds only. */
+    @Override
+    public boolean hasBoundedInPlaceWait() {
+        return flavor == Flavor.MARIADB;
+    }
+
+    /**
+     * The ALTER with {@code WAIT n} (the lock timeout rounded up to a second) in place of NOWAIT, under a {@link
+     * MetadataLockWatchdog} that ends it once it has waited the lock timeout for its metadata lock, at its start or its
+     * end; the session's other timeouts stay as they are (none, for an in-place step). A statement not written by
+     * {@link OnlineAlter} runs as it is.
+     */
+    @Override
+    public void executeWaitingForLock(Connection c, String sql, Duration lockTimeout, Connections others)
+            throws SQLException {
+        if (!hasBoundedInPlaceWait()) Dialect.super.executeWaitingForLock(c, sql, lockTimeout, others);
+        long seconds = Math.max(1, (lockTimeout.toMillis() + 999) / 1000);
+        var waiting = OnlineAlter.waiting(sql, seconds);
+        if (waiting.isEmpty()) {
+            try (Statement st = c.createStatement()) {
+                st.execute(sql);
+            }
+            return;
+        }
+        MetadataLockWatchdog.execute(c, waiting.get(), lockTimeout, others);
+    }
+
     /**
      * {@code lock_wait_timeout = 0}: every statement, CREATE TRIGGER and CREATE VIEW too (which take no NOWAIT clause),
      * fails at once with 1205 where it would wait ({@code MariaDbFactsTest.lockWaitTimeoutZeroMakesEveryStatementNowait}).

@@ -17,7 +17,9 @@ import java.util.List;
  * CREATE TRIGGER out for two minutes), so a statement that only changes the catalog (INSTANT) waits up to the
  * executor's lock timeout instead, bounded by {@code max_statement_time}, which MariaDB takes in fractions of a second
  * and which ends a metadata-lock wait ({@link MariaDbDialect#setDdlTimeouts}). A statement that works for a while
- * (NOCOPY, INPLACE) keeps NOWAIT, which bounds its lock waits without bounding its work.
+ * (NOCOPY, INPLACE) is written with NOWAIT, which bounds its lock waits without bounding its work; the executor's
+ * waiting attempts run it with {@code WAIT n} instead ({@link #waiting}) under a {@link MetadataLockWatchdog}, which
+ * ends it once it has waited the lock timeout, to the millisecond.
  *
  * <p>MySQL has neither {@code NOWAIT}/{@code WAIT n} on ALTER TABLE nor a statement time limit for DDL
  * ({@code max_execution_time} bounds read-only SELECTs only: "Server System Variables", 7.1.8): there every ALTER's
@@ -70,6 +72,36 @@ final class OnlineAlter {
         return "ALTER TABLE " + MariaDbNames.qualify(database, table) + " " + (noWait ? NO_WAIT + " " : "");
     }
 
+    /**
+     * The same in-place statement, {@link #sql} wrote it on MariaDB with NOWAIT, waiting {@code WAIT seconds} for its
+     * metadata lock instead; empty when {@code sql} is not one this class wrote with NOWAIT. The table's name is read
+     * as {@link MariaDbNames#qualify} quotes it, so a NOWAIT inside a name is never taken for the clause.
+     */
+    static java.util.Optional<String> waiting(String sql, long seconds) {
+        String start = "ALTER TABLE ";
+        if (!sql.startsWith(start)) return java.util.Optional.empty();
+        int at = quotedEnd(sql, start.length());
+        if (at < 0 || at >= sql.length() || sql.charAt(at) != '.') return java.util.Optional.empty();
+        at = quotedEnd(sql, at + 1);
+        String clause = " " + NO_WAIT + " ";
+        if (at < 0 || !sql.startsWith(clause, at)) return java.util.Optional.empty();
+        return java.util.Optional.of(sql.substring(0, at) + " WAIT " + seconds + " " + sql.substring(at + clause.length()));
+    }
+
+    /** Where the backquoted identifier starting at {@code from} ends (just past its closing quote), or -1. */
+    private static int quotedEnd(String sql, int from) {
+        if (from >= sql.length() || sql.charAt(from) != '`') return -1;
+        for (int i = from + 1; i < sql.length(); i++) {
+            if (sql.charAt(i) != '`') continue;
+            if (i + 1 < sql.length() && sql.charAt(i + 1) == '`') {
+                i++;   // a doubled quote is part of the name
+            } else {
+                return i + 1;
+            }
+        }
+        return -1;
+    }
+
     /** {@code , ALGORITHM=<a>, LOCK=NONE}, what comes after them. */
     String suffix(Algorithm algorithm) {
         return ", ALGORITHM=" + algorithm.word(flavor) + ", LOCK=NONE";
@@ -86,7 +118,7 @@ final class OnlineAlter {
     String how(Algorithm algorithm) {
         String moment = algorithm == Algorithm.INSTANT ? "exclusive metadata lock for a moment, " + BOUNDED
                 : "exclusive metadata lock for a moment at its start and its end, "
-                + (flavor == Flavor.MARIADB ? NO_WAIT : MYSQL_LONG_WAIT);
+                + (flavor == Flavor.MARIADB ? NO_WAIT + ", now and then " + BOUNDED : MYSQL_LONG_WAIT);
         return " (ALGORITHM=" + algorithm.word(flavor) + ", LOCK=NONE: " + algorithm.does + "; " + moment + ")";
     }
 
