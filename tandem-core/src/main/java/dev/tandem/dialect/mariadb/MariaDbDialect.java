@@ -202,7 +202,10 @@ public final class MariaDbDialect implements Dialect {
     @Override
     public void executeWaitingForLock(Connection c, String sql, Duration lockTimeout, Connections others)
             throws SQLException {
-        if (!hasBoundedInPlaceWait()) Dialect.super.executeWaitingForLock(c, sql, lockTimeout, others);
+        if (!hasBoundedInPlaceWait()) {
+            Dialect.super.executeWaitingForLock(c, sql, lockTimeout, others);
+            return;
+        }
         long seconds = Math.max(1, (lockTimeout.toMillis() + 999) / 1000);
         var waiting = OnlineAlter.waiting(sql, seconds);
         if (waiting.isEmpty()) {
