@@ -29,14 +29,6 @@ class HalfCreatedSyncTriggersTest {
     @TempDir
     Path dir;
 
-    private static final String INIT = """
-            operations:
-              - create_table:
-                  table: items
-                  columns:
-                    - {name: id, type: integer, primary_key: true}
-                    - {name: qty, type: integer}
-            """;
     private static final String WIDEN = """
             operations:
               - alter_column: {table: items, column: qty, type: bigint, up: qty, down: qty}
@@ -49,7 +41,7 @@ class HalfCreatedSyncTriggersTest {
         for (String missing : new String[]{"upd", "ins"}) {
             String schema = db.newSchema("halftrig");
             Path migrations = java.nio.file.Files.createDirectories(dir.resolve(missing));
-            new Migrations(migrations).write("001_init.yaml", INIT);
+            new Migrations(migrations).write("001_init.yaml", Migrations.ITEMS_ID_QTY);
             db.tandem(schema).migrations(migrations).load().migrate();
             String blocker = quote(Names.syncTrigger(VERSION, "items", missing));
             MariaDb.exec(schema, "INSERT INTO items SELECT seq, seq FROM seq_1_to_100", "CREATE TABLE other (id INT)",
