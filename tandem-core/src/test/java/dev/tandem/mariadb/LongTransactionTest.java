@@ -42,14 +42,7 @@ class LongTransactionTest {
 
     private Tandem.Config prepared() throws Exception {
         schema = db.newSchema("longtrx");
-        new Migrations(dir).write("001_init.yaml", """
-                operations:
-                  - create_table:
-                      table: items
-                      columns:
-                        - {name: id, type: integer, primary_key: true}
-                        - {name: qty, type: integer}
-                """);
+        new Migrations(dir).write("001_init.yaml", Migrations.ITEMS_ID_QTY);
         db.tandem(schema).migrations(dir).load().migrate();
         // The Sequence engine's table is found in the default database.
         MariaDb.exec(schema, "INSERT INTO items SELECT seq, seq FROM seq_1_to_2000");

@@ -485,6 +485,65 @@ class MariaDbFactsTest {
         return state;
     }
 
+    /**
+     * "Metadata Locking": a catalog-only statement on a table (CREATE or DROP TRIGGER, an INSTANT ADD or DROP COLUMN)
+     * that waits for its lock while a transaction has read the table makes that transaction's next write the
+     * deadlock victim (1213) at once, and then completes: the write needs a metadata lock the waiting statement's
+     * request (or the lock it already holds) stands in front of, while the statement waits for the read's lock, and
+     * MariaDB gives way to the DDL. So any wait, however bounded, costs every such transaction caught between its read
+     * and its write; the executor's lock probe ({@code lock_wait_timeout = 0}) fails instead (1205) and the write goes
+     * through. The victims of {@code ReadThenWriteDuringDdlTest} are these (docs/DESIGN.md, "DDL and lock waits on
+     * MariaDB").
+     */
+    @Test
+    void aWaitingCatalogChangeMakesATransactionThatReadTheTableTheDeadlockVictim() throws Exception {
+        MariaDb.exec(app, "CREATE TRIGGER users_old BEFORE UPDATE ON users FOR EACH ROW SET @x = 1",
+                "INSERT INTO users (name) VALUES ('ann')");
+        List<String> changes = List.of(
+                "CREATE OR REPLACE TRIGGER users_new BEFORE INSERT ON users FOR EACH ROW SET @y = 1",
+                "DROP TRIGGER users_old",
+                "ALTER TABLE users ADD COLUMN note TEXT NULL, ALGORITHM=INSTANT, LOCK=NONE",
+                "ALTER TABLE users DROP COLUMN note, ALGORITHM=INSTANT, LOCK=NONE");
+        for (String change : changes) {
+            try (Connection reader = connect(app); Connection migrator = connect(app); Connection watcher = MariaDb.watcher().getConnection()) {
+                reader.setAutoCommit(false);
+                one(reader, "SELECT email FROM users WHERE name = 'ann'");
+                long migratorId = ((Number) one(migrator, "SELECT CONNECTION_ID()")).longValue();
+                run(migrator, "SET SESSION lock_wait_timeout = 1, max_statement_time = 0.5");   // the executor's bounded wait
+                java.util.concurrent.CompletableFuture<Void> ddl = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    try {
+                        run(migrator, change);
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e.getErrorCode() + " " + e.getMessage(), e);
+                    }
+                });
+                long deadline = System.nanoTime() + 2_000_000_000L;
+                while (!"Waiting for table metadata lock".equals(stateOf(watcher, migratorId)) && System.nanoTime() < deadline) {
+                    Thread.sleep(1);
+                }
+                assertThat(stateOf(watcher, migratorId)).as(change).isEqualTo("Waiting for table metadata lock");
+                assertThat(errorOf(reader, "UPDATE users SET email = 'x' WHERE name = 'ann'")).as(change).isEqualTo(1213);
+                reader.rollback();
+                ddl.get(5, java.util.concurrent.TimeUnit.SECONDS);   // and the statement completes
+            }
+        }
+        try (Connection reader = connect(app); Connection migrator = connect(app)) {
+            reader.setAutoCommit(false);
+            one(reader, "SELECT email FROM users WHERE name = 'ann'");
+            run(migrator, "SET SESSION lock_wait_timeout = 0");
+            assertThat(errorOf(migrator, "CREATE OR REPLACE TRIGGER users_new BEFORE INSERT ON users FOR EACH ROW SET @y = 2")).isEqualTo(1205);
+            assertThat(run(reader, "UPDATE users SET email = 'y' WHERE name = 'ann'")).isEqualTo(1);
+            reader.commit();
+        }
+    }
+
+    private static String stateOf(Connection watcher, long connection) throws SQLException {
+        try (Statement st = watcher.createStatement();
+             ResultSet rs = st.executeQuery("SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = " + connection)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
     /** "WAIT and NOWAIT": NOWAIT gives up at once (1205) while a transaction holds the table. */
     @Test
     void nowaitGivesUpAtOnceBehindAnOpenTransaction() throws SQLException {
