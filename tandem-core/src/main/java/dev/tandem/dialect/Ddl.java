@@ -312,9 +312,16 @@ public interface Ddl {
     /** Lets the roles use a version schema (without it, PostgreSQL silently skips the schema in their search path). */
     Step grantSchemaUsage(String schema, java.util.Collection<String> roles);
 
-    Step createSyncTrigger(SyncTrigger trigger);
+    /**
+     * The steps that create the table's sync trigger(s), in order: one where the database creates them in one
+     * transaction (PostgreSQL), one per trigger where each statement commits on its own (MariaDB), so that each takes
+     * its lock by itself. Any prefix of the steps must leave both versions' writes reaching the other form, or the
+     * backfill able to repair them.
+     */
+    List<Step> createSyncTrigger(SyncTrigger trigger);
 
-    Step dropSyncTrigger(SyncTrigger trigger);
+    /** The steps that drop what {@link #createSyncTrigger} created, each idempotent. */
+    List<Step> dropSyncTrigger(SyncTrigger trigger);
 
     Step rawSql(String description, String sql);
 

@@ -187,11 +187,12 @@ public final class Planner {
                     ctx.contract(ContractStage.DROP, ddl.dropColumn(ctx.schema, t.physical, done, List.of()));
                     ctx.rollback(RollbackStage.DROP_COLUMNS, ddl.dropColumn(ctx.schema, t.physical, done, List.of()));
                 }
-                Step sync = ddl.createSyncTrigger(trigger);
-                ctx.expand(ExpandStage.SYNC, sync);
-                ctx.beforePublishing(sync);
-                ctx.contract(ContractStage.DROP_SYNC, ddl.dropSyncTrigger(trigger));
-                ctx.rollback(RollbackStage.DROP_SYNC, ddl.dropSyncTrigger(trigger));
+                for (Step sync : ddl.createSyncTrigger(trigger)) {
+                    ctx.expand(ExpandStage.SYNC, sync);
+                    ctx.beforePublishing(sync);
+                }
+                for (Step drop : ddl.dropSyncTrigger(trigger)) ctx.contract(ContractStage.DROP_SYNC, drop);
+                for (Step drop : ddl.dropSyncTrigger(trigger)) ctx.rollback(RollbackStage.DROP_SYNC, drop);
             }
             if (done != null) {
                 List<Plan.Assignment> sets = t.columns.stream().filter(c -> c.backfill != null)

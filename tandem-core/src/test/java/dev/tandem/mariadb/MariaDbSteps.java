@@ -92,6 +92,21 @@ final class MariaDbSteps {
         }
     }
 
+    /** Applies each step in order, as {@link #run(Step)} does. */
+    static void run(java.util.List<Step> steps) {
+        steps.forEach(MariaDbSteps::run);
+    }
+
+    /** Steps and lists of steps (a sync trigger is several steps on MariaDB) as one list, in order. */
+    static java.util.List<Step> flat(Object... parts) {
+        java.util.List<Step> all = new java.util.ArrayList<>();
+        for (Object p : parts) {
+            if (p instanceof Step s) all.add(s);
+            else for (Object s : (java.util.List<?>) p) all.add((Step) s);
+        }
+        return all;
+    }
+
     static void exec(Connection c, String sql) throws SQLException {
         try (Statement st = c.createStatement()) {
             st.execute(sql);

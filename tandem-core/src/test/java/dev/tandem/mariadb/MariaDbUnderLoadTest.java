@@ -146,7 +146,7 @@ class MariaDbUnderLoadTest {
      * version does not write a constant default; drop the sync triggers; drop the old columns.
      */
     private static List<Step> contractInOrder(UsersMigration m) {
-        return List.of(m.ddl.dropSchema(previousVersionDatabase(m), List.of("users")),
+        return MariaDbSteps.flat(m.ddl.dropSchema(previousVersionDatabase(m), List.of("users")),
                 m.ddl.setDefault(m.database, "users", "n", "0"),
                 m.ddl.dropSyncTrigger(m.syncTrigger()),
                 m.ddl.dropColumn(m.database, "users", "n", List.of()),
@@ -183,7 +183,7 @@ class MariaDbUnderLoadTest {
     @Test
     void aNaiveContractOrderFailsWrites() throws Exception {
         UsersMigration m = readyToContract("load_naive");
-        Writers writers = contractUnderLoad(m, List.of(m.ddl.dropSchema(previousVersionDatabase(m), List.of("users")),
+        Writers writers = contractUnderLoad(m, MariaDbSteps.flat(m.ddl.dropSchema(previousVersionDatabase(m), List.of("users")),
                 m.ddl.dropColumn(m.database, "users", "n", List.of()),
                 m.ddl.dropSyncTrigger(m.syncTrigger()),
                 m.ddl.dropColumn(m.database, "users", Names.DONE_COLUMN, List.of())));
@@ -197,7 +197,7 @@ class MariaDbUnderLoadTest {
     @Test
     void droppingTheSyncTriggersBeforeTheDefaultFailsTheNewVersionsInserts() throws Exception {
         UsersMigration m = readyToContract("load_nodefault");
-        Writers writers = contractUnderLoad(m, List.of(m.ddl.dropSchema(previousVersionDatabase(m), List.of("users")),
+        Writers writers = contractUnderLoad(m, MariaDbSteps.flat(m.ddl.dropSchema(previousVersionDatabase(m), List.of("users")),
                 m.ddl.dropSyncTrigger(m.syncTrigger()),
                 m.ddl.setDefault(m.database, "users", "n", "0"),
                 m.ddl.dropColumn(m.database, "users", "n", List.of())));

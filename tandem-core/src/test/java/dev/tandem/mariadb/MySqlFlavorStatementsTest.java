@@ -42,12 +42,19 @@ class MySqlFlavorStatementsTest {
         steps.put("dropForeignKey", ddl.dropForeignKey("db", "t", "fk", "p"));
         steps.put("addUnique", ddl.addUniqueUsingIndex("db", "t", "u", "i"));
         steps.put("placeholderDefault", ddl.placeholderDefault("db", "t", "c", "int"));
-        steps.put("syncTrigger", ddl.createSyncTrigger(trigger()));
-        steps.put("dropSyncTrigger", ddl.dropSyncTrigger(trigger()));
+        steps.put("syncTrigger", joined(ddl.createSyncTrigger(trigger())));
+        steps.put("dropSyncTrigger", joined(ddl.dropSyncTrigger(trigger())));
         steps.put("view", ddl.createView("db_v", "t", "db", "t", List.of(new Ddl.ViewColumn("c", "_tandem_new_c", null)), false));
         steps.put("createSchema", ddl.createSchema("db_v"));
         steps.put("dropSchema", ddl.dropSchema("db_v", List.of("t")));
         return steps;
+    }
+
+    /** A step per trigger, read here as one text. */
+    private static Step joined(List<Step> steps) {
+        Step first = steps.get(0);
+        return new Step(first.description(), String.join(";\n", steps.stream().map(Step::sql).toList()), first.locks(),
+                first.effect(), first.mode());
     }
 
     private static Ddl.SyncTrigger trigger() {

@@ -64,7 +64,13 @@ class ReadThenWriteDuringDdlTest {
                 operations:
                   - alter_column: {table: items, column: qty, type: bigint, up: qty, down: qty}
                 """);
-        Tandem tandem = config.load();
+        List<String> waited = new CopyOnWriteArrayList<>();
+        Tandem tandem = config.listener(new TandemListener() {
+            @Override
+            public void message(String text) {
+                if (text.contains("from now on an attempt may wait")) waited.add(text);
+            }
+        }).load();
         try (ReadModifyWrite app = new ReadModifyWrite(schema, 4, ROWS, true)) {
             app.atLeast(200);
             tandem.expand();
@@ -77,13 +83,17 @@ class ReadThenWriteDuringDdlTest {
             System.out.printf("read-modify-write during INT to BIGINT: %d transactions in %d ms (%d/s), %d deadlocks,"
                             + " %d other errors %s, slowest %d ms%n", app.done.get(), app.millis(), app.perSecond(),
                     app.deadlocks.get(), app.errors.size() - app.deadlocks.get(), app.errors, app.slowestMillis.get());
-            // Not yet zero. Every victim left is a step's bounded wait: a step still without its lock after 1.5 s of
-            // probes waits up to the lock timeout, and a wait that is not granted at once makes each thread caught
-            // between its read and its write a victim (MariaDbFactsTest.aWaitingCatalogChangeMakesATransactionThat-
-            // ReadTheTableTheDeadlockVictim) and then succeeds, so no retry is logged. Measured in 35 runs: victims in the
-            // 5 runs whose "create sync triggers" step (two statements, two locks) passed 1.5 s, 1 to 4 each (at most
-            // the 4 threads), none in the 30 others, none counted by InnoDB (Innodb_deadlocks); probing only: 0 in 10.
-            assertThat(app.deadlocks.get()).as(String.valueOf(app.errors)).isLessThanOrEqualTo(4);
+            // A victim needs a queued lock request: a step that waits (MariaDbFactsTest.aWaitingCatalogChangeMakes-
+            // ATransactionThatReadTheTableTheDeadlockVictim). Steps first only probe (lock_wait_timeout = 0) for 5 s, one
+            // statement each, and wait only if every probe failed, which the executor then says. Measured before the
+            // sync trigger step was split and probing lasted 1.5 s: victims in 5 of 35 runs, all in the two-statement
+            // trigger step's bounded wait; since, 0 in 7 runs, no step reaching its bounded wait.
+            if (waited.isEmpty()) {
+                assertThat(app.deadlocks.get()).as("deadlock victims although no step waited for its lock: " + app.errors).isZero();
+            } else {
+                System.out.println("a step waited for its lock: " + waited);
+                assertThat(app.deadlocks.get()).as(String.valueOf(app.errors)).isLessThanOrEqualTo(4 * waited.size());
+            }
             assertThat(app.errors.size()).isEqualTo(app.deadlocks.get());
         }
     }

@@ -75,7 +75,7 @@ final class UsersMigration {
 
     /** The expand steps, in the planner's order: columns, sync triggers; then the version database (publish). */
     List<Step> expand() {
-        return List.of(
+        return MariaDbSteps.flat(
                 ddl.addColumn(database, table, SHADOW, "BIGINT"),
                 ddl.addColumn(database, table, "display", "VARCHAR(50)"),
                 ddl.addColumn(database, table, Names.DONE_COLUMN, "BOOLEAN"),

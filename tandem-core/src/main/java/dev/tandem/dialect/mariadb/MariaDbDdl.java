@@ -754,22 +754,35 @@ public final class MariaDbDdl implements Ddl {
         return Step.metadata("version database " + database + " needs no USAGE grant on MariaDB", "DO 0", Locks.derived());
     }
 
+    /**
+     * One step per trigger: MariaDB creates one trigger per statement, each taking the table's exclusive metadata lock
+     * and committing on its own, so as one step a lock probe had to win the lock once per trigger in one attempt, and
+     * under busy writers it often won the first and not the next until the step fell back to a bounded wait, whose
+     * queued request makes read-then-write transactions deadlock victims (1213). As steps of their own each is probed
+     * alone and checkpointed. Every prefix is safe: the UPDATE triggers come first ({@link MariaDbSyncTrigger}).
+     */
     @Override
-    public Step createSyncTrigger(SyncTrigger s) {
+    public List<Step> createSyncTrigger(SyncTrigger s) {
         MariaDbSyncTrigger t = new MariaDbSyncTrigger(s, flavor);
-        boolean split = !s.userTriggers().isEmpty();
-        return Step.metadata((split ? "create sync triggers on " + s.table() + ", firing before and after its own"
-                        + " BEFORE triggers" : "create sync triggers on " + s.table() + " (BEFORE INSERT, BEFORE UPDATE)")
-                        + " (exclusive metadata lock for a moment each, waiting at most the lock timeout)",
-                String.join(";\n", t.createStatements()), exclusive(s.schema(), s.table()));
+        List<Step> steps = new ArrayList<>();
+        for (MariaDbSyncTrigger.Created c : t.createStatements()) {
+            steps.add(Step.metadata("create sync trigger " + c.name() + " (BEFORE " + c.event() + ") on " + s.table()
+                    + " (exclusive metadata lock for a moment, waiting at most the lock timeout)", c.sql(),
+                    exclusive(s.schema(), s.table())));
+        }
+        return steps;
     }
 
+    /** One step per trigger, as {@link #createSyncTrigger} creates them; each drop is idempotent (IF EXISTS). */
     @Override
-    public Step dropSyncTrigger(SyncTrigger s) {
-        List<String> drops = new MariaDbSyncTrigger(s).allNames().stream()
-                .map(n -> "DROP TRIGGER IF EXISTS " + qualify(s.schema(), n)).toList();
-        return Step.metadata("drop sync triggers on " + s.table() + " (exclusive metadata lock for a moment each,"
-                + " waiting at most the lock timeout)", String.join(";\n", drops), exclusive(s.schema(), s.table()));
+    public List<Step> dropSyncTrigger(SyncTrigger s) {
+        List<Step> steps = new ArrayList<>();
+        for (String n : new MariaDbSyncTrigger(s).allNames()) {
+            steps.add(Step.metadata("drop sync trigger " + n + " on " + s.table() + " (exclusive metadata lock for a"
+                    + " moment, waiting at most the lock timeout)", "DROP TRIGGER IF EXISTS " + qualify(s.schema(), n),
+                    exclusive(s.schema(), s.table())));
+        }
+        return steps;
     }
 
     @Override

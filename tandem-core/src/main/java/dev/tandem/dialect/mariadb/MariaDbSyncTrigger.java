@@ -100,15 +100,19 @@ final class MariaDbSyncTrigger {
      * behind for good, as the backfill skips rows marked done. An UPDATE trigger alone leaves new rows not done, for
      * the backfill ({@code HalfCreatedSyncTriggersTest}).
      */
-    List<String> createStatements() {
-        List<String> sql = new ArrayList<>();
+    /** One CREATE TRIGGER statement: the trigger's name, its event and the statement. */
+    record Created(String name, Event event, String sql) {
+    }
+
+    List<Created> createStatements() {
+        List<Created> sql = new ArrayList<>();
         for (Event e : List.of(Event.UPDATE, Event.INSERT)) {
             List<String> user = userTriggers(e);
             if (user.isEmpty()) {
-                sql.add(create(name(e), e, "", body(e, Part.ALL)));
+                sql.add(new Created(name(e), e, create(name(e), e, "", body(e, Part.ALL))));
             } else {
-                sql.add(create(firstName(e), e, " PRECEDES " + quote(user.get(0)), body(e, Part.FIRST)));
-                sql.add(create(name(e), e, " FOLLOWS " + quote(user.get(user.size() - 1)), body(e, Part.LAST)));
+                sql.add(new Created(firstName(e), e, create(firstName(e), e, " PRECEDES " + quote(user.get(0)), body(e, Part.FIRST))));
+                sql.add(new Created(name(e), e, create(name(e), e, " FOLLOWS " + quote(user.get(user.size() - 1)), body(e, Part.LAST))));
             }
         }
         return sql;

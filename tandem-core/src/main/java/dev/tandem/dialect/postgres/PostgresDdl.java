@@ -517,14 +517,15 @@ final class PostgresDdl implements Ddl {
     }
 
     @Override
-    public Step createSyncTrigger(SyncTrigger s) {
+    public List<Step> createSyncTrigger(SyncTrigger s) {
         String sql = s.firstTrigger() == null
                 ? trigger(s, s.trigger(), s.function(), new SyncTriggerBody(d, s).render())
                 : trigger(s, s.firstTrigger(), s.firstFunction(), new SyncTriggerBody(d, s).render(SyncTriggerBody.Part.FIRST))
                 + ";\n" + trigger(s, s.trigger(), s.function(), new SyncTriggerBody(d, s).render(SyncTriggerBody.Part.LAST));
-        return Step.metadata(s.firstTrigger() == null ? "create sync trigger on " + s.table()
+        // One step: PostgreSQL creates both triggers of a split sync in one transaction.
+        return List.of(Step.metadata(s.firstTrigger() == null ? "create sync trigger on " + s.table()
                         : "create sync triggers on " + s.table() + ", firing before and after its own BEFORE triggers", sql,
-                Locks.derived(on(s.schema(), s.table(), LockMode.SHARE_ROW_EXCLUSIVE)));
+                Locks.derived(on(s.schema(), s.table(), LockMode.SHARE_ROW_EXCLUSIVE))));
     }
 
     private String trigger(SyncTrigger s, String trigger, String function, String body) {
@@ -539,13 +540,13 @@ final class PostgresDdl implements Ddl {
     }
 
     @Override
-    public Step dropSyncTrigger(SyncTrigger s) {
+    public List<Step> dropSyncTrigger(SyncTrigger s) {
         String first = s.firstTrigger() == null ? "" : "DROP TRIGGER IF EXISTS " + q(s.firstTrigger()) + " ON "
                 + t(s.schema(), s.table()) + ";\nDROP FUNCTION IF EXISTS " + d.qualify(s.functionSchema(), s.firstFunction()) + "();\n";
-        return Step.metadata("drop sync trigger on " + s.table(), first
+        return List.of(Step.metadata("drop sync trigger on " + s.table(), first
                         + "DROP TRIGGER IF EXISTS " + q(s.trigger()) + " ON " + t(s.schema(), s.table()) + ";\n"
                         + "DROP FUNCTION IF EXISTS " + d.qualify(s.functionSchema(), s.function()) + "()",
-                exclusive(s.schema(), s.table()));
+                exclusive(s.schema(), s.table())));
     }
 
     @Override
