@@ -14,9 +14,11 @@ import java.util.Optional;
  *                     contract and rollback ({@link StateStore#unattributedSessions})
  * @param warnings     what this login cannot see, with what to grant (e.g. on MariaDB without PROCESS, other logins'
  *                     sessions); empty when it sees every session
+ * @param runningCommand the Tandem command running on this schema now (the holder of its migration lock, e.g.
+ *                       {@code tandem expand pid 4242 on db-admin-1 (from 10.0.0.7, since 12:58:01)}), or null
  */
 public record Status(String schema, List<MigrationStatus> migrations, List<StateStore.Instance> instances,
-                     List<StateStore.UnattributedSession> unattributed, List<String> warnings) {
+                     List<StateStore.UnattributedSession> unattributed, List<String> warnings, String runningCommand) {
 
     /** Whether {@link #instances} can include other logins' applications: false when the server hides their sessions. */
     public boolean sessionsVisible() {
@@ -31,6 +33,8 @@ public record Status(String schema, List<MigrationStatus> migrations, List<State
         CONTRACT(12, "the new version is ready: roll it out node by node, then contract (once no instance of the previous"
                 + " version runs)"),
         RESUME(13, "run the interrupted command again"),
+        /** A migration is expanding, contracting or rolling back, and the command doing it is still running. */
+        RUNNING(14, "a Tandem command is running on this schema: let it finish (or stop it, then run it again)"),
         /** Exit code 2, as the commands themselves would exit: a file changed or removed after its expand. */
         FIX_FILES(2, "restore the migration file changed or removed after its expand (or run `tandem rollback`,"
                 + " which needs only what was recorded at expand); every other command refuses until then");
@@ -60,7 +64,7 @@ public record Status(String schema, List<MigrationStatus> migrations, List<State
             case EXPANDED -> m.needsBackfill() ? Next.BACKFILL : Next.CONTRACT;
             case BACKFILLING -> Next.BACKFILL;
             case BACKFILLED -> Next.CONTRACT;
-            case EXPANDING, CONTRACTING, ROLLING_BACK -> Next.RESUME;
+            case EXPANDING, CONTRACTING, ROLLING_BACK -> runningCommand != null ? Next.RUNNING : Next.RESUME;
             case COMPLETE -> Next.NOTHING;
         }).orElse(Next.NOTHING);
     }

@@ -76,7 +76,7 @@ public final class Tandem {
         Backfiller.Settings backfillSettings = new Backfiller.Settings(config.targetBatch, config.minBatch, config.maxBatch,
                 Duration.ofSeconds(60), config.retryDeadline, config.maxReplicaLag, config.replicas, config.niceRatio,
                 config.byKey);
-        this.statusReader = new StatusReader(dialect, state, versionGuard, config.schema);
+        this.statusReader = new StatusReader(dialect, state, versionGuard, config.schema, session.lockKey());
         this.expand = new ExpandCommand(state, migrationFiles, freshPlan, executor, config.schema);
         this.backfill = new BackfillCommand(dialect, state, migrationFiles, session, database, executor, backfillSettings,
                 config.maxRowsPerSecond, config.listener);
@@ -476,7 +476,8 @@ public final class Tandem {
                 case EXPAND -> expand();
                 case BACKFILL -> backfill();
                 case CONTRACT -> contract();
-                case RESUME -> switch (s.current().orElseThrow().phase()) {
+                // Another process's command: this one waits for the migration lock, then resumes or finds it done.
+                case RESUME, RUNNING -> switch (s.current().orElseThrow().phase()) {
                     case EXPANDING -> expand();
                     case CONTRACTING -> contract();
                     default -> rollback();

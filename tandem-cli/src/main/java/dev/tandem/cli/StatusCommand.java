@@ -19,7 +19,7 @@ import java.util.Locale;
 final class StatusCommand extends TandemCommand {
 
     @Option(names = "--check", description = "Exit with the code of what to run next: 0 nothing, 10 expand, 11 backfill,"
-            + " 12 contract, 13 run the interrupted command again; 2 when a migration's file was changed or removed after"
+            + " 12 contract, 13 run the interrupted command again, 14 a command is still running (wait); 2 when a migration's file was changed or removed after"
             + " its expand (fix the files first).")
     boolean check;
 
@@ -42,6 +42,7 @@ final class StatusCommand extends TandemCommand {
         Status.Next next = status.next();
         root.putObject("next").put("action", next.name().toLowerCase(Locale.ROOT)).put("exit_code", next.exitCode)
                 .put("text", next.text);
+        root.put("running_command", status.runningCommand());
         ArrayNode migrations = root.putArray("migrations");
         for (MigrationStatus m : status.migrations()) {
             ObjectNode node = Json.MAPPER.valueToTree(m);

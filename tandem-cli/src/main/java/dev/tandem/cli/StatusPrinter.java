@@ -63,6 +63,7 @@ final class StatusPrinter {
             for (var s : status.unattributed()) out.println("  " + s.describe());
         }
         out.println();
+        if (status.runningCommand() != null) out.println("running now: " + status.runningCommand());
         out.println("next: " + status.next().text + resumeWhat(status));
         if (!versions.isEmpty()) {
             out.println();

@@ -83,10 +83,70 @@ class StatusTruthTest {
         }
     }
 
+    /**
+     * A command waiting for a table's lock is running, not interrupted: status must not tell the operator to run it
+     * again or roll it back while it still works (a newcomer was told both). Killed, it is interrupted at once: the
+     * migration lock dies with its session.
+     */
+    @Test
+    void anExpandWaitingForItsLockIsRunningAndKilledIsInterrupted() throws Exception {
+        String schema = Pg.newSchema("waiting");
+        Path files = java.nio.file.Files.createDirectories(dir.resolve("waiting"));
+        Migrations m = new Migrations(files).write("001_init.yaml", """
+                operations:
+                  - create_table: {table: a, columns: [{name: id, type: integer, primary_key: true}, {name: v, type: integer}]}
+                  - create_table: {table: b, columns: [{name: id, type: integer, primary_key: true}, {name: v, type: integer}]}
+                """);
+        Tandem.configure().dataSource(Pg.dataSource()).migrations(files).schema(schema).load().migrate();
+        m.write("002_both.yaml", """
+                operations:
+                  - add_column: {table: a, column: {name: w, type: integer}}
+                  - add_column: {table: b, column: {name: w, type: integer}}
+                """);
+        try (Connection holder = Pg.dataSource().getConnection()) {
+            holder.setAutoCommit(false);
+            try (var st = holder.createStatement()) {
+                st.execute("LOCK TABLE \"" + schema + "\".b IN ACCESS SHARE MODE"); // as a reader in a long transaction: expand plans, then waits for b
+            }
+            CliProcess expand = CliProcess.start(dir, List.of("expand", "--url", Pg.url(), "--schema", schema,
+                    "--migrations", files.toString(), "--retry-deadline", "120s"));
+            try {
+                await(() -> status(files, schema, "--check").exitCode() == 14,
+                        () -> "status to see expand running: " + status(files, schema) + "\nexpand: " + expand.log());
+                Cli.Result text = status(files, schema);
+                assertThat(text.out()).as(text.toString()).contains("running now: tandem expand")
+                        .contains("next: a Tandem command is running on this schema").doesNotContain("run the interrupted");
+                JsonNode json = JSON.readTree(status(files, schema, "--json").out());
+                assertThat(json.get("next").get("action").asText()).isEqualTo("running");
+                assertThat(json.get("running_command").asText()).contains("tandem expand");
+
+                assertThat(expand.killAfter(0)).isTrue();
+                long killedAt = System.nanoTime();
+                await(() -> status(files, schema, "--check").exitCode() == 13, "status to see expand interrupted");
+                assertThat(Duration.ofNanos(System.nanoTime() - killedAt)).as("no heartbeat to go stale first")
+                        .isLessThan(Duration.ofSeconds(5));
+                assertThat(status(files, schema).out()).contains("next: run the interrupted command again: `tandem expand`")
+                        .doesNotContain("running now");
+            } finally {
+                expand.killAfter(0);
+                holder.rollback();
+            }
+        }
+    }
+
+    private static Cli.Result status(Path files, String schema, String... more) {
+        return status(schema, files, more);
+    }
+
     private static void await(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        await(condition, () -> what);
+    }
+
+    private static void await(java.util.function.BooleanSupplier condition, java.util.function.Supplier<String> what)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what.get());
             Thread.sleep(200);
         }
     }

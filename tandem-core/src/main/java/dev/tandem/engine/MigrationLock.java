@@ -74,7 +74,7 @@ public final class MigrationLock implements AutoCloseable {
     }
 
     /** {@code tandem backfill pid 4242 on db-admin-1 (from 10.0.0.7, since 12:58:01)}, or what the database says of it. */
-    static String describe(List<Dialect.LockHolder> holders) {
+    public static String describe(List<Dialect.LockHolder> holders) {
         if (holders.isEmpty()) return "a session that has just let it go";
         return String.join("; ", holders.stream().map(h -> {
             String who = h.applicationName() == null ? "a session without an application name"

@@ -163,6 +163,14 @@ public interface StateStore {
             }
             return new BackfillActivity(status, reason, seenAt, paused, maxRowsPerSecond);
         }
+
+        /**
+         * The activity when no Tandem command holds the migration lock, which a running backfill holds all along: a live
+         * state is then over, however fresh its last beat (a process killed a moment ago).
+         */
+        public BackfillActivity withoutProcess() {
+            return asSeen(status, reason, seenAt, paused, maxRowsPerSecond, false);
+        }
     }
 
     /**

@@ -49,6 +49,11 @@ public final class MigrationSession {
         });
     }
 
+    /** The name of the migration lock of this schema, for {@link StatusReader} to ask who holds it. */
+    public String lockKey() {
+        return lockKey;
+    }
+
     /** Keeps the lock that {@code locked} holds for work that may outlive that connection (a server restart). */
     public LockKeeper keeper(Connection locked) {
         return new LockKeeper(database, dialect, lockKey, lockWait, listener, locked);

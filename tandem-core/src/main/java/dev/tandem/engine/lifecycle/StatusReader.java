@@ -3,6 +3,7 @@ package dev.tandem.engine.lifecycle;
 import dev.tandem.MigrationStatus;
 import dev.tandem.Status;
 import dev.tandem.dialect.Dialect;
+import dev.tandem.engine.MigrationLock;
 import dev.tandem.engine.Plan;
 import dev.tandem.migration.Migration;
 import dev.tandem.state.MigrationState;
@@ -21,8 +22,11 @@ public final class StatusReader {
     private final StateStore state;
     private final VersionGuard versionGuard;
     private final String schema;
+    private final String lockKey;
 
-    public StatusReader(Dialect dialect, StateStore state, VersionGuard versionGuard, String schema) {
+    /** @param lockKey the migration lock's name ({@link MigrationSession#lockKey}): its holder is a running command */
+    public StatusReader(Dialect dialect, StateStore state, VersionGuard versionGuard, String schema, String lockKey) {
+        this.lockKey = lockKey;
         this.dialect = dialect;
         this.state = state;
         this.versionGuard = versionGuard;
@@ -32,6 +36,10 @@ public final class StatusReader {
     /** The files in their order, then migrations the database knows whose file is gone; with the live instances. */
     public Status read(Connection c, List<Migration> files) throws SQLException {
         Map<String, MigrationState> states = state.all(c);
+        // A Tandem command is running on this schema exactly while a session holds the migration lock (it dies with
+        // the session): not a heartbeat's guess, which reads "running" for a while after a kill -9.
+        List<Dialect.LockHolder> holders = dialect.migrationLockHolders(c, lockKey);
+        String running = holders.isEmpty() ? null : MigrationLock.describe(holders);
         List<MigrationStatus> result = new ArrayList<>();
         for (Migration m : files) {
             MigrationState s = states.remove(m.name());
@@ -39,15 +47,15 @@ public final class StatusReader {
                 result.add(new MigrationStatus(m.name(), m.file(), Phase.PENDING, null, false, false, false, List.of(),
                         List.of(), null, null, null, null, null, null, List.of()));
             } else {
-                result.add(status(c, s, m));
+                result.add(status(c, s, m, running != null));
             }
         }
-        for (MigrationState s : states.values()) result.add(status(c, s, null));
+        for (MigrationState s : states.values()) result.add(status(c, s, null, running != null));
         return new Status(schema, result, versionGuard.liveInstances(c), state.unattributedSessions(c),
-                state.unseenSessions(c).stream().toList());
+                state.unseenSessions(c).stream().toList(), running);
     }
 
-    private MigrationStatus status(Connection c, MigrationState s, Migration file) throws SQLException {
+    private MigrationStatus status(Connection c, MigrationState s, Migration file, boolean commandRunning) throws SQLException {
         boolean changed = file != null && !file.checksum().equals(s.checksum());
         Plan plan = s.planJson() == null ? null : StateStore.planFromJson(s.planJson());
         List<Plan.BackfillTask> tasks = plan == null ? List.of() : plan.backfill();
@@ -56,7 +64,8 @@ public final class StatusReader {
                 // A version's schema goes when the next migration is contracted: then nothing can select it.
                 s.versionSchema() != null && s.phase() != Phase.ROLLED_BACK && dialect.schemaExists(c, s.versionSchema())
                         ? s.versionSchema() : null, changed, file == null, needsBackfill,
-                state.backfills(c, s.name()), tasks, state.activity(c, s.name()).orElse(null), s.startedAt(),
+                state.backfills(c, s.name()), tasks,
+                state.activity(c, s.name()).map(a -> commandRunning ? a : a.withoutProcess()).orElse(null), s.startedAt(),
                 s.expandedAt(), s.backfilledAt(), s.completedAt(), s.rolledBackAt(),
                 plan == null ? List.of() : plan.newVersionLogins());
     }
