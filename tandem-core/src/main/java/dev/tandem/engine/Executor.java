@@ -99,7 +99,7 @@ public final class Executor {
                 listener.message(migration + ": " + what);
             }
             try {
-                return runOnce(c, migration, phase, index, total, step, enterPhaseAt, probe);
+                return runOnce(c, migration, phase, index, total, step, enterPhaseAt, probe, attempt == 1);
             } catch (SQLException e) {
                 rollbackQuietly(c);
                 String reason = Names.forUser(dialect.describeError(e));
@@ -255,7 +255,7 @@ public final class Executor {
 
     /** @return false when the step was found already done */
     private boolean runOnce(Connection c, String migration, Phase phase, int index, int total, Step step, int enterPhaseAt,
-                            boolean probe) throws SQLException {
+                            boolean probe, boolean firstAttempt) throws SQLException {
         boolean concurrent = step.mode() == Step.Mode.CONCURRENT;
         c.setAutoCommit(concurrent);
         // Steps that take only a weak lock (concurrent builds, validation scans) may wait as long as they need:
@@ -270,7 +270,9 @@ public final class Executor {
         if (skip) {
             listener.stepSkipped(migration, phase, index, total, step);
         } else {
-            listener.stepStarted(migration, phase, index, total, step);
+            // Once per step: a step that probes for its lock makes dozens of attempts, and output that is not a terminal
+            // printed the whole step line again for each.
+            if (firstAttempt) listener.stepStarted(migration, phase, index, total, step);
             log.debug("{} {} step {}/{}: {}", migration, phase, index + 1, total, step.sql());
             executeStep(c, probe, step);
         }

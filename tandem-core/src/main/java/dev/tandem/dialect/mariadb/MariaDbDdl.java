@@ -766,8 +766,8 @@ public final class MariaDbDdl implements Ddl {
         MariaDbSyncTrigger t = new MariaDbSyncTrigger(s, flavor);
         List<Step> steps = new ArrayList<>();
         for (MariaDbSyncTrigger.Created c : t.createStatements()) {
-            steps.add(Step.metadata("create sync trigger " + c.name() + " (BEFORE " + c.event() + ") on " + s.table()
-                    + " (exclusive metadata lock for a moment, waiting at most the lock timeout)", c.sql(),
+            steps.add(Step.metadata("create sync trigger on " + s.table() + " (" + c.trigger().what() + "; exclusive"
+                    + " metadata lock for a moment, waiting at most the lock timeout)", c.sql(),
                     exclusive(s.schema(), s.table())));
         }
         return steps;
@@ -777,10 +777,15 @@ public final class MariaDbDdl implements Ddl {
     @Override
     public List<Step> dropSyncTrigger(SyncTrigger s) {
         List<Step> steps = new ArrayList<>();
-        for (String n : new MariaDbSyncTrigger(s).allNames()) {
-            steps.add(Step.metadata("drop sync trigger " + n + " on " + s.table() + " (exclusive metadata lock for a"
-                    + " moment, waiting at most the lock timeout)", "DROP TRIGGER IF EXISTS " + qualify(s.schema(), n),
-                    exclusive(s.schema(), s.table())));
+        for (MariaDbSyncTrigger.Named n : new MariaDbSyncTrigger(s).all()) {
+            // Skipped when not there (a trigger that fires before the table's own exists only where the table has
+            // some), so the output lists what is dropped, not every name the sync could have used.
+            steps.add(new Step("drop sync trigger on " + s.table() + " (" + (n.part() == null ? "BEFORE " + n.event()
+                    : n.what()) + "; exclusive metadata lock for a moment, waiting at most the lock timeout)",
+                    "DROP TRIGGER IF EXISTS " + qualify(s.schema(), n.name()), exclusive(s.schema(), s.table()),
+                    Step.Effect.METADATA, "SELECT NOT EXISTS (SELECT 1 FROM information_schema.TRIGGERS"
+                    + " WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?)", List.of(s.schema(), n.name()),
+                    Step.Mode.TRANSACTIONAL, null, null));
         }
         return steps;
     }

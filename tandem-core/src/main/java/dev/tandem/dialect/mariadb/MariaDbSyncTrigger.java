@@ -51,7 +51,7 @@ final class MariaDbSyncTrigger {
         }
     }
 
-    private enum Part { ALL, FIRST, LAST }
+    enum Part { ALL, FIRST, LAST }
 
     private final SyncTrigger s;
     private final MariaDbDialect.Flavor flavor;
@@ -70,12 +70,25 @@ final class MariaDbSyncTrigger {
 
     /** Every trigger name this table's sync may have, split or not: what a drop removes. */
     List<String> allNames() {
-        List<String> names = new ArrayList<>();
+        return all().stream().map(Named::name).toList();
+    }
+
+    /** Every trigger this table's sync may have, split or not, with what it is for people to read. */
+    List<Named> all() {
+        List<Named> names = new ArrayList<>();
         for (Event e : Event.values()) {
-            names.add(name(e));
-            names.add(firstName(e));
+            names.add(new Named(name(e), e, null));
+            names.add(new Named(firstName(e), e, Part.FIRST));
         }
         return names;
+    }
+
+    /** A sync trigger's name and, for people, its event and where it fires among the table's own triggers. */
+    record Named(String name, Event event, Part part) {
+        String what() {
+            return "BEFORE " + event + (part == Part.FIRST ? ", firing before the table's own BEFORE " + event + " triggers"
+                    : part == Part.LAST ? ", firing after the table's own BEFORE " + event + " triggers" : "");
+        }
     }
 
     String name(Event e) {
@@ -100,8 +113,8 @@ final class MariaDbSyncTrigger {
      * behind for good, as the backfill skips rows marked done. An UPDATE trigger alone leaves new rows not done, for
      * the backfill ({@code HalfCreatedSyncTriggersTest}).
      */
-    /** One CREATE TRIGGER statement: the trigger's name, its event and the statement. */
-    record Created(String name, Event event, String sql) {
+    /** One CREATE TRIGGER statement: which trigger, and the statement. */
+    record Created(Named trigger, String sql) {
     }
 
     List<Created> createStatements() {
@@ -109,10 +122,10 @@ final class MariaDbSyncTrigger {
         for (Event e : List.of(Event.UPDATE, Event.INSERT)) {
             List<String> user = userTriggers(e);
             if (user.isEmpty()) {
-                sql.add(new Created(name(e), e, create(name(e), e, "", body(e, Part.ALL))));
+                sql.add(new Created(new Named(name(e), e, null), create(name(e), e, "", body(e, Part.ALL))));
             } else {
-                sql.add(new Created(firstName(e), e, create(firstName(e), e, " PRECEDES " + quote(user.get(0)), body(e, Part.FIRST))));
-                sql.add(new Created(name(e), e, create(name(e), e, " FOLLOWS " + quote(user.get(user.size() - 1)), body(e, Part.LAST))));
+                sql.add(new Created(new Named(firstName(e), e, Part.FIRST), create(firstName(e), e, " PRECEDES " + quote(user.get(0)), body(e, Part.FIRST))));
+                sql.add(new Created(new Named(name(e), e, Part.LAST), create(name(e), e, " FOLLOWS " + quote(user.get(user.size() - 1)), body(e, Part.LAST))));
             }
         }
         return sql;
