@@ -115,6 +115,7 @@ class StatusTruthTest {
                         () -> "status to see expand running: " + status(files, schema) + "\nexpand: " + expand.log());
                 Cli.Result text = status(files, schema);
                 assertThat(text.out()).as(text.toString()).contains("running now: tandem expand")
+                        .contains("002_both last recorded: step done")
                         .contains("next: a Tandem command is running on this schema").doesNotContain("run the interrupted");
                 JsonNode json = JSON.readTree(status(files, schema, "--json").out());
                 assertThat(json.get("next").get("action").asText()).isEqualTo("running");

@@ -261,6 +261,23 @@ public abstract class SqlStateStore implements StateStore {
     }
 
     @Override
+    public Optional<String> lastEvent(Connection c, String migration) throws SQLException {
+        if (!installed(c)) return Optional.empty();
+        try (PreparedStatement ps = c.prepareStatement("SELECT event, detail, " + time("at") + " FROM " + table("history")
+                + " WHERE schema_name = ? AND migration = ? ORDER BY id DESC LIMIT 1")) {
+            ps.setString(1, schema);
+            ps.setString(2, migration);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) return Optional.empty();
+                Instant at = readTime(rs, 3);
+                return Optional.of(rs.getString(1) + (rs.getString(2) == null ? "" : ": " + rs.getString(2))
+                        + (at == null ? "" : " (at " + java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss")
+                        .withZone(java.time.ZoneId.systemDefault()).format(at) + ")"));
+            }
+        }
+    }
+
+    @Override
     public BackfillControl control(Connection c, String migration) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT backfill_paused, backfill_max_rows_per_second FROM "
                 + table("migrations") + " WHERE schema_name = ? AND name = ?")) {

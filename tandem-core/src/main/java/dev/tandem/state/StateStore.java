@@ -138,6 +138,9 @@ public interface StateStore {
 
     void history(Connection c, String migration, String phase, String event, String detail) throws SQLException;
 
+    /** The migration's latest history line ({@code event: detail}) and when, or empty; for status to say what a running command last did. */
+    Optional<String> lastEvent(Connection c, String migration) throws SQLException;
+
     /** What another terminal asked of a backfill: pause, and a rate limit in rows per second (null: none). */
     record BackfillControl(boolean paused, Integer maxRowsPerSecond) {
     }

@@ -51,6 +51,16 @@ public final class StatusReader {
             }
         }
         for (MigrationState s : states.values()) result.add(status(c, s, null, running != null));
+        if (running != null) {
+            // Why it may seem to stand still (a step held back by a long transaction, waiting for its lock): the
+            // history's latest line of the migration in flight.
+            for (MigrationStatus m : result) {
+                if (!m.phase().inFlight()) continue;
+                String last = state.lastEvent(c, m.name()).orElse(null);
+                if (last != null) running += "; " + m.name() + " last recorded: " + last;
+                break;
+            }
+        }
         return new Status(schema, result, versionGuard.liveInstances(c), state.unattributedSessions(c),
                 state.unseenSessions(c).stream().toList(), running);
     }
