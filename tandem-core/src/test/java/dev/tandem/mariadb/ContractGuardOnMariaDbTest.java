@@ -123,6 +123,37 @@ class ContractGuardOnMariaDbTest {
                 .longValue()).isEqualTo(increments * 10L);
     }
 
+    /**
+     * A client that connects again and again (a monitoring agent, a test's poller) is listed, while it connects, with
+     * its login and no database yet: that moment is no session with no default database, or the guard refuses
+     * contract and rollback now and then over it (a CI run's rollback did).
+     */
+    @Test
+    void aClientConnectingToItsDatabaseIsNotTakenForOneWithNone() throws Exception {
+        String app = app();
+        Tandem tandem = expandedAndBackfilled(app);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong connects = new java.util.concurrent.atomic.AtomicLong();
+        CompletableFuture<Void> churn = CompletableFuture.runAsync(() -> {
+            while (!stop.get()) {
+                try (Connection c = MariaDb.dataSource("mysql").getConnection()) {
+                    connects.incrementAndGet();
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        });
+        try {
+            for (int i = 0; i < 60; i++) {
+                assertThat(tandem.status().unattributed()).as("after %d connects", connects.get()).isEmpty();
+            }
+        } finally {
+            stop.set(true);
+            churn.join();
+        }
+        System.out.println("guard reads during " + connects.get() + " connects: none taken for a session with no database");
+    }
+
     /** What the guard prevents, shown by forcing it: the old version's writes fail once contract has run. */
     @Test
     void forcedWhileTheVersionBeforeTandemWritesItsWritesFailAndTheHistorySaysSo() throws Exception {

@@ -123,6 +123,16 @@ final class MariaDbSessions {
         return sessions;
     }
 
+    /**
+     * Commands of a session that is connecting or disconnecting: it is listed with its login but no database yet (or
+     * any more) while the client's database is not set, and it runs none of the client's statements. Measured on
+     * 10.11: a client connecting to a named database in a loop was listed with none as {@code Busy} or {@code Connect}
+     * in 573 of 31,097 reads, and the contract guard took such a moment for a session with no default database
+     * (a CI run's rollback refused over a test's own connect loop; ContractGuardOnMariaDbTest
+     * .aClientConnectingToItsDatabaseIsNotTakenForOneWithNone). {@code Quit}: closing.
+     */
+    static final java.util.Set<String> HANDSHAKE = java.util.Set.of("Connect", "Busy", "Quit");
+
     /** How often, and how far apart, {@link #observed} reads the process list. */
     private static final int READS = 5;
     private static final long READ_INTERVAL_MS = 10;
@@ -149,6 +159,7 @@ final class MariaDbSessions {
                 }
             }
             for (Session s : visible(c)) {
+                if (HANDSHAKE.contains(s.command())) continue;
                 seen.merge(s.id(), s, (first, next) -> first.database() != null && next.database() == null ? next : first);
             }
         }
