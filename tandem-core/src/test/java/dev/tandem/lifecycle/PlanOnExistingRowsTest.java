@@ -5,8 +5,10 @@ import dev.tandem.dialect.Ddl;
 import dev.tandem.dialect.Dialect;
 import dev.tandem.migration.MigrationException;
 import dev.tandem.testing.Migrations;
+import dev.tandem.testing.Pg;
 import dev.tandem.testing.TestDatabase;
 import dev.tandem.testing.TestDatabase.OnEveryDatabase;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -94,6 +96,40 @@ class PlanOnExistingRowsTest {
         // The sixth window starts at row 6,001 in key order, far past the first window.
         db.exec("UPDATE " + db.dialect().qualify(schema, "users") + " SET nick = 'x1' WHERE id = 6010");
         assertThatThrownBy(tandem::plan).isInstanceOf(MigrationException.class).hasMessageContaining("(id)=(6010)");
+    }
+
+    /**
+     * Planning reads the table under the lock timeout: a session holding it exclusively for a moment makes expand wait
+     * and go on, not fail (it did, with a bare "canceling statement due to lock timeout"); held for good, expand says
+     * what held it back and that nothing changed.
+     */
+    @Test
+    void expandRidesOutAMomentaryExclusiveLockAtPlanningAndOtherwiseSaysNothingChanged() throws Exception {
+        TestDatabase db = TestDatabase.POSTGRES;
+        String schema = db.newSchema("planlock");
+        Tandem tandem = migrated(db, schema, 100);
+        try (Connection holder = Pg.dataSource().getConnection()) {
+            holder.setAutoCommit(false);
+            try (var st = holder.createStatement()) {
+                st.execute("LOCK TABLE " + db.dialect().qualify(schema, "users") + " IN ACCESS EXCLUSIVE MODE");
+            }
+            assertThatThrownBy(tandem::expand).isInstanceOf(dev.tandem.TandemException.class)
+                    .hasMessageContaining("did not start: planning it could not read a table it changes")
+                    .hasMessageContaining("Nothing was changed");
+            // (The catalog cannot be read here either, while the table is locked: what changed is checked after.)
+
+            java.util.concurrent.CompletableFuture<Void> release = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    Thread.sleep(1200);
+                    holder.rollback();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            tandem.expand();
+            release.join();
+        }
+        assertThat(columns(db, schema)).contains("nick_no");
     }
 
     /** The check's read holds no lock a writer of those rows waits for, while its transaction is still open. */

@@ -79,7 +79,24 @@ public final class FreshPlan {
      */
     public Plan forExpand(Connection c, Migration m, List<Migration> files) throws SQLException {
         for (int attempt = 1; ; attempt++) {
-            Plan plan = plan(c, m, files, statementTimeout);
+            Plan plan;
+            try {
+                plan = plan(c, m, files, statementTimeout);
+            } catch (SQLException e) {
+                // Planning reads the tables (the catalog, the rows the checks evaluate) under the lock timeout, and a
+                // session holding one of them exclusively makes a read give up. Nothing is changed yet: try again a few
+                // times, as a step would, before saying so.
+                if (!dialect.isRetryable(e) || dialect.isConnectionLost(e)) throw e;
+                if (attempt == 5) {
+                    throw new TandemException(TandemException.Kind.DATABASE, "expand of " + m.name() + " did not start:"
+                            + " planning it could not read a table it changes within the lock timeout ("
+                            + lockTimeout.toMillis() + " ms) in 5 tries, as another session holds it locked: "
+                            + e.getMessage() + ". Nothing was changed; run `tandem expand` again once that session's"
+                            + " transaction has ended.", e);
+                }
+                sleepQuietly(Executor.backoff(attempt));
+                continue;
+            }
             List<String> unknown = plan.expand().stream().filter(s -> !s.locks().known()
                     && s.locks().reason().startsWith(RawSqlProbe.TIMED_OUT)).map(Step::description).toList();
             if (unknown.isEmpty()) return plan;
