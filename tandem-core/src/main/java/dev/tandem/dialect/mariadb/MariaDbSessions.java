@@ -51,11 +51,12 @@ final class MariaDbSessions {
         }
 
         /**
-         * A client still logging in: the process list shows it as {@code unauthenticated user} with no database
-         * until the handshake ends, when it shows its login and the database it asked for. It has run nothing yet.
+         * A client connecting or closing, which has run none of its statements: while it logs in the process list
+         * shows it as {@code unauthenticated user}, then for a moment with its login and still no database, as a
+         * {@link #HANDSHAKE} command; closing, as {@code Quit}.
          */
-        boolean loggingIn() {
-            return "unauthenticated user".equals(user);
+        boolean connecting() {
+            return "unauthenticated user".equals(user) || HANDSHAKE.contains(command);
         }
 
         /** How an operator finds and ends it: {@code connection 42 of 'app'@10.0.0.7 in `app`}. */
@@ -159,7 +160,7 @@ final class MariaDbSessions {
                 }
             }
             for (Session s : visible(c)) {
-                if (HANDSHAKE.contains(s.command())) continue;
+                if (s.connecting()) continue;
                 seen.merge(s.id(), s, (first, next) -> first.database() != null && next.database() == null ? next : first);
             }
         }

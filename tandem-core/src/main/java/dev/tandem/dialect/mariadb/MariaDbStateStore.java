@@ -263,7 +263,7 @@ public final class MariaDbStateStore extends SqlStateStore {
         }
         List<UnattributedSession> sessions = new ArrayList<>();
         for (MariaDbSessions.Session s : MariaDbSessions.observed(c)) {
-            if (s.database() != null || s.tandem() || s.serverThread() || s.loggingIn() || s.instance() || s.name() != null
+            if (s.database() != null || s.tandem() || s.serverThread() || s.instance() || s.name() != null
                     || versionLogins.contains(s.user())) continue;
             sessions.add(new UnattributedSession(s.id(), s.user(), s.host(), s.seconds(), !"Sleep".equals(s.command())));
         }

@@ -89,10 +89,10 @@ public final class FreshPlan {
                 if (!dialect.isRetryable(e) || dialect.isConnectionLost(e)) throw e;
                 if (attempt == 5) {
                     throw new TandemException(TandemException.Kind.DATABASE, "expand of " + m.name() + " did not start:"
-                            + " planning it could not read a table it changes within the lock timeout ("
-                            + lockTimeout.toMillis() + " ms) in 5 tries, as another session holds it locked: "
-                            + e.getMessage() + ". Nothing was changed; run `tandem expand` again once that session's"
-                            + " transaction has ended.", e);
+                            + " planning it gave up 5 times, each after the lock timeout (" + lockTimeout.toMillis()
+                            + " ms) or the statement timeout (" + statementTimeout.toMillis() + " ms): " + e.getMessage()
+                            + ". Another session holding a table it reads locked does this. Nothing was changed; run"
+                            + " `tandem expand` again once that session's transaction has ended.", e);
                 }
                 sleepQuietly(Executor.backoff(attempt));
                 continue;
