@@ -90,8 +90,7 @@ final class BackfillLog implements BackfillProgress {
     }
 
     private String progressLine(String tail) {
-        StringBuilder line = new StringBuilder(prefix()).append(Text.count(done)).append('/').append(Text.count(total))
-                .append(" rows (").append(Text.percent(done, total)).append(')');
+        StringBuilder line = new StringBuilder(prefix()).append(Text.rowsOf(done, total)).append(" rows (").append(Text.percent(done, total)).append(')');
         if (rowsPerSecond > 0 && tail.isEmpty()) {
             line.append(", ").append(Text.count(Math.round(rowsPerSecond))).append(" rows/s, about ")
                     .append(Text.eta(Duration.ofMillis((long) ((total - done) / rowsPerSecond * 1000)))).append(" left");
@@ -112,7 +111,7 @@ final class BackfillLog implements BackfillProgress {
             long rows = done - doneAtStart;
             String rate = took.toMillis() > 0 && rows > 0
                     ? String.format(Locale.ROOT, ", %s rows/s", Text.count(Math.round(rows * 1000.0 / took.toMillis()))) : "";
-            err.println(prefix() + Text.count(done) + "/" + Text.count(total) + " rows (" + Text.percent(done, total)
+            err.println(prefix() + Text.rowsOf(done, total) + " rows (" + Text.percent(done, total)
                     + ") done in " + Text.duration(took) + rate);
             err.flush();
         }

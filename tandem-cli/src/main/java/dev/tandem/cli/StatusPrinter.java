@@ -117,7 +117,7 @@ final class StatusPrinter {
         // How the tables are walked: a page walk turned into a key walk (a rewrite, --by-key) shows here.
         String walks = String.join("+", m.backfill().stream().map(b -> b.walk() == BackfillState.Walk.PAGES ? "by page" : "by key")
                 .distinct().toList());
-        return Text.count(m.rowsDone()) + "/" + Text.count(m.rowsTotal()) + " (" + Text.percent(m.rowsDone(), m.rowsTotal())
+        return Text.rowsOf(m.rowsDone(), m.rowsTotal()) + " (" + Text.percent(m.rowsDone(), m.rowsTotal())
                 + "), " + walks;
     }
 

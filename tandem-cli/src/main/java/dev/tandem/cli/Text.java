@@ -42,6 +42,14 @@ final class Text {
         return String.format(Locale.ROOT, "%,d", n);
     }
 
+    /**
+     * {@code 4,000/10,000} once the rows done reach the total, {@code 4,000 of about 10,000} before: until a table's
+     * backfill ends its total is the catalog's estimate (corrected as a page walk goes), not a count.
+     */
+    static String rowsOf(long done, long total) {
+        return done >= total ? count(done) + "/" + count(total) : count(done) + " of about " + count(total);
+    }
+
     static String percent(long done, long total) {
         if (total <= 0) return "100%";
         return Math.min(100, done * 100 / total) + "%";

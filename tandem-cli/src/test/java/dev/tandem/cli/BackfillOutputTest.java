@@ -39,8 +39,8 @@ class BackfillOutputTest {
         log.update("002_email", "users", 10_000, 10_000, 0);
         log.close();
         assertThat(text.toString().lines()).containsExactly(
-                "002_email: backfill users: 1,000/10,000 rows (10%), no batch finished for 11.0 s",
-                "002_email: backfill users: 1,000/10,000 rows (10%), no batch finished for 22.0 s",
+                "002_email: backfill users: 1,000 of about 10,000 rows (10%), no batch finished for 11.0 s",
+                "002_email: backfill users: 1,000 of about 10,000 rows (10%), no batch finished for 22.0 s",
                 "002_email: backfill users: 10,000/10,000 rows (100%) done in 22.0 s, 409 rows/s");
     }
 

@@ -151,8 +151,8 @@ class OptionsTest {
         log.close();
         log.close();
         assertThat(text.toString().lines()).containsExactly(
-                "002_email: backfill users: 4,000/10,000 rows (40%), 2,000 rows/s, about 3 s left",
-                "002_email: backfill users: 4,000/10,000 rows (40%) done in 3.0 s, 1,000 rows/s",
+                "002_email: backfill users: 4,000 of about 10,000 rows (40%), 2,000 rows/s, about 3 s left",
+                "002_email: backfill users: 4,000 of about 10,000 rows (40%) done in 3.0 s, 1,000 rows/s",
                 "002_email: backfill orders: 0/0 rows (100%) done in 0 ms");
     }
 
