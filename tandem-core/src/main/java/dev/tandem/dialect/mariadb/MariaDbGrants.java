@@ -38,7 +38,7 @@ final class MariaDbGrants {
      * This session's grants, as {@code SHOW GRANTS} lists them. MySQL's SHOW GRANTS lists a role granted to the login
      * ({@code GRANT `r`@`%` TO ...}) but not the role's privileges unless asked with USING ("SHOW GRANTS Statement",
      * 15.7.7.22 of the MySQL 8.4 manual): there the session's active roles ({@code CURRENT_ROLE()}, "Information
-     * Functions", 14.15) are named in {@link #showGrants}.
+     * Functions") are named in {@link #showGrants}.
      */
     static MariaDbGrants read(Connection c, MariaDbDialect.Flavor flavor) throws SQLException {
         String activeRoles = null;

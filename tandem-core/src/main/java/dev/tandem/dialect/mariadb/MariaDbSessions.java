@@ -46,8 +46,9 @@ final class MariaDbSessions {
                    boolean tandem, boolean instance) {
         /**
          * A thread of the server itself (replication, the event scheduler, ...), not a client's session. A replica's
-         * dump thread is {@code Binlog Dump}, or on MySQL {@code Binlog Dump GTID} with GTID auto-positioning ("Thread
-         * Command Values", 10.14.2 of the MySQL 8.4 manual).
+         * dump thread is {@code Binlog Dump} ("Thread Command Values", 10.14.2 of the MySQL 8.4 manual); a MySQL replica
+         * that asks by GTID is served by one named {@code Binlog Dump GTID} (the protocol's COM_BINLOG_DUMP_GTID; the
+         * manual's list leaves it out).
          */
         boolean serverThread() {
             return "system user".equals(user) || "event_scheduler".equals(user) || "Daemon".equals(command)
