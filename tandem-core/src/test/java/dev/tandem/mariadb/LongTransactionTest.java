@@ -131,8 +131,21 @@ class LongTransactionTest {
      */
     @Test
     void theServerListsATransactionThatOnlyReadButNotAnIdleSession() throws Exception {
+        listsTheOpenTransaction(db.dialect());
+    }
+
+    /**
+     * The MySQL flavor's form, run here on MariaDB, which accepts it too: no SET STATEMENT (MySQL has none), the
+     * session's time zone set to the server's for the read and put back after it. Its text: MySqlFlavorQueriesTest.
+     */
+    @Test
+    void theMySqlFormListsItAlikeAndGivesTheSessionItsTimeZoneBack() throws Exception {
+        listsTheOpenTransaction(new dev.tandem.dialect.mariadb.MariaDbDialect(
+                dev.tandem.dialect.mariadb.MariaDbDialect.Flavor.MYSQL));
+    }
+
+    private void listsTheOpenTransaction(dev.tandem.dialect.Dialect dialect) throws Exception {
         prepared();
-        var dialect = db.dialect();
         try (Connection holder = openTransactionOnTheTable(); Connection idle = MariaDb.dataSource(schema).getConnection();
              Connection tandem = MariaDb.dataSource().getConnection()) {
             try (Statement st = holder.createStatement()) {
@@ -156,6 +169,10 @@ class LongTransactionTest {
             holder.commit();
             Thread.sleep(1_100);
             assertThat(dialect.longTransactions(tandem, LOCK_TIMEOUT)).isEmpty();
+            try (Statement st = tandem.createStatement(); var rs = st.executeQuery("SELECT @@SESSION.time_zone")) {
+                rs.next();
+                assertThat(rs.getString(1)).as("the session's own time zone").isEqualTo("+05:00");
+            }
         }
     }
 

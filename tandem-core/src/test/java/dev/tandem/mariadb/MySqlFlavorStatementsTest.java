@@ -16,7 +16,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * The MySQL flavor's statements, by their text, for every operation kind MariaDbDdl builds: checked against the MySQL
  * 8.0/8.4 manual's grammar as written down here, which cannot prove that a MySQL server accepts them (none runs where
- * these tests run). What runs on MariaDB too is run there by {@link MySqlFormsOnMariaDbTest}.
+ * these tests run). What runs on MariaDB too is run there by {@link MySqlFormsOnMariaDbTest}. The flavor's reading
+ * queries (catalog indexes, long transactions, metadata locks, grants, thread commands) are package-private, so their
+ * text is checked by {@code dev.tandem.dialect.mariadb.MySqlFlavorQueriesTest}.
  */
 class MySqlFlavorStatementsTest {
     private final MariaDbDdl mysql = new MariaDbDdl(Flavor.MYSQL);

@@ -70,7 +70,7 @@ public final class MariaDbCatalogReader {
         Map<String, List<String>> columnNames = new HashMap<>();
         columns.forEach((t, cols) -> columnNames.put(t, cols.stream().map(Catalog.Column::name).toList()));
         MariaDbConstraints.Keys keys = MariaDbConstraints.read(c, database, columnNames, flavor);
-        Map<String, List<Catalog.Index>> indexes = MariaDbIndexes.read(c, database);
+        Map<String, List<Catalog.Index>> indexes = MariaDbIndexes.read(c, database, flavor);
         Map<String, List<Catalog.Privilege>> privileges = privileges(c, database);
         Map<String, List<Catalog.Trigger>> triggers = triggers(c, database);
 

@@ -59,6 +59,20 @@ public final class MariaDbDialect implements Dialect {
                     + " ON tc.CONSTRAINT_SCHEMA = cc.CONSTRAINT_SCHEMA AND tc.CONSTRAINT_NAME = cc.CONSTRAINT_NAME"
                     + " AND tc.CONSTRAINT_TYPE = 'CHECK') AS CHECK_CONSTRAINTS";
         }
+
+        /**
+         * information_schema.STATISTICS's word for an index the optimizer leaves unused, as {@code 'YES'} or {@code
+         * 'NO'}: MariaDB's IGNORED (10.6+); MySQL has no IGNORED but IS_VISIBLE, its opposite ("The INFORMATION_SCHEMA
+         * STATISTICS Table", 28.3.34, and "Invisible Indexes", 10.3.12, of the MySQL 8.4 manual).
+         */
+        String indexIgnored() {
+            return this == MARIADB ? "IGNORED" : "IF(IS_VISIBLE = 'NO', 'YES', 'NO')";
+        }
+
+        /** The clause of an index definition that leaves it unused by the optimizer: IGNORED, MySQL's INVISIBLE. */
+        String ignoredIndexClause() {
+            return this == MARIADB ? " IGNORED" : " INVISIBLE";
+        }
     }
 
     /** MariaDB error numbers ("MariaDB Error Codes" in its manual); MySQL shares those below 3000. */
@@ -272,7 +286,7 @@ public final class MariaDbDialect implements Dialect {
     /** From INNODB_TRX, which needs PROCESS (without it: none); see {@link MariaDbOpenTransactions}. */
     @Override
     public List<OpenTransaction> longTransactions(Connection c, Duration olderThan) throws SQLException {
-        return MariaDbOpenTransactions.olderThan(c, olderThan);
+        return MariaDbOpenTransactions.olderThan(c, olderThan, flavor);
     }
 
     /**
@@ -601,7 +615,7 @@ public final class MariaDbDialect implements Dialect {
     /** See {@link MariaDbLocks#held}; {@code before} is not needed, as metadata locks are held by name. */
     @Override
     public List<TableLock> relationLocksHeld(Connection c, RelationNames before) throws SQLException {
-        return MariaDbLocks.held(c);
+        return MariaDbLocks.held(c, flavor);
     }
 
     /** Empty: metadata locks name their table as it was named when taken, so nothing needs renaming back. */

@@ -34,13 +34,49 @@ final class MariaDbGrants {
         this.grants = List.copyOf(grants);
     }
 
-    /** This session's grants, as {@code SHOW GRANTS} lists them. */
-    static MariaDbGrants read(Connection c) throws SQLException {
+    /**
+     * This session's grants, as {@code SHOW GRANTS} lists them. MySQL's SHOW GRANTS lists a role granted to the login
+     * ({@code GRANT `r`@`%` TO ...}) but not the role's privileges unless asked with USING ("SHOW GRANTS Statement",
+     * 15.7.7.22 of the MySQL 8.4 manual): there the session's active roles ({@code CURRENT_ROLE()}, "Information
+     * Functions") are named in {@link #showGrants}.
+     */
+    static MariaDbGrants read(Connection c, MariaDbDialect.Flavor flavor) throws SQLException {
+        String activeRoles = null;
+        if (flavor == MariaDbDialect.Flavor.MYSQL) {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT CURRENT_ROLE()")) {
+                activeRoles = rs.next() ? rs.getString(1) : null;
+            }
+        }
         List<String> lines = new ArrayList<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW GRANTS")) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(showGrants(flavor, activeRoles))) {
             while (rs.next()) lines.add(rs.getString(1));
         }
         return parse(lines);
+    }
+
+    /**
+     * {@code SHOW GRANTS}; on MySQL with active roles, {@code SHOW GRANTS FOR CURRENT_USER() USING <each role>}.
+     *
+     * @param activeRoles what MySQL's CURRENT_ROLE() gives: {@code NONE}, or the roles as {@code `r`@`%`}, comma-separated
+     */
+    static String showGrants(MariaDbDialect.Flavor flavor, String activeRoles) {
+        if (flavor == MariaDbDialect.Flavor.MARIADB || activeRoles == null || activeRoles.equals("NONE")) return "SHOW GRANTS";
+        List<String> roles = new ArrayList<>();
+        List<String> tokens = tokens(activeRoles);
+        // `name`@`host` [, ...]: each part read back and quoted again, never passed on as the server wrote it.
+        for (int i = 0; i < tokens.size(); ) {
+            String name = unquote(tokens.get(i));
+            String host = i + 2 < tokens.size() && tokens.get(i + 1).equals("@") ? unquote(tokens.get(i + 2)) : "%";
+            roles.add(MariaDbNames.quote(name) + "@" + MariaDbNames.quote(host));
+            i += tokens.get(Math.min(i + 1, tokens.size() - 1)).equals("@") ? 3 : 1;
+            if (i < tokens.size() && tokens.get(i).equals(",")) i++;
+        }
+        return roles.isEmpty() ? "SHOW GRANTS" : "SHOW GRANTS FOR CURRENT_USER() USING " + String.join(", ", roles);
+    }
+
+    private static String unquote(String token) {
+        return token.startsWith("`") && token.endsWith("`") && token.length() >= 2
+                ? token.substring(1, token.length() - 1).replace("``", "`") : token;
     }
 
     /** The global and database grants among {@code lines} (SHOW GRANTS output); any other line is skipped. */

@@ -30,18 +30,15 @@ final class MariaDbIndexes {
     }
 
     /** The indexes of each table, by index name within the table. */
-    static Map<String, List<Catalog.Index>> read(Connection c, String database) throws SQLException {
+    static Map<String, List<Catalog.Index>> read(Connection c, String database, MariaDbDialect.Flavor flavor)
+            throws SQLException {
         record Part(String table, String name, boolean unique, String column, Integer prefix, boolean descending,
                     String type, boolean disabled, String comment, boolean ignored) {
         }
         List<Part> parts = new ArrayList<>();
-        // IGNORED (MariaDB 10.6+): the optimizer does not use the index, which is still kept up to date.
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, COLLATION, INDEX_TYPE, COMMENT,
-                       INDEX_COMMENT, IGNORED
-                FROM information_schema.STATISTICS
-                WHERE TABLE_SCHEMA = ?
-                ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX""")) {
+        // IGNORED (MariaDB 10.6+), INVISIBLE on MySQL: the optimizer does not use the index, which is still kept up
+        // to date.
+        try (PreparedStatement ps = c.prepareStatement(query(flavor))) {
             ps.setString(1, database);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -74,13 +71,23 @@ final class MariaDbIndexes {
                     + " (" + String.join(", ", keyText) + ")"
                     + (method.equals("hash") && !first.unique() ? " USING HASH" : "")
                     + (comment == null ? "" : " COMMENT " + MariaDbSqlText.literal(comment))
-                    + (first.ignored() ? " IGNORED" : "");
+                    + (first.ignored() ? flavor.ignoredIndexClause() : "");
             Catalog.IndexShape shape = new Catalog.IndexShape(method, List.copyOf(keys), List.of(), false, List.of(), null, null);
             result.computeIfAbsent(first.table(), t -> new ArrayList<>()).add(new Catalog.Index(first.name(),
                     List.copyOf(columns), first.unique(), !first.disabled(), definition,
                     first.unique() ? first.name() : null, simple, shape, false, false, comment));
         }
         return result;
+    }
+
+    /** The index parts of a database (its one parameter), by table, index and position, as {@code flavor} names them. */
+    static String query(MariaDbDialect.Flavor flavor) {
+        return """
+                SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, COLLATION, INDEX_TYPE, COMMENT,
+                       INDEX_COMMENT, %s
+                FROM information_schema.STATISTICS
+                WHERE TABLE_SCHEMA = ?
+                ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX""".formatted(flavor.indexIgnored());
     }
 
     private static String kind(boolean unique, String method) {

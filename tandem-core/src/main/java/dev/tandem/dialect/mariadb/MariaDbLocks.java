@@ -118,18 +118,36 @@ final class MariaDbLocks {
      * shared write → ROW EXCLUSIVE, upgradable / intention → SHARE UPDATE EXCLUSIVE (blocks no reads or writes), no
      * write or read only → EXCLUSIVE (blocks writes), no read-write and exclusive → ACCESS EXCLUSIVE.
      *
-     * @throws Dialect.LocksUnknown when the plugin is not loaded
+     * <p>MySQL has no METADATA_LOCK_INFO; its {@code performance_schema.metadata_locks} ("The metadata_locks Table",
+     * 29.12.13.3 of the MySQL 8.4 manual) lists the same locks, with the same lock type names, where the Performance
+     * Schema is on (the default on MySQL), its instrument {@code wait/lock/metadata/sql/mdl} is enabled (the default),
+     * this session's thread is instrumented (the default) and the login may SELECT from it ({@link
+     * #PERFORMANCE_SCHEMA_LOCKS_READABLE}). MariaDB 10.5+ has the same table, off by default.
+     *
+     * @throws Dialect.LocksUnknown when the plugin is not loaded (MariaDB) or the table cannot be read so (MySQL)
      */
-    static List<TableLock> held(Connection c) throws SQLException {
-        if (!metadataLockInfo(c)) {
-            throw new Dialect.LocksUnknown("MariaDB shows a session's metadata locks only with the METADATA_LOCK_INFO"
-                    + " plugin (INSTALL SONAME 'metadata_lock_info')");
+    static List<TableLock> held(Connection c, MariaDbDialect.Flavor flavor) throws SQLException {
+        String sql;
+        if (flavor == MariaDbDialect.Flavor.MARIADB) {
+            if (!metadataLockInfo(c)) {
+                throw new Dialect.LocksUnknown("MariaDB shows a session's metadata locks only with the METADATA_LOCK_INFO"
+                        + " plugin (INSTALL SONAME 'metadata_lock_info')");
+            }
+            sql = "SELECT LOCK_MODE, TABLE_SCHEMA, TABLE_NAME"
+                    + " FROM information_schema.METADATA_LOCK_INFO WHERE THREAD_ID = CONNECTION_ID()"
+                    + " AND LOCK_TYPE = 'Table metadata lock'"
+                    + " AND TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')";
+        } else {
+            if (!performanceSchemaLocks(c)) {
+                throw new Dialect.LocksUnknown("MySQL shows a session's metadata locks only in"
+                        + " performance_schema.metadata_locks: with performance_schema=ON, the instrument"
+                        + " wait/lock/metadata/sql/mdl enabled (both the default) and SELECT on performance_schema.* for"
+                        + " Tandem's login");
+            }
+            sql = PERFORMANCE_SCHEMA_LOCKS_HELD;
         }
         Map<String, TableLock> locks = new TreeMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT LOCK_MODE, TABLE_SCHEMA, TABLE_NAME"
-                + " FROM information_schema.METADATA_LOCK_INFO WHERE THREAD_ID = CONNECTION_ID()"
-                + " AND LOCK_TYPE = 'Table metadata lock'"
-                + " AND TABLE_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')");
+        try (PreparedStatement ps = c.prepareStatement(sql);
              ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 LockMode mode = mode(rs.getString(1));
@@ -139,6 +157,32 @@ final class MariaDbLocks {
             }
         }
         return List.copyOf(locks.values());
+    }
+
+    /**
+     * Whether this session's metadata locks show in performance_schema.metadata_locks: the Performance Schema on, the
+     * metadata lock instrument enabled and this session's thread instrumented. An empty table would otherwise read as
+     * "no locks held".
+     */
+    static final String PERFORMANCE_SCHEMA_LOCKS_READABLE = "SELECT @@GLOBAL.performance_schema = 1"
+            + " AND EXISTS (SELECT 1 FROM performance_schema.setup_instruments"
+            + " WHERE NAME = 'wait/lock/metadata/sql/mdl' AND ENABLED = 'YES')"
+            + " AND EXISTS (SELECT 1 FROM performance_schema.threads"
+            + " WHERE PROCESSLIST_ID = CONNECTION_ID() AND INSTRUMENTED = 'YES')";
+
+    /** This session's granted table metadata locks: lock type, database, table. */
+    static final String PERFORMANCE_SCHEMA_LOCKS_HELD = "SELECT m.LOCK_TYPE, m.OBJECT_SCHEMA, m.OBJECT_NAME"
+            + " FROM performance_schema.metadata_locks m JOIN performance_schema.threads t ON t.THREAD_ID = m.OWNER_THREAD_ID"
+            + " WHERE t.PROCESSLIST_ID = CONNECTION_ID() AND m.OBJECT_TYPE = 'TABLE' AND m.LOCK_STATUS = 'GRANTED'"
+            + " AND m.OBJECT_SCHEMA NOT IN ('mysql', 'information_schema', 'performance_schema', 'sys')";
+
+    private static boolean performanceSchemaLocks(Connection c) {
+        try (PreparedStatement ps = c.prepareStatement(PERFORMANCE_SCHEMA_LOCKS_READABLE); ResultSet rs = ps.executeQuery()) {
+            return rs.next() && rs.getBoolean(1);
+        } catch (SQLException e) {
+            // No SELECT on performance_schema (1142), or a server built without it: the locks are unknown.
+            return false;
+        }
     }
 
     /** A metadata lock mode ({@code MDL_SHARED_WRITE}) as the PostgreSQL mode of the same effect; null if unknown. */

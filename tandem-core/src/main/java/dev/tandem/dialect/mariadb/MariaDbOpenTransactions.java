@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,15 +31,44 @@ final class MariaDbOpenTransactions {
     private MariaDbOpenTransactions() {
     }
 
-    static List<OpenTransaction> olderThan(Connection c, Duration threshold) throws SQLException {
-        long seconds = (threshold.toMillis() + 999) / 1000 + 1;
-        // trx_started is the server's local time, whatever the session's time zone (measured: a session at +05:00 saw
-        // a new transaction 5 h old): NOW() is read in the same zone.
-        String sql = "SET STATEMENT time_zone = 'SYSTEM' FOR SELECT t.trx_mysql_thread_id, p.USER, p.HOST, TIMESTAMPDIFF(SECOND, t.trx_started, NOW())"
+    /**
+     * trx_started is the server's local time, whatever the session's time zone (measured: a session at +05:00 saw a
+     * new transaction 5 h old): NOW() is read in the same zone. MariaDB sets the zone for the one statement ({@code
+     * SET STATEMENT}); MySQL has no SET STATEMENT ("SET Syntax for Variable Assignment", 15.7.6.1 of the MySQL 8.4
+     * manual, has none) and its SET_VAR hint is for the variables the manual lists as hint-updatable ("Variable-Setting
+     * Hint Syntax", 10.9.3), so there the session's zone is saved, set and put back ({@link #RESTORE_TIME_ZONE}).
+     */
+    static String query(MariaDbDialect.Flavor flavor) {
+        String select = "SELECT t.trx_mysql_thread_id, p.USER, p.HOST, TIMESTAMPDIFF(SECOND, t.trx_started, NOW())"
                 + " FROM information_schema.INNODB_TRX t"
                 + " LEFT JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id"
                 + " WHERE t.trx_mysql_thread_id <> CONNECTION_ID() AND t.trx_started <= NOW() - INTERVAL ? SECOND"
                 + " ORDER BY t.trx_started, t.trx_mysql_thread_id";
+        return flavor == MariaDbDialect.Flavor.MARIADB ? "SET STATEMENT time_zone = 'SYSTEM' FOR " + select : select;
+    }
+
+    /** MySQL: the session's time zone saved, and 'SYSTEM' set, before {@link #query}. */
+    static final String SYSTEM_TIME_ZONE = "SET @tandem_time_zone = @@SESSION.time_zone, SESSION time_zone = 'SYSTEM'";
+    /** MySQL: the session's time zone put back after {@link #query}. */
+    static final String RESTORE_TIME_ZONE = "SET SESSION time_zone = @tandem_time_zone, @tandem_time_zone = NULL";
+
+    static List<OpenTransaction> olderThan(Connection c, Duration threshold, MariaDbDialect.Flavor flavor)
+            throws SQLException {
+        if (flavor == MariaDbDialect.Flavor.MARIADB) return read(c, threshold, flavor);
+        try (Statement st = c.createStatement()) {
+            st.execute(SYSTEM_TIME_ZONE);
+            try {
+                return read(c, threshold, flavor);
+            } finally {
+                st.execute(RESTORE_TIME_ZONE);
+            }
+        }
+    }
+
+    private static List<OpenTransaction> read(Connection c, Duration threshold, MariaDbDialect.Flavor flavor)
+            throws SQLException {
+        long seconds = (threshold.toMillis() + 999) / 1000 + 1;
+        String sql = query(flavor);
         List<OpenTransaction> found = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setLong(1, seconds);

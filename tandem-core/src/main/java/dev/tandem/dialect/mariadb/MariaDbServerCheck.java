@@ -85,7 +85,7 @@ public final class MariaDbServerCheck {
         if (version != null) {
             problems.add(new ServerProblem(version, "Upgrade the server; Tandem changes nothing here"));
         }
-        MariaDbGrants grants = MariaDbGrants.read(c);
+        MariaDbGrants grants = MariaDbGrants.read(c, server.mariaDb ? MariaDbDialect.Flavor.MARIADB : MariaDbDialect.Flavor.MYSQL);
         binaryLog(server, grants, needs, problems);
         privileges(server, grants, needs, problems);
         tables(c, needs, problems);

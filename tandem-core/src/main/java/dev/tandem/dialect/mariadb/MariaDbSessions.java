@@ -44,10 +44,15 @@ final class MariaDbSessions {
      */
     record Session(long id, String user, String host, String database, String command, long seconds, String name,
                    boolean tandem, boolean instance) {
-        /** A thread of the server itself (replication, the event scheduler, ...), not a client's session. */
+        /**
+         * A thread of the server itself (replication, the event scheduler, ...), not a client's session. A replica's
+         * dump thread is {@code Binlog Dump} ("Thread Command Values", 10.14.2 of the MySQL 8.4 manual); a MySQL replica
+         * that asks by GTID is served by one named {@code Binlog Dump GTID} (the protocol's COM_BINLOG_DUMP_GTID; the
+         * manual's list leaves it out).
+         */
         boolean serverThread() {
             return "system user".equals(user) || "event_scheduler".equals(user) || "Daemon".equals(command)
-                    || "Binlog Dump".equals(command) || (command != null && command.startsWith("Slave_"));
+                    || (command != null && (command.startsWith("Binlog Dump") || command.startsWith("Slave_")));
         }
 
         /**

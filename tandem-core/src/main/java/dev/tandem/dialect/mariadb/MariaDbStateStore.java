@@ -276,7 +276,7 @@ public final class MariaDbStateStore extends SqlStateStore {
      */
     @Override
     public Optional<String> unseenSessions(Connection c) throws SQLException {
-        if (MariaDbGrants.read(c).global("PROCESS")) return Optional.empty();
+        if (MariaDbGrants.read(c, ((MariaDbDialect) dialect).flavor()).global("PROCESS")) return Optional.empty();
         String account;
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT CURRENT_USER()")) {
             rs.next();
