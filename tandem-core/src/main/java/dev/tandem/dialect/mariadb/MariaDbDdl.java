@@ -603,7 +603,12 @@ public final class MariaDbDdl implements Ddl {
     static String indexKeys(String name, Catalog.IndexShape shape) {
         List<String> keys = new ArrayList<>();
         for (Catalog.IndexKey k : shape.keys()) {
-            if (k.column() == null) throw unsupported("index " + name + " on an expression", "MariaDB indexes columns only");
+            if (k.column() == null) {
+                throw unsupported("index " + name + " on an expression " + k.expression(), "Tandem builds MariaDB and"
+                        + " MySQL indexes on columns only (MariaDB has no functional key parts; MySQL's are not carried"
+                        + " to a new column yet): drop the index in an earlier migration and create it again afterwards"
+                        + " with a `sql` operation");
+            }
             if (k.collation() != null || k.opclass() != null) {
                 throw unsupported("index " + name + " with a collation or operator class per key", "MariaDB has neither");
             }

@@ -69,6 +69,15 @@ public final class MariaDbDialect implements Dialect {
             return this == MARIADB ? "IGNORED" : "IF(IS_VISIBLE = 'NO', 'YES', 'NO')";
         }
 
+        /**
+         * information_schema.STATISTICS's expression of a functional key part, whose COLUMN_NAME is NULL: MySQL's
+         * EXPRESSION (8.0.13+, "The INFORMATION_SCHEMA STATISTICS Table", 28.3.34 of the MySQL 8.4 manual); MariaDB has
+         * no functional key parts and no such column.
+         */
+        String indexExpression() {
+            return this == MARIADB ? "NULL" : "EXPRESSION";
+        }
+
         /** The clause of an index definition that leaves it unused by the optimizer: IGNORED, MySQL's INVISIBLE. */
         String ignoredIndexClause() {
             return this == MARIADB ? " IGNORED" : " INVISIBLE";

@@ -24,14 +24,20 @@ import java.util.regex.Pattern;
  * a grant on {@code `app_v`.*} hides one on {@code `app\_%`.*} for app_v). Grantees (the login, each role, PUBLIC) add up.
  */
 final class MariaDbGrants {
-    /** One {@code GRANT ... ON db.* | *.*} line; {@code database} null for a global grant. */
-    record Grant(String grantee, Set<String> privileges, String database) {
+    /**
+     * One {@code GRANT ... ON db.* | *.*} line; {@code database} null for a global grant. {@code revoke}: MySQL's partial
+     * revoke, {@code REVOKE ... ON db.* FROM ...}, which takes a global privilege away on that one database (with
+     * partial_revokes on; "Privilege Restriction Using Partial Revokes", 8.2.12 of the MySQL 8.4 manual).
+     */
+    record Grant(String grantee, Set<String> privileges, String database, boolean revoke) {
     }
 
     private final List<Grant> grants;
+    private final List<Grant> revokes;
 
     MariaDbGrants(List<Grant> grants) {
-        this.grants = List.copyOf(grants);
+        this.grants = grants.stream().filter(g -> !g.revoke()).toList();
+        this.revokes = grants.stream().filter(g -> g.revoke() && g.database() != null).toList();
     }
 
     /**
@@ -112,7 +118,10 @@ final class MariaDbGrants {
         }
         Set<String> held = new LinkedHashSet<>();
         for (String p : wanted) {
-            if (applying.stream().anyMatch(g -> gives(g, p))) held.add(p);
+            // A partial revoke names its database literally (no wildcards), and restricts global grants only.
+            boolean revoked = revokes.stream().anyMatch(r -> gives(r, p) && (ignoreCase ? r.database().equalsIgnoreCase(database)
+                    : r.database().equals(database)));
+            if (applying.stream().anyMatch(g -> gives(g, p) && !(revoked && g.database() == null))) held.add(p);
         }
         return held;
     }
@@ -143,12 +152,15 @@ final class MariaDbGrants {
     }
 
     /**
-     * {@code GRANT <privileges> ON <db>.* | *.* TO <grantee> ...}, or null for any other line: role grants
+     * {@code GRANT <privileges> ON <db>.* | *.* TO <grantee> ...} or MySQL's partial revoke {@code REVOKE <privileges>
+     * ON <db>.* FROM <grantee>}, or null for any other line: role grants
      * ({@code GRANT r TO u}), table, column, routine and proxy grants.
      */
     static Grant parseLine(String line) {
         List<String> tokens = tokens(line);
-        if (tokens.isEmpty() || !tokens.get(0).equalsIgnoreCase("GRANT")) return null;
+        boolean revoke = !tokens.isEmpty() && tokens.get(0).equalsIgnoreCase("REVOKE");
+        if (tokens.isEmpty() || !(revoke || tokens.get(0).equalsIgnoreCase("GRANT"))) return null;
+        String to = revoke ? "FROM" : "TO";
         Set<String> privileges = new LinkedHashSet<>();
         List<String> words = new ArrayList<>();
         int i = 1;
@@ -159,15 +171,15 @@ final class MariaDbGrants {
                 if (!words.isEmpty()) privileges.add(String.join(" ", words).toUpperCase(Locale.ROOT));
                 words.clear();
                 if (isWord(t, "ON")) break;
-            } else if (isWord(t, "TO")) {
-                return null; // a role granted
+            } else if (isWord(t, to)) {
+                return null; // a role granted (or revoked)
             } else {
                 words.add(t);
             }
         }
         if (i + 4 >= tokens.size()) return null;
         String db = tokens.get(i + 1);
-        if (!tokens.get(i + 2).equals(".") || !tokens.get(i + 3).equals("*") || !isWord(tokens.get(i + 4), "TO")) {
+        if (!tokens.get(i + 2).equals(".") || !tokens.get(i + 3).equals("*") || !isWord(tokens.get(i + 4), to)) {
             return null; // a table, a routine, a proxy
         }
         // `user`@`host`, `role` or PUBLIC; what follows (IDENTIFIED BY ..., WITH GRANT OPTION) is not the grantee's.
@@ -177,9 +189,9 @@ final class MariaDbGrants {
             if (grantee.length() > 0 && !t.equals("@") && grantee.charAt(grantee.length() - 1) != '@') break;
             grantee.append(t);
         }
-        if (db.equals("*")) return new Grant(grantee.toString(), privileges, null);
+        if (db.equals("*")) return new Grant(grantee.toString(), privileges, null, revoke);
         if (!db.startsWith("`")) return null;
-        return new Grant(grantee.toString(), privileges, db.substring(1, db.length() - 1).replace("``", "`"));
+        return new Grant(grantee.toString(), privileges, db.substring(1, db.length() - 1).replace("``", "`"), revoke);
     }
 
     private static boolean isWord(String token, String word) {

@@ -22,19 +22,25 @@ import static dev.tandem.dialect.mariadb.MariaDbSqlText.quote;
  * <p>Each definition is what {@code ALTER TABLE ... ADD} takes: {@code UNIQUE INDEX `u` (`a`, `b`(10) DESC)
  * COMMENT '...'}; for the primary key {@code PRIMARY KEY (`id`)}. A prefix key ({@code `b`(10)}) is in the definition
  * only: {@link Catalog.IndexKey} has no length, so an index with one is not {@code simple}. What PostgreSQL has and
- * MariaDB does not (expressions, INCLUDE, partial indexes, operator classes, storage parameters, tablespaces,
+ * MariaDB does not (expressions, but for MySQL's functional key parts; INCLUDE, partial indexes, operator classes, storage parameters, tablespaces,
  * replica identity, CLUSTER) is left empty.
  */
 final class MariaDbIndexes {
     private MariaDbIndexes() {
     }
 
+    /**
+     * One row of information_schema.STATISTICS: one key part of an index. {@code expression} is MySQL's functional key
+     * part (8.0.13+), whose {@code column} is NULL ("The INFORMATION_SCHEMA STATISTICS Table", 28.3.34 of the MySQL 8.4
+     * manual); MariaDB has none.
+     */
+    record Part(String table, String name, boolean unique, String column, String expression, Integer prefix,
+                boolean descending, String type, boolean disabled, String comment, boolean ignored) {
+    }
+
     /** The indexes of each table, by index name within the table. */
     static Map<String, List<Catalog.Index>> read(Connection c, String database, MariaDbDialect.Flavor flavor)
             throws SQLException {
-        record Part(String table, String name, boolean unique, String column, Integer prefix, boolean descending,
-                    String type, boolean disabled, String comment, boolean ignored) {
-        }
         List<Part> parts = new ArrayList<>();
         // IGNORED (MariaDB 10.6+), INVISIBLE on MySQL: the optimizer does not use the index, which is still kept up
         // to date.
@@ -43,12 +49,23 @@ final class MariaDbIndexes {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Integer prefix = rs.getObject(5) == null ? null : rs.getInt(5);
-                    parts.add(new Part(rs.getString(1), rs.getString(2), rs.getInt(3) == 0, rs.getString(4), prefix,
-                            "D".equals(rs.getString(6)), rs.getString(7), "disabled".equalsIgnoreCase(rs.getString(8)),
-                            rs.getString(9), "YES".equalsIgnoreCase(rs.getString(10))));
+                    parts.add(new Part(rs.getString(1), rs.getString(2), rs.getInt(3) == 0, rs.getString(4),
+                            rs.getString(11), prefix, "D".equals(rs.getString(6)), rs.getString(7),
+                            "disabled".equalsIgnoreCase(rs.getString(8)), rs.getString(9),
+                            "YES".equalsIgnoreCase(rs.getString(10))));
                 }
             }
         }
+        return indexes(parts, flavor);
+    }
+
+    /**
+     * The indexes {@code parts} make, in the order given (by table, index, position). A functional key part keeps its
+     * expression as the key's, in parentheses as MySQL writes it in a key list ("Functional Key Parts", 15.1.15 of the
+     * MySQL 8.4 manual), and names no column: a change of a column it mentions is refused at plan when Tandem would
+     * have to build the index again ({@link MariaDbDdl#indexKeys}).
+     */
+    static Map<String, List<Catalog.Index>> indexes(List<Part> parts, MariaDbDialect.Flavor flavor) {
         Map<String, List<Catalog.Index>> result = new LinkedHashMap<>();
         for (int i = 0; i < parts.size(); ) {
             Part first = parts.get(i);
@@ -58,6 +75,13 @@ final class MariaDbIndexes {
             boolean simple = true;
             for (; i < parts.size() && parts.get(i).table().equals(first.table()) && parts.get(i).name().equals(first.name()); i++) {
                 Part p = parts.get(i);
+                if (p.column() == null) {
+                    String expression = "(" + p.expression() + ")";
+                    keys.add(new Catalog.IndexKey(null, expression, null, null, List.of(), p.descending(), !p.descending()));
+                    keyText.add(expression + (p.descending() ? " DESC" : ""));
+                    simple = false;
+                    continue;
+                }
                 columns.add(p.column());
                 // MariaDB sorts NULL before every value, so NULLs come first in an ascending key and last in a descending one.
                 keys.add(new Catalog.IndexKey(p.column(), null, null, null, List.of(), p.descending(), !p.descending()));
@@ -84,10 +108,10 @@ final class MariaDbIndexes {
     static String query(MariaDbDialect.Flavor flavor) {
         return """
                 SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, COLLATION, INDEX_TYPE, COMMENT,
-                       INDEX_COMMENT, %s
+                       INDEX_COMMENT, %s, %s
                 FROM information_schema.STATISTICS
                 WHERE TABLE_SCHEMA = ?
-                ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX""".formatted(flavor.indexIgnored());
+                ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX""".formatted(flavor.indexIgnored(), flavor.indexExpression());
     }
 
     private static String kind(boolean unique, String method) {

@@ -19,8 +19,32 @@ class MySqlFlavorQueriesTest {
         assertThat(MariaDbIndexes.query(Flavor.MYSQL)).contains("INDEX_COMMENT, IF(IS_VISIBLE = 'NO', 'YES', 'NO')")
                 .doesNotContain("IGNORED");
         assertThat(Flavor.MYSQL.ignoredIndexClause()).isEqualTo(" INVISIBLE");
-        assertThat(MariaDbIndexes.query(Flavor.MARIADB)).contains("INDEX_COMMENT, IGNORED\n");
+        assertThat(MariaDbIndexes.query(Flavor.MARIADB)).contains("INDEX_COMMENT, IGNORED, NULL\n");
         assertThat(Flavor.MARIADB.ignoredIndexClause()).isEqualTo(" IGNORED");
+    }
+
+    /**
+     * A functional key part (MySQL 8.0.13+) has COLUMN_NAME NULL and its expression in EXPRESSION ("The
+     * INFORMATION_SCHEMA STATISTICS Table", 28.3.34); in a key list it stands in parentheses ("Functional Key Parts",
+     * 15.1.15). Read as a column, it made every catalog read of such a database fail. Now: the expression is the key's,
+     * the index names only its real columns, and a change that would build it again is refused with what to do.
+     */
+    @Test
+    void aFunctionalKeyPartIsReadAsAnExpressionAndNotRebuilt() {
+        assertThat(MariaDbIndexes.query(Flavor.MYSQL)).contains("'NO'), EXPRESSION\n");
+        var indexes = MariaDbIndexes.indexes(java.util.List.of(
+                new MariaDbIndexes.Part("t", "f", false, null, "`a` + 1", null, false, "BTREE", false, "", false),
+                new MariaDbIndexes.Part("t", "f", false, "b", null, null, true, "BTREE", false, "", false)), Flavor.MYSQL);
+        var index = indexes.get("t").get(0);
+        assertThat(index.definition()).isEqualTo("INDEX `f` ((`a` + 1), `b` DESC)");
+        assertThat(index.columns()).containsExactly("b");
+        assertThat(index.simple()).isFalse();
+        assertThat(index.shape().keys().get(0).expression()).isEqualTo("(`a` + 1)");
+        assertThat(index.shape().keys().get(0).column()).isNull();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> MariaDbDdl.indexKeys("f", index.shape()))
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("index f on an expression (`a` + 1)")
+                .hasMessageContaining("drop the index in an earlier migration");
     }
 
     /**
