@@ -305,11 +305,35 @@ public interface Dialect {
     /**
      * Fills up to {@code size} rows with keys after {@code after} (null: from the start) and up to {@code upTo}, in
      * the connection's open transaction; with {@code skipTriggers} (see {@link #backfillMaySkipTriggers}) for that
-     * transaction only.
+     * transaction only. Two statements, both walking the key index: {@link #backfillRangeEnd}, then
+     * {@link #backfillRange} (a range update; joining the batch's keys back to the table ran at half the speed of a
+     * plain UPDATE on PostgreSQL).
      */
-    BatchResult backfillBatch(Connection connection, String schema, dev.tandem.engine.Plan.BackfillTask task,
-                              java.util.List<String> after, java.util.List<String> upTo, int size, boolean skipTriggers)
+    default BatchResult backfillBatch(Connection connection, String schema, dev.tandem.engine.Plan.BackfillTask task,
+                                      java.util.List<String> after, java.util.List<String> upTo, int size,
+                                      boolean skipTriggers) throws SQLException {
+        java.util.List<String> high = backfillRangeEnd(connection, schema, task, after, upTo, size);
+        boolean last = high == null;
+        java.util.List<String> to = last ? upTo : high;
+        long updated = backfillRange(connection, schema, task, after, to, skipTriggers);
+        return new BatchResult(last ? updated : size, to, last);
+    }
+
+    /**
+     * The key {@code size} rows past {@code after} (null: from the start), not past {@code upTo}; null when fewer rows
+     * are left. An index-only read.
+     */
+    java.util.List<String> backfillRangeEnd(Connection connection, String schema, dev.tandem.engine.Plan.BackfillTask task,
+                                            java.util.List<String> after, java.util.List<String> upTo, int size)
             throws SQLException;
+
+    /**
+     * Fills the rows not yet done with keys after {@code after} (null: from the start) and up to {@code to}, in the
+     * connection's open transaction: re-checked on the newest row version under READ COMMITTED, so a row a writer
+     * touched meanwhile is left alone. {@code skipTriggers} as for {@link #backfillBatch}. @return the rows updated
+     */
+    long backfillRange(Connection connection, String schema, dev.tandem.engine.Plan.BackfillTask task,
+                       java.util.List<String> after, java.util.List<String> to, boolean skipTriggers) throws SQLException;
 
     /**
      * The pages a backfill may walk instead of the key: the table's size in pages when the walk starts, what names

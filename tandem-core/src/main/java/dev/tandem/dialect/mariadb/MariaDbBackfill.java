@@ -24,40 +24,50 @@ final class MariaDbBackfill {
         this.d = d;
     }
 
-    /**
-     * Finds the key {@code size} rows past the checkpoint, then updates the rows of that key range not yet done. The
-     * sync trigger lets this write through untouched: it alone turns the done flag on.
-     */
-    Dialect.BatchResult batch(Connection c, String schema, Plan.BackfillTask task, List<String> after, List<String> upTo,
-                              int size) throws SQLException {
-        // A session setting, for the transactions that follow; a batch is its own transaction, and the first one
-        // after a reconnect takes it too because the setting is made before each batch's first statement.
-        if (c.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED) {
-            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-        }
+    /** The key {@code size} rows past {@code after}, not past {@code upTo}; null when fewer are left. */
+    List<String> rangeEnd(Connection c, String schema, Plan.BackfillTask task, List<String> after, List<String> upTo,
+                          int size) throws SQLException {
+        readCommitted(c);
         MariaDbKeys key = new MariaDbKeys(d, task.keyColumns(), task.keyTypes());
-        String table = d.qualify(schema, task.table());
-        String range = (after == null ? "" : key.compare(">") + " AND ") + key.compare("<=");
-        List<String> high = null;
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + key.selectList() + " FROM " + table + " WHERE " + range
-                + " ORDER BY " + key.order("ASC") + " LIMIT 1 OFFSET ?")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + key.selectList() + " FROM " + d.qualify(schema, task.table())
+                + " WHERE " + range(key, after) + " ORDER BY " + key.order("ASC") + " LIMIT 1 OFFSET ?")) {
             int p = bind(ps, 1, after == null ? List.of() : key.afterValues(after));
             p = bind(ps, p, key.afterValues(upTo));
             ps.setInt(p, size - 1);
             try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) high = key.read(rs, 1);
+                return rs.next() ? key.read(rs, 1) : null;
             }
         }
-        boolean last = high == null;
-        List<String> to = last ? upTo : high;
-        long updated;
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET " + setClause(task) + " WHERE " + range
-                + " AND " + d.quote(task.doneColumn()) + " IS NOT TRUE")) {
+    }
+
+    /**
+     * Updates the rows of the key range {@code (after, to]} not yet done. The sync trigger lets this write through
+     * untouched: it alone turns the done flag on.
+     */
+    long fillRange(Connection c, String schema, Plan.BackfillTask task, List<String> after, List<String> to)
+            throws SQLException {
+        readCommitted(c);
+        MariaDbKeys key = new MariaDbKeys(d, task.keyColumns(), task.keyTypes());
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + d.qualify(schema, task.table()) + " SET " + setClause(task)
+                + " WHERE " + range(key, after) + " AND " + d.quote(task.doneColumn()) + " IS NOT TRUE")) {
             int p = bind(ps, 1, after == null ? List.of() : key.afterValues(after));
             bind(ps, p, key.afterValues(to));
-            updated = ps.executeUpdate();
+            return ps.executeUpdate();
         }
-        return new Dialect.BatchResult(last ? updated : size, to, last);
+    }
+
+    private static String range(MariaDbKeys key, List<String> after) {
+        return (after == null ? "" : key.compare(">") + " AND ") + key.compare("<=");
+    }
+
+    /**
+     * A session setting, for the transactions that follow; a batch is its own transaction, and the first one after a
+     * reconnect takes it too because the setting is made before each batch's first statement.
+     */
+    private static void readCommitted(Connection c) throws SQLException {
+        if (c.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED) {
+            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        }
     }
 
     private String setClause(Plan.BackfillTask task) {

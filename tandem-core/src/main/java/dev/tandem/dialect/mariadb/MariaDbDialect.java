@@ -528,10 +528,16 @@ public final class MariaDbDialect implements Dialect {
     }
 
     @Override
-    public BatchResult backfillBatch(Connection c, String schema, Plan.BackfillTask task, List<String> after,
-                                     List<String> upTo, int size, boolean skipTriggers) throws SQLException {
+    public List<String> backfillRangeEnd(Connection c, String schema, Plan.BackfillTask task, List<String> after,
+                                         List<String> upTo, int size) throws SQLException {
+        return new MariaDbBackfill(this).rangeEnd(c, schema, task, after, upTo, size);
+    }
+
+    @Override
+    public long backfillRange(Connection c, String schema, Plan.BackfillTask task, List<String> after, List<String> to,
+                              boolean skipTriggers) throws SQLException {
         // skipTriggers is never true here: backfillMaySkipTriggers is false on MariaDB.
-        return new MariaDbBackfill(this).batch(c, schema, task, after, upTo, size);
+        return new MariaDbBackfill(this).fillRange(c, schema, task, after, to);
     }
 
     /** Null: InnoDB tables are clustered on their primary key, so the key walk is the physical walk. */

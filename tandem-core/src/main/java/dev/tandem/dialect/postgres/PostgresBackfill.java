@@ -111,39 +111,39 @@ final class PostgresBackfill {
         }
     }
 
-    /**
-     * One batch in two statements, both walking the key index: find the key {@code size} rows past the checkpoint
-     * (an index-only scan), then update the rows of that key range. A range update avoids joining the batch's keys
-     * back to the table, which made the single-statement form run at half the speed of a plain UPDATE.
-     */
-    Dialect.BatchResult batch(Connection c, String schema, Plan.BackfillTask task, List<String> after, List<String> upTo,
-                              int size, boolean skipTriggers) throws SQLException {
-        if (skipTriggers) skipTriggers(c);
+    /** See {@link Dialect#backfillRangeEnd}: an index-only scan. */
+    List<String> rangeEnd(Connection c, String schema, Plan.BackfillTask task, List<String> after, List<String> upTo,
+                          int size) throws SQLException {
         String table = d.qualify(schema, task.table());
         List<String> keys = task.keyColumns();
         String typed = typedTuple(task);
         String from = after == null ? "TRUE" : tuple(keys) + " > " + typed;
-        List<String> high = null;
         try (PreparedStatement ps = c.prepareStatement("SELECT " + textArray(keys) + " FROM " + table + " WHERE " + from
                 + " AND " + tuple(keys) + " <= " + typed + " ORDER BY " + order(keys, "ASC") + " OFFSET ? LIMIT 1")) {
             int p = bind(ps, 1, after);
             p = bind(ps, p, upTo);
             ps.setInt(p, size - 1);
             try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) high = strings(rs.getArray(1));
+                return rs.next() ? strings(rs.getArray(1)) : null;
             }
         }
-        boolean last = high == null;
-        List<String> to = last ? upTo : high;
-        long updated;
+    }
+
+    /** See {@link Dialect#backfillRange}. */
+    long fillRange(Connection c, String schema, Plan.BackfillTask task, List<String> after, List<String> to,
+                   boolean skipTriggers) throws SQLException {
+        if (skipTriggers) skipTriggers(c);
+        String table = d.qualify(schema, task.table());
+        List<String> keys = task.keyColumns();
+        String typed = typedTuple(task);
+        String from = after == null ? "TRUE" : tuple(keys) + " > " + typed;
         // Re-checked on the newest row version under READ COMMITTED: a row a writer touched meanwhile is left alone.
         try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET " + setClause(task) + " WHERE " + from
                 + " AND " + tuple(keys) + " <= " + typed + " AND " + d.quote(task.doneColumn()) + " IS NOT TRUE")) {
             int p = bind(ps, 1, after);
             bind(ps, p, to);
-            updated = ps.executeUpdate();
+            return ps.executeUpdate();
         }
-        return new Dialect.BatchResult(last ? updated : size, to, last);
     }
 
     /**

@@ -408,10 +408,15 @@ public final class PostgresDialect implements Dialect {
     }
 
     @Override
-    public BatchResult backfillBatch(Connection c, String schema, dev.tandem.engine.Plan.BackfillTask task,
-                                     List<String> after, List<String> upTo, int size, boolean skipTriggers)
-            throws SQLException {
-        return backfill.batch(c, schema, task, after, upTo, size, skipTriggers);
+    public List<String> backfillRangeEnd(Connection c, String schema, dev.tandem.engine.Plan.BackfillTask task,
+                                         List<String> after, List<String> upTo, int size) throws SQLException {
+        return backfill.rangeEnd(c, schema, task, after, upTo, size);
+    }
+
+    @Override
+    public long backfillRange(Connection c, String schema, dev.tandem.engine.Plan.BackfillTask task, List<String> after,
+                              List<String> to, boolean skipTriggers) throws SQLException {
+        return backfill.fillRange(c, schema, task, after, to, skipTriggers);
     }
 
     @Override
