@@ -75,7 +75,7 @@ public final class Tandem {
                 config.retryDeadline), config.listener, database::connect);
         Backfiller.Settings backfillSettings = new Backfiller.Settings(config.targetBatch, config.minBatch, config.maxBatch,
                 Duration.ofSeconds(60), config.retryDeadline, config.maxReplicaLag, config.replicas, config.niceRatio,
-                config.byKey);
+                config.byKey, config.workers);
         this.statusReader = new StatusReader(dialect, state, versionGuard, config.schema, session.lockKey());
         this.expand = new ExpandCommand(state, migrationFiles, freshPlan, executor, config.schema);
         this.backfill = new BackfillCommand(dialect, state, migrationFiles, session, database, executor, backfillSettings,
@@ -104,6 +104,7 @@ public final class Tandem {
         private Duration maxReplicaLag = Duration.ofSeconds(1);
         private double niceRatio = 4;
         private boolean byKey;
+        private int workers = 1;
         private List<String> newVersionLogins = List.of();
         private List<DataSource> replicas = List.of();
         private Integer maxRowsPerSecond;
@@ -211,6 +212,21 @@ public final class Tandem {
          */
         public Config byKey(boolean byKey) {
             this.byKey = byKey;
+            return this;
+        }
+
+        /**
+         * How many key ranges a backfill fills at once, each in its own transaction on a connection of its own
+         * (default 1). Only a walk by key: MariaDB and MySQL always; PostgreSQL with {@link #byKey} and for partitioned
+         * tables (a page walk stays one worker). Each worker takes a CPU and its share of the disk from the
+         * applications while it runs, and the database must allow that many more connections; the nice ratio's sleep
+         * follows each step of all of them (docs/BENCHMARKS.md has what two workers did on MariaDB).
+         *
+         * @throws IllegalArgumentException outside 1..16
+         */
+        public Config workers(int workers) {
+            if (workers < 1 || workers > 16) throw new IllegalArgumentException("workers must be 1..16");
+            this.workers = workers;
             return this;
         }
 

@@ -19,6 +19,12 @@ final class BackfillPacing {
                     + " speed. 0: never sleep.")
     double niceRatio;
 
+    @Option(names = "--workers", paramLabel = "N", defaultValue = "1",
+            description = "Key ranges filled at once, each on a connection of its own (default: ${DEFAULT-VALUE});"
+                    + " a walk by key only (MariaDB and MySQL always, PostgreSQL with --by-key). Each worker takes a CPU"
+                    + " from the applications while it runs.")
+    int workers;
+
     @Option(names = "--by-key", description = "Walk tables by key, never page by page: for a table that also receives"
             + " writes with triggers off, such as a logical replication subscriber (see docs/CLI.md).")
     boolean byKey;
@@ -29,6 +35,11 @@ final class BackfillPacing {
             config.targetBatch(targetBatch).byKey(byKey);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), "--target-batch: " + e.getMessage());
+        }
+        try {
+            config.workers(workers);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--workers: " + e.getMessage() + ", not " + workers);
         }
         try {
             return config.niceRatio(niceRatio);

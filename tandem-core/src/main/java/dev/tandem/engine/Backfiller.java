@@ -39,10 +39,12 @@ public final class Backfiller {
      * @param niceRatio     while other sessions keep the database busy, sleep this many times each batch's duration
      *                      (see {@link Yield}); 0: never
      * @param byKey         walk tables by key even where their pages could be walked
+     * @param workers       key ranges filled at once, each on a connection of its own ({@link ParallelRanges}); a
+     *                      page walk is one worker's
      */
     public record Settings(Duration targetBatch, int minBatch, int maxBatch, Duration batchStatementTimeout,
                            Duration retryDeadline, Duration maxReplicaLag, List<javax.sql.DataSource> replicas,
-                           double niceRatio, boolean byKey) {
+                           double niceRatio, boolean byKey, int workers) {
     }
 
     private final Dialect dialect;
@@ -81,6 +83,8 @@ public final class Backfiller {
 
     private void runTask(Plan plan, Plan.BackfillTask task) throws SQLException {
         Connection c = connections.get();
+        ParallelRanges parallel = settings.workers() > 1
+                ? new ParallelRanges(dialect, connections, settings.workers(), settings.batchStatementTimeout()) : null;
         try {
             start(c, plan, task);
             boolean skipTriggers = maySkipTriggers(c, plan, task);
@@ -116,12 +120,13 @@ public final class Backfiller {
                     StateStore.BackfillControl control = state.control(c, plan.migration());
                     if (yield.enabled()) sampleTraffic(c, task, yield);
                     if (waitIfHeld(c, plan, control, yield)) continue;
+                    int lanes = parallel != null && s.walk() == BackfillState.Walk.KEY ? parallel.workers() : 1;
                     if (control.maxRowsPerSecond() != null) {
-                        // Never more rows in one batch than a second's allowance, so a new rate takes effect at once.
-                        batch = Math.max(1, Math.min(batch, control.maxRowsPerSecond()));
+                        // Never more rows in one step than a second's allowance, so a new rate takes effect at once.
+                        batch = Math.max(1, Math.min(batch, control.maxRowsPerSecond() / lanes));
                     }
                     long t0 = System.nanoTime();
-                    Batch b = batch(c, plan, task, s, last, batch, skipTriggers, done);
+                    Batch b = batch(c, plan, task, s, last, batch, skipTriggers, done, lanes > 1 ? parallel : null);
                     if (b.rewritten()) {
                         String what = "backfill of " + task.table() + ": the table was rewritten (VACUUM FULL, CLUSTER or"
                                 + " the like) while it was walked page by page; walking it again by key from the start,"
@@ -169,6 +174,7 @@ public final class Backfiller {
             listener.backfillProgress(plan.migration(), task.table(), done, done, 0);
             state.setActivity(c, plan.migration(), "running", "finished " + task.table());
         } finally {
+            if (parallel != null) parallel.close();
             closeQuietly(c);
         }
     }
@@ -428,10 +434,12 @@ public final class Backfiller {
     }
 
     /** {@code doneBefore}: the rows counted before this batch, which the checkpoint adds the batch's rows to. */
+    /** @param parallel the workers that fill this step's key ranges at once, or null: this connection fills one */
     private Batch batch(Connection c, Plan plan, Plan.BackfillTask task, BackfillState s, List<String> last, int size,
-                        boolean skipTriggers, long doneBefore) throws SQLException {
+                        boolean skipTriggers, long doneBefore, ParallelRanges parallel) throws SQLException {
         c.setAutoCommit(false);
         Batch b = s.walk() == BackfillState.Walk.PAGES ? pageBatch(c, plan, task, s.upperKey(), last, size, skipTriggers)
+                : parallel != null ? parallelKeyBatch(c, plan, task, s.upperKey(), last, size, skipTriggers, parallel)
                 : keyBatch(c, plan, task, s.upperKey(), last, size, skipTriggers);
         if (!b.rewritten()) {
             b = b.withTotal(total(s, b, doneBefore + b.walked()));
@@ -461,6 +469,18 @@ public final class Backfiller {
                            int size, boolean skipTriggers) throws SQLException {
         Dialect.BatchResult r = dialect.backfillBatch(c, plan.schema(), task, last, upper, size, skipTriggers);
         return new Batch(r.walked(), r.lastKey(), r.last(), false, 0);
+    }
+
+    /**
+     * The next ranges, found on the walk's connection and filled by the workers, each committed before the checkpoint
+     * (in this connection's transaction) moves past them all.
+     */
+    private Batch parallelKeyBatch(Connection c, Plan plan, Plan.BackfillTask task, List<String> upper, List<String> last,
+                                   int size, boolean skipTriggers, ParallelRanges parallel) throws SQLException {
+        List<ParallelRanges.Range> ranges = parallel.next(c, plan.schema(), task, last, upper, size);
+        long walked = parallel.fill(plan.schema(), task, ranges, size, skipTriggers);
+        ParallelRanges.Range end = ranges.get(ranges.size() - 1);
+        return new Batch(walked, end.to(), end.last(), false, 0);
     }
 
     /** {@code upper}: the page count, the storage and the rows per page when the walk began; {@code last}: the next page. */
