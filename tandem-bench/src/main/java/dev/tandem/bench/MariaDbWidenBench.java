@@ -39,6 +39,10 @@ final class MariaDbWidenBench {
         m.put("tandem", () -> new TandemWiden("tandem", "Tandem", c -> c));
         // The backfill at full speed: the defaults yield to a busy server (nice ratio 4), which caps their rows/s.
         m.put("tandem-nice-0", () -> new TandemWiden("tandem-nice-0", "Tandem, nice ratio 0", c -> c.niceRatio(0)));
+        // One worker is held below a plain UPDATE by the trigger firing per row and the done flag; two fill at once.
+        m.put("tandem-workers-2", () -> new TandemWiden("tandem-workers-2", "Tandem, 2 workers, nice ratio 0",
+                c -> c.niceRatio(0).workers(2)));
+        m.put("tandem-workers-2-nice", () -> new TandemWiden("tandem-workers-2-nice", "Tandem, 2 workers", c -> c.workers(2)));
         return m;
     }
 

@@ -51,7 +51,7 @@ class BenchSmokeTest {
         }
         assertThat(buffer.toString(StandardCharsets.UTF_8)).contains("unknown option --rowz", "unknown benchmark nosuch",
                 "a --url server keeps its owner's settings", "--durable takes no value",
-                "--contenders takes update, alter, alter-shared, pt-osc, tandem, tandem-nice-0, not gh-ost", "unknown option --url",
+                "--contenders takes update, alter, alter-shared, pt-osc, tandem, tandem-nice-0, tandem-workers-2, tandem-workers-2-nice, not gh-ost", "unknown option --url",
                 "mariadb-widen is durable unless --tuned");
     }
 }

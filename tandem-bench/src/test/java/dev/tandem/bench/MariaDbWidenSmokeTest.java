@@ -39,6 +39,8 @@ class MariaDbWidenSmokeTest {
             assertThat(output).contains("not run: pt-online-schema-change is not installed");
         }
         assertThat(output).containsPattern("\nTandem" + figures).containsPattern("\nTandem, nice ratio 0" + figures)
-                .contains("Tandem: errors ", "Tandem, nice ratio 0: errors ", "backfill / UPDATE rows/s");
+                .containsPattern("\nTandem, 2 workers, nice ratio 0" + figures).containsPattern("\nTandem, 2 workers" + figures)
+                .contains("Tandem: errors ", "Tandem, nice ratio 0: errors ", "Tandem, 2 workers, nice ratio 0: errors ",
+                        "backfill / UPDATE rows/s");
     }
 }
