@@ -87,9 +87,14 @@ class OptionsTest {
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
         assertThat(r.err()).contains("--target-batch: target batch must be more than 0");
 
+        r = Cli.run("backfill", "--workers=0", "--url=jdbc:postgresql://127.0.0.1:1/x");
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err()).contains("--workers: workers must be 1..16, not 0").doesNotContain("Connection");
+
         r = Cli.run("backfill", "--help");
         assertThat(r.exitCode()).isZero();
-        assertThat(r.out()).contains("--nice-ratio=R").contains("--target-batch=DURATION").contains("--by-key");
+        assertThat(r.out()).contains("--nice-ratio=R").contains("--target-batch=DURATION").contains("--by-key")
+                .contains("--workers=N");
     }
 
     @Test
