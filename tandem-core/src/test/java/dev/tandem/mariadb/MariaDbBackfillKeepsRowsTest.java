@@ -67,6 +67,20 @@ class MariaDbBackfillKeepsRowsTest {
                 + OLD_TIME + "' AND touched > '" + OLD_SECOND + "'")).isEqualTo(1L);
     }
 
+    /** What README tells the user to do, so that it is known to work: the trigger compares the columns it counts. */
+    @Test
+    void aTriggerThatComparesTheApplicationsColumnsDoesNotCountTheBackfill() {
+        MariaDb.exec(db, "DROP TRIGGER orders_count", "CREATE TRIGGER orders_count BEFORE UPDATE ON orders FOR EACH ROW"
+                + " BEGIN IF NOT (NEW.amount <=> OLD.amount) THEN SET NEW.updated_count = OLD.updated_count + 1; END IF; END");
+        tandem.expand();
+        tandem.backfill();
+        String orders = MariaDb.quote(db) + ".orders";
+        assertThat(Rows.scalar(MariaDb.dataSource(), "SELECT COUNT(*) FROM " + orders + " WHERE updated_count = 0"))
+                .isEqualTo(300L);
+        MariaDb.exec(db, "UPDATE orders SET amount = amount + 1 WHERE id = 7");
+        assertThat(Rows.scalar(MariaDb.dataSource(), "SELECT updated_count FROM " + orders + " WHERE id = 7")).isEqualTo(1);
+    }
+
     @Test
     void planNamesTheUpdateTriggerTheBackfillFires() {
         Tandem.PlanReport report = tandem.plan();
