@@ -217,9 +217,18 @@ public record Catalog(String schema, Map<String, Table> tables, Map<String, Stri
      * @param actionOrder where it fires among the triggers of its table, timing and event, from 1: MariaDB and MySQL
      *                    fire them in this order, which FOLLOWS / PRECEDES set ("CREATE TRIGGER" in the MariaDB
      *                    manual); 0 where the server orders them by name (PostgreSQL)
+     * @param everyUpdatedRow whether it fires for every row any UPDATE writes, whatever columns the UPDATE sets (a
+     *                    FOR EACH ROW trigger on UPDATE without PostgreSQL's {@code UPDATE OF} column list): so also
+     *                    for every row the backfill fills. MariaDB's and MySQL's UPDATE triggers all do.
      */
     public record Trigger(String name, boolean beforeRow, boolean onInsert, boolean onUpdate, boolean onDelete,
-                          int actionOrder) {
+                          int actionOrder, boolean everyUpdatedRow) {
+        /** A trigger as MariaDB and MySQL have them: for each row, with no column list. */
+        public Trigger(String name, boolean beforeRow, boolean onInsert, boolean onUpdate, boolean onDelete,
+                       int actionOrder) {
+            this(name, beforeRow, onInsert, onUpdate, onDelete, actionOrder, onUpdate);
+        }
+
         public Trigger(String name, boolean beforeRow, boolean onInsert, boolean onUpdate) {
             this(name, beforeRow, onInsert, onUpdate, false, 0);
         }

@@ -295,6 +295,18 @@ public interface Dialect {
     long estimateRows(Connection connection, String schema, String table) throws SQLException;
 
     /**
+     * The task as this run's batches write it, asked once per table when its walk starts (and again after a
+     * reconnect), so that no batch reads the catalog: by default the task itself. A dialect adds the assignments that
+     * keep what the server would otherwise change in every row the backfill writes (MariaDB and MySQL: each
+     * {@code ON UPDATE CURRENT_TIMESTAMP} column assigned to itself). Found at run time, not in the plan, so that
+     * plans stored by an older Tandem are kept as well.
+     */
+    default dev.tandem.engine.Plan.BackfillTask backfillAsWritten(Connection connection, String schema,
+                                                                 dev.tandem.engine.Plan.BackfillTask task) throws SQLException {
+        return task;
+    }
+
+    /**
      * Whether the backfill's own writes may leave the table's row triggers unfired, so that a batch costs what a plain
      * UPDATE costs. Only when Tandem's sync trigger ({@code syncTrigger}) is the one trigger that could react to them
      * (no user trigger, no rule, no foreign key on a column the backfill writes) and the role is allowed to.

@@ -88,6 +88,8 @@ public final class Backfiller {
         try {
             start(c, plan, task);
             boolean skipTriggers = maySkipTriggers(c, plan, task);
+            // Read once per walk (and per reconnect), so that no batch reads the catalog.
+            Plan.BackfillTask writes = dialect.backfillAsWritten(c, plan.schema(), task);
             BackfillState s = find(c, plan, task);
             int batch = s.batchSize() > 0 ? s.batchSize() : Math.max(settings.minBatch(), Math.min(1000, settings.maxBatch()));
             long done = s.rowsDone();
@@ -108,6 +110,7 @@ public final class Backfiller {
                         reconnected.run();
                         start(c, plan, task);
                         skipTriggers = maySkipTriggers(c, plan, task);
+                        writes = dialect.backfillAsWritten(c, plan.schema(), task);
                         s = find(c, plan, task);
                         last = s.lastKey();
                         done = s.rowsDone();
@@ -126,7 +129,7 @@ public final class Backfiller {
                         batch = Math.max(1, Math.min(batch, control.maxRowsPerSecond() / lanes));
                     }
                     long t0 = System.nanoTime();
-                    Batch b = batch(c, plan, task, s, last, batch, skipTriggers, done, lanes > 1 ? parallel : null);
+                    Batch b = batch(c, plan, writes, s, last, batch, skipTriggers, done, lanes > 1 ? parallel : null);
                     if (b.rewritten()) {
                         String what = "backfill of " + task.table() + ": the table was rewritten (VACUUM FULL, CLUSTER or"
                                 + " the like) while it was walked page by page; walking it again by key from the start,"

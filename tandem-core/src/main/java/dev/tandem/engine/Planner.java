@@ -200,6 +200,7 @@ public final class Planner {
                 List<String> key = t.live.primaryKey().isEmpty() ? uniqueKey(t).orElseThrow() : t.live.primaryKey();
                 List<String> keyTypes = key.stream().map(k -> t.live.column(k).orElseThrow().type()).toList();
                 backfill.add(new Plan.BackfillTask(t.physical, key, keyTypes, sets, done));
+                triggersTheBackfillFires(ctx, t);
             }
             if (!ddl.transactionalDdl()) placeholderDefaults(ctx, t);
             for (ColumnModel c : t.columns) {
@@ -339,6 +340,23 @@ public final class Planner {
             }
         }
         return user;
+    }
+
+    /**
+     * Says which of the user's triggers fire for every row the backfill of {@code t} fills: the backfill's writes are
+     * UPDATEs, and neither MariaDB (no session setting leaves a trigger unfired) nor PostgreSQL (which skips triggers
+     * only where Tandem's is the table's one trigger, {@code Dialect#backfillMaySkipTriggers}) can keep a user's row
+     * trigger from seeing them.
+     */
+    private static void triggersTheBackfillFires(PlanContext ctx, TableModel t) {
+        List<String> firing = t.live.triggers().stream().filter(Catalog.Trigger::everyUpdatedRow)
+                .map(g -> "\"" + g.name() + "\"").toList();
+        if (firing.isEmpty()) return;
+        ctx.notice("the backfill of " + new Catalog.Relation(ctx.schema, t.physical) + " fires "
+                + (firing.size() == 1 ? "trigger " : "triggers ") + String.join(", ", firing) + " once for every row it"
+                + " fills: a trigger that counts or stamps updates will count these too. The backfill changes only the"
+                + " columns Tandem added; to leave its writes out, make the trigger act only when a column the"
+                + " application writes changed (compare OLD and NEW of those columns)");
     }
 
     /** Without a primary key, a unique index over NOT NULL columns is as good a key for walking the table. */

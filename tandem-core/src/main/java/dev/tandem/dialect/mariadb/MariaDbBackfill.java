@@ -8,7 +8,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One backfill batch on MariaDB and MySQL, by key: InnoDB keeps rows in primary-key order, so a key range is also a
@@ -22,6 +24,35 @@ final class MariaDbBackfill {
 
     MariaDbBackfill(Dialect d) {
         this.d = d;
+    }
+
+    /**
+     * The task with each column the server sets on every UPDATE that changes the row ({@code ON UPDATE
+     * CURRENT_TIMESTAMP}, information_schema.COLUMNS EXTRA {@code on update ...}) assigned to itself, first: a
+     * column assigned explicitly is not updated automatically, so the rows the backfill fills keep the time the
+     * application last wrote them (MySQL manual, "Automatic Initialization and Updating for TIMESTAMP and DATETIME";
+     * MariaDB alike, measured by MariaDbBackfillKeepsRowsTest). Columns the backfill writes anyway are left as they are.
+     */
+    Plan.BackfillTask asWritten(Connection c, String schema, Plan.BackfillTask task) throws SQLException {
+        Set<String> written = new HashSet<>();
+        for (Plan.Assignment a : task.assignments()) written.add(a.column());
+        written.add(task.doneColumn());
+        List<Plan.Assignment> kept = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT COLUMN_NAME FROM information_schema.COLUMNS"
+                + " WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND LOWER(EXTRA) LIKE '%on update%'"
+                + " ORDER BY ORDINAL_POSITION")) {
+            ps.setString(1, schema);
+            ps.setString(2, task.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String column = rs.getString(1);
+                    if (!written.contains(column)) kept.add(new Plan.Assignment(column, d.quote(column)));
+                }
+            }
+        }
+        if (kept.isEmpty()) return task;
+        kept.addAll(task.assignments());
+        return new Plan.BackfillTask(task.table(), task.keyColumns(), task.keyTypes(), kept, task.doneColumn());
     }
 
     /** The key {@code size} rows past {@code after}, not past {@code upTo}; null when fewer are left. */

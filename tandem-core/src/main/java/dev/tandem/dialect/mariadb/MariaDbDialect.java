@@ -527,6 +527,12 @@ public final class MariaDbDialect implements Dialect {
         return false;
     }
 
+    /** Each {@code ON UPDATE CURRENT_TIMESTAMP} column assigned to itself ({@link MariaDbBackfill#asWritten}). */
+    @Override
+    public Plan.BackfillTask backfillAsWritten(Connection c, String schema, Plan.BackfillTask task) throws SQLException {
+        return new MariaDbBackfill(this).asWritten(c, schema, task);
+    }
+
     @Override
     public List<String> backfillRangeEnd(Connection c, String schema, Plan.BackfillTask task, List<String> after,
                                          List<String> upTo, int size) throws SQLException {

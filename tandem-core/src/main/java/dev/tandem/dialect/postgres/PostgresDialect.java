@@ -657,9 +657,11 @@ public final class PostgresDialect implements Dialect {
             }
         }
         Map<String, List<Catalog.Trigger>> triggers = new LinkedHashMap<>();
-        // tgtype bits (pg_trigger.h): 1 row, 2 before, 4 insert, 16 update; Tandem's own triggers are left out.
+        // tgtype bits (pg_trigger.h): 1 row, 2 before, 4 insert, 16 update; tgattr: the UPDATE OF columns, if any.
+        // Tandem's own triggers are left out.
         try (PreparedStatement ps = c.prepareStatement("""
-                SELECT t.relname, g.tgname, (g.tgtype & 3) = 3, (g.tgtype & 4) <> 0, (g.tgtype & 16) <> 0
+                SELECT t.relname, g.tgname, (g.tgtype & 3) = 3, (g.tgtype & 4) <> 0, (g.tgtype & 16) <> 0,
+                       (g.tgtype & 17) = 17 AND cardinality(g.tgattr::int2[]) = 0
                 FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid JOIN pg_namespace n ON n.oid = t.relnamespace
                 WHERE n.nspname = ? AND t.relkind IN ('r', 'p') AND NOT g.tgisinternal AND g.tgenabled <> 'D'
                   AND g.tgname NOT LIKE '\\_tandem\\_%' AND g.tgname NOT LIKE '!tandem%' AND g.tgname NOT LIKE '~tandem%'
@@ -668,7 +670,8 @@ public final class PostgresDialect implements Dialect {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     triggers.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(new Catalog.Trigger(
-                            rs.getString(2), rs.getBoolean(3), rs.getBoolean(4), rs.getBoolean(5)));
+                            rs.getString(2), rs.getBoolean(3), rs.getBoolean(4), rs.getBoolean(5), false, 0,
+                            rs.getBoolean(6)));
                 }
             }
         }
