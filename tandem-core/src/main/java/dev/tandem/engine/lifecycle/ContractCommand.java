@@ -62,7 +62,7 @@ public final class ContractCommand {
                 ? "contract of " + name + " cannot go on from step " + (done + 1) + " on this server as this login;"
                 + " nothing more was changed."
                 : "contract of " + name + " refused before changing anything (" + name + " stays " + before
-                + ", and `tandem rollback` is still possible): this server or login lacks what contract needs.");
+                + "): this server or login lacks what contract needs, and `tandem rollback` needs the same.");
         if (before != Phase.CONTRACTING) {
             preflight(c, name, before, plan);
             versionGuard.guardOtherVersions(c, name, waitForOthers, force, ignored);
