@@ -117,6 +117,44 @@ class ServerChecksAtEveryCommandTest {
         }
     }
 
+    /** An expand stopped half-way goes on only when it can finish: its remaining steps create sync triggers. */
+    @Test
+    void anExpandStoppedHalfWayIsCheckedBeforeItGoesOn() throws Exception {
+        String app = app();
+        Tandem root = as("root", app);
+        root.expand();
+        MariaDb.exec("UPDATE tandem.migrations SET phase = 'expanding', steps_done = 1 WHERE name = '002_wide'"
+                + " AND schema_name = " + MariaDb.literal(app));
+        String migrator = MariaDb.newUser("migrator");
+        ReadmeGrantsOnMariaDbTest.grantReadme(ReadmeGrantsOnMariaDbTest.readmeGrants(), app, migrator);
+        try (AutoCloseable untrusted = MariaDb.trustFunctionCreators(false)) {
+            assertThatThrownBy(as(migrator, app)::expand).isInstanceOfSatisfying(TandemException.class, e -> {
+                assertThat(e.kind()).isEqualTo(TandemException.Kind.REFUSED);
+                assertThat(e.getMessage()).startsWith("expand of 002_wide cannot go on from step 2 on this server as"
+                        + " this login; nothing more was changed.").contains("SET GLOBAL log_bin_trust_function_creators = 1;");
+            });
+        }
+        assertThat(as(migrator, app).status().migrations().get(0).phase().text).isEqualTo("expanding");
+    }
+
+    /** Backfill creates the new version's database at its end: a login that could not is refused before it starts. */
+    @Test
+    void aBackfillThatCouldNotCreateTheVersionDatabaseIsRefusedBeforeItStarts() throws Exception {
+        String app = app();
+        as("root", app).expand();
+        String migrator = MariaDb.newUser("migrator");
+        ReadmeGrantsOnMariaDbTest.grantReadme(ReadmeGrantsOnMariaDbTest.readmeGrants().stream()
+                .filter(g -> !g.contains("\\_%")).toList(), app, migrator);
+        Tandem tandem = as(migrator, app);
+        assertThatThrownBy(tandem::backfill).isInstanceOfSatisfying(TandemException.class, e -> {
+            assertThat(e.kind()).isEqualTo(TandemException.Kind.REFUSED);
+            assertThat(e.getMessage()).startsWith("backfill of 002_wide refused before changing anything (002_wide"
+                    + " stays expanded)").contains("CREATE VIEW", "the version database " + MariaDb.quote(app + "_002_wide"));
+        });
+        assertThat(tandem.status().migrations().get(0).phase().text).isEqualTo("expanded");
+        assertThat(tandem.status().migrations().get(0).rowsDone()).isZero();
+    }
+
     /**
      * Logins granted on the database alone cannot use the version database; Tandem, when it may read the grant
      * tables, names them once the version database exists, with the GRANT that lets them, and that GRANT is enough.
