@@ -10,6 +10,7 @@ import dev.tandem.engine.Verifier;
 import dev.tandem.engine.lifecycle.BackfillCommand;
 import dev.tandem.engine.lifecycle.BackfillControl;
 import dev.tandem.engine.lifecycle.ContractCommand;
+import dev.tandem.engine.lifecycle.ServerGate;
 import dev.tandem.engine.lifecycle.CurrentMigration;
 import dev.tandem.engine.lifecycle.Database;
 import dev.tandem.engine.lifecycle.ExpandCommand;
@@ -77,12 +78,13 @@ public final class Tandem {
                 Duration.ofSeconds(60), config.retryDeadline, config.maxReplicaLag, config.replicas, config.niceRatio,
                 config.byKey, config.workers);
         this.statusReader = new StatusReader(dialect, state, versionGuard, config.schema, session.lockKey());
-        this.expand = new ExpandCommand(state, migrationFiles, freshPlan, executor, config.schema);
+        ServerGate serverGate = new ServerGate(dialect, config.stateSchema);
+        this.expand = new ExpandCommand(dialect, state, migrationFiles, freshPlan, executor, config.schema);
         this.backfill = new BackfillCommand(dialect, state, migrationFiles, session, database, executor, backfillSettings,
-                config.maxRowsPerSecond, config.listener);
+                config.maxRowsPerSecond, config.listener, serverGate);
         this.backfillControl = new BackfillControl(state, migrationFiles);
-        this.contract = new ContractCommand(dialect, state, migrationFiles, executor, versionGuard, config.schema);
-        this.rollback = new RollbackCommand(dialect, state, migrationFiles, executor, versionGuard);
+        this.contract = new ContractCommand(dialect, state, migrationFiles, executor, versionGuard, config.schema, serverGate);
+        this.rollback = new RollbackCommand(dialect, state, migrationFiles, executor, versionGuard, serverGate);
     }
 
     public static Config configure() {

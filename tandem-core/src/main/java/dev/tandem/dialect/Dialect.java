@@ -472,13 +472,30 @@ public interface Dialect {
      * @param plan        the migration's plan (its version schema, and the statements of every phase)
      * @param stateSchema where Tandem keeps its state
      * @param tables      the existing tables the migration changes (physical names; not those it only drops)
-     * @param triggers    whether the plan creates sync triggers (and so contract and rollback drop them)
+     * @param triggers    whether the plan creates sync triggers (and so contract and rollback drop them); at
+     *                    contract and rollback the dialect also counts the migration's sync triggers that exist
+     * @param command     the command about to change the database: what it needs of the server differs
+     * @param seeSessions whether this command's guard must see every session (contract and rollback unless forced;
+     *                    at plan and expand, so that they are not refused later)
      */
-    record ServerNeeds(dev.tandem.engine.Plan plan, String stateSchema, List<String> tables, boolean triggers) {
+    record ServerNeeds(dev.tandem.engine.Plan plan, String stateSchema, List<String> tables, boolean triggers,
+                       Command command, boolean seeSessions) {
         public ServerNeeds {
             tables = List.copyOf(tables);
         }
+
+        /** What plan and expand need: the whole migration's. */
+        public ServerNeeds(dev.tandem.engine.Plan plan, String stateSchema, List<String> tables, boolean triggers) {
+            this(plan, stateSchema, tables, triggers, Command.EXPAND, true);
+        }
     }
+
+    /**
+     * The commands that change the database, each checked before its first change (README, "MariaDB: what Tandem
+     * needs from the server"). EXPAND is plan's and expand's check of the whole migration; PUBLISH creates the new
+     * version's schema and views (at the end of expand or backfill); CONTRACT and ROLLBACK drop what expand made.
+     */
+    enum Command { EXPAND, PUBLISH, CONTRACT, ROLLBACK }
 
     /**
      * Something the server lacks for the migration: what is missing and why, and what to do about it (the statement a
@@ -504,6 +521,18 @@ public interface Dialect {
      * @throws SQLException when the server cannot be read
      */
     ServerReport checkServer(Connection connection, ServerNeeds needs) throws SQLException;
+
+    /**
+     * What the operator is to be told, once {@code versionSchema} exists, about the logins that use {@code schema}
+     * and cannot use the version schema: each with the statement that lets it (README, "MariaDB: what application
+     * logins need"), or that this login could not check. Empty when there is nothing to say: PostgreSQL's version
+     * schema is granted to every role that has privileges on the tables (the plan's publish step).
+     *
+     * @throws SQLException when the catalog cannot be read
+     */
+    default List<String> versionSchemaAccess(Connection connection, String schema, String versionSchema) throws SQLException {
+        return List.of();
+    }
 
     /**
      * Why the new version's sessions cannot be told by their login here, or why one of {@code logins} cannot be such

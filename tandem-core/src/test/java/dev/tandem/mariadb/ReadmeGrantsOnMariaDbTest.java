@@ -26,7 +26,7 @@ class ReadmeGrantsOnMariaDbTest {
     Path dir;
 
     /** The GRANT statements of README's "Privileges" block, for the database {@code app} and login 'migrator'@'%'. */
-    private static List<String> readmeGrants() throws IOException {
+    static List<String> readmeGrants() throws IOException {
         Path readme = Path.of("..", "README.md");
         List<String> grants = new ArrayList<>();
         boolean inPrivileges = false;
@@ -36,6 +36,15 @@ class ReadmeGrantsOnMariaDbTest {
             else if (inPrivileges && !grants.isEmpty() && line.trim().equals("```")) break;
         }
         return grants;
+    }
+
+    /** README's grants for the database {@code app}, given to {@code login}. */
+    static void grantReadme(List<String> grants, String app, String login) {
+        for (String grant : grants) {
+            MariaDb.exec(grant.replace("`app`", MariaDb.quote(app))
+                    .replace("`app\\_%`", MariaDb.quote(app.replace("_", "\\_") + "\\_%"))
+                    .replace("'migrator'@'%'", MariaDb.account(login)));
+        }
     }
 
     @Test
@@ -48,13 +57,7 @@ class ReadmeGrantsOnMariaDbTest {
         // Two operators with the same grants: one expands, the other contracts (the version views are the first's,
         // whose definitions another login reads only with SHOW VIEW: a newcomer's second login was refused there).
         String migrator = MariaDb.newUser("migrator"), colleague = MariaDb.newUser("colleague");
-        for (String login : List.of(migrator, colleague)) {
-            for (String grant : grants) {
-                MariaDb.exec(grant.replace("`app`", MariaDb.quote(app))
-                        .replace("`app\\_%`", MariaDb.quote(app.replace("_", "\\_") + "\\_%"))
-                        .replace("'migrator'@'%'", MariaDb.account(login)));
-            }
-        }
+        for (String login : List.of(migrator, colleague)) grantReadme(grants, app, login);
         new Migrations(dir).write("002_wide.yaml", """
                 operations:
                   - alter_column: {table: items, column: qty, type: bigint, up: "qty * 10", down: "FLOOR(qty / 10)"}

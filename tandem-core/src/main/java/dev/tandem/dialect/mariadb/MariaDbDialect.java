@@ -722,6 +722,17 @@ public final class MariaDbDialect implements Dialect {
         return MariaDbServerCheck.check(c, needs);
     }
 
+    /** See {@link MariaDbApplicationLogins}: database grants do not reach a version database. */
+    @Override
+    public List<String> versionSchemaAccess(Connection c, String schema, String versionSchema) throws SQLException {
+        boolean ignoreCase;
+        try (java.sql.Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT @@lower_case_table_names")) {
+            rs.next();
+            ignoreCase = rs.getInt(1) != 0;
+        }
+        return MariaDbApplicationLogins.withoutVersionDatabase(c, schema, versionSchema, ignoreCase);
+    }
+
     @Override
     public StateStore stateStore(String stateSchema, String schema) {
         return new MariaDbStateStore(this, stateSchema, schema);

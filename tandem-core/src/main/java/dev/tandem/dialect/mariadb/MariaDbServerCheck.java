@@ -1,8 +1,11 @@
 package dev.tandem.dialect.mariadb;
 
+import dev.tandem.dialect.Dialect.Command;
 import dev.tandem.dialect.Dialect.ServerNeeds;
 import dev.tandem.dialect.Dialect.ServerProblem;
 import dev.tandem.dialect.Dialect.ServerReport;
+
+import dev.tandem.engine.Names;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -86,8 +89,16 @@ public final class MariaDbServerCheck {
             problems.add(new ServerProblem(version, "Upgrade the server; Tandem changes nothing here"));
         }
         MariaDbGrants grants = MariaDbGrants.read(c, server.mariaDb ? MariaDbDialect.Flavor.MARIADB : MariaDbDialect.Flavor.MYSQL);
-        binaryLog(server, grants, needs, problems);
-        privileges(server, grants, needs, problems);
+        boolean triggers = needs.triggers() || (needs.command() != Command.PUBLISH && syncTriggersExist(c, needs.plan().schema()));
+        binaryLog(server, grants, triggers, problems);
+        privileges(server, grants, needs, triggers, problems);
+        if (needs.seeSessions() && !grants.global("PROCESS")) {
+            problems.add(new ServerProblem("privilege PROCESS (contract and rollback verify that no application of"
+                    + " another version is still connected, and expand waits for long transactions by name; without it"
+                    + " the server shows this login only its own sessions)", "Run: GRANT PROCESS ON *.* TO "
+                    + server.account() + ";" + (needs.command() == Command.EXPAND ? ""
+                    : " (or run again with --force, which skips that verification and says so in the history)")));
+        }
         tables(c, needs, problems);
         if (!server.mariaDb && version == null) warnings.add(MYSQL_UNTESTED);
         if (server.galera) {
@@ -96,13 +107,15 @@ public final class MariaDbServerCheck {
                 problems.add(new ServerProblem("wsrep_OSU_method is " + server.osuMethod + ": Tandem's DDL would change"
                         + " this node only while the other nodes keep the old tables", "Run: SET GLOBAL wsrep_OSU_method = 'TOI';"));
             }
-            problems.addAll(Galera.notInstant(needs.plan()));
-            warnings.addAll(Galera.rawSqlWarnings(needs.plan()));
+            if (needs.command() == Command.EXPAND) {
+                problems.addAll(Galera.notInstant(needs.plan()));
+                warnings.addAll(Galera.rawSqlWarnings(needs.plan()));
+            }
         }
         return new ServerReport(problems, warnings);
     }
 
-    private static void binaryLog(Server server, MariaDbGrants grants, ServerNeeds needs, List<ServerProblem> problems) {
+    private static void binaryLog(Server server, MariaDbGrants grants, boolean triggers, List<ServerProblem> problems) {
         if (!server.logBin) return;
         if (!"ROW".equalsIgnoreCase(server.binlogFormat)) {
             problems.add(new ServerProblem("binlog_format is " + server.binlogFormat + ": under STATEMENT or MIXED"
@@ -111,7 +124,7 @@ public final class MariaDbServerCheck {
                     + " SUPER or BINLOG ADMIN; sessions started before keep their format) and set binlog_format = ROW"
                     + " under [mysqld] in my.cnf so that it stays after a restart"));
         }
-        if (needs.triggers() && !server.trustFunctionCreators && !grants.global("SUPER")) {
+        if (triggers && !server.trustFunctionCreators && !grants.global("SUPER")) {
             problems.add(new ServerProblem("log_bin_trust_function_creators is 0 with the binary log on, and this login"
                     + " is not SUPER: creating and dropping the sync triggers would fail with error 1419",
                     "Run: SET GLOBAL log_bin_trust_function_creators = 1; (needs SUPER or "
@@ -121,16 +134,21 @@ public final class MariaDbServerCheck {
         }
     }
 
-    private static void privileges(Server server, MariaDbGrants grants, ServerNeeds needs, List<ServerProblem> problems) {
+    private static void privileges(Server server, MariaDbGrants grants, ServerNeeds needs, boolean triggers,
+                                   List<ServerProblem> problems) {
         String to = " TO " + server.account() + ";";
         String database = needs.plan().schema();
-        Map<String, String> onDatabase = new LinkedHashMap<>(ON_DATABASE);
-        if (!server.mariaDb) onDatabase.put("INSERT", MYSQL_INSERT_WHY);
-        if (database.equals(server.defaultDatabase)) onDatabase.put(TEMPORARY, TEMPORARY_WHY);
-        if (needs.triggers()) onDatabase.put("TRIGGER", TRIGGER_WHY);
-        missing(grants, server, database, onDatabase, "database " + quote(database),
-                quote(database) + ".*" + to, problems);
-        if (server.defaultDatabase != null && !database.equals(server.defaultDatabase)) {
+        boolean expand = needs.command() == Command.EXPAND;
+        // Publishing creates the version database's views only; the database's own privileges were checked at expand.
+        if (needs.command() != Command.PUBLISH) {
+            Map<String, String> onDatabase = new LinkedHashMap<>(ON_DATABASE);
+            if (!server.mariaDb) onDatabase.put("INSERT", MYSQL_INSERT_WHY);
+            if (expand && database.equals(server.defaultDatabase)) onDatabase.put(TEMPORARY, TEMPORARY_WHY);
+            if (triggers) onDatabase.put("TRIGGER", TRIGGER_WHY);
+            missing(grants, server, database, onDatabase, "database " + quote(database),
+                    quote(database) + ".*" + to, problems);
+        }
+        if (expand && server.defaultDatabase != null && !database.equals(server.defaultDatabase)) {
             missing(grants, server, server.defaultDatabase, ordered(TEMPORARY, TEMPORARY_WHY), "the connection's default"
                     + " database " + quote(server.defaultDatabase), quote(server.defaultDatabase) + ".*" + to, problems);
         }
@@ -139,7 +157,7 @@ public final class MariaDbServerCheck {
         missing(grants, server, needs.plan().versionSchema(), ON_VERSION_DATABASE, "the version database "
                 + quote(needs.plan().versionSchema()), versions, problems);
         String previous = needs.plan().previousVersionSchema();
-        if (previous != null) {
+        if (previous != null && (expand || needs.command() == Command.CONTRACT)) {
             missing(grants, server, previous, ordered("DROP", "contract drops it"), "the previous version database "
                     + quote(previous), versions, problems);
         }
@@ -155,6 +173,22 @@ public final class MariaDbServerCheck {
         List<String> why = lacking.stream().map(p -> wanted.get(p).isEmpty() ? p : p + " (" + wanted.get(p) + ")").toList();
         problems.add(new ServerProblem("privileges " + String.join(", ", why) + " on " + where,
                 "Run: GRANT " + String.join(", ", lacking) + " ON " + grantObject));
+    }
+
+    /**
+     * Whether Tandem's sync triggers exist on the database now ({@code _tandem_sync_<migration>_<table>_<event>}, the
+     * only migration in flight's): contract and rollback drop them, which needs what creating them needed, and the
+     * plan stored at expand does not say whether it has any.
+     */
+    private static boolean syncTriggersExist(Connection c, String database) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?"
+                + " AND TRIGGER_NAME LIKE ? LIMIT 1")) {
+            ps.setString(1, database);
+            ps.setString(2, escapePattern(Names.syncTrigger("")) + "%");
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next();
+            }
+        }
     }
 
     private static void tables(Connection c, ServerNeeds needs, List<ServerProblem> problems) throws SQLException {

@@ -29,6 +29,11 @@ final class PostgresServerCheck {
 
     Dialect.ServerReport check(Connection c, Dialect.ServerNeeds needs) throws SQLException {
         List<ServerProblem> problems = new ArrayList<>();
+        // Contract and rollback drop what this login created at expand: nothing to check that expand did not.
+        Dialect.Command command = needs.command();
+        if (command == Dialect.Command.CONTRACT || command == Dialect.Command.ROLLBACK) {
+            return new Dialect.ServerReport(problems, List.of());
+        }
         String role;
         String database;
         boolean createOnDatabase;
@@ -46,6 +51,7 @@ final class PostgresServerCheck {
                     "Run: GRANT CREATE ON DATABASE " + dialect.quote(database) + " TO " + dialect.quote(role) + ";"));
         }
         // Without USAGE the state cannot even be read, which fails before any check with PostgreSQL's own message.
+        if (command == Dialect.Command.PUBLISH) return new Dialect.ServerReport(problems, List.of());
         try (PreparedStatement ps = c.prepareStatement("SELECT has_schema_privilege(n.oid, 'CREATE')"
                 + " FROM pg_namespace n WHERE n.nspname = ?")) {
             ps.setString(1, needs.stateSchema());

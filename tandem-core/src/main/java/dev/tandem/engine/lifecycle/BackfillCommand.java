@@ -31,11 +31,13 @@ public final class BackfillCommand {
     private final Integer maxRowsPerSecond;
     private final TandemListener listener;
     private final VersionPublisher publisher;
+    private final ServerGate serverGate;
 
     /** @param maxRowsPerSecond the rate limit set when the backfill starts; null: none */
     public BackfillCommand(Dialect dialect, StateStore state, MigrationFiles migrationFiles, MigrationSession session,
                            Database database, Executor executor, Backfiller.Settings settings, Integer maxRowsPerSecond,
-                           TandemListener listener) {
+                           TandemListener listener, ServerGate serverGate) {
+        this.serverGate = serverGate;
         this.dialect = dialect;
         this.state = state;
         this.migrationFiles = migrationFiles;
@@ -44,7 +46,7 @@ public final class BackfillCommand {
         this.settings = settings;
         this.maxRowsPerSecond = maxRowsPerSecond;
         this.listener = listener;
-        this.publisher = new VersionPublisher(state, executor);
+        this.publisher = new VersionPublisher(dialect, state, executor);
     }
 
     /**
@@ -65,19 +67,33 @@ public final class BackfillCommand {
             default -> throw refused(name + " is " + cur.phase() + "; there is nothing to backfill");
         }
         Plan plan = StateStore.planFromJson(cur.state().planJson());
+        requirePublishable(c, name, plan, cur.phase(), "refused before changing anything (" + name + " stays "
+                + cur.phase() + ")");
         begin(c, name, cur.phase());
         if (maxRowsPerSecond != null) state.setMaxRowsPerSecond(c, name, maxRowsPerSecond);
+        String access;
         // A backfill may outlive its connection (a server restart): it reconnects, and so must the lock.
         try (LockKeeper keeper = session.keeper(c)) {
             fill(keeper, name, plan);
             Connection held = keeper.connection();
-            publisher.publish(held, name, plan, Phase.BACKFILLING);
+            // Again: a backfill may run for hours, and a server restart may have put a setting back.
+            requirePublishable(held, name, plan, Phase.BACKFILLING, "has filled every row but cannot create the new"
+                    + " version's schema " + plan.versionSchema() + "; nothing of it was created. Fix it and run `tandem"
+                    + " backfill` again: it goes on from its checkpoint and creates the schema.");
+            access = publisher.publish(held, name, plan, Phase.BACKFILLING);
             state.setActivity(held, name, "done", null);
             state.setPhase(held, name, Phase.BACKFILLED);
             state.history(held, name, Phase.BACKFILLED.text, "backfill done", null);
         }
-        return new Outcome(name, Phase.BACKFILLED, true, plan.backfill().isEmpty() ? name + " has no rows to backfill"
-                : "backfilled " + name);
+        return new Outcome(name, Phase.BACKFILLED, true, (plan.backfill().isEmpty() ? name + " has no rows to backfill"
+                : "backfilled " + name) + access);
+    }
+
+    /** Refused, with {@code refusal} after the migration's name, when the server cannot take the publish step. */
+    private void requirePublishable(Connection c, String name, Plan plan, Phase phase, String refusal) throws SQLException {
+        if (plan.publish().isEmpty()) return;
+        serverGate.require(c, plan, dev.tandem.dialect.Dialect.Command.PUBLISH, false, "backfill of " + name + " "
+                + refusal + ": this server or login lacks what creating the new version's schema needs.");
     }
 
     private void begin(Connection c, String name, Phase phase) throws SQLException {

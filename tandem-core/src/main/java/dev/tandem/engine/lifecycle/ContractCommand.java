@@ -28,9 +28,11 @@ public final class ContractCommand {
     private final Executor executor;
     private final VersionGuard versionGuard;
     private final String schema;
+    private final ServerGate serverGate;
 
     public ContractCommand(Dialect dialect, StateStore state, MigrationFiles migrationFiles, Executor executor,
-                           VersionGuard versionGuard, String schema) {
+                           VersionGuard versionGuard, String schema, ServerGate serverGate) {
+        this.serverGate = serverGate;
         this.dialect = dialect;
         this.state = state;
         this.migrationFiles = migrationFiles;
@@ -55,6 +57,12 @@ public final class ContractCommand {
         int done = stepsDone(c, cur, plan);
         Phase before = cur.phase();
         int enterAt = done;
+        // Before the guard (which needs PROCESS) so that everything missing is said at once; on resume, the guard is past.
+        serverGate.require(c, plan, Dialect.Command.CONTRACT, before != Phase.CONTRACTING && !force, before == Phase.CONTRACTING
+                ? "contract of " + name + " cannot go on from step " + (done + 1) + " on this server as this login;"
+                + " nothing more was changed."
+                : "contract of " + name + " refused before changing anything (" + name + " stays " + before
+                + "): this server or login lacks what contract needs, and `tandem rollback` needs the same.");
         if (before != Phase.CONTRACTING) {
             preflight(c, name, before, plan);
             versionGuard.guardOtherVersions(c, name, waitForOthers, force, ignored);

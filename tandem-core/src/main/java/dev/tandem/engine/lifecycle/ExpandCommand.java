@@ -1,6 +1,7 @@
 package dev.tandem.engine.lifecycle;
 
 import dev.tandem.Outcome;
+import dev.tandem.dialect.Dialect;
 import dev.tandem.engine.Executor;
 import dev.tandem.engine.Plan;
 import dev.tandem.migration.Migration;
@@ -26,12 +27,13 @@ public final class ExpandCommand {
     private final VersionPublisher publisher;
     private final String schema;
 
-    public ExpandCommand(StateStore state, MigrationFiles migrationFiles, FreshPlan freshPlan, Executor executor, String schema) {
+    public ExpandCommand(Dialect dialect, StateStore state, MigrationFiles migrationFiles, FreshPlan freshPlan, Executor executor,
+                         String schema) {
         this.state = state;
         this.migrationFiles = migrationFiles;
         this.freshPlan = freshPlan;
         this.executor = executor;
-        this.publisher = new VersionPublisher(state, executor);
+        this.publisher = new VersionPublisher(dialect, state, executor);
         this.schema = schema;
     }
 
@@ -48,6 +50,10 @@ public final class ExpandCommand {
             plan = StateStore.planFromJson(cur.state().planJson());
             done = cur.state().stepsDone();
             log.info("resuming expand of {} at step {}/{}", name, done + 1, plan.expand().size());
+            // A backfill's plan has sync triggers; the dialect counts those expand already made too.
+            freshPlan.serverGate().require(c, plan, Dialect.Command.EXPAND, List.of(), !plan.backfill().isEmpty(), true,
+                    "expand of " + name + " cannot go on from step " + (done + 1) + " on this server as this login;"
+                            + " nothing more was changed.");
         } else {
             plan = freshPlan.forExpand(c, cur.migration(), files);
             state.begin(c, name, cur.migration().checksum(), cur.migration().file(), plan);
@@ -58,10 +64,11 @@ public final class ExpandCommand {
                 + (i + 1) + "/" + steps + "; the steps before it are done and the previous version keeps working."
                 + " Fix the cause and run `tandem expand` to go on from this step, or `tandem rollback` to undo"
                 + " what expand did.");
-        if (plan.backfill().isEmpty()) publisher.publish(c, name, plan, Phase.EXPANDING);
+        String access = plan.backfill().isEmpty() ? publisher.publish(c, name, plan, Phase.EXPANDING) : "";
         state.setPhase(c, name, Phase.EXPANDED);
         state.history(c, name, Phase.EXPANDED.text, "expand done", null);
-        return expanded(name, plan);
+        Outcome outcome = expanded(name, plan);
+        return new Outcome(outcome.migration(), outcome.phase(), outcome.changed(), outcome.message() + access);
     }
 
     /**

@@ -42,6 +42,7 @@ public final class FreshPlan {
     private final PlanChecks checks;
     private final List<String> newVersionLogins;
     private final RowChecks rowChecks;
+    private final ServerGate serverGate;
 
     /**
      * @param lockTimeout      how long each catalog statement of the planning transaction may wait for its lock
@@ -59,6 +60,12 @@ public final class FreshPlan {
         this.statementTimeout = statementTimeout;
         this.checks = new PlanChecks(dialect, schema);
         this.rowChecks = new RowChecks(dialect, database, lockTimeout, statementTimeout);
+        this.serverGate = new ServerGate(dialect, stateSchema);
+    }
+
+    /** The server check plan and expand run, for expand resumed from its checkpoint. */
+    ServerGate serverGate() {
+        return serverGate;
     }
 
     /**
@@ -174,15 +181,10 @@ public final class FreshPlan {
      * "The privileges Tandem needs").
      */
     private Plan checkServer(Connection c, Migration m, Planner.Result result) throws SQLException {
-        Dialect.ServerReport report = dialect.checkServer(c, new Dialect.ServerNeeds(result.plan(), stateSchema,
-                result.changedTables(), result.syncTriggers()));
-        if (!report.problems().isEmpty()) {
-            StringBuilder message = new StringBuilder("migration " + m.name() + " cannot run on this server as this"
-                    + " login; nothing was changed. What is missing, and what to do:");
-            for (Dialect.ServerProblem p : report.problems()) message.append("\n  - ").append(p.missing()).append(". ").append(p.fix());
-            throw Refusals.refused(message.toString());
-        }
-        return result.plan().withNotices(report.warnings());
+        List<String> warnings = serverGate.require(c, result.plan(), Dialect.Command.EXPAND, result.changedTables(),
+                result.syncTriggers(), true, "migration " + m.name() + " cannot run on this server as this login;"
+                        + " nothing was changed.");
+        return result.plan().withNotices(warnings);
     }
 
     /** The version schema of the last complete migration before {@code m} that still exists; null when none does. */

@@ -30,9 +30,11 @@ public final class RollbackCommand {
     private final MigrationFiles migrationFiles;
     private final Executor executor;
     private final VersionGuard versionGuard;
+    private final ServerGate serverGate;
 
     public RollbackCommand(Dialect dialect, StateStore state, MigrationFiles migrationFiles, Executor executor,
-                           VersionGuard versionGuard) {
+                           VersionGuard versionGuard, ServerGate serverGate) {
+        this.serverGate = serverGate;
         this.dialect = dialect;
         this.state = state;
         this.migrationFiles = migrationFiles;
@@ -65,6 +67,8 @@ public final class RollbackCommand {
         int done = 0;
         if (phase == Phase.ROLLING_BACK) {
             done = inFlight.stepsDone();
+            serverGate.require(c, plan, Dialect.Command.ROLLBACK, false, "rollback of " + name + " cannot go on from step "
+                    + (done + 1) + " on this server as this login; nothing more was changed.");
         } else {
             start(c, name, phase, plan, undoable, leaveRawSql, force, ignored);
         }
@@ -110,6 +114,10 @@ public final class RollbackCommand {
                     + " changed. Either go forward (`tandem backfill`, then `tandem contract`), or undo that SQL"
                     + " by hand and run `tandem rollback --leave-raw-sql`, which undoes everything else.");
         }
+        // Before the guard (which needs PROCESS), so that everything missing is said at once: a rollback that would
+        // fail half-way (dropping the version database, then failing to drop a trigger) is refused whole.
+        serverGate.require(c, plan, Dialect.Command.ROLLBACK, !force, "rollback of " + name + " refused before changing"
+                + " anything (" + name + " stays " + phase + "): this server or login lacks what rollback needs.");
         versionGuard.guardNewVersion(c, name, phase, force, ignored);
         List<ContractPreflight.Problem> yours = new ContractPreflight(dialect).versionSchema(c, plan.versionSchema());
         if (!yours.isEmpty()) {

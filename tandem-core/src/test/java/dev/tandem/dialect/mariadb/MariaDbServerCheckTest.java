@@ -54,15 +54,18 @@ class MariaDbServerCheckTest {
                 problems.get(0).fix(),
                 "Run: GRANT CREATE, DROP, ALTER, CREATE TEMPORARY TABLES, TRIGGER ON " + quote(app) + ".*" + to,
                 "Run: GRANT SELECT, CREATE, DROP, CREATE VIEW, SHOW VIEW ON " + quote(app.replace("_", "\\_") + "\\_%") + ".*" + to,
-                "Run: GRANT SELECT, INSERT, UPDATE, DELETE, CREATE ON " + quote(state) + ".*" + to);
+                "Run: GRANT SELECT, INSERT, UPDATE, DELETE, CREATE ON " + quote(state) + ".*" + to,
+                "Run: GRANT PROCESS ON *.*" + to);
         assertThat(problems.get(0).missing()).contains("log_bin_trust_function_creators is 0");
         assertThat(problems.get(1).missing()).contains("ALTER (to add and drop columns and indexes)",
                 "TRIGGER (to create and drop the sync triggers)").doesNotContain("SELECT").doesNotContain("UPDATE");
         assertThat(problems.get(2).missing()).contains("the version database " + quote(versionDb));
+        // README lists PROCESS as required: contract and rollback refuse without it, so plan says so already.
+        assertThat(problems.get(4).missing()).startsWith("privilege PROCESS (contract and rollback verify");
 
         // What the check asks for is what the DBA runs, and then is enough for Tandem's statements as that login
         // (neither INDEX nor INSERT on the database: MariaDB's ALTER TABLE ... ADD INDEX needs ALTER alone).
-        for (ServerProblem p : problems.subList(1, 4)) MariaDb.exec(p.fix().substring("Run: ".length()));
+        for (ServerProblem p : problems.subList(1, 5)) MariaDb.exec(p.fix().substring("Run: ".length()));
         try (AutoCloseable trusted = MariaDb.trustFunctionCreators(true)) {
             assertThat(check(user, needs(true)).problems()).isEmpty();
             try (Connection c = MariaDb.dataSourceAs(user).getConnection(); Statement st = c.createStatement()) {
@@ -179,6 +182,7 @@ class MariaDbServerCheckTest {
         MariaDb.exec("GRANT CREATE, DROP, CREATE TEMPORARY TABLES ON " + quote(app) + ".*" + to);
         MariaDb.exec("GRANT SELECT, CREATE, DROP, CREATE VIEW, SHOW VIEW ON " + quote(app.replace("_", "\\_") + "\\_%") + ".*" + to);
         MariaDb.exec(app, "ALTER TABLE legacy ENGINE=InnoDB");
+        MariaDb.exec("GRANT PROCESS ON *.*" + to);
         // What plan and expand go on to (the file's type and expression checks) is not on MariaDB yet: the check alone.
         assertThat(check(user, new ServerNeeds(plan(List.of()), state, List.of("legacy"), false)).problems()).isEmpty();
     }
@@ -211,7 +215,7 @@ class MariaDbServerCheckTest {
         MariaDb.exec("CREATE ROLE " + quote(role));
         MariaDb.exec("GRANT ALL PRIVILEGES ON " + quote(app) + ".* TO " + quote(role));
         String user = MariaDb.newUser("member", "SELECT, CREATE, DROP, CREATE VIEW, SHOW VIEW ON " + quote(app.replace("_", "\\_") + "\\_%") + ".*",
-                "SELECT, INSERT, UPDATE, DELETE, CREATE ON " + quote(state) + ".*");
+                "SELECT, INSERT, UPDATE, DELETE, CREATE ON " + quote(state) + ".*", "PROCESS ON *.*");
         MariaDb.exec("GRANT " + quote(role) + " TO " + MariaDb.account(user));
         MariaDb.exec("SET DEFAULT ROLE " + quote(role) + " FOR " + MariaDb.account(user));
         try (AutoCloseable trusted = MariaDb.trustFunctionCreators(true)) {
@@ -259,7 +263,7 @@ class MariaDbServerCheckTest {
     private String fullyGranted(String prefix) {
         return MariaDb.newUser(prefix, "ALL PRIVILEGES ON " + quote(app) + ".*",
                 "SELECT, CREATE, DROP, CREATE VIEW, SHOW VIEW ON " + quote(app.replace("_", "\\_") + "\\_%") + ".*",
-                "SELECT, INSERT, UPDATE, DELETE, CREATE ON " + quote(state) + ".*");
+                "SELECT, INSERT, UPDATE, DELETE, CREATE ON " + quote(state) + ".*", "PROCESS ON *.*");
     }
 
     private ServerNeeds needs(boolean triggers) {
