@@ -1,6 +1,7 @@
 package dev.tandem.backfill;
 
 import dev.tandem.MigrationStatus;
+import dev.tandem.Status;
 import dev.tandem.Tandem;
 import dev.tandem.TandemException;
 import dev.tandem.TandemListener;
@@ -114,23 +115,29 @@ class BackfillControlEverywhereTest {
         assertThat(refused.kind()).isEqualTo(TandemException.Kind.LOCKED);
         assertThat(said).hasSize(2);
         assertThat(said.get(1)).isEqualTo("still waiting for the migration lock: 10 s of 11 s");
-        if (db.showsSessionNames()) {
-            String holder = "tandem backfill pid " + ProcessHandle.current().pid() + " on ";
-            assertThat(refused.getMessage()).contains(holder).contains("`tandem backfill --pause`");
-            assertThat(said.get(0)).startsWith("waiting up to 11 s for the migration lock, held by " + holder)
-                    .contains("`tandem backfill --resume`");
-        } else {
-            // MariaDB without the Performance Schema (its default): no session's name can be read, so the holder is
-            // named by what the process list shows, its client and connection id, which KILL CONNECTION takes.
-            assertThat(said.get(0)).startsWith("waiting up to 11 s for the migration lock, held by a session without an"
-                    + " application name (from 127.0.0.1, connection ");
-            assertThat(refused.getMessage()).contains(", connection ").contains("KILL CONNECTION")
+        // Named as the Tandem command on every database: on MariaDB without the Performance Schema (its default) the
+        // server shows no session's name, and the backfill's own record of its session id names it.
+        String holder = "tandem backfill pid " + ProcessHandle.current().pid() + " on ";
+        assertThat(refused.getMessage()).contains(holder).contains("`tandem backfill --pause`")
+                .doesNotContain("without an application name");
+        assertThat(said.get(0)).startsWith("waiting up to 11 s for the migration lock, held by " + holder)
+                .contains("`tandem backfill --resume`");
+        if (!db.showsSessionNames()) {
+            // With the connection id KILL CONNECTION takes, and since when (from the record: MariaDB keeps no time).
+            assertThat(refused.getMessage()).contains(", connection ").contains(", since ").contains("KILL CONNECTION")
                     .doesNotContain("pg_terminate_backend");
         }
+        // status names it too, and says to let it finish (14), not to start a second backfill (11) that would wait.
+        Status status = waiting.status();
+        assertThat(status.runningCommand()).startsWith(holder);
+        assertThat(status.next()).isEqualTo(Status.Next.RUNNING);
 
         running.resumeBackfill();
         backfill.get(60, TimeUnit.SECONDS);
         assertThat(filled(db, schema)).isEqualTo(100L);
+        Status after = waiting.status();
+        assertThat(after.runningCommand()).isNull();
+        assertThat(after.next()).isEqualTo(Status.Next.CONTRACT);
     }
 
     static MigrationStatus awaitActivity(Tandem tandem, String status) throws InterruptedException {
