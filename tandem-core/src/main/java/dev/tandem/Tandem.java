@@ -5,6 +5,7 @@ import dev.tandem.dialect.Dialect;
 import dev.tandem.dialect.Dialects;
 import dev.tandem.engine.Backfiller;
 import dev.tandem.engine.Executor;
+import dev.tandem.engine.LockHolders;
 import dev.tandem.engine.Plan;
 import dev.tandem.engine.Verifier;
 import dev.tandem.engine.lifecycle.BackfillCommand;
@@ -80,7 +81,8 @@ public final class Tandem {
         this.expand = new ExpandCommand(state, migrationFiles, freshPlan, executor, config.schema);
         this.backfill = new BackfillCommand(dialect, state, migrationFiles, session, database, executor, backfillSettings,
                 config.maxRowsPerSecond, config.listener);
-        this.backfillControl = new BackfillControl(state, migrationFiles);
+        this.backfillControl = new BackfillControl(state, migrationFiles, new LockHolders(dialect, state),
+                session.lockKey());
         this.contract = new ContractCommand(dialect, state, migrationFiles, executor, versionGuard, config.schema);
         this.rollback = new RollbackCommand(dialect, state, migrationFiles, executor, versionGuard);
     }
