@@ -140,6 +140,26 @@ class BackfillControlEverywhereTest {
         assertThat(after.next()).isEqualTo(Status.Next.CONTRACT);
     }
 
+    /**
+     * Steering needs a backfill to steer: set ahead of one, it says it applies to the next; once the migration is
+     * backfilled it is refused with what comes next, not reported as "paused".
+     */
+    @OnEveryDatabase
+    void steeringSaysWhenNoBackfillRunsAndIsRefusedOnceItIsDone(TestDatabase db) {
+        String schema = db.newSchema("steer");
+        Tandem tandem = setUp(db, schema, 50);
+        assertThat(tandem.backfillRate(5000).message()).contains("no backfill is running now")
+                .contains("next `tandem backfill`");
+        tandem.backfill();
+        for (Runnable steer : List.<Runnable>of(tandem::pauseBackfill, tandem::resumeBackfill, () -> tandem.backfillRate(10))) {
+            TandemException refused = catchThrowableOfType(steer::run, TandemException.class);
+            assertThat(refused).isNotNull();
+            assertThat(refused.kind()).isEqualTo(TandemException.Kind.REFUSED);
+            assertThat(refused.getMessage()).contains("002_change is backfilled").contains("contract");
+        }
+        assertThat(tandem.status().current().orElseThrow().activity().paused()).isFalse();
+    }
+
     static MigrationStatus awaitActivity(Tandem tandem, String status) throws InterruptedException {
         for (int i = 0; i < 400; i++) {
             MigrationStatus m = tandem.status().current().orElseThrow();
