@@ -497,6 +497,8 @@ public final class Tandem {
                 // Another process's command: this one waits for the migration lock, then resumes or finds it done.
                 case RESUME, RUNNING -> switch (s.current().orElseThrow().phase()) {
                     case EXPANDING -> expand();
+                    // Another process's backfill (RUNNING): wait for it, then carry on (or find it done).
+                    case EXPANDED, BACKFILLING -> backfill();
                     case CONTRACTING -> contract();
                     default -> rollback();
                 };
@@ -508,8 +510,9 @@ public final class Tandem {
             };
             if (o == null) return outcomes;
             outcomes.add(o);
-            if (!o.changed()) {
-                // Every step above either changes a phase or says why not; a step that did neither would loop.
+            if (!o.changed() && next != Status.Next.RUNNING) {
+                // Every step above either changes a phase or says why not; a step that did neither would loop. After
+                // waiting for another process's command, finding its work done is progress: that command made it.
                 throw new TandemException(TandemException.Kind.REFUSED, "migrate cannot make progress on "
                         + (current == null ? "the migrations" : current) + ": " + o.message());
             }

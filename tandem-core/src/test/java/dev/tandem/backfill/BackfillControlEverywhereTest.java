@@ -160,6 +160,30 @@ class BackfillControlEverywhereTest {
         assertThat(tandem.status().current().orElseThrow().activity().paused()).isFalse();
     }
 
+    /**
+     * migrate while another process's backfill runs: status says RUNNING, and migrate waits for that backfill and
+     * carries on from where it left the migration, to contract; never to a rollback of the work in progress.
+     */
+    @OnEveryDatabase
+    void migrateWaitsForABackfillRunningElsewhereAndCarriesOn(TestDatabase db) throws Exception {
+        String schema = db.newSchema("migwait");
+        Tandem running = setUp(db, schema, 100);
+        running.pauseBackfill();
+        CompletableFuture<?> backfill = CompletableFuture.runAsync(running::backfill, Background.THREADS);
+        awaitActivity(running, "paused");
+        Tandem other = db.tandem(schema).migrations(dir).lockWait(Duration.ofSeconds(60)).load();
+        assertThat(other.status().next()).isEqualTo(Status.Next.RUNNING);
+        CompletableFuture<List<dev.tandem.Outcome>> migrate = CompletableFuture.supplyAsync(other::migrate, Background.THREADS);
+        Thread.sleep(500);
+        running.resumeBackfill();
+        backfill.get(60, TimeUnit.SECONDS);
+        List<dev.tandem.Outcome> outcomes = migrate.get(60, TimeUnit.SECONDS);
+        // (Once, RUNNING on a migration to backfill fell to rollback: the backfill's work undone, then expanded again.)
+        assertThat(outcomes).extracting(dev.tandem.Outcome::phase).as(outcomes.toString())
+                .doesNotContain(dev.tandem.state.Phase.ROLLED_BACK).endsWith(dev.tandem.state.Phase.COMPLETE);
+        assertThat(other.status().migrations().get(1).phase()).isEqualTo(dev.tandem.state.Phase.COMPLETE);
+    }
+
     static MigrationStatus awaitActivity(Tandem tandem, String status) throws InterruptedException {
         for (int i = 0; i < 400; i++) {
             MigrationStatus m = tandem.status().current().orElseThrow();
