@@ -99,9 +99,7 @@ class BackfillControlEverywhereTest {
     void aWaitNamesTheBackfillHoldingTheLockAndCountsTheSeconds(TestDatabase db) throws Exception {
         String schema = db.newSchema("held");
         Tandem running = setUp(db, schema, 100);
-        running.pauseBackfill();
-        CompletableFuture<?> backfill = CompletableFuture.runAsync(running::backfill, Background.THREADS);
-        awaitActivity(running, "paused");
+        CompletableFuture<?> backfill = pausedBackfill(running);
 
         List<String> said = new CopyOnWriteArrayList<>();
         Tandem waiting = db.tandem(schema).migrations(dir).lockWait(Duration.ofSeconds(11)).listener(new TandemListener() {
@@ -168,9 +166,7 @@ class BackfillControlEverywhereTest {
     void migrateWaitsForABackfillRunningElsewhereAndCarriesOn(TestDatabase db) throws Exception {
         String schema = db.newSchema("migwait");
         Tandem running = setUp(db, schema, 100);
-        running.pauseBackfill();
-        CompletableFuture<?> backfill = CompletableFuture.runAsync(running::backfill, Background.THREADS);
-        awaitActivity(running, "paused");
+        CompletableFuture<?> backfill = pausedBackfill(running);
         Tandem other = db.tandem(schema).migrations(dir).lockWait(Duration.ofSeconds(60)).load();
         assertThat(other.status().next()).isEqualTo(Status.Next.RUNNING);
         CompletableFuture<List<dev.tandem.Outcome>> migrate = CompletableFuture.supplyAsync(other::migrate, Background.THREADS);
@@ -182,6 +178,14 @@ class BackfillControlEverywhereTest {
         assertThat(outcomes).extracting(dev.tandem.Outcome::phase).as(outcomes.toString())
                 .doesNotContain(dev.tandem.state.Phase.ROLLED_BACK).endsWith(dev.tandem.state.Phase.COMPLETE);
         assertThat(other.status().migrations().get(1).phase()).isEqualTo(dev.tandem.state.Phase.COMPLETE);
+    }
+
+    /** A backfill running in the background, paused before its first batch: it holds the migration lock until resumed. */
+    private static CompletableFuture<?> pausedBackfill(Tandem tandem) throws InterruptedException {
+        tandem.pauseBackfill();
+        CompletableFuture<?> backfill = CompletableFuture.runAsync(tandem::backfill, Background.THREADS);
+        awaitActivity(tandem, "paused");
+        return backfill;
     }
 
     static MigrationStatus awaitActivity(Tandem tandem, String status) throws InterruptedException {
