@@ -33,7 +33,10 @@ public record Status(String schema, List<MigrationStatus> migrations, List<State
         CONTRACT(12, "the new version is ready: roll it out node by node, then contract (once no instance of the previous"
                 + " version runs)"),
         RESUME(13, "run the interrupted command again"),
-        /** A migration is expanding, contracting or rolling back, and the command doing it is still running. */
+        /**
+         * A migration is expanding, backfilling, contracting or rolling back, and a Tandem command holds the schema's
+         * migration lock (the backfill itself, or another command): running the next step now would only wait for it.
+         */
         RUNNING(14, "a Tandem command is running on this schema: let it finish (or stop it, then run it again)"),
         /** Exit code 2, as the commands themselves would exit: a file changed or removed after its expand. */
         FIX_FILES(2, "restore the migration file changed or removed after its expand (or run `tandem rollback`,"
@@ -61,8 +64,9 @@ public record Status(String schema, List<MigrationStatus> migrations, List<State
         if (filesOff) return Next.FIX_FILES;
         return current().map(m -> switch (m.phase()) {
             case PENDING, ROLLED_BACK -> Next.EXPAND;
-            case EXPANDED -> m.needsBackfill() ? Next.BACKFILL : Next.CONTRACT;
-            case BACKFILLING -> Next.BACKFILL;
+            // A backfill that holds the lock is running: a second one would wait for it (and exit 4), so "let it finish".
+            case EXPANDED -> !m.needsBackfill() ? Next.CONTRACT : runningCommand != null ? Next.RUNNING : Next.BACKFILL;
+            case BACKFILLING -> runningCommand != null ? Next.RUNNING : Next.BACKFILL;
             case BACKFILLED -> Next.CONTRACT;
             case EXPANDING, CONTRACTING, ROLLING_BACK -> runningCommand != null ? Next.RUNNING : Next.RESUME;
             case COMPLETE -> Next.NOTHING;

@@ -5,6 +5,7 @@ import dev.tandem.dialect.Dialect;
 import dev.tandem.dialect.Dialects;
 import dev.tandem.engine.Backfiller;
 import dev.tandem.engine.Executor;
+import dev.tandem.engine.LockHolders;
 import dev.tandem.engine.Plan;
 import dev.tandem.engine.Verifier;
 import dev.tandem.engine.lifecycle.BackfillCommand;
@@ -82,7 +83,8 @@ public final class Tandem {
         this.expand = new ExpandCommand(dialect, state, migrationFiles, freshPlan, executor, config.schema);
         this.backfill = new BackfillCommand(dialect, state, migrationFiles, session, database, executor, backfillSettings,
                 config.maxRowsPerSecond, config.listener, serverGate);
-        this.backfillControl = new BackfillControl(state, migrationFiles);
+        this.backfillControl = new BackfillControl(state, migrationFiles, new LockHolders(dialect, state),
+                session.lockKey());
         this.contract = new ContractCommand(dialect, state, migrationFiles, executor, versionGuard, config.schema, serverGate);
         this.rollback = new RollbackCommand(dialect, state, migrationFiles, executor, versionGuard, serverGate);
     }
@@ -497,6 +499,8 @@ public final class Tandem {
                 // Another process's command: this one waits for the migration lock, then resumes or finds it done.
                 case RESUME, RUNNING -> switch (s.current().orElseThrow().phase()) {
                     case EXPANDING -> expand();
+                    // Another process's backfill (RUNNING): wait for it, then carry on (or find it done).
+                    case EXPANDED, BACKFILLING -> backfill();
                     case CONTRACTING -> contract();
                     default -> rollback();
                 };
@@ -508,8 +512,9 @@ public final class Tandem {
             };
             if (o == null) return outcomes;
             outcomes.add(o);
-            if (!o.changed()) {
-                // Every step above either changes a phase or says why not; a step that did neither would loop.
+            if (!o.changed() && next != Status.Next.RUNNING) {
+                // Every step above either changes a phase or says why not; a step that did neither would loop. After
+                // waiting for another process's command, finding its work done is progress: that command made it.
                 throw new TandemException(TandemException.Kind.REFUSED, "migrate cannot make progress on "
                         + (current == null ? "the migrations" : current) + ": " + o.message());
             }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.MigrationStatus;
 import dev.tandem.Status;
 import dev.tandem.Tandem;
+import dev.tandem.state.Phase;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -49,6 +50,8 @@ final class StatusCommand extends TandemCommand {
             ArrayNode backfill = node.putArray("backfill");
             m.backfill().forEach(b -> backfill.add(BackfillJson.of(b, m)));
             node.put("rows_done", m.rowsDone()).put("rows_total", m.rowsTotal());
+            // Unknown until expand plans it (`tandem plan` says): not "false", which would promise no backfill.
+            if (m.phase() == Phase.PENDING) node.putNull("needs_backfill");
             migrations.add(node);
         }
         root.set("instances", Json.MAPPER.valueToTree(status.instances()));

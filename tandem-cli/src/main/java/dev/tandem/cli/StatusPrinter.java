@@ -39,7 +39,9 @@ final class StatusPrinter {
         status.current().map(MigrationStatus::activity).filter(a -> a != null && a.status() != null).ifPresent(a ->
                 out.println("backfill: " + a.status() + (a.reason() != null ? " — " + a.reason() : "")
                         + (a.seenAt() != null ? " (last seen " + Text.time(a.seenAt()) + ")" : "")
-                        + (a.maxRowsPerSecond() != null ? "; rate limit " + a.maxRowsPerSecond() + " rows/s" : "")));
+                        // A done backfill has nothing left to hold back.
+                        + (a.maxRowsPerSecond() != null && !"done".equals(a.status())
+                        ? "; rate limit " + a.maxRowsPerSecond() + " rows/s" : "")));
         status.current().filter(m -> m.phase().inFlight() && m.phase() != Phase.ROLLING_BACK).ifPresent(m ->
                 out.println("new version " + m.name() + ": " + m.readiness() + (m.ready() ? ""
                         : " (its schema is created when the backfill completes; roll it out only then)")
@@ -96,7 +98,7 @@ final class StatusPrinter {
         for (MigrationStatus m : migrations) {
             rows.add(new String[]{m.name(), m.phase().text + (m.fileChanged() || m.fileMissing() ? " !" : ""),
                     m.versionSchema() == null ? "" : m.versionSchema(), backfill(m), Text.time(m.startedAt()),
-                    Text.time(m.phase() == Phase.ROLLED_BACK ? m.rolledBackAt() : m.completedAt())});
+                    m.phase() == Phase.ROLLED_BACK ? "rolled back " + Text.time(m.rolledBackAt()) : Text.time(m.completedAt())});
         }
         int[] widths = new int[HEADER.length];
         for (String[] row : rows) {
@@ -113,6 +115,8 @@ final class StatusPrinter {
 
     private static String backfill(MigrationStatus m) {
         if (!m.needsBackfill()) return "-";
+        // What the rolled-back expand's backfill did is history: the columns it filled are gone.
+        if (m.phase() == Phase.ROLLED_BACK) return "rolled back";
         if (m.backfill().isEmpty()) return "not started";
         // How the tables are walked: a page walk turned into a key walk (a rewrite, --by-key) shows here.
         String walks = String.join("+", m.backfill().stream().map(b -> b.walk() == BackfillState.Walk.PAGES ? "by page" : "by key")

@@ -72,12 +72,17 @@ class StatusTruthTest {
                 .redirectErrorStream(true).redirectOutput(dir.resolve("backfill.log").toFile()).start();
         try {
             await(() -> status(schema, dir).out().contains("backfill: running"), "the backfill to run");
+            // Running, it holds the migration lock: let it finish (14); a second backfill (11) would only wait for it.
+            Cli.Result running = status(schema, dir, "--check");
+            assertThat(running.exitCode()).as(running.toString()).isEqualTo(14);
+            assertThat(status(schema, dir).out()).contains("running now: tandem backfill pid " + backfill.pid() + " on ");
             backfill.destroyForcibly(); // SIGKILL: no shutdown hook, no last word in the state
             assertThat(backfill.waitFor(30, TimeUnit.SECONDS)).isTrue();
             long killedAt = System.nanoTime();
             await(() -> status(schema, dir).out().contains("backfill: interrupted — run tandem backfill to resume"),
                     "status to see the backfill interrupted");
             assertThat(Duration.ofNanos(System.nanoTime() - killedAt)).isLessThan(Duration.ofSeconds(20));
+            assertThat(status(schema, dir, "--check").exitCode()).isEqualTo(11);
         } finally {
             backfill.destroyForcibly();
         }
@@ -150,6 +155,35 @@ class StatusTruthTest {
             if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what.get());
             Thread.sleep(200);
         }
+    }
+
+    /**
+     * Not more than is known, not less than is true: a pending migration's backfill is unknown before its plan, a done
+     * backfill has no rate limit left to hold it back, and a rolled-back migration's backfill is not a completed one.
+     */
+    @Test
+    void aPendingADoneAndARolledBackMigrationAreShownAsTheyAre() throws Exception {
+        String schema = Pg.newSchema("asthey");
+        Migrations files = new Migrations(dir).write("001_init.yaml", CrashTest.V1);
+        Tandem tandem = Tandem.configure().dataSource(Pg.dataSource()).migrations(dir).schema(schema).load();
+        tandem.migrate();
+        Pg.exec("INSERT INTO \"" + schema + "\".a SELECT g, g FROM generate_series(1, 500) g");
+        files.write("002_change.yaml", ADD_W);
+        JsonNode pending = JSON.readTree(status(schema, dir, "--json").out()).get("migrations").get(1);
+        assertThat(pending.get("phase").asText()).isEqualTo("pending");
+        assertThat(pending.get("needs_backfill").isNull()).as(pending.toString()).isTrue();
+
+        tandem.expand();
+        tandem.backfillRate(1500);
+        tandem.backfill();
+        Cli.Result done = status(schema, dir);
+        assertThat(done.out()).as(done.toString()).contains("backfill: done").doesNotContain("rate limit");
+
+        tandem.rollback();
+        Cli.Result rolledBack = status(schema, dir);
+        String line = rolledBack.out().lines().filter(l -> l.startsWith("002_change ")).findFirst().orElseThrow();
+        assertThat(line).as(rolledBack.toString()).contains("rolled back").doesNotContain("500/500").doesNotContain("100%");
+        assertThat(line).matches(".*rolled back \\d{4}-\\d{2}-\\d{2} .*");
     }
 
     @Test

@@ -219,9 +219,22 @@ public interface Dialect {
      */
     String endSessionAdvice();
 
-    /** A session holding the migration lock: its application_name (null if none), client address, and since when. */
-    record LockHolder(String applicationName, String client, java.time.Instant since) {
+    /**
+     * A session holding the migration lock: the server's id of it ({@link #sessionId}), its application_name (null if
+     * none can be read), client address, and since when (null if unknown).
+     */
+    record LockHolder(long sessionId, String applicationName, String client, java.time.Instant since) {
+        /** This holder named as the Tandem command that recorded it took the lock ({@link dev.tandem.state.StateStore#lockHolder}). */
+        public LockHolder namedBy(String command, java.time.Instant taken) {
+            return new LockHolder(sessionId, command, client, since != null ? since : taken);
+        }
     }
+
+    /**
+     * The server's id of this connection's session, as {@link #migrationLockHolders} reports a holder's: the backend
+     * pid on PostgreSQL, {@code CONNECTION_ID()} on MariaDB and MySQL (what {@code IS_USED_LOCK} returns).
+     */
+    long sessionId(Connection connection) throws SQLException;
 
     boolean schemaExists(Connection connection, String schema) throws SQLException;
 

@@ -23,10 +23,12 @@ import java.util.Optional;
  * The state tables' reads and writes that are the same SQL on every database: what differs (the clock, how a time
  * and a key are stored, the upsert clause, installing the tables, which sessions are alive) each dialect's store
  * says. The tables are the same everywhere: {@code migrations}, {@code backfill}, {@code instance_versions},
- * {@code history}.
+ * {@code history}, {@code lock_holder}.
  */
 public abstract class SqlStateStore implements StateStore {
     protected static final String INSTANCES = "instance_versions";
+    /** One row per managed schema: the Tandem command that took its migration lock last ({@link #recordLockHolder}). */
+    protected static final String LOCK_HOLDER = "lock_holder";
 
     protected final Dialect dialect;
     protected final String stateSchema;
@@ -92,6 +94,33 @@ public abstract class SqlStateStore implements StateStore {
     @Override
     public boolean installed(Connection c) throws SQLException {
         return exists(c, "migrations");
+    }
+
+    @Override
+    public void recordLockHolder(Connection c, long sessionId, String command) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table(LOCK_HOLDER)
+                + " (schema_name, session_id, command, taken_at) VALUES (?, ?, ?, " + now() + ")"
+                + onDuplicate("schema_name") + "session_id = " + inserted("session_id") + ", command = "
+                + inserted("command") + ", taken_at = " + inserted("taken_at"))) {
+            ps.setString(1, schema);
+            ps.setLong(2, sessionId);
+            ps.setString(3, command);
+            ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public Optional<LockHolderRecord> lockHolder(Connection c) throws SQLException {
+        // Read without install(): status and a waiting command may run before the holder created the table.
+        if (!exists(c, LOCK_HOLDER)) return Optional.empty();
+        try (PreparedStatement ps = c.prepareStatement("SELECT session_id, command, " + time("taken_at") + " FROM "
+                + table(LOCK_HOLDER) + " WHERE schema_name = ?")) {
+            ps.setString(1, schema);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(new LockHolderRecord(rs.getLong(1), rs.getString(2), readTime(rs, 3)))
+                        : Optional.empty();
+            }
+        }
     }
 
     @Override

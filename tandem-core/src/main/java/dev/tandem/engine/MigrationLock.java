@@ -30,16 +30,13 @@ public final class MigrationLock implements AutoCloseable {
         this.key = key;
     }
 
-    public static MigrationLock acquire(Dialect dialect, Connection c, String key, Duration wait) throws SQLException {
-        return acquire(dialect, c, key, wait, line -> { });
-    }
-
     /**
+     * @param holders  who holds the lock, named, for the messages of a wait
      * @param progress told once who holds the lock when this has to wait, then every {@link #REPORT_EVERY} how long it
      *                 has waited
      */
-    public static MigrationLock acquire(Dialect dialect, Connection c, String key, Duration wait, Consumer<String> progress)
-            throws SQLException {
+    public static MigrationLock acquire(Dialect dialect, LockHolders holders, Connection c, String key, Duration wait,
+                                        Consumer<String> progress) throws SQLException {
         long started = System.nanoTime();
         long deadline = started + wait.toNanos();
         long nextReport = 0;
@@ -47,17 +44,17 @@ public final class MigrationLock implements AutoCloseable {
             if (dialect.tryMigrationLock(c, key)) return new MigrationLock(dialect, c, key);
             long now = System.nanoTime();
             if (now > deadline) {
-                List<Dialect.LockHolder> holders = dialect.migrationLockHolders(c, key);
+                List<Dialect.LockHolder> held = holders.of(c, key);
                 throw new TandemException(TandemException.Kind.LOCKED, "another Tandem process is changing this schema: "
-                        + describe(holders) + "; waited " + wait.toSeconds() + " s. Let it finish, or stop it; a killed"
+                        + describe(held) + "; waited " + wait.toSeconds() + " s. Let it finish, or stop it; a killed"
                         + " process releases the lock when its connection closes, which the server notices only once"
                         + " the statement it was running ends (" + dialect.endSessionAdvice() + ")."
-                        + backfillHint(holders));
+                        + backfillHint(held));
             }
             if (wait.toMillis() >= 1000 && nextReport == 0) {
-                List<Dialect.LockHolder> holders = dialect.migrationLockHolders(c, key);
+                List<Dialect.LockHolder> held = holders.of(c, key);
                 progress.accept("waiting up to " + wait.toSeconds() + " s for the migration lock, held by "
-                        + describe(holders) + (backfillHint(holders).isEmpty() ? "" : "." + backfillHint(holders)));
+                        + describe(held) + (backfillHint(held).isEmpty() ? "" : "." + backfillHint(held)));
                 nextReport = now + REPORT_EVERY.toNanos();
             } else if (nextReport != 0 && now >= nextReport) {
                 progress.accept("still waiting for the migration lock: " + Duration.ofNanos(now - started).toSeconds()
@@ -84,11 +81,15 @@ public final class MigrationLock implements AutoCloseable {
         }).toList());
     }
 
+    /** Whether one of the holders is a {@code tandem backfill} command (named by {@link LockHolders}). */
+    public static boolean backfillHolds(List<Dialect.LockHolder> holders) {
+        return holders.stream().anyMatch(h -> h.applicationName() != null
+                && h.applicationName().startsWith(Names.TOOL_APPLICATION_NAME + " backfill "));
+    }
+
     /** A running backfill holds the lock for as long as it runs; what the user can do from here is steer it. */
     private static String backfillHint(List<Dialect.LockHolder> holders) {
-        boolean backfill = holders.stream().anyMatch(h -> h.applicationName() != null
-                && h.applicationName().startsWith(Names.TOOL_APPLICATION_NAME + " backfill "));
-        return backfill ? " It is running a backfill, which needs no lock to be steered: `tandem backfill --pause`,"
+        return backfillHolds(holders) ? " It is running a backfill, which needs no lock to be steered: `tandem backfill --pause`,"
                 + " `tandem backfill --resume` or `tandem backfill --rate N` from here." : "";
     }
 

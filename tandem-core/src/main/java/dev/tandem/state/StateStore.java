@@ -114,6 +114,26 @@ public interface StateStore {
         }
     }
 
+    /**
+     * The Tandem command that took this schema's migration lock last: the server's id of its session
+     * ({@link dev.tandem.dialect.Dialect#sessionId}), the command with its process and host
+     * ({@code tandem backfill pid 4242 on db-admin-1}), and when. A record names a holder only while its session holds
+     * the lock: the caller matches it to the holders the database reports, so a record left by a process that died
+     * never names anyone.
+     */
+    record LockHolderRecord(long sessionId, String command, Instant takenAt) {
+    }
+
+    /**
+     * Records that the session {@code sessionId} has just taken the migration lock for {@code command}, replacing the
+     * previous record; call on the session that holds it. Where the server cannot show a session's name (MariaDB
+     * without the Performance Schema) this is what tells Tandem's own command apart from any other session.
+     */
+    void recordLockHolder(Connection c, long sessionId, String command) throws SQLException;
+
+    /** The latest {@link LockHolderRecord}, or empty when none was ever written (or the state is not installed). */
+    Optional<LockHolderRecord> lockHolder(Connection c) throws SQLException;
+
     /** Every migration of the schema, by name, in name order; empty when the state is not installed. */
     Map<String, MigrationState> all(Connection c) throws SQLException;
 

@@ -1,6 +1,7 @@
 package dev.tandem.backfill;
 
 import dev.tandem.MigrationStatus;
+import dev.tandem.Status;
 import dev.tandem.Tandem;
 import dev.tandem.TandemException;
 import dev.tandem.TandemListener;
@@ -98,9 +99,7 @@ class BackfillControlEverywhereTest {
     void aWaitNamesTheBackfillHoldingTheLockAndCountsTheSeconds(TestDatabase db) throws Exception {
         String schema = db.newSchema("held");
         Tandem running = setUp(db, schema, 100);
-        running.pauseBackfill();
-        CompletableFuture<?> backfill = CompletableFuture.runAsync(running::backfill, Background.THREADS);
-        awaitActivity(running, "paused");
+        CompletableFuture<?> backfill = pausedBackfill(running);
 
         List<String> said = new CopyOnWriteArrayList<>();
         Tandem waiting = db.tandem(schema).migrations(dir).lockWait(Duration.ofSeconds(11)).listener(new TandemListener() {
@@ -114,23 +113,79 @@ class BackfillControlEverywhereTest {
         assertThat(refused.kind()).isEqualTo(TandemException.Kind.LOCKED);
         assertThat(said).hasSize(2);
         assertThat(said.get(1)).isEqualTo("still waiting for the migration lock: 10 s of 11 s");
-        if (db.showsSessionNames()) {
-            String holder = "tandem backfill pid " + ProcessHandle.current().pid() + " on ";
-            assertThat(refused.getMessage()).contains(holder).contains("`tandem backfill --pause`");
-            assertThat(said.get(0)).startsWith("waiting up to 11 s for the migration lock, held by " + holder)
-                    .contains("`tandem backfill --resume`");
-        } else {
-            // MariaDB without the Performance Schema (its default): no session's name can be read, so the holder is
-            // named by what the process list shows, its client and connection id, which KILL CONNECTION takes.
-            assertThat(said.get(0)).startsWith("waiting up to 11 s for the migration lock, held by a session without an"
-                    + " application name (from 127.0.0.1, connection ");
-            assertThat(refused.getMessage()).contains(", connection ").contains("KILL CONNECTION")
+        // Named as the Tandem command on every database: on MariaDB without the Performance Schema (its default) the
+        // server shows no session's name, and the backfill's own record of its session id names it.
+        String holder = "tandem backfill pid " + ProcessHandle.current().pid() + " on ";
+        assertThat(refused.getMessage()).contains(holder).contains("`tandem backfill --pause`")
+                .doesNotContain("without an application name");
+        assertThat(said.get(0)).startsWith("waiting up to 11 s for the migration lock, held by " + holder)
+                .contains("`tandem backfill --resume`");
+        if (!db.showsSessionNames()) {
+            // With the connection id KILL CONNECTION takes, and since when (from the record: MariaDB keeps no time).
+            assertThat(refused.getMessage()).contains(", connection ").contains(", since ").contains("KILL CONNECTION")
                     .doesNotContain("pg_terminate_backend");
         }
+        // status names it too, and says to let it finish (14), not to start a second backfill (11) that would wait.
+        Status status = waiting.status();
+        assertThat(status.runningCommand()).startsWith(holder);
+        assertThat(status.next()).isEqualTo(Status.Next.RUNNING);
 
         running.resumeBackfill();
         backfill.get(60, TimeUnit.SECONDS);
         assertThat(filled(db, schema)).isEqualTo(100L);
+        Status after = waiting.status();
+        assertThat(after.runningCommand()).isNull();
+        assertThat(after.next()).isEqualTo(Status.Next.CONTRACT);
+    }
+
+    /**
+     * Steering needs a backfill to steer: set ahead of one, it says it applies to the next; once the migration is
+     * backfilled it is refused with what comes next, not reported as "paused".
+     */
+    @OnEveryDatabase
+    void steeringSaysWhenNoBackfillRunsAndIsRefusedOnceItIsDone(TestDatabase db) {
+        String schema = db.newSchema("steer");
+        Tandem tandem = setUp(db, schema, 50);
+        assertThat(tandem.backfillRate(5000).message()).contains("no backfill is running now")
+                .contains("next `tandem backfill`");
+        tandem.backfill();
+        for (Runnable steer : List.<Runnable>of(tandem::pauseBackfill, tandem::resumeBackfill, () -> tandem.backfillRate(10))) {
+            TandemException refused = catchThrowableOfType(steer::run, TandemException.class);
+            assertThat(refused).isNotNull();
+            assertThat(refused.kind()).isEqualTo(TandemException.Kind.REFUSED);
+            assertThat(refused.getMessage()).contains("002_change is backfilled").contains("contract");
+        }
+        assertThat(tandem.status().current().orElseThrow().activity().paused()).isFalse();
+    }
+
+    /**
+     * migrate while another process's backfill runs: status says RUNNING, and migrate waits for that backfill and
+     * carries on from where it left the migration, to contract; never to a rollback of the work in progress.
+     */
+    @OnEveryDatabase
+    void migrateWaitsForABackfillRunningElsewhereAndCarriesOn(TestDatabase db) throws Exception {
+        String schema = db.newSchema("migwait");
+        Tandem running = setUp(db, schema, 100);
+        CompletableFuture<?> backfill = pausedBackfill(running);
+        Tandem other = db.tandem(schema).migrations(dir).lockWait(Duration.ofSeconds(60)).load();
+        assertThat(other.status().next()).isEqualTo(Status.Next.RUNNING);
+        CompletableFuture<List<dev.tandem.Outcome>> migrate = CompletableFuture.supplyAsync(other::migrate, Background.THREADS);
+        Thread.sleep(500);
+        running.resumeBackfill();
+        backfill.get(60, TimeUnit.SECONDS);
+        List<dev.tandem.Outcome> outcomes = migrate.get(60, TimeUnit.SECONDS);
+        // (Once, RUNNING on a migration to backfill fell to rollback: the backfill's work undone, then expanded again.)
+        assertThat(outcomes).extracting(dev.tandem.Outcome::phase).as(outcomes.toString())
+                .doesNotContain(dev.tandem.state.Phase.ROLLED_BACK).endsWith(dev.tandem.state.Phase.COMPLETE);
+        assertThat(other.status().migrations().get(1).phase()).isEqualTo(dev.tandem.state.Phase.COMPLETE);
+    }
+
+    /** A backfill running in the background, paused before its first batch: it holds the migration lock until resumed. */
+    private static CompletableFuture<?> pausedBackfill(Tandem tandem) throws InterruptedException {
+        tandem.pauseBackfill();
+        CompletableFuture<?> backfill = CompletableFuture.runAsync(tandem::backfill, Background.THREADS);
+        awaitActivity(tandem, "paused");
+        return backfill;
     }
 
     static MigrationStatus awaitActivity(Tandem tandem, String status) throws InterruptedException {

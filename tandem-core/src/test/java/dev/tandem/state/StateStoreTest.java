@@ -1,6 +1,8 @@
 package dev.tandem.state;
 
 import dev.tandem.dialect.Dialect;
+import dev.tandem.engine.LockHolders;
+import dev.tandem.engine.MigrationLock;
 import dev.tandem.engine.Plan;
 import dev.tandem.testing.TestDatabase;
 import dev.tandem.testing.TestDatabase.OnEveryDatabase;
@@ -224,6 +226,50 @@ class StateStoreTest {
             assertThat(dialect.migrationLockHolders(waiter, key)).hasSize(1);
             dialect.releaseMigrationLock(third, key);
             assertThat(dialect.migrationLockHolders(waiter, key)).isEmpty();
+        }
+    }
+
+    /**
+     * The holder of the migration lock is named by the record of the command that took it, matched by session id, on
+     * every database (MariaDB without the Performance Schema shows no session names); a record whose session no longer
+     * holds the lock names no one, not even the session that holds it now.
+     */
+    @OnEveryDatabase
+    void theLockHolderIsNamedByItsRecordOnlyWhileItsSessionHoldsTheLock(TestDatabase db) throws Exception {
+        Dialect dialect = db.dialect();
+        String schema = db.newSchema("held");
+        StateStore state = store(db, db.newSchema("state"), schema);
+        LockHolders named = new LockHolders(dialect, state);
+        String key = "tandem:" + state.stateSchema() + ":" + schema;
+        try (Connection tandem = db.dataSource().getConnection(); Connection other = db.dataSource().getConnection();
+             Connection waiter = db.dataSource().getConnection()) {
+            assertThat(named.of(waiter, key)).isEmpty(); // no state yet, no holder: nothing to name
+            assertThat(dialect.tryMigrationLock(tandem, key)).isTrue();
+            state.install(tandem);
+            Instant before = Instant.now().minusSeconds(1);
+            named.record(tandem, "tandem backfill pid 42 on host-a");
+
+            List<Dialect.LockHolder> holders = named.of(waiter, key);
+            assertThat(holders).singleElement().satisfies(h -> {
+                assertThat(h.sessionId()).isEqualTo(dialect.sessionId(tandem));
+                assertThat(h.applicationName()).isEqualTo("tandem backfill pid 42 on host-a");
+                assertThat(h.since()).isAfter(before.minusSeconds(3600));
+            });
+            assertThat(MigrationLock.describe(holders)).startsWith("tandem backfill pid 42 on host-a (from ");
+            assertThat(MigrationLock.backfillHolds(holders)).isTrue();
+
+            // The recorded command lets go; another session, which recorded nothing, takes the lock: the stale record
+            // must not name it.
+            dialect.releaseMigrationLock(tandem, key);
+            assertThat(named.of(waiter, key)).isEmpty();
+            assertThat(dialect.tryMigrationLock(other, key)).isTrue();
+            holders = named.of(waiter, key);
+            assertThat(holders).singleElement().satisfies(h -> {
+                assertThat(h.sessionId()).isEqualTo(dialect.sessionId(other));
+                assertThat(h.applicationName()).isNotEqualTo("tandem backfill pid 42 on host-a");
+            });
+            assertThat(MigrationLock.backfillHolds(holders)).isFalse();
+            dialect.releaseMigrationLock(other, key);
         }
     }
 

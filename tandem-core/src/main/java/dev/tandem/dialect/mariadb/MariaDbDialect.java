@@ -355,6 +355,11 @@ public final class MariaDbDialect implements Dialect {
     }
 
     @Override
+    public long sessionId(Connection c) throws SQLException {
+        return MariaDbLocks.sessionId(c);
+    }
+
+    @Override
     public void checkType(Connection c, String type) throws SQLException {
         types.canonical(c, type);
     }

@@ -53,6 +53,14 @@ final class MariaDbLocks {
         }
     }
 
+    /** {@code CONNECTION_ID()}: the id {@code IS_USED_LOCK} and {@code METADATA_LOCK_INFO} give a holder. */
+    static long sessionId(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT CONNECTION_ID()"); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     static void release(Connection c, String key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT RELEASE_LOCK(?)")) {
             ps.setString(1, lockName(key));
@@ -98,7 +106,7 @@ final class MariaDbLocks {
             // session apart from another, and what KILL CONNECTION takes.
             String client = s != null ? s.host() + ", connection " + id
                     : "connection " + id + ", not visible to this login (it needs PROCESS)";
-            holders.add(new Dialect.LockHolder(names.get(id), client, null));
+            holders.add(new Dialect.LockHolder(id, names.get(id), client, null));
         }
         return holders;
     }

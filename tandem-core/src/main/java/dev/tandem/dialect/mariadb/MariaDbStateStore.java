@@ -128,6 +128,9 @@ public final class MariaDbStateStore extends SqlStateStore {
             st.execute("CREATE TABLE IF NOT EXISTS " + table("history") + " ("
                     + "id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, at DATETIME(6) NOT NULL, schema_name VARCHAR(64) NOT NULL,"
                     + " migration VARCHAR(255), phase VARCHAR(32), event VARCHAR(255) NOT NULL, detail LONGTEXT)" + TABLE_OPTIONS);
+            st.execute("CREATE TABLE IF NOT EXISTS " + table(LOCK_HOLDER) + " (schema_name VARCHAR(64) NOT NULL,"
+                    + " session_id BIGINT NOT NULL, command VARCHAR(255) NOT NULL, taken_at DATETIME(6) NOT NULL,"
+                    + " PRIMARY KEY (schema_name))" + TABLE_OPTIONS);
             // Written on the primary by a backfill that watches replicas, read on them (ReplicationHeartbeat).
             st.execute("CREATE TABLE IF NOT EXISTS " + table(ReplicationHeartbeat.TABLE) + " (schema_name VARCHAR(64) NOT NULL,"
                     + " beat_at DATETIME(6) NOT NULL, PRIMARY KEY (schema_name))" + TABLE_OPTIONS);

@@ -328,7 +328,7 @@ public final class PostgresDialect implements Dialect {
     @Override
     public List<LockHolder> migrationLockHolders(Connection c, String key) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("""
-                SELECT nullif(a.application_name, ''), coalesce(a.client_addr::text, 'local'), a.backend_start
+                SELECT nullif(a.application_name, ''), coalesce(a.client_addr::text, 'local'), a.backend_start, a.pid
                 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid,
                      LATERAL (SELECT hashtextextended(?, 0) AS k) h
                 WHERE l.locktype = 'advisory' AND l.granted
@@ -339,10 +339,18 @@ public final class PostgresDialect implements Dialect {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     java.sql.Timestamp since = rs.getTimestamp(3);
-                    holders.add(new LockHolder(rs.getString(1), rs.getString(2), since == null ? null : since.toInstant()));
+                    holders.add(new LockHolder(rs.getLong(4), rs.getString(1), rs.getString(2), since == null ? null : since.toInstant()));
                 }
             }
             return holders;
+        }
+    }
+
+    @Override
+    public long sessionId(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT pg_backend_pid()"); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 

@@ -113,6 +113,8 @@ public final class PostgresStateStore extends SqlStateStore {
             st.execute("CREATE TABLE IF NOT EXISTS " + table(LEGACY_INSTANCES) + " (instance_id text PRIMARY KEY,"
                     + " schema_name text NOT NULL, version text NOT NULL, host text, pid bigint,"
                     + " started_at timestamptz NOT NULL DEFAULT now(), last_seen timestamptz NOT NULL DEFAULT now())");
+            st.execute("CREATE TABLE IF NOT EXISTS " + table(LOCK_HOLDER) + " (schema_name text PRIMARY KEY,"
+                    + " session_id bigint NOT NULL, command text NOT NULL, taken_at timestamptz NOT NULL)");
             st.execute("CREATE TABLE IF NOT EXISTS " + table("history") + " ("
                     + "id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), schema_name text NOT NULL,"
                     + " migration text, phase text, event text NOT NULL, detail text)");

@@ -1,6 +1,8 @@
 package dev.tandem.engine.lifecycle;
 
 import dev.tandem.Outcome;
+import dev.tandem.engine.LockHolders;
+import dev.tandem.engine.MigrationLock;
 import dev.tandem.migration.Migration;
 import dev.tandem.state.StateStore;
 
@@ -17,10 +19,15 @@ import static dev.tandem.engine.lifecycle.Refusals.refused;
 public final class BackfillControl {
     private final StateStore state;
     private final MigrationFiles migrationFiles;
+    private final LockHolders holders;
+    private final String lockKey;
 
-    public BackfillControl(StateStore state, MigrationFiles migrationFiles) {
+    /** @param lockKey the migration lock's name ({@link MigrationSession#lockKey}): a backfill holding it is running */
+    public BackfillControl(StateStore state, MigrationFiles migrationFiles, LockHolders holders, String lockKey) {
         this.state = state;
         this.migrationFiles = migrationFiles;
+        this.holders = holders;
+        this.lockKey = lockKey;
     }
 
     @FunctionalInterface
@@ -52,8 +59,28 @@ public final class BackfillControl {
         } catch (NothingToDo e) {
             throw refused("there is no backfill to " + verb + ": every migration is complete");
         }
+        String none = nothingLeft(cur);
+        if (none != null) throw refused("there is no backfill to " + verb + ": " + cur.name() + " " + none);
         control.apply(c, cur.name());
         state.history(c, cur.name(), cur.phase().text, "backfill " + what, null);
-        return new Outcome(cur.name(), cur.phase(), true, "backfill of " + cur.name() + " " + what);
+        // Set ahead of a backfill (one that was interrupted, or is still to start), it holds for the next one.
+        boolean running = MigrationLock.backfillHolds(holders.of(c, lockKey));
+        return new Outcome(cur.name(), cur.phase(), true, "backfill of " + cur.name() + " " + what + (running ? ""
+                : "; no backfill is running now, so this applies to the next `tandem backfill`"));
+    }
+
+    /** Why the migration in flight has no backfill left to steer, or null while it has one (running or to come). */
+    private static String nothingLeft(CurrentMigration cur) {
+        return switch (cur.phase()) {
+            case BACKFILLED -> "is backfilled (its backfill is done); next: roll out the new version, then contract";
+            case CONTRACTING -> "is being contracted (its backfill is done)";
+            case ROLLING_BACK -> "is being rolled back";
+            case EXPANDED -> {
+                String plan = cur.state().planJson();
+                yield plan != null && StateStore.planFromJson(plan).backfill().isEmpty()
+                        ? "has no rows to backfill; next: roll out the new version, then contract" : null;
+            }
+            default -> null;
+        };
     }
 }

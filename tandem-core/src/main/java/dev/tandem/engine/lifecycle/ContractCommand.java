@@ -73,9 +73,23 @@ public final class ContractCommand {
         runSteps(c, name, plan, before, done, enterAt);
         state.setPhase(c, name, Phase.COMPLETE);
         state.history(c, name, Phase.COMPLETE.text, "contract done", null);
-        return new Outcome(name, Phase.COMPLETE, true, "contracted " + name + ": the schema now has only the new"
-                + " version's shape; applications use " + plan.versionSchema() + " (or " + schema + " directly,"
-                + " where a changed column now comes last in the table's column order)");
+        return new Outcome(name, Phase.COMPLETE, true, "contracted " + name + ": " + whereApplicationsGo(plan));
+    }
+
+    /**
+     * Where applications of the new version read and write now, true to what this database's contract did: where it
+     * renames every column and table into place the base tables have the new version's shape; where it cannot (MariaDB,
+     * MySQL: {@link dev.tandem.dialect.Ddl#contractRenames}) they keep their physical names, which only the version's
+     * views alias, so applications stay on the version schema.
+     */
+    private String whereApplicationsGo(Plan plan) {
+        if (dialect.ddl().contractRenames()) {
+            return "the schema now has only the new version's shape; applications use " + plan.versionSchema() + " (or "
+                    + schema + " directly, where a changed column now comes last in the table's column order)";
+        }
+        return "the previous version's columns, triggers and views are gone; the tables of " + schema + " keep their"
+                + " physical names (a changed or renamed column stays under the name Tandem gave it), which the views of "
+                + plan.versionSchema() + " give the new version's names: applications keep using " + plan.versionSchema();
     }
 
     /** The contract steps already done; refused unless the migration is backfilled (or being contracted). */

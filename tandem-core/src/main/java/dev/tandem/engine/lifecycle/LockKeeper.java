@@ -2,6 +2,7 @@ package dev.tandem.engine.lifecycle;
 
 import dev.tandem.TandemListener;
 import dev.tandem.dialect.Dialect;
+import dev.tandem.engine.LockHolders;
 import dev.tandem.engine.MigrationLock;
 import dev.tandem.engine.Names;
 import org.slf4j.Logger;
@@ -20,16 +21,18 @@ public final class LockKeeper implements AutoCloseable {
 
     private final Database database;
     private final Dialect dialect;
+    private final LockHolders holders;
     private final String lockKey;
     private final Duration lockWait;
     private final TandemListener listener;
     private final Connection original;
     private Connection current;
 
-    LockKeeper(Database database, Dialect dialect, String lockKey, Duration lockWait, TandemListener listener,
+    LockKeeper(Database database, Dialect dialect, LockHolders holders, String lockKey, Duration lockWait, TandemListener listener,
                Connection original) {
         this.database = database;
         this.dialect = dialect;
+        this.holders = holders;
         this.lockKey = lockKey;
         this.lockWait = lockWait;
         this.listener = listener;
@@ -44,8 +47,10 @@ public final class LockKeeper implements AutoCloseable {
             // Kept only once it holds the lock: a connection without it must never be handed out.
             Connection fresh = database.connect();
             try {
-                dialect.setApplicationName(fresh, Names.toolApplicationName("backfill"));
-                MigrationLock.acquire(dialect, fresh, lockKey, lockWait, listener::message);
+                String command = Names.toolApplicationName("backfill");
+                dialect.setApplicationName(fresh, command);
+                MigrationLock.acquire(dialect, holders, fresh, lockKey, lockWait, listener::message);
+                holders.record(fresh, command);
             } catch (RuntimeException | SQLException e) {
                 Database.closeQuietly(fresh);
                 throw e;

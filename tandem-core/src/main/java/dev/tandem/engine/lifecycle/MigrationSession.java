@@ -2,6 +2,7 @@ package dev.tandem.engine.lifecycle;
 
 import dev.tandem.TandemListener;
 import dev.tandem.dialect.Dialect;
+import dev.tandem.engine.LockHolders;
 import dev.tandem.engine.MigrationLock;
 import dev.tandem.engine.Names;
 import dev.tandem.state.StateStore;
@@ -39,11 +40,15 @@ public final class MigrationSession {
      */
     public <T> T withLock(String command, Database.Work<T> work) {
         return database.withConnection(c -> {
-            dialect.setApplicationName(c, Names.toolApplicationName(command));
+            String name = Names.toolApplicationName(command);
+            dialect.setApplicationName(c, name);
             // Before anything changes: the commands that change the database may send several statements at once.
             dialect.checkToolSession(c);
-            try (MigrationLock lock = MigrationLock.acquire(dialect, c, lockKey, lockWait, listener::message)) {
+            LockHolders holders = new LockHolders(dialect, state);
+            try (MigrationLock lock = MigrationLock.acquire(dialect, holders, c, lockKey, lockWait, listener::message)) {
                 state.install(c);
+                // Who waits for the lock, and status, name this command by it where the server shows no session names.
+                holders.record(c, name);
                 return work.run(c);
             }
         });
@@ -56,6 +61,6 @@ public final class MigrationSession {
 
     /** Keeps the lock that {@code locked} holds for work that may outlive that connection (a server restart). */
     public LockKeeper keeper(Connection locked) {
-        return new LockKeeper(database, dialect, lockKey, lockWait, listener, locked);
+        return new LockKeeper(database, dialect, new LockHolders(dialect, state), lockKey, lockWait, listener, locked);
     }
 }

@@ -3,6 +3,7 @@ package dev.tandem.engine.lifecycle;
 import dev.tandem.MigrationStatus;
 import dev.tandem.Status;
 import dev.tandem.dialect.Dialect;
+import dev.tandem.engine.LockHolders;
 import dev.tandem.engine.MigrationLock;
 import dev.tandem.engine.Plan;
 import dev.tandem.migration.Migration;
@@ -38,7 +39,7 @@ public final class StatusReader {
         Map<String, MigrationState> states = state.all(c);
         // A Tandem command is running on this schema exactly while a session holds the migration lock (it dies with
         // the session): not a heartbeat's guess, which reads "running" for a while after a kill -9.
-        List<Dialect.LockHolder> holders = dialect.migrationLockHolders(c, lockKey);
+        List<Dialect.LockHolder> holders = new LockHolders(dialect, state).of(c, lockKey);
         String running = holders.isEmpty() ? null : MigrationLock.describe(holders);
         List<MigrationStatus> result = new ArrayList<>();
         for (Migration m : files) {
