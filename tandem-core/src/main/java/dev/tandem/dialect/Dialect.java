@@ -156,6 +156,12 @@ public interface Dialect {
     /** True for errors that mean the connection is gone. */
     boolean isConnectionLost(SQLException e);
 
+    /**
+     * True when the server refused a new connection because it or the login has as many as it allows (PostgreSQL
+     * SQLSTATE 53300; MariaDB and MySQL errors 1040, 1203, 1226).
+     */
+    boolean isTooManyConnections(SQLException e);
+
     /** True for errors that mean a table or schema named in the statement does not exist. */
     boolean isUndefinedObject(SQLException e);
 

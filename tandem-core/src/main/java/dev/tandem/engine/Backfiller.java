@@ -84,7 +84,8 @@ public final class Backfiller {
     private void runTask(Plan plan, Plan.BackfillTask task) throws SQLException {
         Connection c = connections.get();
         ParallelRanges parallel = settings.workers() > 1
-                ? new ParallelRanges(dialect, connections, settings.workers(), settings.batchStatementTimeout()) : null;
+                ? new ParallelRanges(dialect, connections, settings.workers(), settings.batchStatementTimeout(),
+                this::fewerWorkers) : null;
         try {
             start(c, plan, task);
             boolean skipTriggers = maySkipTriggers(c, plan, task);
@@ -123,7 +124,7 @@ public final class Backfiller {
                     StateStore.BackfillControl control = state.control(c, plan.migration());
                     if (yield.enabled()) sampleTraffic(c, task, yield);
                     if (waitIfHeld(c, plan, control, yield)) continue;
-                    int lanes = parallel != null && s.walk() == BackfillState.Walk.KEY ? parallel.workers() : 1;
+                    int lanes = parallel != null && s.walk() == BackfillState.Walk.KEY ? Math.max(1, parallel.workers()) : 1;
                     if (control.maxRowsPerSecond() != null) {
                         // Never more rows in one step than a second's allowance, so a new rate takes effect at once.
                         batch = Math.max(1, Math.min(batch, control.maxRowsPerSecond() / lanes));
@@ -248,6 +249,11 @@ public final class Backfiller {
         }
         announcedRate = rate;
         rateAnnounced = true;
+    }
+
+    private void fewerWorkers(String what) {
+        log.warn("backfill: {}", what);
+        listener.message("backfill: " + what);
     }
 
     private long lastTrafficLogAt;

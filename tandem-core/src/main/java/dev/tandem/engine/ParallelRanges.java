@@ -35,10 +35,19 @@ final class ParallelRanges implements AutoCloseable {
     private final Duration statementTimeout;
     private final Connection[] workers;
     private final ExecutorService pool;
+    private final java.util.function.Consumer<String> tell;
+    /** Workers the server lets Tandem connect: fewer than asked once it refused one for too many connections. */
+    private int usable;
 
-    /** @param statementTimeout the bound of one batch statement, as the walk's own connection has it */
-    ParallelRanges(Dialect dialect, Supplier<Connection> connections, int workers, Duration statementTimeout) {
+    /**
+     * @param statementTimeout the bound of one batch statement, as the walk's own connection has it
+     * @param tell             told once when the server allows fewer connections than workers asked for
+     */
+    ParallelRanges(Dialect dialect, Supplier<Connection> connections, int workers, Duration statementTimeout,
+                   java.util.function.Consumer<String> tell) {
         this.dialect = dialect;
+        this.tell = tell;
+        this.usable = workers;
         this.connections = connections;
         this.statementTimeout = statementTimeout;
         this.workers = new Connection[workers];
@@ -49,8 +58,12 @@ final class ParallelRanges implements AutoCloseable {
         });
     }
 
+    /**
+     * The workers a step uses: as many as asked, unless the server refused a connection for too many (then those it
+     * gave). 1 or less: the walk's own connection fills one range, as without workers.
+     */
     int workers() {
-        return workers.length;
+        return usable;
     }
 
     /** Up to one range per worker past {@code after}, found on {@code c}; the last one ends at {@code upTo} if reached. */
@@ -58,7 +71,7 @@ final class ParallelRanges implements AutoCloseable {
             throws SQLException {
         List<Range> ranges = new ArrayList<>();
         List<String> from = after;
-        while (ranges.size() < workers.length) {
+        while (ranges.size() < usable) {
             List<String> end = dialect.backfillRangeEnd(c, schema, task, from, upTo, size);
             ranges.add(new Range(from, end == null ? upTo : end, end == null));
             if (end == null) break;
@@ -75,6 +88,8 @@ final class ParallelRanges implements AutoCloseable {
      *                      workers' connections are closed then and opened again for the next step
      */
     long fill(String schema, Plan.BackfillTask task, List<Range> ranges, int size, boolean skipTriggers) throws SQLException {
+        // Every connection first, so that a refused one fails the step before any range is filled.
+        for (int i = 0; i < ranges.size(); i++) connection(i);
         List<Future<Long>> running = new ArrayList<>();
         for (int i = 0; i < ranges.size(); i++) {
             int worker = i;
@@ -126,6 +141,15 @@ final class ParallelRanges implements AutoCloseable {
         try {
             c = connections.get();
         } catch (RuntimeException e) {
+            SQLException cause = e.getCause() instanceof SQLException s ? s : null;
+            if (cause != null && dialect.isTooManyConnections(cause)) {
+                // The server (or the login's limit) allows no more: go on with the workers it gave, rather than retry
+                // until the deadline what it will keep refusing. The step is walked again with fewer ranges.
+                usable = worker;
+                tell.accept("the database refused connection " + (worker + 1) + " of " + workers.length + " for the"
+                        + " backfill's workers (" + cause.getMessage() + "): going on with " + Math.max(1, worker)
+                        + (worker <= 1 ? " connection, the walk's own" : " workers"));
+            }
             // As a lost connection: the walk retries with back-off until its retry deadline.
             throw new SQLException("backfill worker could not connect: " + e.getMessage(), "08001", e);
         }

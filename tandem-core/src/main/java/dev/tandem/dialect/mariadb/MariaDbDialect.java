@@ -316,6 +316,20 @@ public final class MariaDbDialect implements Dialect {
         return false;
     }
 
+    /**
+     * 1040 (max_connections), 1203 (max_user_connections), 1226 (an account's MAX_USER_CONNECTIONS): "MariaDB Error
+     * Codes". Connector/J may wrap the server's refusal, so the causes are read too.
+     */
+    @Override
+    public boolean isTooManyConnections(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && (s.getErrorCode() == 1040 || s.getErrorCode() == 1203 || s.getErrorCode() == 1226)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Override
     public boolean isConnectionLost(SQLException e) {
         String state = e.getSQLState();

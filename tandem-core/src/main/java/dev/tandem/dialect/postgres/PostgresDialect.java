@@ -87,6 +87,12 @@ public final class PostgresDialect implements Dialect {
         return state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03"));
     }
 
+    /** too_many_connections ("PostgreSQL Error Codes", Appendix A): max_connections or a role's CONNECTION LIMIT. */
+    @Override
+    public boolean isTooManyConnections(SQLException e) {
+        return "53300".equals(e.getSQLState());
+    }
+
     @Override
     public boolean isUndefinedObject(SQLException e) {
         // 42P01 undefined_table, 3F000 invalid_schema_name
