@@ -124,4 +124,22 @@ class ParallelBackfillEverywhereTest {
         assertThat(filled(db, schema)).isEqualTo(1000L);
         assertThat(tandem.status().current().orElseThrow().rowsDone()).isEqualTo(1000L);
     }
+
+    /** A page walk (PostgreSQL's default) is one worker's: --workers is said not to apply, not silently ignored. */
+    @OnEveryDatabase
+    void aPageWalkSaysWorkersDoNotApplyToIt(TestDatabase db) {
+        String schema = db.newSchema("parpage");
+        setUp(db, schema, 500);
+        List<String> said = new CopyOnWriteArrayList<>();
+        db.tandem(schema).migrations(dir).workers(4).listener(new TandemListener() {
+            @Override
+            public void message(String text) {
+                said.add(text);
+            }
+        }).load().backfill();
+        assertThat(filled(db, schema)).isEqualTo(500L);
+        // MariaDB walks by key always (InnoDB's key order is its page order): the workers apply, nothing to say.
+        assertThat(said.stream().filter(m -> m.contains("--workers applies to a walk by key")).count())
+                .isEqualTo(db == TestDatabase.POSTGRES ? 1L : 0L);
+    }
 }
