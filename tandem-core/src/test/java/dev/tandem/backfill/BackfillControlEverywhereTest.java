@@ -47,7 +47,8 @@ class BackfillControlEverywhereTest {
         return tandem;
     }
 
-    private static long filled(TestDatabase db, String schema) {
+    /** Rows of m whose new form is filled and flagged: WIDEN's {@code up} applied. */
+    static long filled(TestDatabase db, String schema) {
         return ((Number) Rows.scalar(db.dataSource(), "SELECT count(*) FROM " + db.dialect().qualify(schema, "m")
                 + " WHERE _tandem_new_v = v * 10 AND _tandem_backfilled")).longValue();
     }

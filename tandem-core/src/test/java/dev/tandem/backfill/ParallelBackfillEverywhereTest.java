@@ -4,7 +4,6 @@ import dev.tandem.Tandem;
 import dev.tandem.TandemListener;
 import dev.tandem.testing.Background;
 import dev.tandem.testing.Migrations;
-import dev.tandem.testing.Rows;
 import dev.tandem.testing.TestDatabase;
 import dev.tandem.testing.TestDatabase.OnEveryDatabase;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,8 +49,7 @@ class ParallelBackfillEverywhereTest {
     }
 
     private static long filled(TestDatabase db, String schema) {
-        return ((Number) Rows.scalar(db.dataSource(), "SELECT count(*) FROM " + db.dialect().qualify(schema, "m")
-                + " WHERE _tandem_new_v = v * 10 AND _tandem_backfilled")).longValue();
+        return BackfillControlEverywhereTest.filled(db, schema);
     }
 
     @OnEveryDatabase
